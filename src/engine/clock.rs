@@ -1,0 +1,243 @@
+//! Virtual time: the scheduled-event queue and date formatting.
+//!
+//! Time is an input: it moves only when the caller calls `Engine::advance`, and every timestamp
+//! the engine writes is derived from it. Times are Unix seconds (UTC).
+
+use std::collections::BTreeMap;
+
+pub const MINUTE: u64 = 60;
+pub const HOUR: u64 = 3600;
+pub const DAY: u64 = 86_400;
+
+/// The instant every new engine starts at: Monday 2 March 2026, 08:00 UTC.
+pub fn epoch() -> u64 {
+    days_from_civil(2026, 3, 2) as u64 * DAY + 8 * HOUR
+}
+
+/// Something the engine will do at a given virtual time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// An asynchronous ARM operation reaches its end (by operation id).
+    CompleteOperation(String),
+    /// A soft-deleted Key Vault key reaches its scheduled purge date.
+    PurgeDeletedKey { vault: String, key: String },
+    /// A soft-deleted vault reaches its scheduled purge date.
+    PurgeDeletedVault { vault: String },
+}
+
+/// Events ordered by due time, then by the order they were scheduled.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventQueue {
+    items: BTreeMap<(u64, u64), Event>,
+    seq: u64,
+}
+
+impl EventQueue {
+    pub fn schedule(&mut self, at: u64, event: Event) {
+        self.seq += 1;
+        self.items.insert((at, self.seq), event);
+    }
+
+    /// Removes and returns the earliest event due at or before `until`.
+    pub fn pop_due(&mut self, until: u64) -> Option<(u64, Event)> {
+        let (&(at, seq), _) = self.items.iter().next()?;
+        if at > until {
+            return None;
+        }
+        self.items.remove(&(at, seq)).map(|e| (at, e))
+    }
+
+    pub fn next_due(&self) -> Option<u64> {
+        self.items.keys().next().map(|(at, _)| *at)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &Event)> {
+        self.items.iter().map(|((at, _), e)| (*at, e))
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&Event) -> bool) {
+        self.items.retain(|_, e| keep(e));
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// (year, month, day) for days since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn split(t: u64) -> (i64, u32, u32, u64, u64, u64) {
+    let (y, mo, d) = civil_from_days((t / DAY) as i64);
+    let s = t % DAY;
+    (y, mo, d, s / HOUR, s % HOUR / MINUTE, s % MINUTE)
+}
+
+/// ARM's timestamp form: `2026-03-02T08:00:00.0000000Z`.
+pub fn iso(t: u64) -> String {
+    let (y, mo, d, h, mi, s) = split(t);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.0000000Z")
+}
+
+/// Short form for people: `2026-03-02 08:00:00 UTC`.
+pub fn human(t: u64) -> String {
+    let (y, mo, d, h, mi, s) = split(t);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC")
+}
+
+/// Date only: `2026-03-02`.
+pub fn date(t: u64) -> String {
+    let (y, mo, d, ..) = split(t);
+    format!("{y:04}-{mo:02}-{d:02}")
+}
+
+/// Parses `YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]` into Unix seconds; `None` if malformed.
+pub fn parse_iso(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        if part.is_empty() || !part.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)? as u32, num(8..10)? as u32);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let mut secs = 0i64;
+    let mut rest = &s[10..];
+    if let Some(r) = rest.strip_prefix(['T', ' ']) {
+        let h = r.get(0..2)?.parse::<i64>().ok()?;
+        if r.as_bytes().get(2) != Some(&b':') {
+            return None;
+        }
+        let mi = r.get(3..5)?.parse::<i64>().ok()?;
+        let mut used = 5;
+        let mut sec = 0;
+        if r.as_bytes().get(5) == Some(&b':') {
+            sec = r.get(6..8)?.parse::<i64>().ok()?;
+            used = 8;
+            if r.as_bytes().get(8) == Some(&b'.') {
+                used = 9 + r[9..].bytes().take_while(|c| c.is_ascii_digit()).count();
+            }
+        }
+        if h > 23 || mi > 59 || sec > 60 {
+            return None;
+        }
+        secs = h * 3600 + mi * 60 + sec;
+        rest = &r[used..];
+    }
+    let offset = match rest {
+        "" | "Z" | "z" => 0,
+        o if (o.starts_with('+') || o.starts_with('-')) && o.len() == 6 => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let oh = o.get(1..3)?.parse::<i64>().ok()?;
+            let om = o.get(4..6)?.parse::<i64>().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+        _ => return None,
+    };
+    let t = days_from_civil(y, mo, d) * DAY as i64 + secs - offset;
+    u64::try_from(t).ok()
+}
+
+/// `1h 30m`-style durations for people.
+pub fn duration(secs: u64) -> String {
+    let (d, h, m, s) = (
+        secs / DAY,
+        secs % DAY / HOUR,
+        secs % HOUR / MINUTE,
+        secs % MINUTE,
+    );
+    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(v, _)| *v > 0)
+        .map(|(v, u)| format!("{v}{u}"))
+        .collect();
+    if parts.is_empty() {
+        "0s".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for z in [-1000i64, 0, 1, 19_000, 20_514, 60_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+    }
+
+    #[test]
+    fn formats_epoch() {
+        assert_eq!(iso(epoch()), "2026-03-02T08:00:00.0000000Z");
+        assert_eq!(human(epoch() + DAY + 61), "2026-03-03 08:01:01 UTC");
+    }
+
+    #[test]
+    fn parses_iso_forms() {
+        let t = epoch();
+        assert_eq!(parse_iso("2026-03-02T08:00:00Z"), Some(t));
+        assert_eq!(parse_iso("2026-03-02T08:00:00.1234567Z"), Some(t));
+        assert_eq!(parse_iso("2026-03-02T10:00:00+02:00"), Some(t));
+        assert_eq!(parse_iso("2026-03-02"), Some(t - 8 * HOUR));
+        assert_eq!(parse_iso("2026-13-02"), None);
+        assert_eq!(parse_iso("yesterday"), None);
+        assert_eq!(parse_iso("2026-03-02T0é:00"), None);
+    }
+
+    #[test]
+    fn queue_orders_by_time_then_schedule_order() {
+        let mut q = EventQueue::default();
+        q.schedule(10, Event::CompleteOperation("b".into()));
+        q.schedule(5, Event::CompleteOperation("a".into()));
+        q.schedule(10, Event::CompleteOperation("c".into()));
+        assert_eq!(q.next_due(), Some(5));
+        assert_eq!(q.pop_due(4), None);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop_due(100))
+            .map(|(_, e)| e)
+            .collect();
+        assert_eq!(
+            order,
+            ["a", "b", "c"]
+                .map(|s| Event::CompleteOperation(s.into()))
+                .to_vec()
+        );
+    }
+
+    #[test]
+    fn duration_reads_well() {
+        assert_eq!(duration(0), "0s");
+        assert_eq!(duration(5400), "1h 30m");
+        assert_eq!(duration(DAY + 1), "1d 1s");
+    }
+}

@@ -1,0 +1,530 @@
+//! The catalogue of every error the simulated services return, as data.
+//!
+//! Each entry carries the HTTP status, the service's error `code`, the message template and the
+//! document it comes from, so that the page can show where a message is quoted from and tests can
+//! check that every entry is reachable. Messages use `{placeholder}` holes filled by [`ApiError`].
+//!
+//! Wording rule: the Azure Monitor CMK seed document (`../shared/seeds/`) is the specification;
+//! where it quotes a message, that exact text (curly apostrophes included) is used. Where the
+//! documentation states a rule but gives no message, the entry is marked [`Source::Playground`]
+//! and its wording is built from the documented rule.
+
+use serde_json::{Value, json};
+
+/// Which request surface an error belongs to; it decides the JSON envelope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Surface {
+    /// ARM: `{"error":{"code","message"}}`.
+    Arm,
+    /// Key Vault data plane: `{"error":{"code","message","innererror":{"code"}}}`.
+    KeyVault,
+    /// HTTP Data Collector API: `{"Error": code, "Message": text}`.
+    Ingestion,
+    /// Log Analytics query API: `{"error":{"message","code","correlationId","innererror"}}`.
+    Query,
+    /// Requests the playground cannot route at all.
+    Playground,
+}
+
+/// Where the wording of an entry comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "detail")]
+pub enum Source {
+    /// Quoted in the Azure Monitor customer-managed key document (the specification).
+    AzureMonitorSeed,
+    /// Quoted in the Microsoft Sentinel customer-managed key document.
+    SentinelSeed,
+    /// Microsoft documentation other than the seeds.
+    Docs(&'static str),
+    /// Verbatim service output seen in SDK recordings, CLI output or issue reports.
+    Service(&'static str),
+    /// The rule is documented but no message is; this wording is the playground's own.
+    Playground(&'static str),
+}
+
+/// One catalogue entry.
+#[derive(Debug, serde::Serialize)]
+pub struct ErrorSpec {
+    /// Stable identifier, the same as the Rust constant's name.
+    pub name: &'static str,
+    pub status: u16,
+    pub code: &'static str,
+    /// Key Vault `innererror.code`, or the ARM `target`, when the service sends one.
+    pub inner: Option<&'static str>,
+    pub surface: Surface,
+    pub message: &'static str,
+    pub source: Source,
+}
+
+macro_rules! catalogue {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident: $status:literal $surface:ident $code:literal $(/ $inner:literal)?,
+            $message:expr, $source:expr;
+    )*) => {
+        $(
+            $(#[$meta])*
+            pub static $name: ErrorSpec = ErrorSpec {
+                name: stringify!($name),
+                status: $status,
+                code: $code,
+                inner: catalogue!(@inner $($inner)?),
+                surface: Surface::$surface,
+                message: $message,
+                source: $source,
+            };
+        )*
+        /// Every entry, in declaration order.
+        pub static CATALOGUE: &[&ErrorSpec] = &[$(&$name),*];
+    };
+    (@inner) => { None };
+    (@inner $inner:literal) => { Some($inner) };
+}
+
+const SEED: Source = Source::AzureMonitorSeed;
+const DC_2026: Source = Source::Docs("logs-dedicated-clusters.md (2026)");
+
+catalogue! {
+    // ---- Requests the playground cannot route -------------------------------------------
+    UNKNOWN_HOST: 400 Playground "HostNotFound",
+        "No such host is known ({host}). The playground answers management.azure.com, {vault}.vault.azure.net, graph.microsoft.com, {customerId}.ods.opinsights.azure.com and api.loganalytics.io.",
+        Source::Playground("a real client gets a DNS failure");
+    INVALID_URL: 400 Playground "InvalidUrl",
+        "The URL '{url}' is not an absolute https URL.",
+        Source::Playground("malformed request line");
+
+    // ---- ARM (management.azure.com) -------------------------------------------------------
+    MISSING_API_VERSION: 400 Arm "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+        Source::Service("azure-cli issue 26405");
+    INVALID_API_VERSION: 400 Arm "InvalidApiVersionParameter",
+        "The api-version '{version}' is invalid. The supported versions are '{supported}'.",
+        Source::Service("terraform-provider-azurerm and az CLI output");
+    INVALID_RESOURCE_NAMESPACE: 404 Arm "InvalidResourceNamespace",
+        "The resource namespace '{namespace}' is invalid.",
+        Source::Playground("ARM answer for a namespace the playground does not simulate");
+    INVALID_RESOURCE_TYPE: 404 Arm "InvalidResourceType",
+        "The resource type '{type}' could not be found in the namespace '{namespace}' for api version '{version}'.",
+        Source::Service("ARM response for an unknown resource type");
+    METHOD_NOT_ALLOWED: 405 Arm "MethodNotAllowed",
+        "The HTTP method '{method}' is not supported on the resource '{path}'.",
+        Source::Service("Microsoft.Sql via ARM, azure-powershell issue 9709");
+    INVALID_REQUEST_CONTENT: 400 Arm "InvalidRequestContent",
+        "The request content was invalid and could not be deserialized: '{detail}'.",
+        Source::Service("az rest output");
+    SUBSCRIPTION_NOT_FOUND: 404 Arm "SubscriptionNotFound",
+        "The subscription '{subscription}' could not be found.",
+        Source::Service("ARM response for an unknown subscription");
+    INVALID_SUBSCRIPTION_ID: 400 Arm "InvalidSubscriptionId",
+        "The provided subscription identifier '{subscription}' is malformed or invalid.",
+        Source::Service("AKS documentation output");
+    RESOURCE_GROUP_NOT_FOUND: 404 Arm "ResourceGroupNotFound",
+        "Resource group '{group}' could not be found.",
+        Source::Service("pulumi issue 3891, azure-cli issue 20316");
+    RESOURCE_GROUP_NAME_INVALID: 400 Arm "InvalidResourceGroup",
+        "The provided resource group name '{group}' has these invalid characters: '{chars}'. The name can only be a letter, digit, '-', '.', '(', ')' or '_'.",
+        Source::Playground("resource group naming rules (1-90 characters)");
+    RESOURCE_GROUP_BEING_DELETED: 409 Arm "ResourceGroupBeingDeleted",
+        "The resource group '{group}' is in deprovisioning state and cannot perform this operation.",
+        Source::Service("az group create output");
+    INVALID_RESOURCE_GROUP_LOCATION: 409 Arm "InvalidResourceGroupLocation",
+        "Invalid resource group location '{requested}'. The Resource group already exists in location '{existing}'.",
+        Source::Service("azd documentation output");
+    RESOURCE_NOT_FOUND: 404 Arm "ResourceNotFound",
+        "The Resource '{type}/{name}' under resource group '{group}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+        Source::Service("azqr issue 263");
+    LOCATION_REQUIRED: 400 Arm "LocationRequired",
+        "The location property is required for this definition.",
+        Source::Service("azure-sdk-for-net test comment");
+    LOCATION_NOT_AVAILABLE: 400 Arm "LocationNotAvailableForResourceType",
+        "The provided location '{location}' is not available for resource type '{type}'. List of available regions for the resource type is '{regions}'.",
+        Source::Service("az CLI output");
+    LOCATION_CANNOT_CHANGE: 400 Arm "InvalidParameter",
+        "The location of '{name}' is '{location}' and cannot be changed. Moving a resource to another region isn’t supported.",
+        Source::Playground("location is immutable; seed: cluster move isn't supported");
+    OPERATION_NOT_FOUND: 404 Arm "ResourceNotFound",
+        "The operation '{id}' was not found.",
+        Source::Playground("unknown asynchronous operation id");
+
+    // ---- Microsoft.Authorization ----------------------------------------------------------
+    ROLE_ASSIGNMENT_EXISTS: 409 Arm "RoleAssignmentExists",
+        "The role assignment already exists.\nThe ID of the existing role assignment is {id}.",
+        Source::Service("az role assignment create output");
+    PRINCIPAL_NOT_FOUND: 400 Arm "PrincipalNotFound",
+        "Principal {principal} does not exist in the directory {tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
+        Source::Service("avdaccelerator issue 76");
+    INVALID_ROLE_DEFINITION_ID: 400 Arm "InvalidRoleDefinitionId",
+        "The role definition ID '{id}' is not valid.",
+        Source::Service("terraform-provider-azurerm issue 8547");
+    ROLE_DEFINITION_NOT_FOUND: 404 Arm "RoleDefinitionDoesNotExist",
+        "The specified role definition with ID '{id}' does not exist.",
+        Source::Service("ARM fixtures");
+    ROLE_ASSIGNMENT_UPDATE_NOT_PERMITTED: 400 Arm "RoleAssignmentUpdateNotPermitted",
+        "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+        Source::Service("Azure-Landing-Zones issue 2040");
+    INVALID_ROLE_ASSIGNMENT_ID: 400 Arm "InvalidRoleAssignmentId",
+        "The role assignment ID '{id}' is not valid. The role assignment ID must be a GUID.",
+        Source::Service("bicep issue 8737");
+
+    // ---- Microsoft.ManagedIdentity --------------------------------------------------------
+    IDENTITY_NAME_INVALID: 400 Arm "InvalidResourceName",
+        "Resource name '{name}' is invalid. The name can be between 3 and 128 characters, must start with a letter or number, and may contain letters, numbers, hyphens and underscores.",
+        Source::Playground("user-assigned identity naming rules");
+
+    // ---- Microsoft.KeyVault (ARM) ---------------------------------------------------------
+    VAULT_NAME_INVALID: 400 Arm "VaultNameNotValid",
+        "The vault name '{name}' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens. Follow this link for more information: https://go.microsoft.com/fwlink/?linkid=2147742",
+        Source::Service("deployment output");
+    VAULT_ALREADY_EXISTS: 409 Arm "VaultAlreadyExists",
+        "The vault name '{name}' is already in use. Vault names are globally unique so it is possible that the name is already taken. If you are sure that the vault name was not taken then it is possible that a vault with the same name was recently deleted but not purged after being placed in a recoverable state. If the vault is in a recoverable state then the vault will need to be purged before reusing the name. For more information about VaultAlreadyExists, soft delete and purging a vault follow this link https://go.microsoft.com/fwlink/?linkid=2147740.",
+        Source::Service("arcgis-gitops issue 174");
+    VAULT_DELETED_CONFLICT: 409 Arm "ConflictError",
+        "A vault with the same name already exists in deleted state. You need to either recover or purge existing key vault. Follow this link https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft delete.",
+        Source::Service("azure-cli issue 29115");
+    PURGE_PROTECTION_IRREVERSIBLE: 400 Arm "BadRequest",
+        "The property \"enablePurgeProtection\" cannot be set to false. Enabling the purge protection for a vault is an irreversible action.",
+        Source::Service("azure-rest-api-specs issue 18106");
+    SOFT_DELETE_IRREVERSIBLE: 400 Arm "BadRequest",
+        "The property \"enableSoftDelete\" can be set to false only for creating new vault. Enabling the 'soft delete' functionality is an irreversible action.",
+        Source::Service("Bicep module README quoting the service");
+    PURGE_PROTECTION_NEEDS_SOFT_DELETE: 400 Arm "BadRequest",
+        "The property \"enablePurgeProtection\" can be set only when \"enableSoftDelete\" is true. Purge protection is effective only on soft-delete enabled vaults.",
+        Source::Playground("purge protection is only effective with soft delete");
+    RETENTION_OUT_OF_RANGE: 400 Arm "BadRequest",
+        "The property \"softDeleteRetentionInDays\" must be between 7 and 90.",
+        Source::Playground("documented range 7-90 days");
+    RETENTION_IMMUTABLE: 400 Arm "BadRequest",
+        "The property \"softDeleteRetentionInDays\" cannot be changed once soft delete is enabled on the vault.",
+        Source::Playground("documented: once set, the retention interval cannot be changed");
+    VAULT_PARAMETER_MISSING: 400 Arm "BadRequest",
+        "The parameter {parameter} is not specified.",
+        Source::Service("azure-sdk-for-net issue 28677 (accessPolicies)");
+    ACCESS_POLICIES_INVALID: 400 Arm "BadRequest",
+        "An invalid value was provided for 'accessPolicies'.",
+        Source::Service("azure-libraries-for-net issue 361");
+    ACCESS_POLICY_FIELD_INVALID: 400 Arm "BadRequest",
+        "Invalid value found at accessPolicies[{index}].{field}: {value}",
+        Source::Service("az-204 issue 142");
+    ACCESS_POLICY_LIMIT: 400 Arm "BadRequest",
+        "The number of access policies exceeds the maximum of 1024.",
+        Source::Playground("documented limit of 1024 access policies per vault");
+    ACCESS_POLICY_OPERATION_INVALID: 400 Arm "BadRequest",
+        "The access policy operation '{kind}' is invalid. Use add, replace or remove.",
+        Source::Playground("accessPolicies/{operationKind} accepts add, replace, remove");
+    VAULT_SKU_INVALID: 400 Arm "BadRequest",
+        "The value '{value}' of sku.name is invalid. Allowed values are 'standard' and 'premium'.",
+        Source::Playground("vault sku is standard or premium, family A");
+
+    // ---- Key Vault data plane (https://{vault}.vault.azure.net) --------------------------
+    KV_BAD_API_VERSION: 400 KeyVault "BadParameter",
+        "The specified version ({version}) is not recognized. Consider using the latest supported version ({latest}).",
+        Source::Service("comment quoting the service");
+    KV_MISSING_API_VERSION: 400 KeyVault "BadParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+        Source::Playground("Key Vault requires api-version");
+    KV_WRONG_TENANT: 401 KeyVault "Unauthorized",
+        "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{expected}/, found https://sts.windows.net/{found}/.",
+        Source::Service(".NET test fixture copied from a live response");
+    KV_NOT_FOUND_PATH: 404 KeyVault "NotFound",
+        "The requested resource '{path}' was not found on this vault. The playground simulates the keys and deletedkeys collections.",
+        Source::Playground("unknown data-plane path");
+    KV_METHOD_NOT_ALLOWED: 405 KeyVault "MethodNotAllowed",
+        "The HTTP method '{method}' is not supported on '{path}'.",
+        Source::Playground("data-plane method not supported");
+    KEY_NOT_FOUND: 404 KeyVault "KeyNotFound",
+        "A key with (name/id) {name} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182",
+        Source::Service("azure-sdk-for-js keyvault-keys recordings");
+    DELETED_KEY_NOT_FOUND: 404 KeyVault "KeyNotFound",
+        "Deleted Key not found: {name}",
+        Source::Service("azure-sdk-for-js recordings of GET /deletedkeys");
+    KEY_NAME_INVALID: 400 KeyVault "BadParameter",
+        "The request URI contains an invalid name: {name}",
+        Source::Service("Azure SDK test fixtures");
+    KEY_SIZE_UNSUPPORTED: 400 KeyVault "BadParameter",
+        "Unsupported key size ({size}). Supported sizes are [2048, 3072, 4096]",
+        Source::Service("azure-docs issue 88477 (elliptic-curve form)");
+    KV_PROPERTY_INVALID: 400 KeyVault "BadParameter",
+        "Property {property} has invalid value\r\n",
+        Source::Service("azure-sdk-for-go issue 2060");
+    KEY_TYPE_UNSUPPORTED: 400 KeyVault "BadParameter",
+        "The playground's Key Vault creates RSA keys only (kty RSA or RSA-HSM); Azure Monitor customer-managed keys are RSA keys. Got kty '{kty}'.",
+        Source::Playground("Azure Monitor CMK requires an RSA key");
+    KEY_HSM_NEEDS_PREMIUM: 400 KeyVault "BadParameter",
+        "HSM-protected keys (kty '{kty}') require a premium vault; vault '{vault}' is standard.",
+        Source::Playground("RSA-HSM keys need the premium SKU");
+    UNWRAP_FAILED: 400 KeyVault "BadParameter",
+        "The value could not be unwrapped with key version {version} and algorithm {alg}: wrong key, wrong algorithm or corrupted data.",
+        Source::Playground("OAEP decryption failure");
+    KV_ACCESS_DENIED: 403 KeyVault "Forbidden" / "AccessDenied",
+        "The user, group or application '{caller}' does not have keys {permission} permission on key vault '{vault};location={location}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
+        Source::Service("Key Vault AuditEvent sample and CLI output");
+    KV_FORBIDDEN_BY_RBAC: 403 KeyVault "Forbidden" / "ForbiddenByRbac",
+        "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: {caller}\r\nAction: '{action}'\r\nResource: '{resource}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: {vault};location={location}\r\n",
+        Source::Service("terraform output");
+    KEY_DISABLED: 403 KeyVault "Forbidden" / "KeyDisabled",
+        "Operation {operation} is not allowed on a disabled key.",
+        Source::Service("secrets form verbatim; key form in Key Vault fakes");
+    KEY_OPERATION_FORBIDDEN: 403 KeyVault "Forbidden" / "KeyOperationForbidden",
+        "Operation {operation} is not permitted on this key.",
+        Source::Service("Azure SDK Key Vault troubleshooting guides");
+    KEY_DELETED_BUT_RECOVERABLE: 409 KeyVault "Conflict" / "ObjectIsDeletedButRecoverable",
+        "Key {name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.",
+        Source::Service("azure-sdk-for-cpp key tests");
+    KEY_PURGE_PROTECTED: 403 KeyVault "Forbidden",
+        "Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed. Vault: {vault};location={location}",
+        Source::Service("terraform output");
+
+    // ---- Microsoft.OperationalInsights/clusters -------------------------------------------
+    CLUSTER_NAME_INVALID: 400 Arm "InvalidParameter",
+        "Cluster name is not valid. Cluster name can contain characters a-z, A-Z, 0-9 and length of 3-63.",
+        SEED;
+    CLUSTER_BODY_INVALID: 400 Arm "InvalidParameter",
+        "The body of the request is null or in bad format.",
+        SEED;
+    SKU_NAME_INVALID: 400 Arm "InvalidParameter",
+        "SKU name is invalid. Set SKU name to capacityReservation.",
+        SEED;
+    CAPACITY_WITHOUT_SKU: 400 Arm "InvalidParameter",
+        "Capacity was provided but SKU is not capacityReservation. Set SKU name to capacityReservation.",
+        SEED;
+    MISSING_CAPACITY: 400 Arm "InvalidParameter",
+        "Missing Capacity in SKU. Set Capacity value to 1000 or higher in steps of 100 (GB).",
+        SEED;
+    MISSING_CAPACITY_2021: 400 Arm "InvalidParameter",
+        "Missing Capacity in SKU. Set Capacity value to 500, 1000, 2000 or 5000 GB/day.",
+        Source::Docs("logs-dedicated-clusters.md (2021), api-version 2021-06-01");
+    MISSING_CAPACITY_TIERS: 400 Arm "InvalidParameter",
+        "Missing Capacity in SKU. Set Capacity value to 100, 200, 300, 400, 500, 1000, 2000, 5000, 10000, 25000, 50000 GB per day.",
+        Source::Docs("logs-dedicated-clusters.md (2022), api-version 2022-10-01 and later");
+    CAPACITY_NOT_IN_RANGE: 400 Arm "InvalidParameter",
+        "Capacity in SKU is not in range. Should be minimum 1000 and up to the max allowed capacity which is available under ‘Usage and estimated cost’ in your workspace.",
+        SEED;
+    CAPACITY_NOT_A_TIER: 400 Arm "InvalidParameter",
+        "Capacity in SKU is not in range. Set Capacity value to {tiers} GB per day.",
+        Source::Playground("api-version {version} accepts only the commitment tiers");
+    CAPACITY_LOCKED: 400 Arm "InvalidParameter",
+        "Capacity is locked for 30 days. Decreasing capacity is permitted 30 days after update.",
+        SEED;
+    NO_SKU: 400 Arm "InvalidParameter",
+        "No SKU was set. Set the SKU name to capacityReservation and Capacity value to 1000 or higher in steps of 100 (GB).",
+        SEED;
+    NO_SKU_TIERS: 400 Arm "InvalidParameter",
+        "No SKU was set. Set the SKU name to capacityReservation and Capacity value to 100, 200, 300, 400, 500, 1,000, 2,000, 5,000, 10,000, 25,000, or 50,000 GB per day.",
+        DC_2026;
+    IDENTITY_NULL: 400 Arm "InvalidParameter",
+        "Identity is null or empty. Set Identity with systemAssigned type.",
+        SEED;
+    IDENTITY_TYPE_INVALID: 400 Arm "InvalidParameter",
+        "Identity type '{type}' is not supported for clusters. A cluster uses a single identity: SystemAssigned or UserAssigned (with exactly one identity in userAssignedIdentities).",
+        Source::Playground("docs: a cluster supports a single managed identity");
+    USER_IDENTITY_NOT_FOUND: 400 Arm "InvalidParameter",
+        "The user-assigned identity '{id}' was not found. Create it with Microsoft.ManagedIdentity/userAssignedIdentities before referencing it.",
+        Source::Playground("a referenced user-assigned identity must exist");
+    IDENTITY_NONE_IRREVERSIBLE: 400 Arm "InvalidParameter",
+        "The cluster's identity type was set to None, which revoked access to your data. Setting the cluster's identity type to None can't be reverted without contacting support.",
+        Source::Playground("seed: identity None can't be reverted without contacting support");
+    KEY_PROPS_ON_CREATE: 400 Arm "InvalidParameter",
+        "KeyVaultProperties are set on creation. Update KeyVaultProperties after cluster creation.",
+        SEED;
+    CLUSTER_OPERATION_NOT_SUCCEEDED: 400 Arm "InvalidParameter",
+        "Operation cannot be executed now. Async operation is in a state other than succeeded. Cluster must complete its operation before any update operation is performed.",
+        SEED;
+    CLUSTER_DELETING_IN_PROGRESS: 400 Arm "InvalidParameter",
+        "Cluster is in deleting state. Async operation is in progress . Cluster must complete its operation before any update operation is performed.",
+        SEED;
+    KEY_PROPS_BAD_FORMAT: 400 Arm "InvalidParameter",
+        "KeyVaultProperties is not empty but has a bad format. See key identifier update.",
+        SEED;
+    KEY_VALIDATION_FAILED: 400 Arm "InvalidParameter",
+        "Failed to validate key in Key Vault. Could be due to lack of permissions or when key doesn’t exist. Verify that you set key and access policy in Key Vault.",
+        SEED;
+    KEY_NOT_RECOVERABLE: 400 Arm "InvalidParameter",
+        "Key is not recoverable. Key Vault must be set to Soft-delete and Purge-protection. See Key Vault documentation",
+        SEED;
+    CLUSTER_OPERATION_IN_PROGRESS: 400 Arm "InvalidParameter",
+        "Operation cannot be executed now. Wait for the Async operation to complete and try again.",
+        SEED;
+    CLUSTER_DELETING: 400 Arm "InvalidParameter",
+        "Cluster is in deleting state. Wait for the Async operation to complete and try again.",
+        SEED;
+    CLUSTER_NOT_FOUND: 404 Arm "ResourceNotFound",
+        "Cluster not found, the cluster may have been deleted. If you try to create a cluster with that name and get conflict, the cluster is in soft-delete for 14 days. You can contact support to recover it, or use another name to create a new cluster.",
+        SEED;
+    CLUSTER_DELETE_WHILE_PROVISIONING: 409 Arm "Conflict",
+        "Can't delete a cluster while in provisioning state. Wait for the Async operation to complete and try again.",
+        SEED;
+    DOUBLE_ENCRYPTION_UNSUPPORTED: 400 Arm "InvalidParameter",
+        "{region} doesn’t support Double Encryption for clusters.",
+        SEED;
+    DOUBLE_ENCRYPTION_IMMUTABLE: 400 Arm "InvalidParameter",
+        "Double encryption setting can not be changed after the cluster has been created.",
+        Source::Playground("seed: double encryption can't be changed after creation");
+    CLUSTER_LIMIT_REACHED: 400 Arm "InvalidParameter",
+        "The max number of cluster per region and subscription is 2. Subscription '{subscription}' already has {count} clusters in region '{region}'.",
+        Source::Playground("seed limit: 2 clusters per region and subscription");
+    CLUSTER_NAME_RESERVED: 409 Arm "Conflict",
+        "Cluster name '{name}' is reserved. A cluster with that name was deleted on {deleted} and is in soft-delete period for 14 days; the name is released on {released}. Use another name to create a new cluster.",
+        Source::Playground("seed: deleted cluster names stay reserved for 14 days");
+    IDENTITY_AND_KEY_TOGETHER: 400 Arm "InvalidParameter",
+        "Cluster update should not include both identity and key identifier details in the same operation. If you need to update both, the update should be in two consecutive operations.",
+        Source::Playground("seed rule, quoted");
+    KEY_REGION_MISMATCH: 400 Arm "InvalidParameter",
+        "Key Vault '{vault}' is in region '{vault_region}' but the cluster is in '{cluster_region}'. Your Azure Key Vault, cluster and linked Log Analytics workspaces must be in the same region.",
+        Source::Playground("seed: Key Vault, cluster and workspaces must be in the same region");
+    READ_ONLY_ASSOCIATED_WORKSPACES: 400 Arm "InvalidParameter",
+        "'properties.associatedWorkspaces' is a read only property and cannot be set. Please refer to https://docs.microsoft.com/en-us/azure/azure-monitor/log-query/logs-dedicated-clusters#link-a-workspace-to-the-cluster for more information on how to associate a workspace to the cluster.",
+        Source::Service("azure-rest-api-specs issue 25968");
+    BILLING_TYPE_INVALID: 400 Arm "InvalidParameter",
+        "billingType '{value}' is invalid. Set billingType to Cluster or Workspaces.",
+        Source::Playground("billingType is Cluster or Workspaces");
+
+    // ---- Microsoft.OperationalInsights/workspaces and links ------------------------------
+    WORKSPACE_NAME_INVALID: 400 Arm "InvalidParameter",
+        "Workspace name must start and end with an alphanumeric character, and may contain only alphanumeric and hyphen characters. Operation Id: '{operation}'",
+        Source::Service("AzureMonitorStarterPacks issue 173");
+    WORKSPACE_NAME_LENGTH: 400 Arm "InvalidParameter",
+        "The workspace name must be between 4 and 63 characters.",
+        Source::Docs("Azure portal validation text");
+    WORKSPACE_NAME_NOT_UNIQUE: 409 Arm "Conflict" / "name",
+        "The workspace name '{name}' is not unique",
+        Source::Service("azure-quickstart-templates issue 5284");
+    WORKSPACE_SKU_LINKED: 400 Arm "BadRequest",
+        "sku.name can not be changed while workspace is linked to cluster",
+        Source::Service("azure-cli issue 23867");
+    WORKSPACE_RETENTION_INVALID: 400 Arm "InvalidParameter",
+        "'properties.retentionInDays' must be between 30 and 730 days.",
+        Source::Playground("workspace retention range (interactive retention)");
+    WORKSPACE_SKU_INVALID: 400 Arm "InvalidParameter",
+        "The workspace sku '{value}' is invalid. Use PerGB2018, CapacityReservation, Free, Standard, Premium, PerNode or Standalone; LACluster is set by linking to a cluster.",
+        Source::Playground("workspace sku names");
+    LINK_WORKSPACE_NOT_FOUND: 404 Arm "ResourceNotFound",
+        "Workspace not found. The workspace you specified doesn’t exist or was deleted.",
+        SEED;
+    LINK_IN_PROCESS: 409 Arm "Conflict",
+        "Workspace link or unlink operation in process.",
+        SEED;
+    LINK_CLUSTER_NOT_FOUND: 400 Arm "InvalidParameter",
+        "Cluster not found, the cluster you specified doesn’t exist or was deleted. If you try to create a cluster with that name and get conflict, the cluster is in soft-delete for 14 days. You can contact support to recover it.",
+        SEED;
+    LINK_OTHER_CLUSTER: 409 Arm "Conflict",
+        "Workspace '{workspace}' is linked to another cluster ('{cluster}'). Workspace link to cluster will fail if it is linked to another cluster; unlink it first.",
+        Source::Playground("seed: link fails if the workspace is linked to another cluster");
+    LINK_REGION_MISMATCH: 400 Arm "InvalidParameter",
+        "Workspace '{workspace}' is in region '{workspace_region}' but the cluster is in '{cluster_region}'. Your Azure Key Vault, cluster and linked Log Analytics workspaces must be in the same region.",
+        Source::Playground("seed: workspaces must be in the cluster's region");
+    LINK_CLUSTER_FULL: 400 Arm "InvalidParameter",
+        "The maximum number of workspaces that can be linked to a cluster is 1000. Cluster '{cluster}' already has 1000 linked workspaces.",
+        Source::Playground("seed limit: 1000 workspaces per cluster");
+    LINK_OPERATIONS_LIMIT: 400 Arm "InvalidParameter",
+        "The number of workspace link operations on particular workspace is limited to 2 in a period of 30 days. Workspace '{workspace}' was linked on {dates}; the next link is possible on {next}.",
+        Source::Playground("seed limit: 2 link operations per workspace in 30 days");
+    LINKED_SERVICE_NAME_INVALID: 400 Arm "InvalidParameter",
+        "Linked service '{name}' is not supported here: link a workspace to a dedicated cluster with the linked service named 'cluster' and properties.writeAccessResourceId set to the cluster's resource ID.",
+        Source::Playground("the cluster link is the linked service named 'cluster'");
+    LINKED_SERVICE_BODY_INVALID: 400 Arm "InvalidParameter",
+        "The body of the request is null or in bad format. Set properties.writeAccessResourceId to the cluster's resource ID.",
+        Source::Playground("seed message, with the field the link needs");
+
+    // ---- Microsoft Graph ------------------------------------------------------------------
+    GRAPH_NOT_FOUND: 404 Arm "Request_ResourceNotFound",
+        "Resource '{path}' does not exist or one of its queried reference-property objects are not present.",
+        Source::Playground("Microsoft Graph: only /v1.0/me is simulated");
+}
+
+/// An error ready to be rendered: a catalogue entry plus the values of its placeholders.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    pub spec: &'static ErrorSpec,
+    args: Vec<(&'static str, String)>,
+}
+
+impl ApiError {
+    pub fn new(spec: &'static ErrorSpec) -> Self {
+        ApiError {
+            spec,
+            args: Vec::new(),
+        }
+    }
+
+    /// Fills `{key}` in the message template.
+    pub fn arg(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((key, value.into()));
+        self
+    }
+
+    pub fn message(&self) -> String {
+        let mut out = self.spec.message.to_string();
+        for (k, v) in &self.args {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        out
+    }
+
+    /// The body in the envelope of the entry's surface.
+    pub fn body(&self) -> Value {
+        let message = self.message();
+        match self.spec.surface {
+            Surface::Arm | Surface::Playground => {
+                let mut err = json!({ "code": self.spec.code, "message": message });
+                if let Some(target) = self.spec.inner {
+                    err["target"] = json!(target);
+                }
+                json!({ "error": err })
+            }
+            Surface::KeyVault => {
+                let mut err = json!({ "code": self.spec.code, "message": message });
+                if let Some(inner) = self.spec.inner {
+                    err["innererror"] = json!({ "code": inner });
+                }
+                json!({ "error": err })
+            }
+            Surface::Ingestion => json!({ "Error": self.spec.code, "Message": message }),
+            Surface::Query => {
+                let mut err = json!({ "message": message, "code": self.spec.code });
+                if let Some(inner) = self.spec.inner {
+                    err["innererror"] = json!({ "code": inner, "message": message });
+                }
+                json!({ "error": err })
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.spec.status,
+            self.spec.code,
+            self.message()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = CATALOGUE.iter().map(|e| e.name).collect();
+        names.sort();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len());
+    }
+
+    #[test]
+    fn placeholders_fill() {
+        let e = ApiError::new(&RESOURCE_GROUP_NOT_FOUND).arg("group", "rg1");
+        assert_eq!(e.message(), "Resource group 'rg1' could not be found.");
+        assert_eq!(e.body()["error"]["code"], "ResourceGroupNotFound");
+    }
+
+    #[test]
+    fn key_vault_envelope_has_innererror() {
+        let e = ApiError::new(&KEY_DISABLED).arg("operation", "wrapKey");
+        assert_eq!(e.body()["error"]["innererror"]["code"], "KeyDisabled");
+    }
+}

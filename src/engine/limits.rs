@@ -1,0 +1,31 @@
+//! The documented numbers: service limits and how long operations take on the virtual clock.
+//! Durations are ranges; the engine draws each operation's length from its seeded CSPRNG.
+
+use super::clock::{DAY, MINUTE};
+
+/// Seed: "The max number of cluster per region and subscription is 2".
+pub const MAX_CLUSTERS_PER_REGION: usize = 2;
+/// Seed: "The maximum number of workspaces that can be linked to a cluster is 1000".
+pub const MAX_WORKSPACES_PER_CLUSTER: usize = 1000;
+/// Seed: link operations on a workspace are "limited to 2 in a period of 30 days".
+pub const LINKS_PER_WINDOW: usize = 2;
+pub const LINK_WINDOW: u64 = 30 * DAY;
+/// Seed: a deleted cluster's name "remains reserved during the soft-delete period" of 14 days.
+pub const CLUSTER_NAME_RESERVATION: u64 = 14 * DAY;
+/// Seed: "Capacity is locked for 30 days. Decreasing capacity is permitted 30 days after update."
+pub const CAPACITY_LOCK: u64 = 30 * DAY;
+
+/// Cluster creation: "typically completes in two hours" (dedicated clusters article).
+pub const CLUSTER_CREATE: (u64, u64) = (100 * MINUTE, 130 * MINUTE);
+/// Key identifier update: "asynchronous and can take a while to complete" (seed).
+pub const CLUSTER_KEY_UPDATE: (u64, u64) = (10 * MINUTE, 25 * MINUTE);
+/// Identity change on an existing cluster.
+pub const CLUSTER_IDENTITY_UPDATE: (u64, u64) = (5 * MINUTE, 12 * MINUTE);
+/// Cluster deletion with linked workspaces (without any, deletion is immediate).
+pub const CLUSTER_DELETE: (u64, u64) = (20 * MINUTE, 40 * MINUTE);
+/// Workspace link: "can take up to 90 minutes" (dedicated clusters article).
+pub const WORKSPACE_LINK: (u64, u64) = (30 * MINUTE, 90 * MINUTE);
+/// Workspace unlink.
+pub const WORKSPACE_UNLINK: (u64, u64) = (15 * MINUTE, 45 * MINUTE);
+/// Workspace soft-delete period before a deleted workspace is purged.
+pub const WORKSPACE_SOFT_DELETE: u64 = 14 * DAY;

@@ -1,0 +1,227 @@
+//! The simulation engine: Azure Resource Manager, Key Vault, Log Analytics dedicated clusters and
+//! workspaces, answering REST requests the way Azure does, on a virtual clock.
+//!
+//! The engine is sans-IO and deterministic. It never reads the system clock or the browser: time
+//! moves only through [`Engine::advance`], and all randomness (identifiers, key material, padding,
+//! operation durations) comes from a ChaCha20 stream seeded by the caller ([`Engine::with_seed`]).
+//! The same seed and the same requests give the same responses, byte for byte.
+//!
+//! ```
+//! use cmk_playground::engine::{Engine, Response};
+//! let mut e = Engine::with_seed([7u8; 32]);
+//! let r: Response = e.handle("GET", "https://management.azure.com/subscriptions?api-version=2022-12-01", &[], None);
+//! assert_eq!(r.status, 200);
+//! assert_eq!(r.body["value"].as_array().unwrap().len(), 2);
+//! ```
+
+pub mod arm;
+pub mod clock;
+pub mod cluster;
+pub mod crypto;
+pub mod errors;
+pub mod graph;
+pub mod http;
+pub mod journal;
+pub mod keyvault;
+pub mod limits;
+pub mod view;
+pub mod workspace;
+pub mod world;
+
+pub use http::Response;
+pub use view::Snapshot;
+
+use arm::lro::OpKind;
+use clock::Event;
+use errors::ApiError;
+use http::Request;
+use journal::{AuditEntry, Journal, RequestRecord, TimelineEntry};
+use world::World;
+
+/// What every handler works on: the state a request may change, and the journal it may append to.
+pub struct Ctx<'a> {
+    pub w: &'a mut World,
+    pub j: &'a mut Journal,
+}
+
+/// An opaque copy of the engine's state, for checking that a failed request changed nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint(World);
+
+pub struct Engine {
+    world: World,
+    journal: Journal,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// An engine seeded from the platform's CSPRNG (WebCrypto in the browser).
+    pub fn new() -> Self {
+        let mut seed = [0u8; 32];
+        // Without a working CSPRNG there is no honest way to make keys; stop loudly.
+        getrandom::fill(&mut seed).expect("the platform CSPRNG is unavailable");
+        Engine::with_seed(seed)
+    }
+
+    /// A deterministic engine: the same seed and requests give the same responses.
+    pub fn with_seed(seed: [u8; 32]) -> Self {
+        Engine {
+            world: World::new(seed, clock::epoch()),
+            journal: Journal::default(),
+        }
+    }
+
+    /// Answers one REST request. `url` is a full Azure URL with its `api-version`; the host selects
+    /// the service. A request that fails (status 400 or more) changes no state.
+    pub fn handle(
+        &mut self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Response {
+        let saved = self.world.clone();
+        let mut cx = Ctx {
+            w: &mut self.world,
+            j: &mut self.journal,
+        };
+        let result =
+            Request::parse(method, url, headers, body).and_then(|req| route(&mut cx, &req));
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => Response::from_error(&e),
+        };
+        if response.status >= 400 {
+            self.world = saved;
+        }
+        self.journal.request_seq += 1;
+        let seq = self.journal.request_seq;
+        self.journal.requests.push(RequestRecord {
+            seq,
+            time: self.world.now,
+            method: method.trim().to_ascii_uppercase(),
+            url: url.to_string(),
+            status: response.status,
+        });
+        response.with_header("x-ms-request-id", request_id(seq))
+    }
+
+    /// Moves the virtual clock forward, running every event that falls due on the way.
+    pub fn advance(&mut self, seconds: u64) {
+        let target = self.world.now.saturating_add(seconds);
+        while let Some((at, event)) = self.world.events.pop_due(target) {
+            self.world.now = at;
+            self.run(event);
+        }
+        self.world.now = target;
+    }
+
+    /// Advances to the next scheduled event and runs it; false when nothing is scheduled.
+    pub fn run_to_next_event(&mut self) -> bool {
+        match self.world.events.next_due() {
+            Some(at) => {
+                self.advance(at.saturating_sub(self.world.now));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The virtual time, in Unix seconds.
+    pub fn now(&self) -> u64 {
+        self.world.now
+    }
+
+    /// When the next scheduled event is due, if any.
+    pub fn next_event_at(&self) -> Option<u64> {
+        self.world.events.next_due()
+    }
+
+    /// Everything the page shows (no key material).
+    pub fn snapshot(&self) -> Snapshot {
+        view::snapshot(&self.world, &self.journal)
+    }
+
+    /// Key Vault audit events, oldest first, for every vault.
+    pub fn audit_log(&self) -> &[AuditEntry] {
+        &self.journal.audit
+    }
+
+    /// The timeline of what happened, oldest first.
+    pub fn timeline(&self) -> &[TimelineEntry] {
+        &self.journal.timeline
+    }
+
+    /// Requests received so far, oldest first.
+    pub fn requests(&self) -> &[RequestRecord] {
+        &self.journal.requests
+    }
+
+    /// A copy of the state, comparable with a later one.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint(self.world.clone())
+    }
+
+    fn run(&mut self, event: Event) {
+        let mut cx = Ctx {
+            w: &mut self.world,
+            j: &mut self.journal,
+        };
+        match event {
+            Event::CompleteOperation(id) => complete_operation(&mut cx, &id),
+            Event::PurgeDeletedKey { vault, key } => {
+                keyvault::keys::purge_key(&mut cx, &vault, &key)
+            }
+            Event::PurgeDeletedVault { vault } => keyvault::vaults::purge_vault(&mut cx, &vault),
+        }
+    }
+}
+
+/// Routes by host, as Azure's front doors do.
+fn route(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
+    let host = req.host.as_str();
+    match host {
+        "management.azure.com" => arm::route(cx, req),
+        "graph.microsoft.com" => graph::route(cx, req),
+        h if h.ends_with(".vault.azure.net") => match keyvault::keys::vault_for_host(cx, h) {
+            Some(vault) => keyvault::keys::route(cx, req, &vault),
+            None => Err(unknown_host(h)),
+        },
+        h => Err(unknown_host(h)),
+    }
+}
+
+fn unknown_host(host: &str) -> ApiError {
+    ApiError::new(&errors::UNKNOWN_HOST).arg("host", host)
+}
+
+fn complete_operation(cx: &mut Ctx, id: &str) {
+    let Some(op) = cx.w.operations.get(id).cloned() else {
+        return;
+    };
+    if !op.is_running() {
+        return;
+    }
+    match &op.kind {
+        OpKind::ClusterCreate { .. }
+        | OpKind::ClusterUpdate { .. }
+        | OpKind::ClusterDelete { .. } => cluster::complete(cx, &op),
+        OpKind::WorkspaceLink { .. } | OpKind::WorkspaceUnlink { .. } => {
+            workspace::complete(cx, &op)
+        }
+        OpKind::GroupDelete { group } => {
+            arm::groups::finish_delete(cx, group);
+            arm::lro::finish(cx, id, Ok(()));
+        }
+    }
+}
+
+/// Request ids count requests, so a rolled-back request never reuses an id.
+fn request_id(seq: u64) -> String {
+    format!("00000000-0000-4000-8000-{seq:012x}")
+}

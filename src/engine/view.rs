@@ -1,0 +1,392 @@
+//! The view model: everything the page shows, derived from the engine's state in one pass.
+//!
+//! Invariant: a [`Snapshot`] carries no key material (no private keys, no unwrapped account
+//! keys), so it can cross into the page, a share link or an export safely. It is plain serde
+//! data so it can also cross a Worker boundary.
+
+use serde::{Deserialize, Serialize};
+
+use super::arm::authorization::role_by_id;
+use super::arm::lro::OpState;
+use super::cluster::{ClusterState, KeyVaultProperties};
+use super::journal::{AuditEntry, Journal, TimelineEntry};
+use super::workspace::LinkState;
+use super::world::{REGIONS, SUBSCRIPTIONS, TENANT_ID, USER_UPN, World};
+
+/// How many of the newest timeline and audit entries a snapshot carries.
+pub const TIMELINE_TAIL: usize = 1500;
+pub const AUDIT_TAIL: usize = 500;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub now: u64,
+    pub next_event: Option<u64>,
+    pub tenant_id: String,
+    pub user_object_id: String,
+    pub user_name: String,
+    pub user_upn: String,
+    pub subscriptions: Vec<(String, String)>,
+    pub regions: Vec<RegionView>,
+    pub groups: Vec<GroupView>,
+    pub vaults: Vec<VaultView>,
+    pub identities: Vec<IdentityView>,
+    pub role_assignments: Vec<RoleAssignmentView>,
+    pub clusters: Vec<ClusterView>,
+    pub workspaces: Vec<WorkspaceView>,
+    pub operations: Vec<OperationView>,
+    pub timeline: Vec<TimelineEntry>,
+    pub audit: Vec<AuditEntry>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegionView {
+    pub name: String,
+    pub display: String,
+    pub double_encryption: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub id: String,
+    pub name: String,
+    pub subscription: String,
+    pub location: String,
+    pub deleting: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub object_id: String,
+    pub display_name: String,
+    pub keys: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VersionView {
+    pub version: String,
+    pub enabled: bool,
+    pub created: u64,
+    pub size: usize,
+    pub key_ops: Vec<String>,
+    pub exp: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyView {
+    pub name: String,
+    pub versions: Vec<VersionView>,
+    /// Set for a soft-deleted key: (deleted, scheduled purge).
+    pub deleted: Option<(u64, u64)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VaultView {
+    pub id: String,
+    pub name: String,
+    pub uri: String,
+    pub location: String,
+    pub sku: String,
+    pub soft_delete: bool,
+    pub purge_protection: bool,
+    pub retention_days: u32,
+    pub rbac: bool,
+    pub recoverable: bool,
+    pub access_policies: Vec<PolicyView>,
+    pub keys: Vec<KeyView>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IdentityView {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    pub principal_id: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoleAssignmentView {
+    pub scope: String,
+    pub role: String,
+    pub principal_id: String,
+    pub principal_name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyRef {
+    pub vault_uri: String,
+    pub vault: String,
+    pub key_name: String,
+    /// Empty for auto-rotation.
+    pub key_version: String,
+}
+
+impl From<&KeyVaultProperties> for KeyRef {
+    fn from(k: &KeyVaultProperties) -> Self {
+        KeyRef {
+            vault_uri: k.vault_uri.clone(),
+            vault: k.vault(),
+            key_name: k.key_name.clone(),
+            key_version: k.key_version.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterView {
+    pub id: String,
+    pub name: String,
+    pub subscription: String,
+    pub group: String,
+    pub location: String,
+    pub provisioning_state: String,
+    pub identity_type: String,
+    pub principal_id: Option<String>,
+    pub capacity: u64,
+    pub billing_type: String,
+    pub double_encryption: bool,
+    /// The key identifier as ARM shows it.
+    pub key: Option<KeyRef>,
+    /// The key identifier the storage has adopted.
+    pub storage_key: Option<KeyRef>,
+    /// The key version the storage uses: the pinned one, or the vault's latest in auto mode.
+    pub key_version_in_use: Option<String>,
+    pub workspaces: Vec<String>,
+    pub operation: Option<String>,
+    pub capacity_lock_days: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceView {
+    pub id: String,
+    pub name: String,
+    pub subscription: String,
+    pub group: String,
+    pub location: String,
+    pub customer_id: String,
+    pub sku: String,
+    /// `Unlinked`, `Linking`, `Linked` or `Unlinking`.
+    pub link_state: String,
+    pub cluster: Option<String>,
+    pub links_in_30_days: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OperationView {
+    pub id: String,
+    pub label: String,
+    pub status: String,
+    pub resource_id: String,
+    pub start: u64,
+    pub due: u64,
+    pub end: Option<u64>,
+    pub error: Option<String>,
+}
+
+pub fn snapshot(w: &World, j: &Journal) -> Snapshot {
+    let user = w.directory.user();
+    let vaults = w
+        .vaults
+        .values()
+        .map(|v| {
+            let mut keys: Vec<KeyView> = v
+                .keys
+                .values()
+                .map(|k| KeyView {
+                    name: k.name.clone(),
+                    versions: versions(&k.versions),
+                    deleted: None,
+                })
+                .collect();
+            keys.extend(v.deleted_keys.values().map(|d| KeyView {
+                name: d.key.name.clone(),
+                versions: versions(&d.key.versions),
+                deleted: Some((d.deleted, d.purge_at)),
+            }));
+            VaultView {
+                id: v.id.clone(),
+                name: v.name.clone(),
+                uri: v.base_url(),
+                location: v.location.into(),
+                sku: v.sku.clone(),
+                soft_delete: v.soft_delete,
+                purge_protection: v.purge_protection,
+                retention_days: v.retention_days,
+                rbac: v.rbac,
+                recoverable: v.is_recoverable(),
+                access_policies: v
+                    .access_policies
+                    .iter()
+                    .map(|p| PolicyView {
+                        object_id: p.object_id.clone(),
+                        display_name: w.directory.display(&p.object_id),
+                        keys: p.keys.clone(),
+                    })
+                    .collect(),
+                keys,
+            }
+        })
+        .collect();
+    let clusters = w
+        .clusters
+        .iter()
+        .map(|(key, c)| {
+            let in_use = c.storage_key.as_ref().and_then(|k| {
+                if !k.auto_rotation() {
+                    return Some(k.key_version.clone());
+                }
+                w.vaults
+                    .get(&k.vault())?
+                    .keys
+                    .get(&k.key_name.to_ascii_lowercase())
+                    .map(|key| key.latest().version.clone())
+            });
+            ClusterView {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                subscription: c.subscription.clone(),
+                group: c.group.clone(),
+                location: c.location.into(),
+                provisioning_state: c.state.provisioning_state().into(),
+                identity_type: c.identity.kind().into(),
+                principal_id: c.identity.principal_id().map(str::to_string),
+                capacity: c.capacity,
+                billing_type: c.billing_type.into(),
+                double_encryption: c.double_encryption,
+                key: c.key.as_ref().map(KeyRef::from),
+                storage_key: c.storage_key.as_ref().map(KeyRef::from),
+                key_version_in_use: in_use,
+                workspaces: super::workspace::linked_to(w, key)
+                    .map(|ws| ws.id.clone())
+                    .collect(),
+                operation: match &c.state {
+                    ClusterState::Succeeded => None,
+                    s => s.operation().map(str::to_string),
+                },
+                capacity_lock_days: super::cluster::capacity_lock_days_left(c, w.now),
+            }
+        })
+        .collect();
+    let workspaces = w
+        .workspaces
+        .values()
+        .filter(|ws| ws.deleted.is_none())
+        .map(|ws| {
+            let (state, cluster) = match &ws.link {
+                LinkState::Unlinked => ("Unlinked", None),
+                LinkState::Linking { cluster, .. } => ("Linking", Some(cluster)),
+                LinkState::Linked { cluster, .. } => ("Linked", Some(cluster)),
+                LinkState::Unlinking { cluster, .. } => ("Unlinking", Some(cluster)),
+            };
+            WorkspaceView {
+                id: ws.id.clone(),
+                name: ws.name.clone(),
+                subscription: ws.subscription.clone(),
+                group: ws.group.clone(),
+                location: ws.location.into(),
+                customer_id: ws.customer_id.clone(),
+                sku: ws.sku.clone(),
+                link_state: state.into(),
+                cluster: cluster
+                    .and_then(|k| w.clusters.get(k))
+                    .map(|c| c.id.clone()),
+                links_in_30_days: ws
+                    .link_history
+                    .iter()
+                    .filter(|t| **t + super::limits::LINK_WINDOW > w.now)
+                    .count(),
+            }
+        })
+        .collect();
+    let mut operations: Vec<OperationView> = w
+        .operations
+        .values()
+        .map(|o| OperationView {
+            id: o.id.clone(),
+            label: o.kind.label().into(),
+            status: o.status().into(),
+            resource_id: o.resource_id.clone(),
+            start: o.start,
+            due: o.due,
+            end: o.end,
+            error: match &o.state {
+                OpState::Failed { message, .. } => Some(message.clone()),
+                _ => None,
+            },
+        })
+        .collect();
+    operations.sort_by_key(|o| (o.start, o.due));
+    Snapshot {
+        now: w.now,
+        next_event: w.events.next_due(),
+        tenant_id: TENANT_ID.into(),
+        user_object_id: user.object_id.clone(),
+        user_name: user.display_name.clone(),
+        user_upn: USER_UPN.into(),
+        subscriptions: SUBSCRIPTIONS
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+        regions: REGIONS
+            .iter()
+            .map(|r| RegionView {
+                name: r.name.into(),
+                display: r.display.into(),
+                double_encryption: r.double_encryption,
+            })
+            .collect(),
+        groups: w
+            .groups
+            .values()
+            .map(|g| GroupView {
+                id: g.id.clone(),
+                name: g.name.clone(),
+                subscription: g.subscription.clone(),
+                location: g.location.into(),
+                deleting: g.deleting,
+            })
+            .collect(),
+        vaults,
+        identities: w
+            .identities
+            .values()
+            .map(|i| IdentityView {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                location: i.location.into(),
+                principal_id: i.principal_id.clone(),
+            })
+            .collect(),
+        role_assignments: w
+            .role_assignments
+            .iter()
+            .map(|a| RoleAssignmentView {
+                scope: a.scope.clone(),
+                role: role_by_id(a.role).map(|r| r.name).unwrap_or("?").into(),
+                principal_id: a.principal_id.clone(),
+                principal_name: w.directory.display(&a.principal_id),
+            })
+            .collect(),
+        clusters,
+        workspaces,
+        operations,
+        timeline: tail(&j.timeline, TIMELINE_TAIL),
+        audit: tail(&j.audit, AUDIT_TAIL),
+    }
+}
+
+fn versions(v: &[super::keyvault::KeyVersion]) -> Vec<VersionView> {
+    v.iter()
+        .map(|k| VersionView {
+            version: k.version.clone(),
+            enabled: k.enabled,
+            created: k.created,
+            size: k.material.bits(),
+            key_ops: k.key_ops.clone(),
+            exp: k.exp,
+        })
+        .collect()
+}
+
+fn tail<T: Clone>(v: &[T], n: usize) -> Vec<T> {
+    v[v.len().saturating_sub(n)..].to_vec()
+}

@@ -1,0 +1,260 @@
+//! The simulated world: tenant and directory, subscriptions, regions, and the container of every
+//! resource.
+//!
+//! Invariant: [`World`] is all the state a request may change. `Engine::handle` clones it before
+//! a request and restores the clone if the request fails, so a failed request changes nothing,
+//! including the random stream. Logs of what happened (audit, timeline) live in
+//! [`super::journal::Journal`], outside the rollback.
+
+use std::collections::BTreeMap;
+
+use super::arm::authorization::RoleAssignment;
+use super::arm::groups::ResourceGroup;
+use super::arm::identity::UserIdentity;
+use super::arm::lro::AsyncOp;
+use super::clock::EventQueue;
+use super::cluster::{Cluster, ClusterTombstone};
+use super::crypto::Csprng;
+use super::keyvault::{DeletedVault, Vault};
+use super::workspace::Workspace;
+
+/// The tenant everything lives in.
+pub const TENANT_ID: &str = "3c1d5e2a-8f47-4b6e-9a21-6d0f5c7b8e93";
+pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
+
+/// The signed-in user: Owner of both subscriptions.
+pub const USER_OBJECT_ID: &str = "b7e4c1a9-3d6f-4a2b-9e8c-5f1d7a3b6c20";
+pub const USER_UPN: &str = "avery@contoso.onmicrosoft.com";
+pub const USER_NAME: &str = "Avery Admin";
+/// The Azure CLI's application id: requests in the playground are signed like `az rest`.
+pub const CLI_APP_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/// The Azure Cosmos DB first-party application, which Microsoft Sentinel CMK grants Key Vault to.
+pub const COSMOS_DB_APP_ID: &str = "a232010e-820c-4083-83bb-3ace5fc29d0b";
+pub const COSMOS_DB_OBJECT_ID: &str = "6f1e9d2c-4b8a-4c3e-9d7f-2a5b8c1e4f07";
+
+/// The two subscriptions of the default world.
+pub const SUBSCRIPTIONS: [(&str, &str); 2] = [
+    ("9f3b6c2e-1a4d-4e8b-b5c7-2d8f0a6e4c31", "Contoso Production"),
+    ("5e8a1f4d-7b2c-4d9e-8f3a-6c1b0e7d2a58", "Contoso Security"),
+];
+
+/// An Azure region and what the simulated services support there.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Region {
+    pub name: &'static str,
+    pub display: &'static str,
+    pub double_encryption: bool,
+    pub availability_zones: bool,
+    /// China regions: Customer Lockbox is not available there.
+    pub china: bool,
+}
+
+const fn region(
+    name: &'static str,
+    display: &'static str,
+    de: bool,
+    az: bool,
+    china: bool,
+) -> Region {
+    Region {
+        name,
+        display,
+        double_encryption: de,
+        availability_zones: az,
+        china,
+    }
+}
+
+/// The region catalogue. Two regions lack double encryption so the seed's
+/// "doesn't support Double Encryption" error can be met.
+pub static REGIONS: [Region; 10] = [
+    region("eastus", "East US", true, true, false),
+    region("eastus2", "East US 2", true, true, false),
+    region("westus2", "West US 2", true, true, false),
+    region("southcentralus", "South Central US", true, true, false),
+    region("westcentralus", "West Central US", false, false, false),
+    region("westeurope", "West Europe", true, true, false),
+    region("northeurope", "North Europe", true, true, false),
+    region("uksouth", "UK South", true, true, false),
+    region("brazilsoutheast", "Brazil Southeast", false, false, false),
+    region("chinanorth3", "China North 3", true, true, true),
+];
+
+/// Resolves `eastus`, `East US` or `EASTUS` to a catalogue region.
+pub fn find_region(s: &str) -> Option<&'static Region> {
+    let key: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    REGIONS.iter().find(|r| r.name == key)
+}
+
+pub fn region_list() -> String {
+    REGIONS
+        .iter()
+        .map(|r| r.display)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What kind of principal a directory object is.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum PrincipalKind {
+    User,
+    /// A first-party or registered application.
+    Application,
+    /// A managed identity; the string is the resource it belongs to.
+    ManagedIdentity(String),
+}
+
+/// An object in the tenant's directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub object_id: String,
+    pub app_id: String,
+    pub display_name: String,
+    pub kind: PrincipalKind,
+}
+
+impl Principal {
+    /// The caller string Key Vault puts in its error messages and audit log.
+    pub fn caller_string(&self) -> String {
+        match &self.kind {
+            PrincipalKind::User => format!(
+                "appid={};oid={};numgroups=0;iss=https://sts.windows.net/{TENANT_ID}/",
+                self.app_id, self.object_id
+            ),
+            PrincipalKind::Application => {
+                format!(
+                    "appid={};oid={};iss=https://sts.windows.net/{TENANT_ID}/",
+                    self.app_id, self.object_id
+                )
+            }
+            PrincipalKind::ManagedIdentity(rid) => format!(
+                "appid={};oid={};iss=https://sts.windows.net/{TENANT_ID}/;xms_mirid={rid}",
+                self.app_id, self.object_id
+            ),
+        }
+    }
+}
+
+/// The tenant's directory: the user and the service principals the simulation knows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Directory {
+    pub principals: BTreeMap<String, Principal>,
+}
+
+impl Directory {
+    fn new() -> Self {
+        let mut principals = BTreeMap::new();
+        for p in [
+            Principal {
+                object_id: USER_OBJECT_ID.into(),
+                app_id: CLI_APP_ID.into(),
+                display_name: USER_NAME.into(),
+                kind: PrincipalKind::User,
+            },
+            Principal {
+                object_id: COSMOS_DB_OBJECT_ID.into(),
+                app_id: COSMOS_DB_APP_ID.into(),
+                display_name: "Azure Cosmos DB".into(),
+                kind: PrincipalKind::Application,
+            },
+        ] {
+            principals.insert(p.object_id.clone(), p);
+        }
+        Directory { principals }
+    }
+
+    pub fn user(&self) -> &Principal {
+        &self.principals[USER_OBJECT_ID]
+    }
+
+    pub fn get(&self, object_id: &str) -> Option<&Principal> {
+        self.principals.get(&object_id.to_ascii_lowercase())
+    }
+
+    pub fn add(&mut self, p: Principal) {
+        self.principals.insert(p.object_id.clone(), p);
+    }
+
+    pub fn remove(&mut self, object_id: &str) {
+        self.principals.remove(object_id);
+    }
+
+    pub fn display(&self, object_id: &str) -> String {
+        self.get(object_id)
+            .map(|p| p.display_name.clone())
+            .unwrap_or_else(|| object_id.to_string())
+    }
+}
+
+/// Every piece of state a request can change. See the module invariant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct World {
+    pub now: u64,
+    pub rng: Csprng,
+    pub events: EventQueue,
+    pub directory: Directory,
+    /// Resource groups by lower-cased id.
+    pub groups: BTreeMap<String, ResourceGroup>,
+    /// Vaults by lower-cased name: vault names are a global DNS namespace.
+    pub vaults: BTreeMap<String, Vault>,
+    pub deleted_vaults: BTreeMap<String, DeletedVault>,
+    /// User-assigned identities by lower-cased resource id.
+    pub identities: BTreeMap<String, UserIdentity>,
+    pub role_assignments: Vec<RoleAssignment>,
+    /// Clusters by lower-cased resource id.
+    pub clusters: BTreeMap<String, Cluster>,
+    pub cluster_tombstones: Vec<ClusterTombstone>,
+    /// Workspaces by lower-cased resource id.
+    pub workspaces: BTreeMap<String, Workspace>,
+    /// Asynchronous operations by id.
+    pub operations: BTreeMap<String, AsyncOp>,
+    /// Resource providers registered per subscription (lower-cased "sub/namespace").
+    pub registrations: BTreeMap<String, String>,
+}
+
+impl World {
+    pub fn new(seed: [u8; 32], now: u64) -> Self {
+        World {
+            now,
+            rng: Csprng::from_seed(seed),
+            events: EventQueue::default(),
+            directory: Directory::new(),
+            groups: BTreeMap::new(),
+            vaults: BTreeMap::new(),
+            deleted_vaults: BTreeMap::new(),
+            identities: BTreeMap::new(),
+            role_assignments: Vec::new(),
+            clusters: BTreeMap::new(),
+            cluster_tombstones: Vec::new(),
+            workspaces: BTreeMap::new(),
+            operations: BTreeMap::new(),
+            registrations: BTreeMap::new(),
+        }
+    }
+
+    pub fn subscription(&self, id: &str) -> Option<(&'static str, &'static str)> {
+        SUBSCRIPTIONS
+            .iter()
+            .copied()
+            .find(|(s, _)| s.eq_ignore_ascii_case(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_resolve_by_name_or_display_name() {
+        assert_eq!(find_region("East US").unwrap().name, "eastus");
+        assert_eq!(find_region("WESTEUROPE").unwrap().name, "westeurope");
+        assert!(find_region("atlantis").is_none());
+        assert!(REGIONS.iter().any(|r| !r.double_encryption));
+        assert!(REGIONS.iter().any(|r| r.china));
+    }
+}
