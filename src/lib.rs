@@ -1,1 +1,15 @@
+//! cmk-playground: a browser playground for Azure Monitor customer-managed keys.
+//!
+//! * [`engine`]: the deterministic, sans-IO simulation (native and wasm).
+//! * [`protocol`]: the messages between the page and the engine host.
+//! * [`walkthrough`]: the guided provisioning steps, as data.
+//! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
+
 pub mod engine;
+pub mod protocol;
+pub mod walkthrough;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

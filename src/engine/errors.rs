@@ -490,6 +490,47 @@ impl ApiError {
     }
 }
 
+/// The catalogue entry a response's error came from: same status and code, and a message that
+/// matches the template with its placeholders as wildcards.
+pub fn identify(status: u16, code: &str, message: &str) -> Option<&'static ErrorSpec> {
+    CATALOGUE
+        .iter()
+        .copied()
+        .find(|e| e.status == status && e.code == code && matches_template(e.message, message))
+}
+
+/// Whether `text` is `template` with each `{placeholder}` replaced by some string.
+pub fn matches_template(template: &str, text: &str) -> bool {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        match rest[open..].find('}') {
+            Some(close) => {
+                parts.push(&rest[..open]);
+                rest = &rest[open + close + 1..];
+            }
+            None => break,
+        }
+    }
+    parts.push(rest);
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() == 1 {
+        return text == template;
+    }
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut pos = first.len();
+    let end = text.len() - last.len();
+    for mid in &parts[1..parts.len() - 1] {
+        match text[pos..end].find(mid) {
+            Some(i) => pos += i + mid.len(),
+            None => return false,
+        }
+    }
+    pos <= end
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -520,6 +561,28 @@ mod tests {
         let e = ApiError::new(&RESOURCE_GROUP_NOT_FOUND).arg("group", "rg1");
         assert_eq!(e.message(), "Resource group 'rg1' could not be found.");
         assert_eq!(e.body()["error"]["code"], "ResourceGroupNotFound");
+    }
+
+    #[test]
+    fn templates_match_filled_messages_only() {
+        assert!(matches_template(
+            "Resource group '{group}' could not be found.",
+            "Resource group 'x y' could not be found."
+        ));
+        assert!(!matches_template(
+            "Resource group '{group}' could not be found.",
+            "Resource group 'x' was not found."
+        ));
+        assert!(matches_template("plain", "plain"));
+        assert!(matches_template("{a}-{b}", "x-y-z"));
+        let e = ApiError::new(&LINK_OPERATIONS_LIMIT)
+            .arg("workspace", "w")
+            .arg("dates", "d")
+            .arg("next", "n");
+        assert_eq!(
+            identify(400, "InvalidParameter", &e.message()).map(|s| s.name),
+            Some("LINK_OPERATIONS_LIMIT")
+        );
     }
 
     #[test]

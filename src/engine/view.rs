@@ -21,6 +21,8 @@ pub const AUDIT_TAIL: usize = 500;
 pub struct Snapshot {
     pub now: u64,
     pub next_event: Option<u64>,
+    /// What the next scheduled event will do.
+    pub next_event_label: Option<String>,
     pub tenant_id: String,
     pub user_object_id: String,
     pub user_name: String,
@@ -318,6 +320,7 @@ pub fn snapshot(w: &World, j: &Journal) -> Snapshot {
     Snapshot {
         now: w.now,
         next_event: w.events.next_due(),
+        next_event_label: w.events.iter().next().map(|(_, e)| describe_event(w, e)),
         tenant_id: TENANT_ID.into(),
         user_object_id: user.object_id.clone(),
         user_name: user.display_name.clone(),
@@ -371,6 +374,28 @@ pub fn snapshot(w: &World, j: &Journal) -> Snapshot {
         operations,
         timeline: tail(&j.timeline, TIMELINE_TAIL),
         audit: tail(&j.audit, AUDIT_TAIL),
+    }
+}
+
+fn describe_event(w: &World, e: &super::clock::Event) -> String {
+    use super::clock::Event;
+    match e {
+        Event::CompleteOperation(id) => match w.operations.get(id) {
+            Some(op) => {
+                let name = op
+                    .resource_id
+                    .rsplit('/')
+                    .find(|s| {
+                        !s.eq_ignore_ascii_case("cluster")
+                            && !s.eq_ignore_ascii_case("linkedServices")
+                    })
+                    .unwrap_or("");
+                format!("{} ({name}) completes", op.kind.label())
+            }
+            None => "An operation completes".into(),
+        },
+        Event::PurgeDeletedKey { key, .. } => format!("Deleted key {key} is purged"),
+        Event::PurgeDeletedVault { vault } => format!("Deleted vault {vault} is purged"),
     }
 }
 

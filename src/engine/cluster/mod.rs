@@ -338,7 +338,7 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str, version: &str)
         None => return Err(CapacityEra::of(version).no_sku()),
         Some(s) => rules::sku(s, version)?,
     };
-    let identity = match rules::identity(cx, &body)? {
+    let identity = match rules::identity(&body)? {
         None | Some(IdentityRequest::None) => return Err(ApiError::new(&errors::IDENTITY_NULL)),
         Some(i) => i,
     };
@@ -399,14 +399,7 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str, version: &str)
 
     // A user-assigned identity may come with its key: validate it now, as the service does.
     let resolved_identity = match &identity {
-        IdentityRequest::UserAssigned(key) => {
-            let ua = cx.w.identities[key].clone();
-            ClusterIdentity::UserAssigned {
-                resource_id: ua.id,
-                principal_id: ua.principal_id,
-                client_id: ua.client_id,
-            }
-        }
+        IdentityRequest::UserAssigned(id) => rules::user_identity(cx, id)?,
         _ => ClusterIdentity::None,
     };
     if let Some(k) = &key {
@@ -520,7 +513,7 @@ fn update(
         Some(v) => Some(rules::billing_type(v)?),
     };
     let tags = tags(&body)?;
-    let identity_req = rules::identity(cx, &body)?;
+    let identity_req = rules::identity(&body)?;
     let identity_change = identity_req.filter(|r| !rules::identity_unchanged(&c.identity, r));
     let key_change = match prop(&props, "keyVaultProperties") {
         None => None,
@@ -545,14 +538,7 @@ fn update(
             let (principal_id, _) = new_service_principal(cx, &c.name, &c.id);
             Some(ClusterIdentity::SystemAssigned { principal_id })
         }
-        Some(IdentityRequest::UserAssigned(k)) => {
-            let ua = cx.w.identities[&k].clone();
-            Some(ClusterIdentity::UserAssigned {
-                resource_id: ua.id,
-                principal_id: ua.principal_id,
-                client_id: ua.client_id,
-            })
-        }
+        Some(IdentityRequest::UserAssigned(id)) => Some(rules::user_identity(cx, &id)?),
         Some(IdentityRequest::None) => Some(ClusterIdentity::None),
     };
 

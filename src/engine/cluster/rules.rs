@@ -139,13 +139,14 @@ pub fn billing_type(v: &Value) -> Result<&'static str, ApiError> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum IdentityRequest {
     SystemAssigned,
-    /// Lower-cased resource id of an existing user-assigned identity.
+    /// Resource id of a user-assigned identity, as written in the request.
     UserAssigned(String),
     None,
 }
 
-/// Parses `identity`. `Ok(None)` when the body has no identity at all.
-pub fn identity(cx: &Ctx, body: &Map<String, Value>) -> Result<Option<IdentityRequest>, ApiError> {
+/// Parses `identity` (its shape only; see [`user_identity`] for the reference). `Ok(None)` when
+/// the body has no identity at all.
+pub fn identity(body: &Map<String, Value>) -> Result<Option<IdentityRequest>, ApiError> {
     let Some(raw) = body
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("identity"))
@@ -172,13 +173,23 @@ pub fn identity(cx: &Ctx, body: &Map<String, Value>) -> Result<Option<IdentityRe
                 }
                 _ => return Err(ApiError::new(&errors::IDENTITY_TYPE_INVALID).arg("type", ty)),
             };
-            if !cx.w.identities.contains_key(&id_key(&ids)) {
-                return Err(ApiError::new(&errors::USER_IDENTITY_NOT_FOUND).arg("id", ids));
-            }
-            Ok(Some(IdentityRequest::UserAssigned(id_key(&ids))))
+            Ok(Some(IdentityRequest::UserAssigned(ids)))
         }
         _ => Err(ApiError::new(&errors::IDENTITY_TYPE_INVALID).arg("type", ty)),
     }
+}
+
+/// Resolves a user-assigned identity reference to the identity it names.
+pub fn user_identity(cx: &Ctx, id: &str) -> Result<ClusterIdentity, ApiError> {
+    let ua =
+        cx.w.identities
+            .get(&id_key(id))
+            .ok_or_else(|| ApiError::new(&errors::USER_IDENTITY_NOT_FOUND).arg("id", id))?;
+    Ok(ClusterIdentity::UserAssigned {
+        resource_id: ua.id.clone(),
+        principal_id: ua.principal_id.clone(),
+        client_id: ua.client_id.clone(),
+    })
 }
 
 /// True when the request would leave the identity as it is (the 2026 docs allow sending an

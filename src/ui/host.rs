@@ -1,0 +1,214 @@
+//! Where the engine runs: a module Web Worker (`worker.js`), so RSA key generation and long clock
+//! runs never freeze the page; or the page itself, for tests and when a Worker cannot start.
+//! Both speak [`crate::protocol`], and replies arrive asynchronously either way.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use crate::engine::Engine;
+use crate::protocol::{self, Command, Reply};
+
+type Done = Box<dyn FnOnce(Result<Reply, String>)>;
+
+enum Mode {
+    /// The Worker is loading; commands wait in the queue.
+    Starting(Worker),
+    Worker(Worker),
+    Local(Rc<RefCell<Engine>>),
+}
+
+struct Inner {
+    mode: RefCell<Mode>,
+    pending: RefCell<BTreeMap<u32, Done>>,
+    queue: RefCell<Vec<(u32, Command)>>,
+    next: Cell<u32>,
+    /// Tells the page when the engine had to move into the page.
+    on_notice: RefCell<Option<Rc<dyn Fn(String)>>>,
+    _closures: RefCell<Vec<Closure<dyn FnMut(MessageEvent)>>>,
+    _error: RefCell<Option<Closure<dyn FnMut(web_sys::ErrorEvent)>>>,
+}
+
+/// A handle on the engine host; clones share it.
+#[derive(Clone)]
+pub struct Host(Rc<Inner>);
+
+impl PartialEq for Host {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Host {
+    fn with_mode(mode: Mode) -> Host {
+        Host(Rc::new(Inner {
+            mode: RefCell::new(mode),
+            pending: RefCell::new(BTreeMap::new()),
+            queue: RefCell::new(Vec::new()),
+            next: Cell::new(1),
+            on_notice: RefCell::new(None),
+            _closures: RefCell::new(Vec::new()),
+            _error: RefCell::new(None),
+        }))
+    }
+
+    /// The engine runs in the page, seeded from WebCrypto (or from `seed`, for tests).
+    pub fn local(seed: Option<[u8; 32]>) -> Host {
+        let engine = seed.map(Engine::with_seed).unwrap_or_else(Engine::new);
+        Host::with_mode(Mode::Local(Rc::new(RefCell::new(engine))))
+    }
+
+    /// The engine runs in `worker.js` next to the page; falls back to the page if it can't start.
+    pub fn worker() -> Host {
+        let opts = WorkerOptions::new();
+        opts.set_type(WorkerType::Module);
+        let worker = match Worker::new_with_options("./worker.js", &opts) {
+            Ok(w) => w,
+            Err(_) => return Host::local(None),
+        };
+        let host = Host::with_mode(Mode::Starting(worker.clone()));
+        let weak = Rc::downgrade(&host.0);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Some(inner) = weak.upgrade() {
+                Host(inner).on_message(e.data());
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let weak: Weak<Inner> = Rc::downgrade(&host.0);
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                if let Some(inner) = weak.upgrade() {
+                    Host(inner).on_failure(format!("the engine worker failed: {}", e.message()));
+                }
+            });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        host.0._closures.borrow_mut().push(on_message);
+        *host.0._error.borrow_mut() = Some(on_error);
+        host
+    }
+
+    pub fn on_notice(&self, f: impl Fn(String) + 'static) {
+        *self.0.on_notice.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// "Web Worker", "page", or "starting".
+    pub fn kind(&self) -> &'static str {
+        match &*self.0.mode.borrow() {
+            Mode::Starting(_) => "starting",
+            Mode::Worker(_) => "Web Worker",
+            Mode::Local(_) => "page",
+        }
+    }
+
+    /// Sends a command; `done` runs when the reply (or a failure) arrives.
+    pub fn send(&self, cmd: Command, done: impl FnOnce(Result<Reply, String>) + 'static) {
+        let id = self.0.next.get();
+        self.0.next.set(id + 1);
+        self.0.pending.borrow_mut().insert(id, Box::new(done));
+        let mode = match &*self.0.mode.borrow() {
+            Mode::Starting(_) => None,
+            Mode::Worker(w) => Some(Ok(w.clone())),
+            Mode::Local(e) => Some(Err(e.clone())),
+        };
+        match mode {
+            None => self.0.queue.borrow_mut().push((id, cmd)),
+            Some(Ok(worker)) => self.post(&worker, id, &cmd),
+            Some(Err(engine)) => self.run_local(engine, id, cmd),
+        }
+    }
+
+    fn post(&self, worker: &Worker, id: u32, cmd: &Command) {
+        let msg = js_sys::Object::new();
+        let value = match serde_wasm_bindgen::to_value(cmd) {
+            Ok(v) => v,
+            Err(e) => return self.resolve(id, Err(format!("could not encode the command: {e}"))),
+        };
+        let _ = js_sys::Reflect::set(&msg, &"id".into(), &JsValue::from(id));
+        let _ = js_sys::Reflect::set(&msg, &"command".into(), &value);
+        if let Err(e) = worker.post_message(&msg) {
+            self.resolve(id, Err(format!("could not reach the engine worker: {e:?}")));
+        }
+    }
+
+    fn run_local(&self, engine: Rc<RefCell<Engine>>, id: u32, cmd: Command) {
+        let host = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            // Yield to the browser first so the page can paint its busy state.
+            super::util::next_frame().await;
+            let reply = protocol::execute(&mut engine.borrow_mut(), &cmd);
+            host.resolve(id, Ok(reply));
+        });
+    }
+
+    fn resolve(&self, id: u32, result: Result<Reply, String>) {
+        let done = self.0.pending.borrow_mut().remove(&id);
+        if let Some(done) = done {
+            done(result);
+        }
+    }
+
+    fn on_message(&self, data: JsValue) {
+        let get = |k: &str| js_sys::Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        if get("ready").is_truthy() {
+            let worker = match &*self.0.mode.borrow() {
+                Mode::Starting(w) => Some(w.clone()),
+                _ => None,
+            };
+            if let Some(w) = worker {
+                *self.0.mode.borrow_mut() = Mode::Worker(w.clone());
+                let queued: Vec<_> = self.0.queue.borrow_mut().drain(..).collect();
+                for (id, cmd) in queued {
+                    self.post(&w, id, &cmd);
+                }
+            }
+            return;
+        }
+        if let Some(reason) = get("failed").as_string() {
+            return self.on_failure(format!("the engine worker could not start: {reason}"));
+        }
+        let Some(id) = get("id").as_f64().map(|i| i as u32) else {
+            return;
+        };
+        let error = get("error");
+        if let Some(msg) = error.as_string() {
+            return self.resolve(id, Err(msg));
+        }
+        let result = serde_wasm_bindgen::from_value::<Reply>(get("reply"))
+            .map_err(|e| format!("could not decode the engine's reply: {e}"));
+        self.resolve(id, result);
+    }
+
+    /// Before the Worker is ready, move the engine into the page and run what was queued; after,
+    /// fail what is pending (the Worker's state is lost with it).
+    fn on_failure(&self, reason: String) {
+        let starting = matches!(&*self.0.mode.borrow(), Mode::Starting(_));
+        if starting {
+            let engine = Rc::new(RefCell::new(Engine::new()));
+            *self.0.mode.borrow_mut() = Mode::Local(engine.clone());
+            let queued: Vec<_> = self.0.queue.borrow_mut().drain(..).collect();
+            for (id, cmd) in queued {
+                self.run_local(engine.clone(), id, cmd);
+            }
+            self.notice(format!("The engine runs in the page because {reason}. Long operations such as 4096-bit key generation will pause the page."));
+        } else {
+            let pending: Vec<u32> = self.0.pending.borrow().keys().copied().collect();
+            for id in pending {
+                self.resolve(id, Err(reason.clone()));
+            }
+            self.notice(format!(
+                "The engine stopped: {reason}. Reload the page to start again."
+            ));
+        }
+    }
+
+    fn notice(&self, text: String) {
+        let f = self.0.on_notice.borrow().clone();
+        if let Some(f) = f {
+            f(text);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The page (Yew). The only code, with `src/wasm.rs`, that touches the browser.
+//!
+//! Layout: a header (title, engine status, theme), a main column with tabs (walkthrough, REST
+//! console, timeline, Key Vault audit, error catalogue), and a side column that always shows the
+//! virtual clock, the cluster's state and the key hierarchy. Every view renders from one
+//! [`crate::engine::Snapshot`]; every action goes to the engine as a [`Command`].
+
+pub mod console;
+pub mod hierarchy;
+pub mod host;
+pub mod journal;
+pub mod json;
+pub mod panels;
+pub mod response;
+pub mod state;
+pub mod util;
+pub mod walkthrough;
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use self::host::Host;
+use self::state::{Action, AppState, Sent, Tab};
+use self::util::Theme;
+use crate::protocol::Command;
+use crate::walkthrough::Card;
+
+/// Sends commands to the engine host and files the replies into the state.
+#[derive(Clone, PartialEq)]
+pub struct Runner {
+    host: Host,
+    dispatch: UseReducerDispatcher<AppState>,
+}
+
+impl Runner {
+    pub fn run(&self, cmd: Command, source: impl Into<String>, card: Option<Card>) {
+        let t0 = util::now_ms();
+        self.dispatch.dispatch(Action::Busy(cmd.label(), t0));
+        let dispatch = self.dispatch.clone();
+        let host = self.host.clone();
+        let sent = Sent {
+            cmd: cmd.clone(),
+            source: source.into(),
+            card,
+        };
+        self.host.send(cmd, move |result| match result {
+            Ok(reply) => dispatch.dispatch(Action::Replied {
+                reply: Box::new(reply),
+                sent,
+                millis: util::now_ms() - t0,
+                host_kind: host.kind(),
+            }),
+            Err(e) => dispatch.dispatch(Action::Failed(e)),
+        });
+    }
+}
+
+/// What every component can reach: the state and the way to change it.
+#[derive(Clone, PartialEq)]
+pub struct AppCtx {
+    pub state: UseReducerHandle<AppState>,
+    pub runner: Runner,
+}
+
+impl AppCtx {
+    pub fn dispatch(&self, a: Action) {
+        self.state.dispatch(a);
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub host: Host,
+}
+
+#[function_component(App)]
+pub fn app(props: &AppProps) -> Html {
+    let state = use_reducer(AppState::default);
+    let runner = Runner {
+        host: props.host.clone(),
+        dispatch: state.dispatcher(),
+    };
+    let theme = use_state(Theme::initial);
+    {
+        let runner = runner.clone();
+        let dispatch = state.dispatcher();
+        let host = props.host.clone();
+        use_effect_with((), move |_| {
+            host.on_notice(move |text| dispatch.dispatch(Action::Notice(Some(text))));
+            runner.run(Command::Snapshot, "Start", None);
+        });
+    }
+    {
+        let t = *theme;
+        use_effect_with(t, move |t| t.apply());
+    }
+    {
+        let has_work = !state.history.is_empty();
+        use_effect_with(has_work, move |on| util::guard_unload(*on));
+    }
+    let ctx = AppCtx {
+        state: state.clone(),
+        runner,
+    };
+    let toggle_theme = {
+        let theme = theme.clone();
+        Callback::from(move |_| {
+            let next = theme.toggled();
+            util::save_pref("cmk-playground-theme", next.name());
+            theme.set(next);
+        })
+    };
+    let tabs = Tab::all().map(|t| {
+        let ctx = ctx.clone();
+        let selected = state.tab == t;
+        let onclick = Callback::from(move |_| ctx.dispatch(Action::Tab(t)));
+        html! {
+            <button role="tab" id={format!("tab-{}", tab_id(t))} aria-selected={selected.to_string()}
+                aria-controls="main-panel" class={classes!("tab", selected.then_some("selected"))} {onclick}>
+                { t.label() }
+                if t == Tab::Console && !state.history.is_empty() {
+                    <span class="count">{ state.history.len() }</span>
+                }
+            </button>
+        }
+    });
+    let on_tab_keys = {
+        let ctx = ctx.clone();
+        let current = state.tab;
+        Callback::from(move |e: KeyboardEvent| {
+            let all = Tab::all();
+            let i = all.iter().position(|t| *t == current).unwrap_or(0);
+            let next = match e.key().as_str() {
+                "ArrowRight" => all[(i + 1) % all.len()],
+                "ArrowLeft" => all[(i + all.len() - 1) % all.len()],
+                _ => return,
+            };
+            e.prevent_default();
+            ctx.dispatch(Action::Tab(next));
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("tab-{}", tab_id(next))))
+                .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+            {
+                let _ = el.focus();
+            }
+        })
+    };
+    let panel = match state.tab {
+        Tab::Walkthrough => html! { <walkthrough::Walkthrough /> },
+        Tab::Console => html! { <console::Console /> },
+        Tab::Timeline => html! { <journal::Timeline /> },
+        Tab::Audit => html! { <journal::Audit /> },
+        Tab::Catalogue => html! { <journal::Catalogue /> },
+    };
+    let dismiss = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| ctx.dispatch(Action::Notice(None)))
+    };
+    html! {
+        <ContextProvider<AppCtx> context={ctx.clone()}>
+            <a class="skip" href="#main-panel">{ "Skip to the walkthrough" }</a>
+            <header class="top">
+                <div class="brand">
+                    <svg class="logo" viewBox="0 0 32 32" aria-hidden="true">
+                        <rect x="3" y="13" width="26" height="16" rx="3" />
+                        <path d="M9 13V9a7 7 0 0 1 14 0v4" fill="none" stroke-width="3" />
+                        <circle cx="16" cy="21" r="2.5" class="hole" />
+                    </svg>
+                    <div>
+                        <h1>{ "CMK Playground" }</h1>
+                        <p class="tagline">{ "Azure Monitor customer-managed keys, simulated faithfully, with real cryptography in your browser" }</p>
+                    </div>
+                </div>
+                <div class="top-actions">
+                    <span class="engine-badge" title="Where the simulation runs">
+                        { format!("Engine: {}", state.host_kind) }
+                    </span>
+                    <button class="icon" onclick={toggle_theme} aria-label={format!("Switch to {} theme", theme.toggled().name())}>
+                        { if *theme == Theme::Dark { "☀ Light" } else { "☾ Dark" } }
+                    </button>
+                </div>
+            </header>
+            <panels::BusyBar />
+            if let Some(n) = &state.notice {
+                <div class="notice" role="alert">
+                    <span>{ n }</span>
+                    <button class="icon" onclick={dismiss} aria-label="Dismiss">{ "✕" }</button>
+                </div>
+            }
+            <div class="layout">
+                <main class="main">
+                    <div class="tabs" role="tablist" aria-label="Views" onkeydown={on_tab_keys}>{ for tabs }</div>
+                    <section id="main-panel" role="tabpanel" aria-labelledby={format!("tab-{}", tab_id(state.tab))} tabindex="-1">
+                        if state.ready { { panel } } else { <p class="muted loading">{ "Starting the engine…" }</p> }
+                    </section>
+                </main>
+                <aside class="side" aria-label="State">
+                    <panels::Clock />
+                    <panels::ClusterState />
+                    <hierarchy::KeyHierarchy />
+                </aside>
+            </div>
+            <footer class="foot">
+                <span>{ "A simulation for learning and rehearsal: no request leaves this page. The specification is Microsoft's Azure Monitor and Microsoft Sentinel customer-managed key documentation." }</span>
+            </footer>
+        </ContextProvider<AppCtx>>
+    }
+}
+
+fn tab_id(t: Tab) -> &'static str {
+    match t {
+        Tab::Walkthrough => "walkthrough",
+        Tab::Console => "console",
+        Tab::Timeline => "timeline",
+        Tab::Audit => "audit",
+        Tab::Catalogue => "catalogue",
+    }
+}
+
+/// Mounts the app into `#app` with the engine in a Web Worker; does nothing on a page without it.
+pub fn mount() {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"))
+    else {
+        return;
+    };
+    root.set_inner_html("");
+    yew::Renderer::<App>::with_root_and_props(
+        root,
+        AppProps {
+            host: Host::worker(),
+        },
+    )
+    .render();
+}
+
+/// Mounts the app into `root` with a given host (tests use an in-page engine with a fixed seed).
+pub fn mount_with(root: web_sys::Element, host: Host) -> yew::AppHandle<App> {
+    yew::Renderer::<App>::with_root_and_props(root, AppProps { host }).render()
+}
+
+/// Shared by components that need a `Rc<Settings>`-aware walkthrough context.
+pub fn wcx<'a>(
+    snap: &'a crate::engine::Snapshot,
+    settings: &'a Rc<crate::walkthrough::Settings>,
+) -> crate::walkthrough::Context<'a> {
+    crate::walkthrough::Context { snap, settings }
+}

@@ -1,0 +1,205 @@
+//! Side panels: what the engine is doing, the virtual clock, and the cluster's state.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+use super::AppCtx;
+use super::util::{now_ms, short};
+use crate::engine::clock::{self, DAY, HOUR, MINUTE};
+use crate::protocol::Command;
+
+/// Re-renders every `ms` milliseconds while `active` (for elapsed-time counters).
+#[hook]
+fn use_ticker(ms: i32, active: bool) {
+    let update = use_force_update();
+    use_effect_with(active, move |active| {
+        let window = web_sys::window();
+        let interval = active.then(|| {
+            let tick = Closure::<dyn FnMut()>::new(move || update.force_update());
+            let id = window.as_ref().and_then(|w| {
+                w.set_interval_with_callback_and_timeout_and_arguments_0(
+                    tick.as_ref().unchecked_ref(),
+                    ms,
+                )
+                .ok()
+            });
+            (tick, id)
+        });
+        move || {
+            if let (Some((_tick, Some(id))), Some(w)) = (interval, window) {
+                w.clear_interval_with_handle(id);
+            }
+        }
+    });
+}
+
+/// A thin bar under the header while the engine works, with what it is doing and for how long.
+#[function_component(BusyBar)]
+pub fn busy_bar() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let busy = app.state.busy.clone();
+    use_ticker(200, busy.is_some());
+    match busy {
+        None => html! { <div class="busy idle" aria-hidden="true"></div> },
+        Some((label, since)) => {
+            let secs = (now_ms() - since) / 1000.0;
+            html! {
+                <div class="busy" role="status" aria-live="polite">
+                    <div class="busy-track"><div class="busy-fill"></div></div>
+                    <span>{ label }{ if secs >= 0.5 { format!(" · {secs:.1} s") } else { String::new() } }</span>
+                </div>
+            }
+        }
+    }
+}
+
+#[function_component(Clock)]
+pub fn clock_panel() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let snap = &app.state.snap;
+    let busy = app.state.busy.is_some();
+    let advance = |secs: u64| {
+        let runner = app.runner.clone();
+        Callback::from(move |_| runner.run(Command::Advance { seconds: secs }, "Clock", None))
+    };
+    let next = {
+        let runner = app.runner.clone();
+        Callback::from(move |_| runner.run(Command::RunToNextEvent, "Clock", None))
+    };
+    let elapsed = snap.now.saturating_sub(clock::epoch());
+    let next_text = match (snap.next_event, &snap.next_event_label) {
+        (Some(at), Some(label)) => format!(
+            "Next: {label}, in {}",
+            clock::duration(at.saturating_sub(snap.now))
+        ),
+        _ => "Nothing scheduled".into(),
+    };
+    html! {
+        <section class="panel clock" aria-labelledby="clock-title">
+            <h2 id="clock-title">{ "Virtual clock" }</h2>
+            <p class="time" data-testid="clock-time">{ clock::human(snap.now) }</p>
+            <p class="muted small">{ format!("{} since the session started", clock::duration(elapsed)) }</p>
+            <div class="row wrap">
+                <button class="secondary" onclick={advance(MINUTE)} disabled={busy}>{ "+1 min" }</button>
+                <button class="secondary" onclick={advance(HOUR)} disabled={busy}>{ "+1 h" }</button>
+                <button class="secondary" onclick={advance(DAY)} disabled={busy}>{ "+1 day" }</button>
+                <button class="primary" onclick={next} disabled={busy || snap.next_event.is_none()} data-testid="run-next">
+                    { "Run to next event" }
+                </button>
+            </div>
+            <p class="small next-event">{ next_text }</p>
+        </section>
+    }
+}
+
+fn state_class(s: &str) -> &'static str {
+    match s {
+        "Succeeded" => "ok",
+        "Failed" => "bad",
+        "Deleting" => "bad",
+        _ => "running",
+    }
+}
+
+#[function_component(ClusterState)]
+pub fn cluster_state() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let snap = &app.state.snap;
+    let ops: Vec<_> = snap.operations.iter().filter(|o| o.end.is_none()).collect();
+    let recent_failed: Vec<_> = snap
+        .operations
+        .iter()
+        .rev()
+        .filter(|o| o.error.is_some())
+        .take(2)
+        .collect();
+    let clusters = snap.clusters.iter().map(|c| {
+        let key = match (&c.key, &c.storage_key) {
+            (None, _) => html! { <span class="muted">{ "none: Microsoft-managed keys" }</span> },
+            (Some(k), storage) => {
+                let mode = if k.key_version.is_empty() { "auto-rotation".to_string() } else { format!("pinned {}", short(&k.key_version)) };
+                let adopted = storage.as_ref() == Some(k);
+                html! {
+                    <>
+                        <code>{ format!("{}/keys/{}", k.vault, k.key_name) }</code>
+                        <span class="muted">{ format!(" · {mode}") }</span>
+                        if !adopted { <span class="pill running">{ "pending" }</span> }
+                    </>
+                }
+            }
+        };
+        let workspaces: Vec<_> = snap
+            .workspaces
+            .iter()
+            .filter(|w| w.cluster.as_deref().is_some_and(|id| id.eq_ignore_ascii_case(&c.id)))
+            .collect();
+        html! {
+            <div class="cluster" data-testid="cluster">
+                <div class="cluster-title">
+                    <strong>{ &c.name }</strong>
+                    <span class={classes!("pill", state_class(&c.provisioning_state))} data-testid="cluster-state">{ &c.provisioning_state }</span>
+                </div>
+                <dl class="facts">
+                    <dt>{ "Region" }</dt><dd>{ &c.location }</dd>
+                    <dt>{ "Identity" }</dt>
+                    <dd>{ &c.identity_type }{ c.principal_id.as_ref().map(|p| html! { <code title={p.clone()}>{ format!(" {}", short(p)) }</code> }) }</dd>
+                    <dt>{ "Key identifier" }</dt><dd>{ key }</dd>
+                    <dt>{ "Key version in use" }</dt>
+                    <dd>{ c.key_version_in_use.as_ref().map(|v| html! { <code title={v.clone()}>{ short(v) }</code> }).unwrap_or_else(|| html! { <span class="muted">{ "—" }</span> }) }</dd>
+                    <dt>{ "Capacity" }</dt>
+                    <dd>{ format!("{} GB/day", c.capacity) }
+                        if c.capacity_lock_days > 0 { <span class="muted">{ format!(" · decrease locked {} more days", c.capacity_lock_days) }</span> }
+                    </dd>
+                    <dt>{ "Billing" }</dt><dd>{ &c.billing_type }</dd>
+                    <dt>{ "Double encryption" }</dt><dd>{ if c.double_encryption { "on" } else { "off" } }</dd>
+                    <dt>{ "Workspaces" }</dt>
+                    <dd>
+                        if workspaces.is_empty() { <span class="muted">{ "none linked" }</span> }
+                        { for workspaces.iter().map(|w| html! {
+                            <span class="ws"><span>{ &w.name }</span><span class={classes!("pill", if w.link_state == "Linked" { "ok" } else { "running" })}>{ &w.link_state }</span></span>
+                        }) }
+                    </dd>
+                </dl>
+            </div>
+        }
+    });
+    let unlinked: Vec<_> = snap
+        .workspaces
+        .iter()
+        .filter(|w| w.cluster.is_none())
+        .collect();
+    html! {
+        <section class="panel" aria-labelledby="cluster-title">
+            <h2 id="cluster-title">{ "Cluster state" }</h2>
+            if snap.clusters.is_empty() {
+                <p class="muted">{ "No dedicated cluster yet: step 2 creates one." }</p>
+            }
+            { for clusters }
+            if !unlinked.is_empty() {
+                <p class="small muted">{ "Workspaces not linked: " }{ unlinked.iter().map(|w| format!("{} ({})", w.name, w.location)).collect::<Vec<_>>().join(", ") }</p>
+            }
+            <h3>{ "Running operations" }</h3>
+            if ops.is_empty() {
+                <p class="muted small">{ "None." }</p>
+            } else {
+                <ul class="ops">
+                    { for ops.iter().map(|o| html! {
+                        <li>
+                            <span class="pill running">{ &o.status }</span>{ " " }
+                            <span>{ &o.label }</span>
+                            <span class="muted small">{ format!(" · {} · done in {}", o.resource_id.rsplit('/').next().unwrap_or(""), clock::duration(o.due.saturating_sub(snap.now))) }</span>
+                        </li>
+                    }) }
+                </ul>
+            }
+            if !recent_failed.is_empty() {
+                <ul class="ops">
+                    { for recent_failed.iter().map(|o| html! {
+                        <li><span class="pill bad">{ "Failed" }</span>{ " " }{ &o.label }<span class="muted small">{ format!(": {}", o.error.clone().unwrap_or_default()) }</span></li>
+                    }) }
+                </ul>
+            }
+        </section>
+    }
+}

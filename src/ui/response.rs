@@ -1,0 +1,114 @@
+//! A response as the page shows it: status, the headers that matter, the body, where an error's
+//! wording comes from, and shortcuts to follow an asynchronous operation.
+
+use yew::prelude::*;
+
+use super::state::Exchange;
+use super::util::reason;
+use super::{AppCtx, json};
+use crate::engine::clock;
+use crate::engine::errors::{self, Source};
+use crate::protocol::Command;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub exchange: Exchange,
+}
+
+/// Human wording of where a catalogue entry's message comes from.
+pub fn source_text(s: &Source) -> String {
+    match s {
+        Source::AzureMonitorSeed => {
+            "Quoted from the Azure Monitor customer-managed key document".into()
+        }
+        Source::SentinelSeed => {
+            "Quoted from the Microsoft Sentinel customer-managed key document".into()
+        }
+        Source::Docs(d) => format!("Microsoft documentation: {d}"),
+        Source::Service(d) => format!("Verbatim service output ({d})"),
+        Source::Playground(d) => format!("Playground wording for a documented rule ({d})"),
+    }
+}
+
+#[function_component(ResponseView)]
+pub fn response_view(p: &Props) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let x = &p.exchange;
+    let r = &x.response;
+    let class = match r.status {
+        200..=299 => "status ok",
+        400..=499 => "status client",
+        _ => "status server",
+    };
+    let spec = {
+        let e = &r.body["error"];
+        let (code, msg) = (
+            e["code"].as_str().unwrap_or(""),
+            e["message"].as_str().unwrap_or(""),
+        );
+        errors::identify(r.status, code, msg)
+    };
+    let async_url = r.header("Azure-AsyncOperation").map(str::to_string);
+    let busy = app.state.busy.is_some();
+    let poll = async_url.clone().map(|url| {
+        let runner = app.runner.clone();
+        Callback::from(move |_| {
+            runner.run(
+                Command::request("GET", &url, None),
+                "Operation status",
+                None,
+            )
+        })
+    });
+    let next = {
+        let runner = app.runner.clone();
+        Callback::from(move |_| runner.run(Command::RunToNextEvent, "Clock", None))
+    };
+    let shown_headers: Vec<&(String, String)> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("content-type") && !k.starts_with("x-ms-keyvault"))
+        .collect();
+    html! {
+        <div class="response" aria-live="polite">
+            <div class="response-head">
+                <span class={class}>{ format!("{} {}", r.status, reason(r.status)) }</span>
+                <span class="muted">{ format!("{} {} · sent at {} · {:.0} ms", x.method, path_of(&x.url), clock::human(x.at), x.millis) }</span>
+            </div>
+            if !shown_headers.is_empty() {
+                <dl class="headers">
+                    { for shown_headers.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd><code>{ v }</code></dd></> }) }
+                </dl>
+            }
+            if let Some(poll) = poll {
+                <div class="row">
+                    <button class="secondary" onclick={poll} disabled={busy}>{ "Check operation status" }</button>
+                    <button class="secondary" onclick={next} disabled={busy}>{ "Run clock to next event" }</button>
+                </div>
+            }
+            if !r.body.is_null() {
+                { json::view(&r.body) }
+            } else {
+                <p class="muted small">{ "(empty body)" }</p>
+            }
+            if let Some(spec) = spec {
+                <p class="source small">
+                    <strong>{ spec.name }</strong>{ " · " }{ source_text(&spec.source) }
+                </p>
+            }
+        </div>
+    }
+}
+
+/// The path of a URL for display, shortened from the left when long (char-safe).
+pub fn path_of(url: &str) -> String {
+    let no_scheme = url.split("://").nth(1).unwrap_or(url);
+    let path = no_scheme.split('?').next().unwrap_or(no_scheme);
+    let path = path.find('/').map(|i| &path[i..]).unwrap_or("/");
+    let chars: Vec<char> = path.chars().collect();
+    if chars.len() > 80 {
+        format!("…{}", chars[chars.len() - 70..].iter().collect::<String>())
+    } else {
+        path.to_string()
+    }
+}

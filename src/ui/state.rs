@@ -1,0 +1,256 @@
+//! The page's state and its reducer. Pure: sending commands is the [`super::Runner`]'s job; this
+//! only records what was asked and what came back.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use crate::engine::{Response, Snapshot};
+use crate::protocol::{Command, Reply};
+use crate::walkthrough::{Card, Draft, Mistake, Settings};
+
+/// One request and its response, as the history and the cards show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exchange {
+    pub seq: usize,
+    /// Where it was sent from: "Step 2 · ...", "Console", "Operation status".
+    pub source: String,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub response: Response,
+    /// Virtual time when it was sent.
+    pub at: u64,
+    /// Wall-clock time the engine took.
+    pub millis: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Walkthrough,
+    Console,
+    Timeline,
+    Audit,
+    Catalogue,
+}
+
+impl Tab {
+    pub fn all() -> [Tab; 5] {
+        [
+            Tab::Walkthrough,
+            Tab::Console,
+            Tab::Timeline,
+            Tab::Audit,
+            Tab::Catalogue,
+        ]
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Walkthrough => "Walkthrough",
+            Tab::Console => "REST console",
+            Tab::Timeline => "Timeline",
+            Tab::Audit => "Key Vault audit",
+            Tab::Catalogue => "Error catalogue",
+        }
+    }
+}
+
+/// The console's editor contents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsoleDraft {
+    pub method: String,
+    pub url: String,
+    pub headers: String,
+    pub body: String,
+    /// History index of the response on show.
+    pub shown: Option<usize>,
+}
+
+impl Default for ConsoleDraft {
+    fn default() -> Self {
+        ConsoleDraft {
+            method: "GET".into(),
+            url: "https://management.azure.com/subscriptions?api-version=2022-12-01".into(),
+            headers: "Content-Type: application/json".into(),
+            body: String::new(),
+            shown: None,
+        }
+    }
+}
+
+/// A command on its way to the engine, with what the page needs to file its reply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sent {
+    pub cmd: Command,
+    pub source: String,
+    pub card: Option<Card>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    pub snap: Rc<Snapshot>,
+    pub ready: bool,
+    /// What the engine is doing, and since when (wall-clock ms).
+    pub busy: Option<(String, f64)>,
+    pub history: Rc<Vec<Exchange>>,
+    /// Cards the user edited (or loaded with a mistake); others follow their template.
+    pub edits: Rc<BTreeMap<Card, (Draft, Option<Mistake>)>>,
+    /// Each card's latest exchange (index in `history`).
+    pub last: Rc<BTreeMap<Card, usize>>,
+    pub settings: Rc<Settings>,
+    pub step: usize,
+    pub tab: Tab,
+    pub notice: Option<String>,
+    pub console: Rc<ConsoleDraft>,
+    pub host_kind: &'static str,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            snap: Rc::new(Snapshot::default()),
+            ready: false,
+            busy: None,
+            history: Rc::new(Vec::new()),
+            edits: Rc::new(BTreeMap::new()),
+            last: Rc::new(BTreeMap::new()),
+            settings: Rc::new(Settings::default()),
+            step: 1,
+            tab: Tab::Walkthrough,
+            notice: None,
+            console: Rc::new(ConsoleDraft::default()),
+            host_kind: "starting",
+        }
+    }
+}
+
+pub enum Action {
+    Busy(String, f64),
+    Replied {
+        reply: Box<Reply>,
+        sent: Sent,
+        millis: f64,
+        host_kind: &'static str,
+    },
+    Failed(String),
+    Edit(Card, Draft),
+    Reset(Card),
+    Mistake(Mistake, Draft),
+    Step(usize),
+    Tab(Tab),
+    Notice(Option<String>),
+    Console(ConsoleDraft),
+    /// Show a history entry in the console, with its request loaded into the editor.
+    Inspect(usize),
+    PinVersion(bool),
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Busy(label, since) => s.busy = Some((label, since)),
+            Action::Failed(msg) => {
+                s.busy = None;
+                s.notice = Some(msg);
+            }
+            Action::Replied {
+                reply,
+                sent,
+                millis,
+                host_kind,
+            } => {
+                s.busy = None;
+                s.ready = true;
+                s.host_kind = host_kind;
+                if let (
+                    Command::Request {
+                        method,
+                        url,
+                        headers,
+                        body,
+                    },
+                    Some(response),
+                ) = (&sent.cmd, &reply.response)
+                {
+                    let mut history = (*s.history).clone();
+                    let seq = history.len();
+                    history.push(Exchange {
+                        seq,
+                        source: sent.source.clone(),
+                        method: method.clone(),
+                        url: url.clone(),
+                        headers: headers.clone(),
+                        body: body.clone(),
+                        response: response.clone(),
+                        at: reply.started,
+                        millis,
+                    });
+                    s.history = Rc::new(history);
+                    if let Some(card) = sent.card {
+                        let mut last = (*s.last).clone();
+                        last.insert(card, seq);
+                        s.last = Rc::new(last);
+                    }
+                    if sent.source == "Console" {
+                        let mut c = (*s.console).clone();
+                        c.shown = Some(seq);
+                        s.console = Rc::new(c);
+                    }
+                }
+                s.snap = Rc::new(reply.snapshot);
+            }
+            Action::Edit(card, draft) => {
+                let mut edits = (*s.edits).clone();
+                let mistake = edits.get(&card).and_then(|(_, m)| *m);
+                edits.insert(card, (draft, mistake));
+                s.edits = Rc::new(edits);
+            }
+            Action::Reset(card) => {
+                let mut edits = (*s.edits).clone();
+                edits.remove(&card);
+                s.edits = Rc::new(edits);
+            }
+            Action::Mistake(m, draft) => {
+                let mut edits = (*s.edits).clone();
+                edits.insert(m.card(), (draft, Some(m)));
+                s.edits = Rc::new(edits);
+            }
+            Action::Step(n) => s.step = n.clamp(1, crate::walkthrough::STEPS.len()),
+            Action::Tab(t) => s.tab = t,
+            Action::Notice(n) => s.notice = n,
+            Action::Console(c) => s.console = Rc::new(c),
+            Action::Inspect(i) => {
+                if let Some(x) = s.history.get(i) {
+                    s.console = Rc::new(ConsoleDraft {
+                        method: x.method.clone(),
+                        url: x.url.clone(),
+                        headers: x
+                            .headers
+                            .iter()
+                            .map(|(k, v)| format!("{k}: {v}"))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                        body: x.body.clone().unwrap_or_default(),
+                        shown: Some(i),
+                    });
+                    s.tab = Tab::Console;
+                }
+            }
+            Action::PinVersion(pin) => {
+                let mut settings = (*s.settings).clone();
+                settings.pin_version = pin;
+                s.settings = Rc::new(settings);
+                let mut edits = (*s.edits).clone();
+                edits.remove(&Card::KeyIdentifier);
+                s.edits = Rc::new(edits);
+            }
+        }
+        Rc::new(s)
+    }
+}

@@ -1,0 +1,731 @@
+//! The guided walkthrough of the seed's five provisioning steps, as data: each step's reason (in
+//! the seed's words), the exact REST requests it sends (filled from the live state), the
+//! mistakes a learner can make on purpose, and the check that says when the step is done.
+//!
+//! Pure: the page renders it, and native tests drive the same requests through the engine.
+
+use serde_json::{Value, json};
+
+use crate::engine::Snapshot;
+use crate::engine::view::{ClusterView, VaultView, WorkspaceView};
+
+/// Names and choices the walkthrough's requests use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub subscription: String,
+    pub group: String,
+    pub location: String,
+    pub vault: String,
+    pub key: String,
+    pub key_size: u32,
+    pub cluster: String,
+    pub workspace: String,
+    /// Pin the key version in step 4 instead of following the latest (auto-rotation).
+    pub pin_version: bool,
+    pub oi_api: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            subscription: crate::engine::world::SUBSCRIPTIONS[0].0.to_string(),
+            group: "cmk-playground".into(),
+            location: "eastus".into(),
+            vault: "contoso-cmk-kv".into(),
+            key: "la-cmk".into(),
+            key_size: 2048,
+            cluster: "contosocluster".into(),
+            workspace: "contoso-logs".into(),
+            pin_version: false,
+            oi_api: "2021-06-01".into(),
+        }
+    }
+}
+
+const ARM: &str = "https://management.azure.com";
+
+/// One request card of a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Card {
+    Group,
+    Vault,
+    Key,
+    Cluster,
+    Grant,
+    KeyIdentifier,
+    Workspace,
+    Link,
+}
+
+impl Card {
+    pub fn id(self) -> &'static str {
+        match self {
+            Card::Group => "group",
+            Card::Vault => "vault",
+            Card::Key => "key",
+            Card::Cluster => "cluster",
+            Card::Grant => "grant",
+            Card::KeyIdentifier => "key-identifier",
+            Card::Workspace => "workspace",
+            Card::Link => "link",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Card::Group => "Create a resource group",
+            Card::Vault => "Create the Key Vault (recoverable)",
+            Card::Key => "Generate the key (KEK)",
+            Card::Cluster => "Create the cluster with a system-assigned identity",
+            Card::Grant => "Add an access policy for the cluster's identity",
+            Card::KeyIdentifier => "Set the key identifier on the cluster",
+            Card::Workspace => "Create a Log Analytics workspace",
+            Card::Link => "Link the workspace to the cluster",
+        }
+    }
+
+    pub fn all() -> [Card; 8] {
+        [
+            Card::Group,
+            Card::Vault,
+            Card::Key,
+            Card::Cluster,
+            Card::Grant,
+            Card::KeyIdentifier,
+            Card::Workspace,
+            Card::Link,
+        ]
+    }
+}
+
+/// A request as the page shows it: editable text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draft {
+    pub method: String,
+    pub url: String,
+    /// Pretty-printed JSON, or empty.
+    pub body: String,
+}
+
+impl Draft {
+    fn new(method: &str, url: String, body: Option<Value>) -> Draft {
+        Draft {
+            method: method.into(),
+            url,
+            body: body
+                .map(|b| serde_json::to_string_pretty(&b).unwrap_or_default())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// What the templates can see.
+pub struct Context<'a> {
+    pub snap: &'a Snapshot,
+    pub settings: &'a Settings,
+}
+
+impl Context<'_> {
+    fn rg_path(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}",
+            self.settings.subscription, self.settings.group
+        )
+    }
+
+    pub fn vault_path(&self) -> String {
+        format!(
+            "{}/providers/Microsoft.KeyVault/vaults/{}",
+            self.rg_path(),
+            self.settings.vault
+        )
+    }
+
+    pub fn cluster_path(&self) -> String {
+        format!(
+            "{}/providers/Microsoft.OperationalInsights/clusters/{}",
+            self.rg_path(),
+            self.settings.cluster
+        )
+    }
+
+    pub fn workspace_path(&self) -> String {
+        format!(
+            "{}/providers/Microsoft.OperationalInsights/workspaces/{}",
+            self.rg_path(),
+            self.settings.workspace
+        )
+    }
+
+    pub fn vault_uri(&self) -> String {
+        format!(
+            "https://{}.vault.azure.net",
+            self.settings.vault.to_ascii_lowercase()
+        )
+    }
+
+    pub fn vault(&self) -> Option<&VaultView> {
+        self.snap
+            .vaults
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(&self.settings.vault))
+    }
+
+    pub fn cluster(&self) -> Option<&ClusterView> {
+        self.snap
+            .clusters
+            .iter()
+            .find(|c| c.id.eq_ignore_ascii_case(&self.cluster_path()))
+    }
+
+    pub fn workspace(&self) -> Option<&WorkspaceView> {
+        self.snap
+            .workspaces
+            .iter()
+            .find(|w| w.id.eq_ignore_ascii_case(&self.workspace_path()))
+    }
+
+    /// The cluster identity's principal id, or a placeholder until the cluster exists.
+    pub fn principal(&self) -> String {
+        self.cluster()
+            .and_then(|c| c.principal_id.clone())
+            .unwrap_or_else(|| "<cluster principalId: create the cluster first>".into())
+    }
+
+    fn latest_version(&self) -> String {
+        self.vault()
+            .and_then(|v| {
+                v.keys.iter().find(|k| {
+                    k.name.eq_ignore_ascii_case(&self.settings.key) && k.deleted.is_none()
+                })
+            })
+            .and_then(|k| k.versions.last())
+            .map(|v| v.version.clone())
+            .unwrap_or_default()
+    }
+
+    fn vault_body(&self, soft_delete: bool, purge_protection: bool) -> Value {
+        let mut props = json!({
+            "tenantId": self.snap.tenant_id,
+            "sku": { "family": "A", "name": "standard" },
+            "accessPolicies": [{
+                "tenantId": self.snap.tenant_id,
+                "objectId": self.snap.user_object_id,
+                "permissions": { "keys": ["get", "list", "create", "update", "delete", "recover", "rotate", "wrapKey", "unwrapKey", "getrotationpolicy", "setrotationpolicy"] }
+            }],
+        });
+        if soft_delete {
+            props["enableSoftDelete"] = json!(true);
+            props["softDeleteRetentionInDays"] = json!(90);
+        }
+        if purge_protection {
+            props["enablePurgeProtection"] = json!(true);
+        }
+        json!({ "location": self.settings.location, "properties": props })
+    }
+
+    fn grant_body(&self, keys: &[&str]) -> Value {
+        json!({ "properties": { "accessPolicies": [{
+            "tenantId": self.snap.tenant_id,
+            "objectId": self.principal(),
+            "permissions": { "keys": keys }
+        }]}})
+    }
+}
+
+/// The request a card sends, filled from the current state.
+pub fn draft(card: Card, cx: &Context) -> Draft {
+    let s = cx.settings;
+    let oi = &s.oi_api;
+    match card {
+        Card::Group => Draft::new(
+            "PUT",
+            format!("{ARM}{}?api-version=2021-04-01", cx.rg_path()),
+            Some(json!({ "location": s.location })),
+        ),
+        Card::Vault => Draft::new(
+            "PUT",
+            format!("{ARM}{}?api-version=2023-07-01", cx.vault_path()),
+            Some(cx.vault_body(true, true)),
+        ),
+        Card::Key => Draft::new(
+            "POST",
+            format!("{}/keys/{}/create?api-version=7.4", cx.vault_uri(), s.key),
+            Some(
+                json!({ "kty": "RSA", "key_size": s.key_size, "key_ops": ["wrapKey", "unwrapKey"] }),
+            ),
+        ),
+        Card::Cluster => Draft::new(
+            "PUT",
+            format!("{ARM}{}?api-version={oi}", cx.cluster_path()),
+            Some(json!({
+                "location": s.location,
+                "identity": { "type": "SystemAssigned" },
+                "sku": { "name": "CapacityReservation", "capacity": 1000 },
+                "properties": { "billingType": "Cluster" }
+            })),
+        ),
+        Card::Grant => Draft::new(
+            "PUT",
+            format!(
+                "{ARM}{}/accessPolicies/add?api-version=2023-07-01",
+                cx.vault_path()
+            ),
+            Some(cx.grant_body(&["get", "wrapKey", "unwrapKey"])),
+        ),
+        Card::KeyIdentifier => {
+            let version = if s.pin_version {
+                cx.latest_version()
+            } else {
+                String::new()
+            };
+            Draft::new(
+                "PATCH",
+                format!("{ARM}{}?api-version={oi}", cx.cluster_path()),
+                Some(json!({ "properties": { "keyVaultProperties": {
+                    "keyVaultUri": cx.vault_uri(),
+                    "keyName": s.key,
+                    "keyVersion": version
+                }}})),
+            )
+        }
+        Card::Workspace => Draft::new(
+            "PUT",
+            format!("{ARM}{}?api-version={oi}", cx.workspace_path()),
+            Some(
+                json!({ "location": s.location, "properties": { "sku": { "name": "PerGB2018" }, "retentionInDays": 30 } }),
+            ),
+        ),
+        Card::Link => Draft::new(
+            "PUT",
+            format!(
+                "{ARM}{}/linkedServices/cluster?api-version={oi}",
+                cx.workspace_path()
+            ),
+            Some(json!({ "properties": { "writeAccessResourceId": cx.cluster_path() } })),
+        ),
+    }
+}
+
+/// A mistake a learner can make on purpose, and what the service will answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mistake {
+    SkipPurgeProtection,
+    SkipSoftDelete,
+    ForgetUnwrapPermission,
+    KeyAtCreation,
+    KeyAndIdentityTogether,
+    WrongRegionWorkspace,
+}
+
+impl Mistake {
+    pub fn label(self) -> &'static str {
+        match self {
+            Mistake::SkipPurgeProtection => "Skip purge protection",
+            Mistake::SkipSoftDelete => "Skip soft delete",
+            Mistake::ForgetUnwrapPermission => "Grant only get and wrapKey",
+            Mistake::KeyAtCreation => "Set the key identifier at creation",
+            Mistake::KeyAndIdentityTogether => "Send identity and key together",
+            Mistake::WrongRegionWorkspace => "Create the workspace in another region",
+        }
+    }
+
+    /// What will happen, in the seed's terms.
+    pub fn expect(self) -> &'static str {
+        match self {
+            Mistake::SkipPurgeProtection | Mistake::SkipSoftDelete => {
+                "The vault is created, but it is not recoverable. Step 4 then fails: \"Key is not recoverable. Key Vault must be set to Soft-delete and Purge-protection.\""
+            }
+            Mistake::ForgetUnwrapPermission => {
+                "The policy is added, but the cluster's storage needs get, wrapKey and unwrapKey. Step 4 then fails: \"Failed to validate key in Key Vault.\""
+            }
+            Mistake::KeyAtCreation => {
+                "With a system-assigned identity the access policy can't exist before the cluster does: \"KeyVaultProperties are set on creation. Update KeyVaultProperties after cluster creation.\""
+            }
+            Mistake::KeyAndIdentityTogether => {
+                "\"Cluster update should not include both identity and key identifier details in the same operation.\""
+            }
+            Mistake::WrongRegionWorkspace => {
+                "The workspace is created in West Europe; linking it to an East US cluster fails: Key Vault, cluster and workspaces must be in the same region."
+            }
+        }
+    }
+
+    pub fn card(self) -> Card {
+        match self {
+            Mistake::SkipPurgeProtection | Mistake::SkipSoftDelete => Card::Vault,
+            Mistake::ForgetUnwrapPermission => Card::Grant,
+            Mistake::KeyAtCreation => Card::Cluster,
+            Mistake::KeyAndIdentityTogether => Card::KeyIdentifier,
+            Mistake::WrongRegionWorkspace => Card::Workspace,
+        }
+    }
+
+    /// The card's request with the mistake made.
+    pub fn draft(self, cx: &Context) -> Draft {
+        let mut d = draft(self.card(), cx);
+        let body = match self {
+            Mistake::SkipPurgeProtection => Some(cx.vault_body(true, false)),
+            Mistake::SkipSoftDelete => Some(cx.vault_body(false, false)),
+            Mistake::ForgetUnwrapPermission => Some(cx.grant_body(&["get", "wrapKey"])),
+            Mistake::KeyAtCreation => Some(json!({
+                "location": cx.settings.location,
+                "identity": { "type": "SystemAssigned" },
+                "sku": { "name": "CapacityReservation", "capacity": 1000 },
+                "properties": { "billingType": "Cluster", "keyVaultProperties": {
+                    "keyVaultUri": cx.vault_uri(), "keyName": cx.settings.key, "keyVersion": ""
+                }}
+            })),
+            Mistake::KeyAndIdentityTogether => Some(json!({
+                "identity": { "type": "UserAssigned", "userAssignedIdentities": {
+                    format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/cmk-identity", cx.settings.subscription, cx.settings.group): {}
+                }},
+                "properties": { "keyVaultProperties": {
+                    "keyVaultUri": cx.vault_uri(), "keyName": cx.settings.key, "keyVersion": ""
+                }}
+            })),
+            Mistake::WrongRegionWorkspace => Some(
+                json!({ "location": "westeurope", "properties": { "sku": { "name": "PerGB2018" }, "retentionInDays": 30 } }),
+            ),
+        };
+        if let Some(b) = body {
+            d.body = serde_json::to_string_pretty(&b).unwrap_or_default();
+        }
+        d
+    }
+}
+
+/// Where a step stands, with a sentence saying why.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    Todo(String),
+    Running(String),
+    Done(String),
+    Warning(String),
+}
+
+impl Status {
+    pub fn is_done(&self) -> bool {
+        matches!(self, Status::Done(_))
+    }
+
+    pub fn text(&self) -> &str {
+        match self {
+            Status::Todo(t) | Status::Running(t) | Status::Done(t) | Status::Warning(t) => t,
+        }
+    }
+}
+
+/// One of the seed's five steps.
+pub struct Step {
+    pub number: usize,
+    pub title: &'static str,
+    /// Why, in the seed's words.
+    pub why: &'static str,
+    /// What to look at once it is sent.
+    pub watch: &'static str,
+    pub cards: &'static [Card],
+    pub mistakes: &'static [Mistake],
+}
+
+pub static STEPS: [Step; 5] = [
+    Step {
+        number: 1,
+        title: "Create a Key Vault and store the key",
+        why: "Create or use existing Azure Key Vault in the region that the cluster is planned, then generate or import a key to be used for logs encryption. The Azure Key Vault must be configured as recoverable to protect your key and the access to your data in Azure Monitor: both Soft delete and Purge protection should be enabled.",
+        watch: "The vault must show soft delete and purge protection on; the key appears in the hierarchy with its first version. Your KEK never leaves your Key Vault.",
+        cards: &[Card::Group, Card::Vault, Card::Key],
+        mistakes: &[Mistake::SkipPurgeProtection, Mistake::SkipSoftDelete],
+    },
+    Step {
+        number: 2,
+        title: "Create the cluster",
+        why: "Clusters support System-assigned managed identity and identity type property should be set to SystemAssigned. The identity is being generated automatically with the cluster creation and can be used later to grant storage access to your Key Vault for wrap and unwrap operations.",
+        watch: "The PUT answers 202 Accepted with an Azure-AsyncOperation URL. Provisioning takes about two hours of virtual time: poll the operation, or run the clock to the next event.",
+        cards: &[Card::Cluster],
+        mistakes: &[Mistake::KeyAtCreation],
+    },
+    Step {
+        number: 3,
+        title: "Grant Key Vault permissions",
+        why: "Create access policy in Key Vault to grant permissions to your cluster. These permissions are used by the underlay Azure Monitor storage. Key permissions: 'Get', 'Wrap Key' and 'Unwrap Key'. The Get permission is required to verify that your Key Vault is configured as recoverable.",
+        watch: "The cluster's principal id (from step 2) appears in the vault's access policies with get, wrapKey and unwrapKey.",
+        cards: &[Card::Grant],
+        mistakes: &[Mistake::ForgetUnwrapPermission],
+    },
+    Step {
+        number: 4,
+        title: "Update the cluster with the key identifier",
+        why: "This step updates Azure Monitor Storage with the key and version to be used for data encryption. When updated, your new key is being used to wrap and unwrap the Storage key (AEK). Omit keyVersion or set it to \"\" for auto-rotation, or pin a version. Cluster update should not include both identity and key identifier details in the same operation.",
+        watch: "202 Accepted, the cluster shows Updating, then Succeeded. The hierarchy draws the link from the key version to the cluster. A refusal here is the service validating the key with the cluster's identity.",
+        cards: &[Card::KeyIdentifier],
+        mistakes: &[Mistake::KeyAndIdentityTogether],
+    },
+    Step {
+        number: 5,
+        title: "Link Log Analytics workspaces",
+        why: "This step should be performed only after the completion of the Log Analytics cluster provisioning. If you link workspaces and ingest data prior to the provisioning, ingested data will be dropped and won't be recoverable.",
+        watch: "The link is asynchronous. When it completes the workspace shows features.clusterResourceId and the cluster lists it in associatedWorkspaces.",
+        cards: &[Card::Workspace, Card::Link],
+        mistakes: &[Mistake::WrongRegionWorkspace],
+    },
+];
+
+fn perms_of(v: &VaultView, principal: &str) -> Vec<String> {
+    v.access_policies
+        .iter()
+        .filter(|p| p.object_id.eq_ignore_ascii_case(principal))
+        .flat_map(|p| p.keys.iter().map(|k| k.to_ascii_lowercase()))
+        .collect()
+}
+
+/// The state of step `n` (1-based).
+pub fn status(n: usize, cx: &Context) -> Status {
+    let s = cx.settings;
+    match n {
+        1 => match cx.vault() {
+            None => Status::Todo(format!("No vault {} yet.", s.vault)),
+            Some(v) => {
+                let key = v
+                    .keys
+                    .iter()
+                    .find(|k| k.name.eq_ignore_ascii_case(&s.key) && k.deleted.is_none());
+                match (key, v.recoverable) {
+                    (None, _) => {
+                        Status::Running(format!("Vault {} exists; no key {} yet.", v.name, s.key))
+                    }
+                    (Some(_), false) => Status::Warning(format!(
+                        "Vault {} is not recoverable (soft delete {}, purge protection {}): the cluster will refuse this key.",
+                        v.name,
+                        if v.soft_delete { "on" } else { "off" },
+                        if v.purge_protection { "on" } else { "off" }
+                    )),
+                    (Some(k), true) => Status::Done(format!(
+                        "Vault {} is recoverable and holds key {} ({} version{}).",
+                        v.name,
+                        k.name,
+                        k.versions.len(),
+                        if k.versions.len() == 1 { "" } else { "s" }
+                    )),
+                }
+            }
+        },
+        2 => match cx.cluster() {
+            None => Status::Todo(format!("No cluster {} yet.", s.cluster)),
+            Some(c)
+                if c.provisioning_state == "Succeeded" || c.provisioning_state == "Updating" =>
+            {
+                Status::Done(format!(
+                    "Cluster {} is provisioned; its identity is {}.",
+                    c.name,
+                    c.principal_id.clone().unwrap_or_default()
+                ))
+            }
+            Some(c) => Status::Running(format!("Cluster {} is {}.", c.name, c.provisioning_state)),
+        },
+        3 => match (cx.cluster(), cx.vault()) {
+            (None, _) => {
+                Status::Todo("Create the cluster first: its identity is what you grant.".into())
+            }
+            (Some(_), None) => Status::Todo("Create the vault first.".into()),
+            (Some(c), Some(v)) => {
+                let principal = c.principal_id.clone().unwrap_or_default();
+                if v.rbac {
+                    let granted = cx.snap.role_assignments.iter().any(|a| {
+                        a.principal_id == principal
+                            && matches!(
+                                a.role.as_str(),
+                                "Key Vault Crypto Service Encryption User"
+                                    | "Key Vault Crypto User"
+                                    | "Key Vault Crypto Officer"
+                                    | "Key Vault Administrator"
+                            )
+                    });
+                    return if granted {
+                        Status::Done("The cluster's identity has a Key Vault crypto role on the vault (RBAC).".into())
+                    } else {
+                        Status::Todo("This vault uses RBAC: assign Key Vault Crypto Service Encryption User to the cluster's identity.".into())
+                    };
+                }
+                let have = perms_of(v, &principal);
+                let missing: Vec<&str> = ["get", "wrapkey", "unwrapkey"]
+                    .into_iter()
+                    .filter(|p| !have.iter().any(|h| h == p || h == "all"))
+                    .collect();
+                match (have.is_empty(), missing.is_empty()) {
+                    (true, _) => Status::Todo(format!(
+                        "No access policy for the cluster's identity {principal}."
+                    )),
+                    (false, true) => Status::Done(
+                        "The cluster's identity has get, wrapKey and unwrapKey.".into(),
+                    ),
+                    (false, false) => Status::Warning(format!(
+                        "The cluster's identity lacks {}.",
+                        missing.join(", ")
+                    )),
+                }
+            }
+        },
+        4 => match cx.cluster() {
+            None => Status::Todo("Create the cluster first.".into()),
+            Some(c) => match (&c.key, &c.storage_key, c.provisioning_state.as_str()) {
+                (Some(_), _, "Updating") => {
+                    Status::Running("The key identifier update is running (Updating).".into())
+                }
+                (_, Some(k), _) => Status::Done(format!(
+                    "The cluster's storage uses {}/keys/{} ({}).",
+                    k.vault_uri,
+                    k.key_name,
+                    match (&c.key_version_in_use, k.key_version.is_empty()) {
+                        (Some(v), true) => format!("auto-rotation, now version {v}"),
+                        (Some(v), false) => format!("pinned to version {v}"),
+                        (None, _) => "key not found in the vault".into(),
+                    }
+                )),
+                _ => Status::Todo("No key identifier on the cluster yet.".into()),
+            },
+        },
+        5 => match cx.workspace() {
+            None => Status::Todo(format!("No workspace {} yet.", s.workspace)),
+            Some(w) => match w.link_state.as_str() {
+                "Linked" => Status::Done(format!(
+                    "Workspace {} is linked: new data goes to the cluster.",
+                    w.name
+                )),
+                "Linking" => {
+                    let early = cx
+                        .cluster()
+                        .is_some_and(|c| c.provisioning_state == "ProvisioningAccount");
+                    if early {
+                        Status::Warning(format!(
+                            "Workspace {} is linking while the cluster is still provisioning: data ingested before provisioning completes will be dropped.",
+                            w.name
+                        ))
+                    } else {
+                        Status::Running(format!("Workspace {} is linking.", w.name))
+                    }
+                }
+                other => Status::Todo(format!(
+                    "Workspace {} is {}.",
+                    w.name,
+                    other.to_ascii_lowercase()
+                )),
+            },
+        },
+        _ => Status::Todo(String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+
+    fn send(e: &mut Engine, d: &Draft) -> crate::engine::Response {
+        let body = (!d.body.is_empty()).then_some(d.body.as_str());
+        e.handle(
+            &d.method,
+            &d.url,
+            &[("Content-Type", "application/json")],
+            body,
+        )
+    }
+
+    /// The walkthrough's own requests, sent in order with the clock run forward where the seed
+    /// says to wait, bring every step to Done.
+    #[test]
+    fn walkthrough_requests_complete_all_five_steps() {
+        let mut e = Engine::with_seed([3; 32]);
+        let settings = Settings::default();
+        for step in &STEPS {
+            for card in step.cards {
+                let snap = e.snapshot();
+                let cx = Context {
+                    snap: &snap,
+                    settings: &settings,
+                };
+                let r = send(&mut e, &draft(*card, &cx));
+                assert!(r.status < 300, "{card:?}: {} {}", r.status, r.body);
+            }
+            e.advance(3 * 3600);
+            let snap = e.snapshot();
+            let cx = Context {
+                snap: &snap,
+                settings: &settings,
+            };
+            assert!(
+                status(step.number, &cx).is_done(),
+                "step {}: {:?}",
+                step.number,
+                status(step.number, &cx)
+            );
+        }
+    }
+
+    #[test]
+    fn every_mistake_gets_the_documented_refusal() {
+        let mut e = Engine::with_seed([4; 32]);
+        let settings = Settings::default();
+        let run = |e: &mut Engine, card: Card| {
+            let snap = e.snapshot();
+            let cx = Context {
+                snap: &snap,
+                settings: &settings,
+            };
+            send(e, &draft(card, &cx))
+        };
+        let mistake = |e: &mut Engine, m: Mistake| {
+            let snap = e.snapshot();
+            let cx = Context {
+                snap: &snap,
+                settings: &settings,
+            };
+            send(e, &m.draft(&cx))
+        };
+        run(&mut e, Card::Group);
+        assert_eq!(mistake(&mut e, Mistake::SkipPurgeProtection).status, 200);
+        run(&mut e, Card::Key);
+        let r = mistake(&mut e, Mistake::KeyAtCreation);
+        assert_eq!(
+            r.body["error"]["message"],
+            "KeyVaultProperties are set on creation. Update KeyVaultProperties after cluster creation."
+        );
+        run(&mut e, Card::Cluster);
+        e.advance(3 * 3600);
+        assert_eq!(mistake(&mut e, Mistake::ForgetUnwrapPermission).status, 200);
+        let r = run(&mut e, Card::KeyIdentifier);
+        assert_eq!(r.status, 400);
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Key is not recoverable"),
+            "{}",
+            r.body
+        );
+        run(&mut e, Card::Vault);
+        let r = run(&mut e, Card::KeyIdentifier);
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Failed to validate key in Key Vault"),
+            "{}",
+            r.body
+        );
+        run(&mut e, Card::Grant);
+        let r = mistake(&mut e, Mistake::KeyAndIdentityTogether);
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(mistake(&mut e, Mistake::WrongRegionWorkspace).status, 201);
+        let r = run(&mut e, Card::Link);
+        assert_eq!(r.status, 400);
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("same region"),
+            "{}",
+            r.body
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! The WebAssembly entry: mounts the page when loaded in a document, and exports the engine to
+//! JavaScript as `WasmEngine` (used by `worker.js`, and by anyone embedding the engine).
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::engine::Engine;
+use crate::protocol::{self, Command};
+
+/// Runs when the module is instantiated: in a page it mounts the app into `#app`; in the Worker
+/// (no `window`) it does nothing.
+#[wasm_bindgen(start)]
+pub fn start() {
+    if web_sys::window().is_some() {
+        crate::ui::mount();
+    }
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The simulation engine for JavaScript.
+///
+/// ```js
+/// const e = new WasmEngine();               // seeded from crypto.getRandomValues
+/// const r = e.handle("GET", "https://graph.microsoft.com/v1.0/me", [], undefined);
+/// r.status; r.body.id;
+/// e.advance(3600);
+/// ```
+#[wasm_bindgen]
+pub struct WasmEngine {
+    inner: Engine,
+}
+
+#[wasm_bindgen]
+impl WasmEngine {
+    /// A new engine; `seed` (32 bytes) makes it deterministic, otherwise WebCrypto seeds it.
+    #[wasm_bindgen(constructor)]
+    pub fn new(seed: Option<Vec<u8>>) -> Result<WasmEngine, JsError> {
+        let inner = match seed {
+            None => Engine::new(),
+            Some(s) => {
+                let seed: [u8; 32] = s
+                    .try_into()
+                    .map_err(|_| JsError::new("the seed must be exactly 32 bytes"))?;
+                Engine::with_seed(seed)
+            }
+        };
+        Ok(WasmEngine { inner })
+    }
+
+    /// Sends a REST request. `headers` is an array of `[name, value]` pairs (or undefined).
+    /// Returns `{ status, headers, body }`.
+    pub fn handle(
+        &mut self,
+        method: &str,
+        url: &str,
+        headers: JsValue,
+        body: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        let headers: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() {
+            Vec::new()
+        } else {
+            serde_wasm_bindgen::from_value(headers)
+                .map_err(|e| JsError::new(&format!("headers must be [name, value] pairs: {e}")))?
+        };
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        to_js(&self.inner.handle(method, url, &pairs, body.as_deref()))
+    }
+
+    /// Moves the virtual clock forward by `seconds`, running due events.
+    pub fn advance(&mut self, seconds: f64) {
+        self.inner.advance(seconds.max(0.0) as u64);
+    }
+
+    #[wasm_bindgen(js_name = runToNextEvent)]
+    pub fn run_to_next_event(&mut self) -> bool {
+        self.inner.run_to_next_event()
+    }
+
+    /// Virtual time in Unix seconds.
+    pub fn now(&self) -> f64 {
+        self.inner.now() as f64
+    }
+
+    /// Everything the page shows (no key material).
+    pub fn snapshot(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.snapshot())
+    }
+
+    /// Runs one protocol command (the Worker's entry point).
+    pub fn exec(&mut self, command: JsValue) -> Result<JsValue, JsError> {
+        let cmd: Command = serde_wasm_bindgen::from_value(command)
+            .map_err(|e| JsError::new(&format!("bad command: {e}")))?;
+        to_js(&protocol::execute(&mut self.inner, &cmd))
+    }
+}
