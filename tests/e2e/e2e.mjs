@@ -1,0 +1,141 @@
+// End-to-end check of the built site: serve dist/ under a sub-path, open it in headless
+// Chromium, and use it the way a person would. Run by scripts/test after the build.
+import { chromium } from "playwright-core";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, symlinkSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const dist = path.join(root, "dist");
+const shots = path.join(root, "target", "e2e");
+mkdirSync(shots, { recursive: true });
+if (!existsSync(path.join(dist, "index.html"))) throw new Error("dist/ is missing: build the site first");
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+
+// Serve the site from /docs/playground/ to prove it works from any sub-path.
+const site = mkdtempSync(path.join(tmpdir(), "cmk-e2e-"));
+mkdirSync(path.join(site, "docs"));
+symlinkSync(dist, path.join(site, "docs", "playground"));
+const port = await freePort();
+const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", site], { stdio: "ignore" });
+const url = `http://127.0.0.1:${port}/docs/playground/`;
+
+const chromiumPath = execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"]).toString().trim();
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+let failures = 0;
+const check = (ok, what) => {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures++;
+};
+
+async function open(viewport, colorScheme = "light") {
+  const page = await browser.newPage({ viewport, colorScheme });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+  for (let i = 0; i < 50; i++) {
+    try { await page.goto(url); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  await page.waitForSelector("text=Engine: Web Worker", { state: "attached", timeout: 30000 });
+  return { page, problems };
+}
+
+const idle = (page) => page.waitForSelector(".busy.idle", { timeout: 120000 });
+const send = async (page, card) => {
+  await page.click(`[data-send="${card}"]`);
+  await idle(page);
+  return (await page.textContent(`[data-card="${card}"] .pill`)).trim();
+};
+const stepStatus = (page) => page.textContent("[data-testid=step-status]");
+
+async function provision(page) {
+  const sent = [];
+  for (const [step, cards, wait] of [[1, ["group", "vault", "key"], false], [2, ["cluster"], true], [3, ["grant"], false], [4, ["key-identifier"], true], [5, ["workspace", "link"], true]]) {
+    await page.click(`#step-${step}`);
+    for (const c of cards) sent.push(`${c}:${await send(page, c)}`);
+    if (wait) { await page.click("[data-testid=run-next]"); await idle(page); }
+  }
+  return sent;
+}
+
+try {
+  // 1. The walkthrough, end to end, with the engine in its Worker, at 1280x800.
+  {
+    const { page, problems } = await open({ width: 1280, height: 800 });
+    check(true, `page loads from a sub-path (${url}) with the engine in a Web Worker`);
+    const sent = await provision(page);
+    check(sent.join(" ") === "group:201 vault:200 key:200 cluster:202 grant:200 key-identifier:202 workspace:201 link:202", `walkthrough requests answered: ${sent.join(" ")}`);
+    check((await stepStatus(page)).includes("is linked"), "step 5 ends with the workspace linked");
+    check((await page.textContent("[data-testid=cluster-state]")).trim() === "Succeeded", "cluster state panel shows Succeeded");
+    check(await page.$("[data-testid=hierarchy] .chip.used") !== null, "key hierarchy marks the key version in use");
+    await page.click("#step-4");
+    await page.screenshot({ path: path.join(shots, "desktop-light.png") });
+
+    // Keyboard: Ctrl+Enter sends from the console's body editor; arrow keys move between tabs.
+    await page.click("#tab-walkthrough");
+    await page.focus("#tab-walkthrough");
+    await page.keyboard.press("ArrowRight");
+    check(await page.$("#tab-console[aria-selected=true]") !== null, "ArrowRight moves to the REST console tab");
+    await page.fill("#console-url", "https://graph.microsoft.com/v1.0/me");
+    await page.focus("#console-body");
+    await page.keyboard.press("Control+Enter");
+    await idle(page);
+    const body = await page.textContent(".console .json");
+    check(body.includes("avery@contoso.onmicrosoft.com"), "Ctrl+Enter in the console sends the request");
+    await page.fill("#console-url", "https://management.azure.com/subscriptions?api-version=2099-01-01");
+    await page.keyboard.press("Control+Enter");
+    await idle(page);
+    check((await page.textContent(".console .response")).includes("InvalidApiVersionParameter"), "a bad api-version gets ARM's InvalidApiVersionParameter in the page");
+    await page.screenshot({ path: path.join(shots, "console.png") });
+    await page.click("#tab-timeline");
+    await page.screenshot({ path: path.join(shots, "timeline.png") });
+    check(problems.length === 0, `no console errors, page errors or failed requests${problems.length ? ": " + problems.join("; ") : ""}`);
+    await page.close();
+  }
+
+  // 2. Dark theme: toggled, remembered across a reload.
+  {
+    const { page } = await open({ width: 1280, height: 800 });
+    await page.click("button[aria-label^='Switch to dark']");
+    check(await page.getAttribute("html", "data-theme") === "dark", "theme toggles to dark");
+    await page.reload();
+    await page.waitForSelector("text=Engine: Web Worker", { state: "attached" });
+    check(await page.getAttribute("html", "data-theme") === "dark", "dark theme is remembered after a reload");
+    await provision(page);
+    await page.click("#step-4");
+    await page.screenshot({ path: path.join(shots, "desktop-dark.png") });
+    await page.close();
+  }
+
+  // 3. A phone: no horizontal scrolling; the clock comes first.
+  {
+    const { page, problems } = await open({ width: 390, height: 844 });
+    await provision(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    check(overflow <= 0, `no horizontal overflow at 390px (overflow ${overflow}px)`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(shots, "phone.png") });
+    check(problems.length === 0, "no errors on the phone layout");
+    await page.close();
+  }
+} catch (e) {
+  check(false, `e2e run: ${e.stack || e}`);
+} finally {
+  await browser.close();
+  server.kill();
+}
+
+console.log(failures ? `e2e: ${failures} check(s) failed` : `e2e: all checks passed; screenshots in ${path.relative(root, shots)}/`);
+process.exit(failures ? 1 : 0);
