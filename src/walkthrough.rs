@@ -316,6 +316,7 @@ pub enum Mistake {
     KeyAtCreation,
     KeyAndIdentityTogether,
     WrongRegionWorkspace,
+    LinkBeforeProvisioned,
 }
 
 impl Mistake {
@@ -327,6 +328,7 @@ impl Mistake {
             Mistake::KeyAtCreation => "Set the key identifier at creation",
             Mistake::KeyAndIdentityTogether => "Send identity and key together",
             Mistake::WrongRegionWorkspace => "Create the workspace in another region",
+            Mistake::LinkBeforeProvisioned => "Link before the cluster finishes provisioning",
         }
     }
 
@@ -348,6 +350,9 @@ impl Mistake {
             Mistake::WrongRegionWorkspace => {
                 "The workspace is created in West Europe; linking it to an East US cluster fails: Key Vault, cluster and workspaces must be in the same region."
             }
+            Mistake::LinkBeforeProvisioned => {
+                "Send the link while the cluster still shows ProvisioningAccount (create it in step 2, then come straight here). The service accepts the link, and data ingested before provisioning completes is dropped and won't be recoverable."
+            }
         }
     }
 
@@ -358,6 +363,7 @@ impl Mistake {
             Mistake::KeyAtCreation => Card::Cluster,
             Mistake::KeyAndIdentityTogether => Card::KeyIdentifier,
             Mistake::WrongRegionWorkspace => Card::Workspace,
+            Mistake::LinkBeforeProvisioned => Card::Link,
         }
     }
 
@@ -387,6 +393,8 @@ impl Mistake {
             Mistake::WrongRegionWorkspace => Some(
                 json!({ "location": "westeurope", "properties": { "sku": { "name": "PerGB2018" }, "retentionInDays": 30 } }),
             ),
+            // The same request: the mistake is when it is sent.
+            Mistake::LinkBeforeProvisioned => None,
         };
         if let Some(b) = body {
             d.body = serde_json::to_string_pretty(&b).unwrap_or_default();
@@ -467,7 +475,10 @@ pub static STEPS: [Step; 5] = [
         why: "This step should be performed only after the completion of the Log Analytics cluster provisioning. If you link workspaces and ingest data prior to the provisioning, ingested data will be dropped and won't be recoverable.",
         watch: "The link is asynchronous. When it completes the workspace shows features.clusterResourceId and the cluster lists it in associatedWorkspaces.",
         cards: &[Card::Workspace, Card::Link],
-        mistakes: &[Mistake::WrongRegionWorkspace],
+        mistakes: &[
+            Mistake::LinkBeforeProvisioned,
+            Mistake::WrongRegionWorkspace,
+        ],
     },
 ];
 

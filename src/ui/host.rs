@@ -14,6 +14,13 @@ use crate::engine::Engine;
 use crate::protocol::{self, Command, Reply};
 
 type Done = Box<dyn FnOnce(Result<Reply, String>)>;
+type Notice = Rc<dyn Fn(String)>;
+
+/// The Worker's event handlers, kept alive as long as the host.
+struct Listeners {
+    _message: Closure<dyn FnMut(MessageEvent)>,
+    _error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
 
 enum Mode {
     /// The Worker is loading; commands wait in the queue.
@@ -28,9 +35,8 @@ struct Inner {
     queue: RefCell<Vec<(u32, Command)>>,
     next: Cell<u32>,
     /// Tells the page when the engine had to move into the page.
-    on_notice: RefCell<Option<Rc<dyn Fn(String)>>>,
-    _closures: RefCell<Vec<Closure<dyn FnMut(MessageEvent)>>>,
-    _error: RefCell<Option<Closure<dyn FnMut(web_sys::ErrorEvent)>>>,
+    on_notice: RefCell<Option<Notice>>,
+    listeners: RefCell<Option<Listeners>>,
 }
 
 /// A handle on the engine host; clones share it.
@@ -51,14 +57,14 @@ impl Host {
             queue: RefCell::new(Vec::new()),
             next: Cell::new(1),
             on_notice: RefCell::new(None),
-            _closures: RefCell::new(Vec::new()),
-            _error: RefCell::new(None),
+            listeners: RefCell::new(None),
         }))
     }
 
     /// The engine runs in the page, seeded from WebCrypto (or from `seed`, for tests).
     pub fn local(seed: Option<[u8; 32]>) -> Host {
-        let engine = seed.map(Engine::with_seed).unwrap_or_else(Engine::new);
+        // Without a seed, Engine::default() seeds from WebCrypto.
+        let engine = seed.map(Engine::with_seed).unwrap_or_default();
         Host::with_mode(Mode::Local(Rc::new(RefCell::new(engine))))
     }
 
@@ -86,8 +92,10 @@ impl Host {
                 }
             });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        host.0._closures.borrow_mut().push(on_message);
-        *host.0._error.borrow_mut() = Some(on_error);
+        *host.0.listeners.borrow_mut() = Some(Listeners {
+            _message: on_message,
+            _error: on_error,
+        });
         host
     }
 

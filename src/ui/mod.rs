@@ -76,12 +76,45 @@ pub struct AppProps {
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let state = use_reducer(AppState::default);
+    let options = use_memo((), |_| util::PageOptions::from_location());
+    let state = {
+        let options = options.clone();
+        use_reducer(move || {
+            let mut s = AppState::default();
+            if let Some(n) = options.step {
+                s.step = n;
+            }
+            if let Some(t) = options.tab.as_deref() {
+                s.tab = Tab::all()
+                    .into_iter()
+                    .find(|x| tab_id(*x) == t)
+                    .unwrap_or(Tab::Walkthrough);
+            }
+            s
+        })
+    };
     let runner = Runner {
         host: props.host.clone(),
         dispatch: state.dispatcher(),
     };
-    let theme = use_state(Theme::initial);
+    let theme = {
+        let forced = options.theme;
+        use_state(move || forced.unwrap_or_else(Theme::initial))
+    };
+    let embed = options.embed;
+    use_effect_with(embed, move |embed| {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let classes = el.class_list();
+            let _ = if *embed {
+                classes.add_1("embed")
+            } else {
+                classes.remove_1("embed")
+            };
+        }
+    });
     {
         let runner = runner.clone();
         let dispatch = state.dispatcher();
@@ -205,6 +238,9 @@ pub fn app(props: &AppProps) -> Html {
             <footer class="foot">
                 <span>{ "A simulation for learning and rehearsal: no request leaves this page. The specification is Microsoft's Azure Monitor and Microsoft Sentinel customer-managed key documentation." }</span>
             </footer>
+            if embed {
+                <a class="open-full" href="./" target="_blank" rel="noopener">{ "Open the full playground ↗" }</a>
+            }
         </ContextProvider<AppCtx>>
     }
 }

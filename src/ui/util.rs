@@ -38,6 +38,51 @@ pub fn save_pref(key: &str, value: &str) {
     }
 }
 
+/// Options a page or a documentation embed can set in the query string:
+/// `?embed=1&step=3&tab=console&theme=dark`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PageOptions {
+    pub embed: bool,
+    pub step: Option<usize>,
+    pub tab: Option<String>,
+    pub theme: Option<Theme>,
+}
+
+impl PageOptions {
+    pub fn from_location() -> PageOptions {
+        let search = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        PageOptions::parse(&search)
+    }
+
+    pub fn parse(search: &str) -> PageOptions {
+        let mut o = PageOptions::default();
+        for pair in search.trim_start_matches('?').split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "embed" => o.embed = v != "0" && v != "false",
+                "step" => {
+                    o.step = v
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=crate::walkthrough::STEPS.len()).contains(n))
+                }
+                "tab" => o.tab = Some(v.to_ascii_lowercase()),
+                "theme" => {
+                    o.theme = match v {
+                        "dark" => Some(Theme::Dark),
+                        "light" => Some(Theme::Light),
+                        _ => None,
+                    }
+                }
+                _ => {}
+            }
+        }
+        o
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
     Light,
@@ -107,7 +152,7 @@ pub fn is_send_shortcut(e: &web_sys::KeyboardEvent) -> bool {
 
 /// Rows for a URL editor: URLs wrap rather than hide their resource path.
 pub fn url_rows(url: &str) -> String {
-    (url.chars().count() / 72 + 1).clamp(1, 4).to_string()
+    (url.chars().count() / 56 + 1).clamp(1, 5).to_string()
 }
 
 /// Keeps a one-line field (a URL in a wrapping textarea) free of newlines: plain Enter does

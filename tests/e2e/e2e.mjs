@@ -119,7 +119,20 @@ try {
     await page.close();
   }
 
-  // 3. A phone: no horizontal scrolling; the clock comes first.
+  // 3. A documentation embed: no chrome, the requested step and theme.
+  {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    await page.goto(`${url}?embed=1&step=3&theme=dark`);
+    await page.waitForSelector("text=Engine: Web Worker", { state: "attached", timeout: 30000 });
+    await page.waitForSelector(".stepper");
+    check(await page.isHidden("header.top"), "embed=1 hides the header");
+    check(await page.getAttribute("#step-3", "aria-current") === "step", "step=3 opens the walkthrough at step 3");
+    check(await page.getAttribute("html", "data-theme") === "dark", "theme=dark forces the dark theme");
+    check(await page.$("a.open-full") !== null, "an embed links to the full playground");
+    await page.close();
+  }
+
+  // 4. A phone: no horizontal scrolling; the clock comes first.
   {
     const { page, problems } = await open({ width: 390, height: 844 });
     await provision(page);
