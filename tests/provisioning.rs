@@ -1,4 +1,5 @@
 //! The seed's five provisioning steps, end to end, through `Engine::handle`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::*;

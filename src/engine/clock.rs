@@ -9,6 +9,10 @@ pub const MINUTE: u64 = 60;
 pub const HOUR: u64 = 3600;
 pub const DAY: u64 = 86_400;
 
+/// The latest instant the virtual clock reaches: 9999-12-31T23:59:59Z. Advancing further stops
+/// here, so that adding documented durations to the current time can never overflow.
+pub const LATEST: u64 = 253_402_300_799;
+
 /// The instant every new engine starts at: Monday 2 March 2026, 08:00 UTC.
 pub fn epoch() -> u64 {
     days_from_civil(2026, 3, 2) as u64 * DAY + 8 * HOUR
@@ -195,6 +199,11 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), z);
         }
         assert_eq!(days_from_civil(1970, 1, 1), 0);
+    }
+
+    #[test]
+    fn latest_is_the_last_second_of_9999() {
+        assert_eq!(iso(LATEST), "9999-12-31T23:59:59.0000000Z");
     }
 
     #[test]

@@ -187,6 +187,9 @@ catalogue! {
     SOFT_DELETE_IRREVERSIBLE: 400 Arm "BadRequest",
         "The property \"enableSoftDelete\" can be set to false only for creating new vault. Enabling the 'soft delete' functionality is an irreversible action.",
         Source::Service("Bicep module README quoting the service");
+    VAULT_PURGE_PROTECTED: 400 Arm "BadRequest",
+        "The vault '{vault}' has purge protection enabled and can't be purged before its scheduled purge date ({date}); Key Vault purges it automatically then.",
+        Source::Playground("purge protection forbids purging a deleted vault during retention");
     PURGE_PROTECTION_NEEDS_SOFT_DELETE: 400 Arm "BadRequest",
         "The property \"enablePurgeProtection\" can be set only when \"enableSoftDelete\" is true. Purge protection is effective only on soft-delete enabled vaults.",
         Source::Playground("purge protection is only effective with soft delete");
@@ -308,6 +311,9 @@ catalogue! {
     NO_SKU: 400 Arm "InvalidParameter",
         "No SKU was set. Set the SKU name to capacityReservation and Capacity value to 1000 or higher in steps of 100 (GB).",
         SEED;
+    NO_SKU_2021: 400 Arm "InvalidParameter",
+        "No SKU was set. Set the SKU name to capacityReservation and Capacity value to 500, 1000, 2000 or 5000 GB/day.",
+        Source::Playground("api-version 2021-06-01 tiers, in that era's missing-capacity wording");
     NO_SKU_TIERS: 400 Arm "InvalidParameter",
         "No SKU was set. Set the SKU name to capacityReservation and Capacity value to 100, 200, 300, 400, 500, 1,000, 2,000, 5,000, 10,000, 25,000, or 50,000 GB per day.",
         DC_2026;

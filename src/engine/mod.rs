@@ -111,9 +111,14 @@ impl Engine {
         response.with_header("x-ms-request-id", request_id(seq))
     }
 
-    /// Moves the virtual clock forward, running every event that falls due on the way.
+    /// Moves the virtual clock forward, running every event that falls due on the way. The clock
+    /// stops at [`clock::LATEST`] (the end of year 9999).
     pub fn advance(&mut self, seconds: u64) {
-        let target = self.world.now.saturating_add(seconds);
+        let target = self
+            .world
+            .now
+            .saturating_add(seconds)
+            .min(clock::LATEST.max(self.world.now));
         while let Some((at, event)) = self.world.events.pop_due(target) {
             self.world.now = at;
             self.run(event);

@@ -84,8 +84,9 @@ impl CapacityEra {
 
     pub fn no_sku(self) -> ApiError {
         ApiError::new(match self {
+            CapacityEra::Seed => &errors::NO_SKU,
+            CapacityEra::Tiers2021 => &errors::NO_SKU_2021,
             CapacityEra::Tiers => &errors::NO_SKU_TIERS,
-            _ => &errors::NO_SKU,
         })
     }
 }

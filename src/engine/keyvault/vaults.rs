@@ -113,9 +113,9 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
                 (Method::Post, [p]) if seg_is(Some(p), "purge") => {
                     let d = found.ok_or_else(not_found)?;
                     if d.vault.purge_protection {
-                        return Err(ApiError::new(&errors::KEY_PURGE_PROTECTED)
+                        return Err(ApiError::new(&errors::VAULT_PURGE_PROTECTED)
                             .arg("vault", d.vault.name.clone())
-                            .arg("location", d.vault.location));
+                            .arg("date", crate::engine::clock::human(d.purge_at)));
                     }
                     purge_vault(cx, &key);
                     Ok(Response::empty(202))
