@@ -24,6 +24,7 @@ pub mod http;
 pub mod journal;
 pub mod keyvault;
 pub mod limits;
+pub mod table;
 pub mod view;
 pub mod workspace;
 pub mod world;
