@@ -1,0 +1,218 @@
+//! The parsed query, before any name is resolved. Every node keeps the position errors point at.
+
+use super::Pos;
+use crate::engine::table::{ColumnType, Value};
+
+/// `Table | stage | stage …`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    pub table: Name,
+    pub stages: Vec<Stage>,
+}
+
+/// An identifier as written (bare or `['quoted']`), and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Name {
+    pub name: String,
+    pub at: Pos,
+}
+
+/// One tabular operator after a `|`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stage {
+    /// The operator's name as errors quote it (`where`, `project`, `order`, `sort`, …).
+    pub operator: &'static str,
+    pub at: Pos,
+    pub op: Op,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    Where(Expr),
+    Project(Vec<Item>),
+    Extend(Vec<Item>),
+    ProjectAway(Vec<Name>),
+    /// `new = old` pairs.
+    ProjectRename(Vec<(Name, Name)>),
+    /// `take N` / `limit N`.
+    Take(Expr),
+    Count,
+    Summarize {
+        aggs: Vec<Item>,
+        by: Vec<Item>,
+    },
+    /// `order by` / `sort by`.
+    Sort(Vec<SortKey>),
+    Top {
+        n: Expr,
+        key: SortKey,
+    },
+    /// `distinct a, b`; `None` is `distinct *`.
+    Distinct(Option<Vec<Name>>),
+}
+
+/// `[Name =] expr` in project, extend and summarize.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub name: Option<Name>,
+    pub expr: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Column(Name),
+    /// A typed literal; `Value::Null` only for `datetime(null)` / `timespan(null)`.
+    Literal {
+        value: Value,
+        ty: ColumnType,
+        at: Pos,
+    },
+    Neg {
+        expr: Box<Expr>,
+        at: Pos,
+    },
+    Binary {
+        op: BinOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+        at: Pos,
+    },
+    /// `a and b and c` (or `or`), kept flat so a long chain is wide, not deep. `ats[i]` is
+    /// where the operator before `operands[i + 1]` is.
+    Logic {
+        and: bool,
+        operands: Vec<Expr>,
+        ats: Vec<Pos>,
+    },
+    /// `e in (…)`, `e !in (…)`, `e in~ (…)`, `e !in~ (…)`.
+    In {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+        at: Pos,
+    },
+    Call {
+        name: Name,
+        args: Vec<Expr>,
+    },
+}
+
+impl Expr {
+    /// Where the expression starts being the expression errors point at.
+    pub fn at(&self) -> Pos {
+        match self {
+            Expr::Column(n) => n.at,
+            Expr::Literal { at, .. }
+            | Expr::Neg { at, .. }
+            | Expr::Binary { at, .. }
+            | Expr::In { at, .. } => *at,
+            Expr::Call { name, .. } => name.at,
+            Expr::Logic { operands, .. } => operands.first().map_or(Pos::default(), Expr::at),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `=~`
+    EqCi,
+    /// `!~`
+    NeCi,
+    /// A string predicate; `negated` for the `!` forms.
+    Text {
+        op: TextOp,
+        negated: bool,
+    },
+}
+
+/// The string predicates. The `Cs` forms are case-sensitive, the others are not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextOp {
+    Contains,
+    ContainsCs,
+    Has,
+    HasCs,
+    StartsWith,
+    StartsWithCs,
+    EndsWith,
+    EndsWithCs,
+}
+
+impl TextOp {
+    pub fn from_word(w: &str) -> Option<TextOp> {
+        Some(match w {
+            "contains" => TextOp::Contains,
+            "contains_cs" => TextOp::ContainsCs,
+            "has" => TextOp::Has,
+            "has_cs" => TextOp::HasCs,
+            "startswith" => TextOp::StartsWith,
+            "startswith_cs" => TextOp::StartsWithCs,
+            "endswith" => TextOp::EndsWith,
+            "endswith_cs" => TextOp::EndsWithCs,
+            _ => return None,
+        })
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            TextOp::Contains => "contains",
+            TextOp::ContainsCs => "contains_cs",
+            TextOp::Has => "has",
+            TextOp::HasCs => "has_cs",
+            TextOp::StartsWith => "startswith",
+            TextOp::StartsWithCs => "startswith_cs",
+            TextOp::EndsWith => "endswith",
+            TextOp::EndsWithCs => "endswith_cs",
+        }
+    }
+
+    pub fn case_sensitive(self) -> bool {
+        matches!(
+            self,
+            TextOp::ContainsCs | TextOp::HasCs | TextOp::StartsWithCs | TextOp::EndsWithCs
+        )
+    }
+}
+
+impl BinOp {
+    /// The operator as written, for error messages.
+    pub fn text(self) -> String {
+        match self {
+            BinOp::Add => "+".into(),
+            BinOp::Sub => "-".into(),
+            BinOp::Mul => "*".into(),
+            BinOp::Div => "/".into(),
+            BinOp::Mod => "%".into(),
+            BinOp::Eq => "==".into(),
+            BinOp::Ne => "!=".into(),
+            BinOp::Lt => "<".into(),
+            BinOp::Le => "<=".into(),
+            BinOp::Gt => ">".into(),
+            BinOp::Ge => ">=".into(),
+            BinOp::EqCi => "=~".into(),
+            BinOp::NeCi => "!~".into(),
+            BinOp::Text { op, negated } => {
+                format!("{}{}", if negated { "!" } else { "" }, op.word())
+            }
+        }
+    }
+}

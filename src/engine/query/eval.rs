@@ -1,0 +1,597 @@
+//! Scalar evaluation: compiled expressions ([`CExpr`]) over one row, and the string matching
+//! behind `contains`, `has`, `startswith`, `endswith` and `=~`.
+//!
+//! Evaluation cannot fail: every type question was settled by [`super::compile`] against the
+//! schema. What is left at run time (null cells, overflow, division by zero, a cell whose variant
+//! disagrees with its schema) yields null, and a null predicate keeps no row.
+//!
+//! The hot path does not allocate: a string cell is borrowed from its row ([`Cell::Str`] holds a
+//! `Cow`), needles are prepared once per query ([`Needle`]), and case-insensitive matching
+//! compares ASCII bytes in place. Only non-ASCII needles fall back to Unicode lowercase copies.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use super::ast::TextOp;
+use crate::engine::table::{Value, format_datetime, format_timespan};
+
+/// A compiled scalar expression: names resolved to column indices, types checked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CExpr {
+    Col(usize),
+    Const(Value),
+    Neg(Box<CExpr>),
+    Arith(ArithOp, Box<CExpr>, Box<CExpr>),
+    Cmp(CmpOp, Box<CExpr>, Box<CExpr>),
+    /// `=~` (or `!~` when `negated`).
+    EqCi {
+        left: Box<CExpr>,
+        right: Box<CExpr>,
+        negated: bool,
+    },
+    Text {
+        op: TextOp,
+        negated: bool,
+        hay: Box<CExpr>,
+        needle: NeedleSrc,
+    },
+    In {
+        expr: Box<CExpr>,
+        list: Vec<CExpr>,
+        negated: bool,
+        case_insensitive: bool,
+    },
+    /// Every operand true (three-valued: a false operand wins over null).
+    All(Vec<CExpr>),
+    /// Some operand true (three-valued: a true operand wins over null).
+    Any(Vec<CExpr>),
+    Call(Func, Vec<CExpr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// Scalar functions (aggregates live in [`super::exec`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    Not,
+    ToLower,
+    ToUpper,
+    StrLen,
+    IsEmpty,
+    IsNotEmpty,
+    IsNull,
+    IsNotNull,
+    ToString,
+    StrCat,
+    /// `bin(value, size)` / `floor(value, size)`.
+    Bin,
+    ToLong,
+    ToReal,
+    ToDateTime,
+    ToTimeSpan,
+}
+
+/// The right-hand side of a string predicate: prepared once when constant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NeedleSrc {
+    Const(Needle),
+    Expr(Box<CExpr>),
+}
+
+/// A string predicate's needle with what matching needs precomputed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Needle {
+    raw: String,
+    lower: String,
+    ascii: bool,
+}
+
+/// One evaluated cell. Strings borrow from the row or the plan when they can.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Bool(bool),
+    Long(i64),
+    Real(f64),
+    DateTime(i64),
+    TimeSpan(i64),
+    Str(Cow<'a, str>),
+}
+
+impl<'a> Cell<'a> {
+    pub fn of(v: &'a Value) -> Cell<'a> {
+        match v {
+            Value::Null => Cell::Null,
+            Value::Bool(b) => Cell::Bool(*b),
+            Value::DateTime(n) => Cell::DateTime(*n),
+            Value::Long(n) => Cell::Long(*n),
+            Value::Real(f) => Cell::Real(*f),
+            Value::String(s) => Cell::Str(Cow::Borrowed(s)),
+            Value::TimeSpan(n) => Cell::TimeSpan(*n),
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        match self {
+            Cell::Null => Value::Null,
+            Cell::Bool(b) => Value::Bool(b),
+            Cell::Long(n) => Value::Long(n),
+            Cell::Real(f) => Value::Real(f),
+            Cell::DateTime(n) => Value::DateTime(n),
+            Cell::TimeSpan(n) => Value::TimeSpan(n),
+            Cell::Str(s) => Value::String(s.into_owned()),
+        }
+    }
+
+    /// A predicate's outcome: `None` for null (which keeps no row).
+    pub fn truth(&self) -> Option<bool> {
+        match self {
+            Cell::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, Cell::Null)
+    }
+
+    /// `tostring()`: null becomes the empty string, as in Kusto.
+    pub fn to_text(&self) -> Cow<'a, str> {
+        match self {
+            Cell::Null => Cow::Borrowed(""),
+            Cell::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Cell::Long(n) => Cow::Owned(n.to_string()),
+            Cell::Real(f) => Cow::Owned(f.to_string()),
+            Cell::DateTime(ms) => Cow::Owned(format_datetime(*ms)),
+            Cell::TimeSpan(ms) => Cow::Owned(format_timespan(*ms)),
+            Cell::Str(s) => s.clone(),
+        }
+    }
+}
+
+/// Evaluates `e` over `row`. Missing cells (a short row) read as null.
+pub fn eval<'a>(e: &'a CExpr, row: &'a [Value]) -> Cell<'a> {
+    match e {
+        CExpr::Col(i) => row.get(*i).map_or(Cell::Null, Cell::of),
+        CExpr::Const(v) => Cell::of(v),
+        CExpr::Neg(x) => match eval(x, row) {
+            Cell::Long(n) => n.checked_neg().map_or(Cell::Null, Cell::Long),
+            Cell::Real(f) => Cell::Real(-f),
+            Cell::TimeSpan(n) => n.checked_neg().map_or(Cell::Null, Cell::TimeSpan),
+            _ => Cell::Null,
+        },
+        CExpr::Arith(op, l, r) => arith(*op, eval(l, row), eval(r, row)),
+        CExpr::Cmp(op, l, r) => {
+            let ord = compare(&eval(l, row), &eval(r, row));
+            // A comparison with null (or NaN) is false, `!=` included.
+            Cell::Bool(ord.is_some_and(|o| match op {
+                CmpOp::Eq => o == Ordering::Equal,
+                CmpOp::Ne => o != Ordering::Equal,
+                CmpOp::Lt => o == Ordering::Less,
+                CmpOp::Le => o != Ordering::Greater,
+                CmpOp::Gt => o == Ordering::Greater,
+                CmpOp::Ge => o != Ordering::Less,
+            }))
+        }
+        CExpr::EqCi {
+            left,
+            right,
+            negated,
+        } => match (eval(left, row), eval(right, row)) {
+            (Cell::Str(a), Cell::Str(b)) => Cell::Bool(eq_ci(&a, &b) != *negated),
+            _ => Cell::Bool(false),
+        },
+        CExpr::Text {
+            op,
+            negated,
+            hay,
+            needle,
+        } => {
+            let hay = eval(hay, row);
+            if hay.is_null() {
+                return Cell::Bool(false);
+            }
+            let hay = hay.to_text();
+            let hit = match needle {
+                NeedleSrc::Const(n) => n.test(*op, &hay),
+                NeedleSrc::Expr(x) => match eval(x, row) {
+                    Cell::Null => return Cell::Bool(false),
+                    c => Needle::new(&c.to_text()).test(*op, &hay),
+                },
+            };
+            Cell::Bool(hit != *negated)
+        }
+        CExpr::In {
+            expr,
+            list,
+            negated,
+            case_insensitive,
+        } => {
+            let x = eval(expr, row);
+            if x.is_null() {
+                return Cell::Bool(false);
+            }
+            let found = list.iter().any(|item| {
+                let y = eval(item, row);
+                match (&x, &y) {
+                    (Cell::Str(a), Cell::Str(b)) if *case_insensitive => eq_ci(a, b),
+                    _ => compare(&x, &y) == Some(Ordering::Equal),
+                }
+            });
+            Cell::Bool(found != *negated)
+        }
+        // Three-valued logic: null and false is false, null or true is true.
+        CExpr::All(xs) => logic(xs, row, false),
+        CExpr::Any(xs) => logic(xs, row, true),
+        CExpr::Call(f, args) => call(*f, args, row),
+    }
+}
+
+/// `and` (`decisive` false) or `or` (`decisive` true): the first operand equal to `decisive`
+/// settles it; otherwise any null operand makes the result null.
+fn logic<'a>(xs: &'a [CExpr], row: &'a [Value], decisive: bool) -> Cell<'a> {
+    let mut unknown = false;
+    for x in xs {
+        match eval(x, row).truth() {
+            Some(b) if b == decisive => return Cell::Bool(decisive),
+            Some(_) => {}
+            None => unknown = true,
+        }
+    }
+    if unknown {
+        Cell::Null
+    } else {
+        Cell::Bool(!decisive)
+    }
+}
+
+/// Whether `e` keeps `row` (a `where` predicate: null keeps nothing).
+pub fn keeps(e: &CExpr, row: &[Value]) -> bool {
+    eval(e, row).truth() == Some(true)
+}
+
+/// Replaces an expression whose operands are all constants by its value, so `ago(1h)`, needles
+/// and literals are computed once per query, not once per row.
+pub fn fold(e: CExpr) -> CExpr {
+    let constant = |x: &CExpr| matches!(x, CExpr::Const(_));
+    let all_const = match &e {
+        CExpr::Col(_) | CExpr::Const(_) => return e,
+        CExpr::Neg(x) => constant(x),
+        CExpr::Arith(_, l, r) | CExpr::Cmp(_, l, r) => constant(l) && constant(r),
+        CExpr::All(xs) | CExpr::Any(xs) => xs.iter().all(constant),
+        CExpr::EqCi { left, right, .. } => constant(left) && constant(right),
+        CExpr::Text { hay, needle, .. } => constant(hay) && matches!(needle, NeedleSrc::Const(_)),
+        CExpr::In { expr, list, .. } => constant(expr) && list.iter().all(constant),
+        CExpr::Call(_, args) => args.iter().all(constant),
+    };
+    if !all_const {
+        return e;
+    }
+    let value = eval(&e, &[]).into_value();
+    CExpr::Const(value)
+}
+
+/// Orders two cells of comparable types; `None` when either is null, the types differ, or a
+/// real is NaN. int/long/real compare numerically, strings by ordinal (byte) order.
+pub fn compare(a: &Cell, b: &Cell) -> Option<Ordering> {
+    match (a, b) {
+        (Cell::Long(x), Cell::Long(y)) => Some(x.cmp(y)),
+        (Cell::Long(x), Cell::Real(y)) => (*x as f64).partial_cmp(y),
+        (Cell::Real(x), Cell::Long(y)) => x.partial_cmp(&(*y as f64)),
+        (Cell::Real(x), Cell::Real(y)) => x.partial_cmp(y),
+        (Cell::DateTime(x), Cell::DateTime(y)) | (Cell::TimeSpan(x), Cell::TimeSpan(y)) => {
+            Some(x.cmp(y))
+        }
+        (Cell::Bool(x), Cell::Bool(y)) => Some(x.cmp(y)),
+        (Cell::Str(x), Cell::Str(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        _ => None,
+    }
+}
+
+fn arith<'a>(op: ArithOp, a: Cell, b: Cell) -> Cell<'a> {
+    use ArithOp::*;
+    let real = |x: f64, y: f64| {
+        Cell::Real(match op {
+            Add => x + y,
+            Sub => x - y,
+            Mul => x * y,
+            Div => x / y,
+            Mod => x % y,
+        })
+    };
+    let opt = |r: Option<i64>, wrap: fn(i64) -> Cell<'a>| r.map_or(Cell::Null, wrap);
+    match (a, b) {
+        (Cell::Long(x), Cell::Long(y)) => opt(
+            match op {
+                Add => x.checked_add(y),
+                Sub => x.checked_sub(y),
+                Mul => x.checked_mul(y),
+                Div => x.checked_div(y),
+                Mod => x.checked_rem(y),
+            },
+            Cell::Long,
+        ),
+        (Cell::Long(x), Cell::Real(y)) => real(x as f64, y),
+        (Cell::Real(x), Cell::Long(y)) => real(x, y as f64),
+        (Cell::Real(x), Cell::Real(y)) => real(x, y),
+        (Cell::DateTime(d), Cell::TimeSpan(t)) => match op {
+            Add => opt(d.checked_add(t), Cell::DateTime),
+            Sub => opt(d.checked_sub(t), Cell::DateTime),
+            _ => Cell::Null,
+        },
+        (Cell::TimeSpan(t), Cell::DateTime(d)) if op == Add => {
+            opt(d.checked_add(t), Cell::DateTime)
+        }
+        (Cell::DateTime(x), Cell::DateTime(y)) if op == Sub => {
+            opt(x.checked_sub(y), Cell::TimeSpan)
+        }
+        (Cell::TimeSpan(x), Cell::TimeSpan(y)) => match op {
+            Add => opt(x.checked_add(y), Cell::TimeSpan),
+            Sub => opt(x.checked_sub(y), Cell::TimeSpan),
+            Mod => opt(x.checked_rem(y), Cell::TimeSpan),
+            Div if y != 0 => Cell::Real(x as f64 / y as f64),
+            _ => Cell::Null,
+        },
+        (Cell::TimeSpan(t), Cell::Long(n)) => match op {
+            Mul => opt(t.checked_mul(n), Cell::TimeSpan),
+            Div => opt(t.checked_div(n), Cell::TimeSpan),
+            _ => Cell::Null,
+        },
+        (Cell::TimeSpan(t), Cell::Real(f)) => match op {
+            Mul => real_ms(t as f64 * f),
+            Div => real_ms(t as f64 / f),
+            _ => Cell::Null,
+        },
+        (Cell::Long(n), Cell::TimeSpan(t)) if op == Mul => opt(t.checked_mul(n), Cell::TimeSpan),
+        (Cell::Real(f), Cell::TimeSpan(t)) if op == Mul => real_ms(t as f64 * f),
+        _ => Cell::Null,
+    }
+}
+
+/// A timespan computed in floating point, back to whole milliseconds (null if out of range).
+fn real_ms<'a>(ms: f64) -> Cell<'a> {
+    let ms = ms.round();
+    if ms.is_finite() && ms.abs() < 9.2e18 {
+        Cell::TimeSpan(ms as i64)
+    } else {
+        Cell::Null
+    }
+}
+
+fn call<'a>(f: Func, args: &'a [CExpr], row: &'a [Value]) -> Cell<'a> {
+    let arg = |i: usize| args.get(i).map_or(Cell::Null, |a| eval(a, row));
+    match f {
+        Func::Not => match arg(0).truth() {
+            Some(b) => Cell::Bool(!b),
+            None => Cell::Null,
+        },
+        Func::ToLower => match arg(0) {
+            Cell::Str(s) => Cell::Str(Cow::Owned(s.to_lowercase())),
+            _ => Cell::Null,
+        },
+        Func::ToUpper => match arg(0) {
+            Cell::Str(s) => Cell::Str(Cow::Owned(s.to_uppercase())),
+            _ => Cell::Null,
+        },
+        Func::StrLen => match arg(0) {
+            Cell::Str(s) => Cell::Long(s.chars().count() as i64),
+            _ => Cell::Null,
+        },
+        Func::IsEmpty => Cell::Bool(is_empty(&arg(0))),
+        Func::IsNotEmpty => Cell::Bool(!is_empty(&arg(0))),
+        Func::IsNull => Cell::Bool(arg(0).is_null()),
+        Func::IsNotNull => Cell::Bool(!arg(0).is_null()),
+        Func::ToString => Cell::Str(arg(0).to_text()),
+        Func::StrCat => {
+            let mut s = String::new();
+            for a in args {
+                s.push_str(&eval(a, row).to_text());
+            }
+            Cell::Str(Cow::Owned(s))
+        }
+        Func::Bin => bin(arg(0), arg(1)),
+        Func::ToLong => match arg(0) {
+            Cell::Long(n) => Cell::Long(n),
+            Cell::Real(f) => real_to_long(f),
+            Cell::Bool(b) => Cell::Long(i64::from(b)),
+            Cell::Str(s) => {
+                let s = s.trim();
+                match s.parse::<i64>() {
+                    Ok(n) => Cell::Long(n),
+                    Err(_) => s.parse::<f64>().map_or(Cell::Null, real_to_long),
+                }
+            }
+            _ => Cell::Null,
+        },
+        Func::ToReal => match arg(0) {
+            Cell::Long(n) => Cell::Real(n as f64),
+            Cell::Real(f) => Cell::Real(f),
+            Cell::Bool(b) => Cell::Real(if b { 1.0 } else { 0.0 }),
+            Cell::Str(s) => s.trim().parse::<f64>().map_or(Cell::Null, Cell::Real),
+            _ => Cell::Null,
+        },
+        Func::ToDateTime => match arg(0) {
+            Cell::DateTime(n) => Cell::DateTime(n),
+            Cell::Str(s) => super::lexer::parse_datetime(&s).map_or(Cell::Null, Cell::DateTime),
+            _ => Cell::Null,
+        },
+        Func::ToTimeSpan => match arg(0) {
+            Cell::TimeSpan(n) => Cell::TimeSpan(n),
+            Cell::Str(s) => super::lexer::parse_timespan(&s).map_or(Cell::Null, Cell::TimeSpan),
+            _ => Cell::Null,
+        },
+    }
+}
+
+fn real_to_long<'a>(f: f64) -> Cell<'a> {
+    let t = f.trunc();
+    if t.is_finite() && t.abs() < 9.2e18 {
+        Cell::Long(t as i64)
+    } else {
+        Cell::Null
+    }
+}
+
+fn is_empty(c: &Cell) -> bool {
+    match c {
+        Cell::Null => true,
+        Cell::Str(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// `bin(value, size)`: rounds down to a multiple of `size`; null for a non-positive size.
+fn bin<'a>(value: Cell, size: Cell) -> Cell<'a> {
+    let floor_i = |v: i64, s: i64| -> Option<i64> {
+        if s <= 0 {
+            return None;
+        }
+        v.div_euclid(s).checked_mul(s)
+    };
+    match (value, size) {
+        (Cell::Long(v), Cell::Long(s)) => floor_i(v, s).map_or(Cell::Null, Cell::Long),
+        (Cell::DateTime(v), Cell::TimeSpan(s)) => floor_i(v, s).map_or(Cell::Null, Cell::DateTime),
+        (Cell::TimeSpan(v), Cell::TimeSpan(s)) => floor_i(v, s).map_or(Cell::Null, Cell::TimeSpan),
+        (Cell::Long(v), Cell::Real(s)) => bin_real(v as f64, s),
+        (Cell::Real(v), Cell::Long(s)) => bin_real(v, s as f64),
+        (Cell::Real(v), Cell::Real(s)) => bin_real(v, s),
+        _ => Cell::Null,
+    }
+}
+
+fn bin_real<'a>(v: f64, s: f64) -> Cell<'a> {
+    if s > 0.0 {
+        Cell::Real((v / s).floor() * s)
+    } else {
+        Cell::Null
+    }
+}
+
+// ---- string matching ----------------------------------------------------------------------
+
+/// Case-insensitive equality; ASCII compares in place, anything else through Unicode lowercase.
+pub fn eq_ci(a: &str, b: &str) -> bool {
+    if a.len() == b.len() && a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return false;
+    }
+    a.to_lowercase() == b.to_lowercase()
+}
+
+impl Needle {
+    pub fn new(s: &str) -> Needle {
+        Needle {
+            raw: s.to_string(),
+            lower: s.to_lowercase(),
+            ascii: s.is_ascii(),
+        }
+    }
+
+    /// Whether `hay` satisfies `op` (the positive form) with this needle.
+    pub fn test(&self, op: TextOp, hay: &str) -> bool {
+        // Every string contains, starts with, ends with and has the empty string.
+        if self.raw.is_empty() {
+            return true;
+        }
+        let h = hay.as_bytes();
+        match op {
+            TextOp::ContainsCs => hay.contains(self.raw.as_str()),
+            TextOp::StartsWithCs => hay.starts_with(self.raw.as_str()),
+            TextOp::EndsWithCs => hay.ends_with(self.raw.as_str()),
+            TextOp::HasCs => has(h, self.raw.as_bytes(), false),
+            _ if !self.ascii => self.test_unicode(op, hay),
+            TextOp::Contains => find(h, self.lower.as_bytes(), 0, true).is_some(),
+            TextOp::StartsWith => h
+                .get(..self.lower.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(self.lower.as_bytes())),
+            TextOp::EndsWith => h
+                .len()
+                .checked_sub(self.lower.len())
+                .is_some_and(|at| h[at..].eq_ignore_ascii_case(self.lower.as_bytes())),
+            TextOp::Has => has(h, self.lower.as_bytes(), true),
+        }
+    }
+
+    /// Case-insensitive matching for a non-ASCII needle: lowercase copies of the value.
+    fn test_unicode(&self, op: TextOp, hay: &str) -> bool {
+        let hay = hay.to_lowercase();
+        let n = self.lower.as_str();
+        match op {
+            TextOp::StartsWith => hay.starts_with(n),
+            TextOp::EndsWith => hay.ends_with(n),
+            TextOp::Has => has(hay.as_bytes(), n.as_bytes(), false),
+            _ => hay.contains(n),
+        }
+    }
+}
+
+/// `has`: the needle occurs with a non-alphanumeric byte (or an end of the value) on both
+/// sides. For an alphanumeric needle that is exactly "some term equals it", a term being a
+/// maximal run of ASCII alphanumerics; for any other needle it is the documented fallback.
+fn has(hay: &[u8], needle: &[u8], ci: bool) -> bool {
+    let alnum = |b: u8| b.is_ascii_alphanumeric();
+    let mut from = 0;
+    while let Some(at) = find(hay, needle, from, ci) {
+        let end = at + needle.len();
+        let before = at == 0 || !alnum(hay[at - 1]);
+        let after = end == hay.len() || !alnum(hay[end]);
+        if before && after {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// The first index at or after `from` where `needle` occurs in `hay`, ASCII case folded when
+/// `ci` (`needle` is then already lowercase).
+fn find(hay: &[u8], needle: &[u8], from: usize, ci: bool) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    let last = hay.len().checked_sub(needle.len())?;
+    // For a (lowercase) letter, `b | 0x20 == first` holds for exactly its two ASCII cases.
+    let fold = ci && first.is_ascii_alphabetic();
+    let candidate = |b: u8| if fold { b | 0x20 == first } else { b == first };
+    let matches_at = |i: usize| {
+        let cand = &hay[i + 1..i + needle.len()];
+        candidate(hay[i])
+            && if ci {
+                cand.eq_ignore_ascii_case(rest)
+            } else {
+                cand == rest
+            }
+    };
+    let mut i = from;
+    while i <= last {
+        // Blocks of 16 start positions: a block without a candidate first byte is skipped by a
+        // test with no branch per byte (which the compiler can vectorise); a block with one is
+        // checked position by position, once.
+        let end = (i + 16).min(last + 1);
+        let block = &hay[i..end];
+        if block.len() < 16 || block.iter().fold(false, |any, &b| any | candidate(b)) {
+            if let Some(at) = (i..end).find(|&j| matches_at(j)) {
+                return Some(at);
+            }
+        }
+        i = end;
+    }
+    None
+}

@@ -1,0 +1,515 @@
+//! Tokens to [`ast::Query`] by recursive descent.
+//!
+//! Expressions use precedence climbing. Precedence, loosest first: `or`, `and`, comparisons,
+//! string predicates and `in` (not chained), `+ -`, `* / %`, unary minus, primary. `and`/`or`
+//! chains are flat lists, so a long `x == 1 or x == 2 or …` is wide, not deep. Nesting is capped
+//! so a hostile query cannot exhaust the stack (the page runs this in wasm with a 1 MiB stack)
+//! or make evaluation recurse without bound; a query deeper than the cap is a syntax error at the
+//! token where the cap is reached.
+
+use super::ast::{BinOp, Expr, Item, Name, Op, Query, SortKey, Stage, TextOp};
+use super::lexer::{Tok, Token, lex};
+use super::{Pos, QueryError};
+use crate::engine::table::{ColumnType, Value};
+
+/// Deepest expression nesting accepted (as parentheses, or as the depth of the expression
+/// tree); real queries stay far below it.
+pub const MAX_DEPTH: usize = 32;
+
+/// An expression and the depth of its tree.
+type Parsed = Result<(Expr, usize), QueryError>;
+
+/// The precedence of comparisons, string predicates and `in`.
+const CMP: u8 = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Infix {
+    /// `and` (true) / `or` (false): collected into one flat [`Expr::Logic`].
+    Logic(bool),
+    /// `in` / `!in` (negated) and their `~` forms (case-insensitive).
+    In(bool, bool),
+    Op(BinOp),
+}
+
+/// Parses a whole query: a table name and its `| operator` stages.
+pub fn parse(src: &str) -> Result<Query, QueryError> {
+    let mut p = Parser {
+        toks: lex(src),
+        i: 0,
+        depth: 0,
+    };
+    p.query()
+}
+
+struct Parser {
+    /// Never empty: the lexer always ends with `Eof`.
+    toks: Vec<Token>,
+    i: usize,
+    depth: usize,
+}
+
+/// Words that cannot stand for a column without brackets: they would make operators ambiguous.
+fn reserved(w: &str) -> bool {
+    matches!(w, "and" | "or" | "by" | "in" | "in~") || TextOp::from_word(w).is_some()
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        let last = self.toks.len() - 1;
+        &self.toks[self.i.min(last)]
+    }
+
+    fn peek_at(&self, n: usize) -> &Token {
+        let last = self.toks.len() - 1;
+        &self.toks[(self.i + n).min(last)]
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.peek().clone();
+        if self.i < self.toks.len() - 1 {
+            self.i += 1;
+        }
+        t
+    }
+
+    /// The syntax error for the current token.
+    fn err(&self) -> QueryError {
+        let t = self.peek();
+        QueryError::syntax(&t.text, t.at)
+    }
+
+    fn is_sym(&self, s: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Sym(x) if *x == s)
+    }
+
+    fn is_word(&self, w: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Ident(x) if x == w)
+    }
+
+    fn expect_sym(&mut self, s: &str) -> Result<Pos, QueryError> {
+        if self.is_sym(s) {
+            Ok(self.bump().at)
+        } else {
+            Err(self.err())
+        }
+    }
+
+    fn expect_word(&mut self, w: &str) -> Result<(), QueryError> {
+        if self.is_word(w) {
+            self.bump();
+            Ok(())
+        } else {
+            Err(self.err())
+        }
+    }
+
+    /// One more level of nesting, refused past [`MAX_DEPTH`].
+    fn enter(&mut self) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err());
+        }
+        Ok(())
+    }
+
+    fn query(&mut self) -> Result<Query, QueryError> {
+        let table = self.name()?;
+        let mut stages = Vec::new();
+        while self.is_sym("|") {
+            self.bump();
+            stages.push(self.stage()?);
+        }
+        if self.peek().tok != Tok::Eof {
+            return Err(self.err());
+        }
+        Ok(Query { table, stages })
+    }
+
+    fn name(&mut self) -> Result<Name, QueryError> {
+        match &self.peek().tok {
+            Tok::Ident(w) if !reserved(w) && !w.contains(['-', '~']) => {}
+            Tok::Quoted(_) => {}
+            _ => return Err(self.err()),
+        }
+        let t = self.bump();
+        match t.tok {
+            Tok::Ident(name) | Tok::Quoted(name) => Ok(Name { name, at: t.at }),
+            _ => Err(QueryError::syntax(&t.text, t.at)),
+        }
+    }
+
+    fn stage(&mut self) -> Result<Stage, QueryError> {
+        let Tok::Ident(word) = &self.peek().tok else {
+            return Err(self.err());
+        };
+        let operator: &'static str = match word.as_str() {
+            "where" => "where",
+            "filter" => "filter",
+            "project" => "project",
+            "project-away" => "project-away",
+            "project-rename" => "project-rename",
+            "extend" => "extend",
+            "take" => "take",
+            "limit" => "limit",
+            "count" => "count",
+            "summarize" => "summarize",
+            "order" => "order",
+            "sort" => "sort",
+            "top" => "top",
+            "distinct" => "distinct",
+            _ => return Err(self.err()),
+        };
+        let at = self.bump().at;
+        let op = match operator {
+            "where" | "filter" => Op::Where(self.expr()?),
+            "project" => Op::Project(self.items()?),
+            "extend" => Op::Extend(self.items()?),
+            "project-away" => Op::ProjectAway(self.names()?),
+            "project-rename" => {
+                let mut pairs = Vec::new();
+                loop {
+                    let new = self.name()?;
+                    self.expect_sym("=")?;
+                    pairs.push((new, self.name()?));
+                    if !self.is_sym(",") {
+                        break;
+                    }
+                    self.bump();
+                }
+                Op::ProjectRename(pairs)
+            }
+            "take" | "limit" => Op::Take(self.expr()?),
+            "count" => Op::Count,
+            "summarize" => {
+                let aggs = if self.is_word("by") {
+                    Vec::new()
+                } else {
+                    self.items()?
+                };
+                let by = if self.is_word("by") {
+                    self.bump();
+                    self.items()?
+                } else {
+                    Vec::new()
+                };
+                Op::Summarize { aggs, by }
+            }
+            "order" | "sort" => {
+                self.expect_word("by")?;
+                let mut keys = vec![self.sort_key()?];
+                while self.is_sym(",") {
+                    self.bump();
+                    keys.push(self.sort_key()?);
+                }
+                Op::Sort(keys)
+            }
+            "top" => {
+                let n = self.expr()?;
+                self.expect_word("by")?;
+                Op::Top {
+                    n,
+                    key: self.sort_key()?,
+                }
+            }
+            _ => {
+                // distinct
+                if self.is_sym("*") {
+                    self.bump();
+                    Op::Distinct(None)
+                } else {
+                    Op::Distinct(Some(self.names()?))
+                }
+            }
+        };
+        Ok(Stage { operator, at, op })
+    }
+
+    fn names(&mut self) -> Result<Vec<Name>, QueryError> {
+        let mut names = vec![self.name()?];
+        while self.is_sym(",") {
+            self.bump();
+            names.push(self.name()?);
+        }
+        Ok(names)
+    }
+
+    fn items(&mut self) -> Result<Vec<Item>, QueryError> {
+        let mut items = vec![self.item()?];
+        while self.is_sym(",") {
+            self.bump();
+            items.push(self.item()?);
+        }
+        Ok(items)
+    }
+
+    /// `[Name =] expr`
+    fn item(&mut self) -> Result<Item, QueryError> {
+        let named = matches!(self.peek().tok, Tok::Ident(_) | Tok::Quoted(_))
+            && matches!(self.peek_at(1).tok, Tok::Sym("="));
+        let name = if named {
+            let n = self.name()?;
+            self.bump(); // '='
+            Some(n)
+        } else {
+            None
+        };
+        Ok(Item {
+            name,
+            expr: self.expr()?,
+        })
+    }
+
+    fn sort_key(&mut self) -> Result<SortKey, QueryError> {
+        let expr = self.expr()?;
+        let desc = if self.is_word("asc") {
+            self.bump();
+            false
+        } else {
+            if self.is_word("desc") {
+                self.bump();
+            }
+            true
+        };
+        // Kusto's defaults: nulls last when descending, first when ascending.
+        let mut nulls_first = !desc;
+        if self.is_word("nulls") {
+            self.bump();
+            if self.is_word("first") {
+                nulls_first = true;
+            } else if self.is_word("last") {
+                nulls_first = false;
+            } else {
+                return Err(self.err());
+            }
+            self.bump();
+        }
+        Ok(SortKey {
+            expr,
+            desc,
+            nulls_first,
+        })
+    }
+
+    pub fn expr(&mut self) -> Result<Expr, QueryError> {
+        Ok(self.expr_d()?.0)
+    }
+
+    fn expr_d(&mut self) -> Parsed {
+        self.enter()?;
+        let e = self.binary(0);
+        self.depth -= 1;
+        e
+    }
+
+    /// The depth of a new node over children of depth `child`, refused past [`MAX_DEPTH`] at
+    /// `t` (the operator that would build it).
+    fn grow(child: usize, t: &Token) -> Result<usize, QueryError> {
+        if child >= MAX_DEPTH {
+            return Err(QueryError::syntax(&t.text, t.at));
+        }
+        Ok(child + 1)
+    }
+
+    /// The binary operator at the current token and its precedence (higher binds tighter).
+    fn infix(&self) -> Option<(Infix, u8)> {
+        Some(match &self.peek().tok {
+            Tok::Ident(w) if w == "or" => (Infix::Logic(false), 1),
+            Tok::Ident(w) if w == "and" => (Infix::Logic(true), 2),
+            Tok::Ident(w) if w == "in" || w == "in~" => (Infix::In(false, w == "in~"), CMP),
+            Tok::Bang(w) if w == "in" || w == "in~" => (Infix::In(true, w == "in~"), CMP),
+            Tok::Ident(w) => {
+                let op = TextOp::from_word(w)?;
+                (Infix::Op(BinOp::Text { op, negated: false }), CMP)
+            }
+            // An unknown `!word` is not an operator; it fails where it stands.
+            Tok::Bang(w) => {
+                let op = TextOp::from_word(w)?;
+                (Infix::Op(BinOp::Text { op, negated: true }), CMP)
+            }
+            Tok::Sym(s) => match *s {
+                "==" => (Infix::Op(BinOp::Eq), CMP),
+                "!=" => (Infix::Op(BinOp::Ne), CMP),
+                "<" => (Infix::Op(BinOp::Lt), CMP),
+                "<=" => (Infix::Op(BinOp::Le), CMP),
+                ">" => (Infix::Op(BinOp::Gt), CMP),
+                ">=" => (Infix::Op(BinOp::Ge), CMP),
+                "=~" => (Infix::Op(BinOp::EqCi), CMP),
+                "!~" => (Infix::Op(BinOp::NeCi), CMP),
+                "+" => (Infix::Op(BinOp::Add), 4),
+                "-" => (Infix::Op(BinOp::Sub), 4),
+                "*" => (Infix::Op(BinOp::Mul), 5),
+                "/" => (Infix::Op(BinOp::Div), 5),
+                "%" => (Infix::Op(BinOp::Mod), 5),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    /// Precedence climbing: operators binding at least as tight as `min`, left-associative.
+    /// Comparisons do not chain (`a == b == c` fails at the second `==`).
+    fn binary(&mut self, min: u8) -> Parsed {
+        let (mut left, mut depth) = self.unary()?;
+        let mut compared = false;
+        while let Some((op, prec)) = self.infix() {
+            if prec < min {
+                break;
+            }
+            if prec == CMP && compared {
+                return Err(self.err());
+            }
+            compared = prec == CMP;
+            match op {
+                Infix::In(negated, ci) => {
+                    (left, depth) = self.in_list(left, depth, negated, ci)?;
+                }
+                Infix::Logic(and) => {
+                    let mut operands = vec![left];
+                    let mut ats = Vec::new();
+                    while self.infix().is_some_and(|(o, _)| o == Infix::Logic(and)) {
+                        ats.push(self.bump().at);
+                        let (right, rd) = self.binary(prec + 1)?;
+                        depth = depth.max(rd);
+                        operands.push(right);
+                    }
+                    let t = &self.toks[self.i.saturating_sub(1)];
+                    depth = Self::grow(depth, t)?;
+                    left = Expr::Logic { and, operands, ats };
+                }
+                Infix::Op(o) => {
+                    let t = self.bump();
+                    let (right, rd) = self.binary(prec + 1)?;
+                    depth = Self::grow(depth.max(rd), &t)?;
+                    left = Expr::Binary {
+                        op: o,
+                        left: Box::new(left),
+                        right: Box::new(right),
+                        at: t.at,
+                    };
+                }
+            }
+        }
+        Ok((left, depth))
+    }
+
+    fn in_list(&mut self, left: Expr, ld: usize, negated: bool, ci: bool) -> Parsed {
+        let t = self.bump();
+        self.expect_sym("(")?;
+        let mut depth = ld;
+        let mut list = Vec::new();
+        loop {
+            let (e, d) = self.expr_d()?;
+            depth = depth.max(d);
+            list.push(e);
+            if !self.is_sym(",") {
+                break;
+            }
+            self.bump();
+        }
+        self.expect_sym(")")?;
+        let depth = Self::grow(depth, &t)?;
+        Ok((
+            Expr::In {
+                expr: Box::new(left),
+                list,
+                negated,
+                case_insensitive: ci,
+                at: t.at,
+            },
+            depth,
+        ))
+    }
+
+    fn unary(&mut self) -> Parsed {
+        if !(self.is_sym("-") || self.is_sym("+")) {
+            return self.primary();
+        }
+        let t = self.bump();
+        self.enter()?;
+        let (inner, d) = self.unary()?;
+        self.depth -= 1;
+        if t.tok == Tok::Sym("+") {
+            return Ok((inner, d));
+        }
+        let depth = Self::grow(d, &t)?;
+        Ok((
+            Expr::Neg {
+                expr: Box::new(inner),
+                at: t.at,
+            },
+            depth,
+        ))
+    }
+
+    fn primary(&mut self) -> Parsed {
+        let t = self.peek().clone();
+        let lit = |value: Value, ty: ColumnType| Expr::Literal {
+            value,
+            ty,
+            at: t.at,
+        };
+        let e = match &t.tok {
+            Tok::Long(n) => lit(Value::Long(*n), ColumnType::Long),
+            Tok::Real(f) => lit(Value::Real(*f), ColumnType::Real),
+            Tok::Str(s) => lit(Value::String(s.clone()), ColumnType::String),
+            Tok::TimeSpan(ms) => lit(
+                ms.map_or(Value::Null, Value::TimeSpan),
+                ColumnType::TimeSpan,
+            ),
+            Tok::DateTime(ms) => lit(
+                ms.map_or(Value::Null, Value::DateTime),
+                ColumnType::DateTime,
+            ),
+            Tok::Sym("(") => {
+                self.bump();
+                let e = self.expr_d()?;
+                self.expect_sym(")")?;
+                return Ok(e);
+            }
+            Tok::Ident(w) if matches!(w.as_str(), "true" | "True" | "TRUE") => {
+                lit(Value::Bool(true), ColumnType::Bool)
+            }
+            Tok::Ident(w) if matches!(w.as_str(), "false" | "False" | "FALSE") => {
+                lit(Value::Bool(false), ColumnType::Bool)
+            }
+            Tok::Ident(_) if self.peek_at(1).tok == Tok::Sym("(") => return self.call(),
+            Tok::Ident(_) | Tok::Quoted(_) => return Ok((Expr::Column(self.name()?), 1)),
+            _ => return Err(self.err()),
+        };
+        self.bump();
+        Ok((e, 1))
+    }
+
+    fn call(&mut self) -> Parsed {
+        let t = self.bump();
+        let Tok::Ident(name) = &t.tok else {
+            return Err(QueryError::syntax(&t.text, t.at));
+        };
+        self.bump(); // '('
+        let mut args = Vec::new();
+        let mut depth = 0;
+        if !self.is_sym(")") {
+            loop {
+                let (e, d) = self.expr_d()?;
+                depth = depth.max(d);
+                args.push(e);
+                if !self.is_sym(",") {
+                    break;
+                }
+                self.bump();
+            }
+        }
+        self.expect_sym(")")?;
+        let depth = Self::grow(depth, &t)?;
+        Ok((
+            Expr::Call {
+                name: Name {
+                    name: name.clone(),
+                    at: t.at,
+                },
+                args,
+            },
+            depth,
+        ))
+    }
+}
