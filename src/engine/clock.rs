@@ -27,6 +27,10 @@ pub enum Event {
     PurgeDeletedKey { vault: String, key: String },
     /// A soft-deleted vault reaches its scheduled purge date.
     PurgeDeletedVault { vault: String },
+    /// Daily storage upkeep: hot-cache aging and retention purges.
+    StorageMaintenance,
+    /// A workspace's simulated sources send their next batch (by lower-cased workspace id).
+    SourceTick { workspace: String },
 }
 
 /// Events ordered by due time, then by the order they were scheduled.

@@ -431,6 +431,55 @@ catalogue! {
         "The body of the request is null or in bad format. Set properties.writeAccessResourceId to the cluster's resource ID.",
         Source::Playground("seed message, with the field the link needs");
 
+    // ---- HTTP Data Collector API ({customerId}.ods.opinsights.azure.com) ------------------
+    INGEST_MISSING_API_VERSION: 400 Ingestion "MissingApiVersion",
+        "The API version wasn't specified.",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_INVALID_API_VERSION: 400 Ingestion "InvalidApiVersion",
+        "The API version that you specified wasn't recognized by the service.",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_INVALID_CUSTOMER_ID: 400 Ingestion "InvalidCustomerId",
+        "The specified workspace ID is invalid.",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_MISSING_CONTENT_TYPE: 400 Ingestion "MissingContentType",
+        "The content type wasn't specified.",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_UNSUPPORTED_CONTENT_TYPE: 400 Ingestion "UnsupportedContentType",
+        "The content type wasn't set to application/json.",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_MISSING_LOG_TYPE: 400 Ingestion "MissingLogType",
+        "The required value log type wasn't specified.",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_INVALID_LOG_TYPE: 400 Ingestion "InvalidLogType",
+        "The specified log type contained special characters or numerics.",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_INVALID_DATA_FORMAT: 400 Ingestion "InvalidDataFormat",
+        "An invalid JSON was submitted. The response body might contain more information about how to resolve the error. {detail}",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_NOT_FOUND: 404 Ingestion "NotFound",
+        "Either the provided URL is incorrect or the request is too large.",
+        Source::Docs("data-collector-api.md, Return codes");
+
+    // ---- Log Analytics Query API (api.loganalytics.io) ------------------------------------
+    QUERY_PATH_NOT_FOUND: 404 Query "PathNotFoundError",
+        "The requested path does not exist",
+        Source::Docs("azure-monitor-docs logs/api/errors.md");
+    QUERY_SYNTAX_ERROR: 400 Query "BadArgumentError" / "SyntaxError",
+        "The request had some invalid properties",
+        Source::Service("azure-sdk-for-js recording against api.loganalytics.io");
+    QUERY_SEMANTIC_ERROR: 400 Query "BadArgumentError" / "SemanticError",
+        "The request had some invalid properties",
+        Source::Service("Grafana test captured from live queries");
+    QUERY_BAD_ARGUMENT: 400 Query "BadArgumentError" / "QueryValidationError",
+        "The request had some invalid properties: {detail}",
+        Source::Service("BadArgumentError envelope; the inner detail is the playground's");
+    QUERY_DATA_UNAVAILABLE: 403 Query "Forbidden" / "CustomerManagedKeyUnavailable",
+        "{detail}",
+        Source::Playground("seed: data becomes inaccessible and queries fail when key access is revoked");
+    QUERY_DATA_CORRUPTED: 500 Query "InternalServerError" / "DataIntegrityError",
+        "{detail}",
+        Source::Playground("a tampered block fails authentication instead of returning data");
+
     // ---- Microsoft Graph ------------------------------------------------------------------
     GRAPH_NOT_FOUND: 404 Arm "Request_ResourceNotFound",
         "Resource '{path}' does not exist or one of its queried reference-property objects are not present.",
@@ -442,6 +491,8 @@ catalogue! {
 pub struct ApiError {
     pub spec: &'static ErrorSpec,
     args: Vec<(&'static str, String)>,
+    /// A structured `innererror` (the query API nests error detail).
+    inner: Option<Value>,
 }
 
 impl ApiError {
@@ -449,12 +500,19 @@ impl ApiError {
         ApiError {
             spec,
             args: Vec::new(),
+            inner: None,
         }
     }
 
     /// Fills `{key}` in the message template.
     pub fn arg(mut self, key: &'static str, value: impl Into<String>) -> Self {
         self.args.push((key, value.into()));
+        self
+    }
+
+    /// Replaces the generated `innererror` with a structured one.
+    pub fn detail(mut self, inner: Value) -> Self {
+        self.inner = Some(inner);
         self
     }
 
@@ -486,14 +544,35 @@ impl ApiError {
             }
             Surface::Ingestion => json!({ "Error": self.spec.code, "Message": message }),
             Surface::Query => {
-                let mut err = json!({ "message": message, "code": self.spec.code });
-                if let Some(inner) = self.spec.inner {
+                let mut err = json!({ "message": message, "code": self.spec.code, "correlationId": correlation_id(&message) });
+                if let Some(inner) = &self.inner {
+                    err["innererror"] = inner.clone();
+                } else if let Some(inner) = self.spec.inner {
                     err["innererror"] = json!({ "code": inner, "message": message });
                 }
                 json!({ "error": err })
             }
         }
     }
+}
+
+/// A stable GUID-shaped id for an error body (FNV-1a of the message), so answers stay
+/// deterministic without consuming the engine's random stream.
+fn correlation_id(message: &str) -> String {
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for b in message.bytes() {
+        h ^= b as u128;
+        h = h.wrapping_mul(0x0000000001000000000000000000013B);
+    }
+    let x = format!("{h:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[0..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..32]
+    )
 }
 
 /// The catalogue entry a response's error came from: same status and code, and a message that

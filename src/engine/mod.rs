@@ -24,6 +24,10 @@ pub mod http;
 pub mod journal;
 pub mod keyvault;
 pub mod limits;
+pub mod logs;
+pub mod query;
+pub mod sources;
+pub mod storage;
 pub mod table;
 pub mod view;
 pub mod workspace;
@@ -43,15 +47,26 @@ use world::World;
 pub struct Ctx<'a> {
     pub w: &'a mut World,
     pub j: &'a mut Journal,
+    /// Sealed log blocks: outside the rollback; written only after every check has passed.
+    pub s: &'a mut storage::BlockStore,
 }
 
 /// An opaque copy of the engine's state, for checking that a failed request changed nothing.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Checkpoint(World);
+pub struct Checkpoint(
+    World,
+    (
+        usize,
+        usize,
+        usize,
+        std::collections::BTreeMap<(String, String), u64>,
+    ),
+);
 
 pub struct Engine {
     world: World,
     journal: Journal,
+    store: storage::BlockStore,
 }
 
 impl Default for Engine {
@@ -74,6 +89,7 @@ impl Engine {
         Engine {
             world: World::new(seed, clock::epoch()),
             journal: Journal::default(),
+            store: storage::BlockStore::default(),
         }
     }
 
@@ -90,6 +106,7 @@ impl Engine {
         let mut cx = Ctx {
             w: &mut self.world,
             j: &mut self.journal,
+            s: &mut self.store,
         };
         let result =
             Request::parse(method, url, headers, body).and_then(|req| route(&mut cx, &req));
@@ -150,7 +167,7 @@ impl Engine {
 
     /// Everything the page shows (no key material).
     pub fn snapshot(&self) -> Snapshot {
-        view::snapshot(&self.world, &self.journal)
+        view::snapshot(&self.world, &self.journal, &self.store)
     }
 
     /// Key Vault audit events, oldest first, for every vault.
@@ -168,15 +185,107 @@ impl Engine {
         &self.journal.requests
     }
 
-    /// A copy of the state, comparable with a later one.
+    /// A copy of the state, comparable with a later one (the block store by its contents' size).
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint(self.world.clone())
+        let store = (
+            self.store.blocks.len(),
+            self.store
+                .blocks
+                .values()
+                .map(|b| b.sealed.len() + b.header.len())
+                .sum(),
+            self.store.hot.len(),
+            self.store.drops.clone(),
+        );
+        Checkpoint(self.world.clone(), store)
+    }
+
+    /// Whether the service layer of large blocks is sealed by the host (SubtleCrypto) through
+    /// [`Engine::take_seal_jobs`] and [`Engine::complete_seal`], instead of in place.
+    pub fn set_external_sealing(&mut self, on: bool) {
+        self.store.external = on;
+        if !on {
+            self.store.complete_all_in_place();
+        }
+    }
+
+    /// Up to `max` pending AES-256-GCM encryptions for the host.
+    pub fn take_seal_jobs(&mut self, max: usize) -> Vec<storage::SealJob> {
+        self.store.take_jobs(max)
+    }
+
+    pub fn pending_seal_jobs(&self) -> usize {
+        self.store.pending_jobs()
+    }
+
+    /// Completes a seal job with the ciphertext and tag the host computed.
+    pub fn complete_seal(&mut self, job: u64, sealed: &[u8]) -> Result<(), String> {
+        self.store.complete(job, sealed)
+    }
+
+    /// Seals every pending job in place (aes-gcm).
+    pub fn seal_pending_in_place(&mut self) {
+        self.store.complete_all_in_place();
+    }
+
+    /// Turns simulated machines on (with rates) or off for the workspace with this customer id.
+    pub fn configure_sources(
+        &mut self,
+        customer_id: &str,
+        config: Option<sources::SourceConfig>,
+    ) -> Result<(), String> {
+        let mut cx = Ctx {
+            w: &mut self.world,
+            j: &mut self.journal,
+            s: &mut self.store,
+        };
+        let ws = logs::workspace_by_customer_id(&cx, customer_id)
+            .ok_or_else(|| format!("no workspace with id {customer_id}"))?;
+        logs::configure_sources(&mut cx, &ws, config)
+    }
+
+    /// A block's header, ciphertext and key path, with a live decrypt check through the chain.
+    pub fn inspect_block(&mut self, id: u64) -> Result<storage::BlockInspection, String> {
+        let mut cx = Ctx {
+            w: &mut self.world,
+            j: &mut self.journal,
+            s: &mut self.store,
+        };
+        storage::inspect(&mut cx, id)
+    }
+
+    /// Flips one byte of a block, its header, or its account's wrapped AEK (flip again to undo).
+    pub fn tamper(
+        &mut self,
+        id: u64,
+        target: storage::TamperTarget,
+        offset: usize,
+    ) -> Result<(), String> {
+        let mut cx = Ctx {
+            w: &mut self.world,
+            j: &mut self.journal,
+            s: &mut self.store,
+        };
+        storage::tamper_at(&mut cx, id, target, offset)?;
+        let what = match target {
+            storage::TamperTarget::Sealed => "a ciphertext byte of block",
+            storage::TamperTarget::Header => "a header byte of block",
+            storage::TamperTarget::WrappedAek => "a byte of the wrapped AEK behind block",
+        };
+        self.journal.alert(
+            self.world.now,
+            journal::Category::Data,
+            &format!("block {id}"),
+            format!("Tampering: flipped {what} {id}"),
+        );
+        Ok(())
     }
 
     fn run(&mut self, event: Event) {
         let mut cx = Ctx {
             w: &mut self.world,
             j: &mut self.journal,
+            s: &mut self.store,
         };
         match event {
             Event::CompleteOperation(id) => complete_operation(&mut cx, &id),
@@ -184,6 +293,8 @@ impl Engine {
                 keyvault::keys::purge_key(&mut cx, &vault, &key)
             }
             Event::PurgeDeletedVault { vault } => keyvault::vaults::purge_vault(&mut cx, &vault),
+            Event::StorageMaintenance => storage::maintenance(&mut cx),
+            Event::SourceTick { workspace } => logs::source_tick(&mut cx, &workspace),
         }
     }
 }
@@ -194,6 +305,10 @@ fn route(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
     match host {
         "management.azure.com" => arm::route(cx, req),
         "graph.microsoft.com" => graph::route(cx, req),
+        "api.loganalytics.io" => logs::query(cx, req),
+        h if h.ends_with(".ods.opinsights.azure.com") => {
+            logs::ingest(cx, req, h.trim_end_matches(".ods.opinsights.azure.com"))
+        }
         h if h.ends_with(".vault.azure.net") => match keyvault::keys::vault_for_host(cx, h) {
             Some(vault) => keyvault::keys::route(cx, req, &vault),
             None => Err(unknown_host(h)),

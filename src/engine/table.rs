@@ -105,7 +105,12 @@ pub fn format_datetime(ms: i64) -> String {
     let frac = ms.rem_euclid(1000);
     let (y, mo, d) = super::clock::civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{frac:03}0000Z", s / 3600, s % 3600 / 60, s % 60)
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{frac:03}0000Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
 }
 
 /// Kusto's timespan form: `[-][d.]hh:mm:ss[.fffffff]`.
@@ -113,9 +118,22 @@ pub fn format_timespan(ms: i64) -> String {
     let sign = if ms < 0 { "-" } else { "" };
     let ms = ms.unsigned_abs();
     let (d, rem) = (ms / 86_400_000, ms % 86_400_000);
-    let (h, m, s, f) = (rem / 3_600_000, rem % 3_600_000 / 60_000, rem % 60_000 / 1000, rem % 1000);
-    let days = if d > 0 { format!("{d}.") } else { String::new() };
-    let frac = if f > 0 { format!(".{f:03}0000") } else { String::new() };
+    let (h, m, s, f) = (
+        rem / 3_600_000,
+        rem % 3_600_000 / 60_000,
+        rem % 60_000 / 1000,
+        rem % 1000,
+    );
+    let days = if d > 0 {
+        format!("{d}.")
+    } else {
+        String::new()
+    };
+    let frac = if f > 0 {
+        format!(".{f:03}0000")
+    } else {
+        String::new()
+    };
     format!("{sign}{days}{h:02}:{m:02}:{s:02}{frac}")
 }
 
@@ -194,7 +212,9 @@ impl RowSet {
         let mut columns = Vec::with_capacity(ncols);
         for _ in 0..ncols {
             let len = r.u16()? as usize;
-            let name = std::str::from_utf8(r.take(len)?).map_err(|_| DecodeError)?.to_string();
+            let name = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| DecodeError)?
+                .to_string();
             let ty = ColumnType::from_tag(r.u8()?).ok_or(DecodeError)?;
             columns.push((name, ty));
         }
@@ -216,10 +236,16 @@ impl RowSet {
                     ColumnType::DateTime => Value::DateTime(r.i64()?),
                     ColumnType::Int | ColumnType::Long => Value::Long(r.i64()?),
                     ColumnType::TimeSpan => Value::TimeSpan(r.i64()?),
-                    ColumnType::Real => Value::Real(f64::from_le_bytes(r.take(8)?.try_into().map_err(|_| DecodeError)?)),
+                    ColumnType::Real => Value::Real(f64::from_le_bytes(
+                        r.take(8)?.try_into().map_err(|_| DecodeError)?,
+                    )),
                     ColumnType::String | ColumnType::Guid | ColumnType::Dynamic => {
                         let len = r.u32()? as usize;
-                        Value::String(std::str::from_utf8(r.take(len)?).map_err(|_| DecodeError)?.to_string())
+                        Value::String(
+                            std::str::from_utf8(r.take(len)?)
+                                .map_err(|_| DecodeError)?
+                                .to_string(),
+                        )
                     }
                 });
             }
@@ -228,7 +254,10 @@ impl RowSet {
         if r.pos != bytes.len() {
             return Err(DecodeError);
         }
-        Ok(RowSet { schema: Schema { columns }, rows })
+        Ok(RowSet {
+            schema: Schema { columns },
+            rows,
+        })
     }
 }
 
@@ -248,13 +277,25 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
     fn u16(&mut self) -> Result<u16, DecodeError> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().map_err(|_| DecodeError)?))
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().map_err(|_| DecodeError)?,
+        ))
     }
     fn u32(&mut self) -> Result<u32, DecodeError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| DecodeError)?))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().map_err(|_| DecodeError)?,
+        ))
     }
     fn i64(&mut self) -> Result<i64, DecodeError> {
-        Ok(i64::from_le_bytes(self.take(8)?.try_into().map_err(|_| DecodeError)?))
+        Ok(i64::from_le_bytes(
+            self.take(8)?.try_into().map_err(|_| DecodeError)?,
+        ))
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
     }
 }
 
@@ -274,8 +315,20 @@ mod tests {
                 ],
             },
             rows: vec![
-                vec![Value::DateTime(1_772_438_400_123), "vm-01".into(), Value::Long(4625), Value::Real(47.6), Value::Bool(false)],
-                vec![Value::DateTime(0), Value::Null, Value::Long(-1), Value::Real(f64::NAN), Value::Null],
+                vec![
+                    Value::DateTime(1_772_438_400_123),
+                    "vm-01".into(),
+                    Value::Long(4625),
+                    Value::Real(47.6),
+                    Value::Bool(false),
+                ],
+                vec![
+                    Value::DateTime(0),
+                    Value::Null,
+                    Value::Long(-1),
+                    Value::Real(f64::NAN),
+                    Value::Null,
+                ],
             ],
         }
     }
@@ -293,7 +346,11 @@ mod tests {
     fn truncated_or_padded_input_is_refused() {
         let bytes = sample().encode();
         for cut in 0..bytes.len() {
-            assert_eq!(RowSet::decode(&bytes[..cut]), Err(DecodeError), "cut at {cut}");
+            assert_eq!(
+                RowSet::decode(&bytes[..cut]),
+                Err(DecodeError),
+                "cut at {cut}"
+            );
         }
         let mut longer = bytes.clone();
         longer.push(0);
@@ -302,14 +359,11 @@ mod tests {
 
     #[test]
     fn formats_match_log_analytics() {
-        assert_eq!(format_datetime(1_772_438_400_123), "2026-03-02T08:00:00.1230000Z");
+        assert_eq!(
+            format_datetime(1_772_438_400_123),
+            "2026-03-02T08:00:00.1230000Z"
+        );
         assert_eq!(format_timespan(90_061_001), "1.01:01:01.0010000");
         assert_eq!(format_timespan(-60_000), "-00:01:00");
-    }
-}
-
-impl From<&str> for Value {
-    fn from(s: &str) -> Self {
-        Value::String(s.to_string())
     }
 }

@@ -38,7 +38,69 @@ pub struct Snapshot {
     pub operations: Vec<OperationView>,
     pub timeline: Vec<TimelineEntry>,
     pub audit: Vec<AuditEntry>,
+    pub storage: StorageView,
 }
+
+/// Storage as the key-hierarchy view draws it: accounts with their wrapped AEKs, and blocks.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StorageView {
+    pub accounts: Vec<AccountView>,
+    /// The newest blocks (at most [`BLOCK_TAIL`]).
+    pub blocks: Vec<BlockView>,
+    pub total_blocks: usize,
+    pub total_rows: u64,
+    pub hot_blocks: usize,
+    pub pending_seals: usize,
+    pub drops: Vec<DropView>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub name: String,
+    /// The owning cluster's id, or None for shared storage.
+    pub cluster: Option<String>,
+    pub region: String,
+    pub aek_id: String,
+    /// `MMK` or `CMK`.
+    pub protection: String,
+    /// For CMK: the key that wraps the AEK now.
+    pub key: Option<KeyRef>,
+    pub wrapped_at: u64,
+    pub last_unwrap: Option<u64>,
+    pub cached: bool,
+    pub double_encryption: bool,
+    pub writable: bool,
+    pub blocks: usize,
+    pub rows: u64,
+    pub bytes: u64,
+    pub hot_blocks: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlockView {
+    pub id: u64,
+    pub account: String,
+    pub workspace: String,
+    pub table: String,
+    pub rows: u32,
+    pub bytes: usize,
+    pub cmk: bool,
+    /// For CMK blocks: the key version that wrapped the AEK when the block was written.
+    pub key_version: Option<String>,
+    pub ingested: u64,
+    pub hot: bool,
+    pub pending: bool,
+    pub double: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DropView {
+    pub workspace: String,
+    pub table: String,
+    pub rows: u64,
+}
+
+pub const BLOCK_TAIL: usize = 80;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegionView {
@@ -170,6 +232,9 @@ pub struct WorkspaceView {
     pub link_state: String,
     pub cluster: Option<String>,
     pub links_in_30_days: usize,
+    /// Tables with data, and their row counts.
+    pub tables: Vec<(String, u64)>,
+    pub sources: Option<super::sources::SourceConfig>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -184,7 +249,7 @@ pub struct OperationView {
     pub error: Option<String>,
 }
 
-pub fn snapshot(w: &World, j: &Journal) -> Snapshot {
+pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snapshot {
     let user = w.directory.user();
     let vaults = w
         .vaults
@@ -296,6 +361,10 @@ pub fn snapshot(w: &World, j: &Journal) -> Snapshot {
                     .iter()
                     .filter(|t| **t + super::limits::LINK_WINDOW > w.now)
                     .count(),
+                tables: super::storage::tables_of(s, &ws.customer_id)
+                    .into_iter()
+                    .collect(),
+                sources: ws.sources.clone(),
             }
         })
         .collect();
@@ -374,6 +443,7 @@ pub fn snapshot(w: &World, j: &Journal) -> Snapshot {
         operations,
         timeline: tail(&j.timeline, TIMELINE_TAIL),
         audit: tail(&j.audit, AUDIT_TAIL),
+        storage: storage_view(w, s),
     }
 }
 
@@ -396,6 +466,15 @@ fn describe_event(w: &World, e: &super::clock::Event) -> String {
         },
         Event::PurgeDeletedKey { key, .. } => format!("Deleted key {key} is purged"),
         Event::PurgeDeletedVault { vault } => format!("Deleted vault {vault} is purged"),
+        Event::StorageMaintenance => "Daily storage upkeep (hot-cache aging, retention)".into(),
+        Event::SourceTick { workspace } => {
+            let name = w
+                .workspaces
+                .get(workspace)
+                .map(|ws| ws.name.as_str())
+                .unwrap_or("?");
+            format!("Simulated agents send logs to {name}")
+        }
     }
 }
 
@@ -414,4 +493,105 @@ fn versions(v: &[super::keyvault::KeyVersion]) -> Vec<VersionView> {
 
 fn tail<T: Clone>(v: &[T], n: usize) -> Vec<T> {
     v[v.len().saturating_sub(n)..].to_vec()
+}
+
+fn storage_view(w: &World, s: &super::storage::BlockStore) -> StorageView {
+    use super::storage::{Owner, block::KeySource};
+    let key_ref = |k: &KeySource| match k {
+        KeySource::Cmk {
+            vault_uri,
+            key_name,
+            key_version,
+        } => Some(KeyRef {
+            vault_uri: vault_uri.clone(),
+            vault: super::cluster::rules::vault_name_of(vault_uri).unwrap_or_default(),
+            key_name: key_name.clone(),
+            key_version: key_version.clone(),
+        }),
+        KeySource::Mmk { .. } => None,
+    };
+    let ws_name = |key: &str| {
+        w.workspaces
+            .get(key)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| "(deleted)".into())
+    };
+    let accounts = w
+        .storage
+        .accounts
+        .values()
+        .map(|a| {
+            let blocks: Vec<_> = s.blocks.values().filter(|b| b.account == a.name).collect();
+            let (cluster, region) = match &a.owner {
+                Owner::Shared { region } => (None, region.to_string()),
+                Owner::Cluster { cluster } => {
+                    let c = w.clusters.get(cluster);
+                    (
+                        c.map(|c| c.id.clone()),
+                        c.map(|c| c.location.to_string()).unwrap_or_default(),
+                    )
+                }
+            };
+            AccountView {
+                name: a.name.clone(),
+                cluster,
+                region,
+                aek_id: a.aek_id.clone(),
+                protection: if a.protector.is_cmk() { "CMK" } else { "MMK" }.into(),
+                key: key_ref(&a.protector),
+                wrapped_at: a.wrapped_at,
+                last_unwrap: a.last_unwrap,
+                cached: a.cache.is_some(),
+                double_encryption: a.double_encryption,
+                writable: a.writable,
+                blocks: blocks.len(),
+                rows: blocks.iter().map(|b| b.rows as u64).sum(),
+                bytes: blocks.iter().map(|b| b.sealed.len() as u64).sum(),
+                hot_blocks: blocks.iter().filter(|b| s.hot.contains_key(&b.id)).count(),
+            }
+        })
+        .collect();
+    let blocks = s
+        .blocks
+        .values()
+        .rev()
+        .take(BLOCK_TAIL)
+        .map(|b| BlockView {
+            id: b.id,
+            account: b.account.clone(),
+            workspace: ws_name(&b.workspace),
+            table: b.table.clone(),
+            rows: b.rows,
+            bytes: b.sealed.len(),
+            cmk: b.key_source.is_cmk(),
+            key_version: key_ref(&b.key_source).map(|k| k.key_version),
+            ingested: b.ingested,
+            hot: s.hot.contains_key(&b.id),
+            pending: b.pending,
+            double: b.double,
+        })
+        .collect();
+    let drops = s
+        .drops
+        .iter()
+        .map(|((customer_id, table), rows)| DropView {
+            workspace: w
+                .workspaces
+                .values()
+                .find(|x| x.customer_id == *customer_id)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| customer_id.clone()),
+            table: table.clone(),
+            rows: *rows,
+        })
+        .collect();
+    StorageView {
+        accounts,
+        blocks,
+        total_blocks: s.blocks.len(),
+        total_rows: s.blocks.values().map(|b| b.rows as u64).sum(),
+        hot_blocks: s.hot.len(),
+        pending_seals: s.pending_jobs(),
+        drops,
+    }
 }

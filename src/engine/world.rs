@@ -16,6 +16,7 @@ use super::clock::EventQueue;
 use super::cluster::{Cluster, ClusterTombstone};
 use super::crypto::Csprng;
 use super::keyvault::{DeletedVault, Vault};
+use super::storage::StorageState;
 use super::workspace::Workspace;
 
 /// The tenant everything lives in.
@@ -215,6 +216,8 @@ pub struct World {
     pub operations: BTreeMap<String, AsyncOp>,
     /// Resource providers registered per subscription (lower-cased "sub/namespace").
     pub registrations: BTreeMap<String, String>,
+    /// Storage accounts and the service's own keys (no block data: see `storage::BlockStore`).
+    pub storage: StorageState,
 }
 
 impl World {
@@ -234,6 +237,7 @@ impl World {
             workspaces: BTreeMap::new(),
             operations: BTreeMap::new(),
             registrations: BTreeMap::new(),
+            storage: StorageState::default(),
         }
     }
 

@@ -354,6 +354,21 @@ pub fn assert_spec(r: &Response, spec: &ErrorSpec) {
         "{}: status; body: {}",
         spec.name, r.body
     );
+    // The HTTP Data Collector API answers {"Error": code, "Message": text}.
+    if spec.surface == Surface::Ingestion {
+        assert_eq!(
+            r.body["Error"], spec.code,
+            "{}: Error; body: {}",
+            spec.name, r.body
+        );
+        let message = r.body["Message"].as_str().unwrap_or_default();
+        assert!(
+            template_matches(spec.message, message),
+            "{}: Message {message:?}",
+            spec.name
+        );
+        return;
+    }
     let err = &r.body["error"];
     assert_eq!(
         err["code"], spec.code,
@@ -375,6 +390,11 @@ pub fn assert_spec(r: &Response, spec: &ErrorSpec) {
         (Surface::Arm | Surface::Playground, Some(target)) => assert_eq!(
             err["target"], target,
             "{}: target; body: {}",
+            spec.name, r.body
+        ),
+        (Surface::Query, Some(inner)) => assert_eq!(
+            err["innererror"]["code"], inner,
+            "{}: innererror; body: {}",
             spec.name, r.body
         ),
         _ => {}

@@ -24,7 +24,7 @@ use super::http::{Method, Request, Response, seg_is};
 use super::journal::Category;
 use super::limits;
 use super::world::{Principal, TENANT_ID, World, find_region};
-use super::{Ctx, workspace};
+use super::{Ctx, storage, workspace};
 
 /// `keyVaultProperties`: which key in which vault. An empty `key_version` means "always the latest
 /// version" (the seed's auto-rotation mode).
@@ -679,6 +679,7 @@ pub fn remove(cx: &mut Ctx, key: &str) {
         }
     }
     workspace::detach_all(cx, key);
+    storage::remove_cluster(cx, key);
     if let ClusterIdentity::SystemAssigned { principal_id } = &c.identity {
         cx.w.directory.remove(principal_id);
     }
@@ -704,18 +705,31 @@ pub fn remove(cx: &mut Ctx, key: &str) {
 pub fn complete(cx: &mut Ctx, op: &AsyncOp) {
     match &op.kind {
         OpKind::ClusterCreate { cluster } => {
-            if let Some(c) = cx.w.clusters.get_mut(cluster) {
-                c.state = ClusterState::Succeeded;
-                c.modified = cx.w.now;
-                c.storage_key = c.key.clone();
-                let text = format!(
-                    "Cluster {} provisioned: ready for the key identifier and workspace links",
-                    c.name
-                );
-                let id = c.id.clone();
-                cx.j.note(cx.w.now, Category::Resource, &id, text);
-            }
-            lro::finish(cx, &op.id, Ok(()));
+            let Some(c) = cx.w.clusters.get_mut(cluster) else {
+                return lro::finish(cx, &op.id, Ok(()));
+            };
+            c.state = ClusterState::Succeeded;
+            c.modified = cx.w.now;
+            let text = format!(
+                "Cluster {} provisioned: ready for the key identifier and workspace links",
+                c.name
+            );
+            let (id, key) = (c.id.clone(), c.key.clone());
+            cx.j.note(cx.w.now, Category::Resource, &id, text);
+            // A user-assigned identity may bring its key at creation: storage starts with it.
+            let outcome = match key {
+                None => {
+                    storage::provision_cluster(cx, cluster);
+                    Ok(())
+                }
+                Some(k) => adopt(cx, cluster, &k).inspect_err(|_| {
+                    storage::provision_cluster(cx, cluster);
+                    if let Some(c) = cx.w.clusters.get_mut(cluster) {
+                        c.key = None;
+                    }
+                }),
+            };
+            lro::finish(cx, &op.id, outcome);
         }
         OpKind::ClusterUpdate { cluster, change } => {
             let outcome = finish_update(cx, cluster, change);
@@ -758,6 +772,8 @@ fn finish_update(cx: &mut Ctx, key: &str, change: &ClusterChange) -> Result<(), 
         None => Ok(()),
         Some(None) => {
             cx.w.clusters.get_mut(key).expect("exists").storage_key = None;
+            // MMK protection cannot fail.
+            let _ = storage::adopt_key(cx, key, None);
             cx.j.note(
                 cx.w.now,
                 Category::KeyVault,
@@ -766,33 +782,40 @@ fn finish_update(cx: &mut Ctx, key: &str, change: &ClusterChange) -> Result<(), 
             );
             Ok(())
         }
-        Some(Some(k)) => {
-            let principal = c.principal(cx.w);
-            match rules::validate_key(cx, &c.id, c.location, principal.as_ref(), k) {
-                Ok(version) => {
-                    let c = cx.w.clusters.get_mut(key).expect("exists");
-                    c.storage_key = Some(k.clone());
-                    let text = format!(
-                        "Cluster storage now protects its account key with {}/keys/{} version {version}{}",
-                        k.vault_uri,
-                        k.key_name,
-                        if k.auto_rotation() {
-                            " (auto-rotation)"
-                        } else {
-                            ""
-                        }
-                    );
-                    let id = c.id.clone();
-                    cx.j.note(cx.w.now, Category::KeyVault, &id, text);
-                    Ok(())
-                }
-                Err(e) => {
-                    cx.w.clusters.get_mut(key).expect("exists").key = change.previous_key.clone();
-                    Err(e)
-                }
-            }
-        }
+        Some(Some(k)) => adopt(cx, key, k).inspect_err(|_| {
+            cx.w.clusters.get_mut(key).expect("exists").key = change.previous_key.clone();
+        }),
     }
+}
+
+/// The cluster's storage takes a key identifier: validated with the identity in force now, then
+/// the AEK is wrapped with the KEK through Key Vault (see `storage::adopt_key`).
+fn adopt(cx: &mut Ctx, key: &str, k: &KeyVaultProperties) -> Result<(), ApiError> {
+    let c = cx.w.clusters[key].clone();
+    let principal = c.principal(cx.w);
+    let version = rules::validate_key(cx, &c.id, c.location, principal.as_ref(), k)?;
+    if let Err(why) = storage::adopt_key(cx, key, Some((k, version.clone()))) {
+        cx.j.alert(
+            cx.w.now,
+            Category::KeyVault,
+            &c.id,
+            format!("Wrapping the account key failed: {why}"),
+        );
+        return Err(ApiError::new(&errors::KEY_VALIDATION_FAILED));
+    }
+    cx.w.clusters.get_mut(key).expect("exists").storage_key = Some(k.clone());
+    let text = format!(
+        "Cluster storage now protects its account key with {}/keys/{} version {version}{}",
+        k.vault_uri,
+        k.key_name,
+        if k.auto_rotation() {
+            " (auto-rotation)"
+        } else {
+            ""
+        }
+    );
+    cx.j.note(cx.w.now, Category::KeyVault, &c.id, text);
+    Ok(())
 }
 
 /// Days left before a capacity decrease is allowed (0 when allowed).

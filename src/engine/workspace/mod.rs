@@ -58,6 +58,9 @@ pub struct Workspace {
     pub link_history: Vec<u64>,
     /// Set while soft-deleted; the workspace comes back, still linked, if re-created in time.
     pub deleted: Option<u64>,
+    /// Simulated machines sending logs, and since when.
+    pub sources: Option<super::sources::SourceConfig>,
+    pub sources_since: u64,
 }
 
 impl Workspace {
@@ -424,6 +427,8 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
         link: LinkState::Unlinked,
         link_history: Vec::new(),
         deleted: None,
+        sources: None,
+        sources_since: 0,
     };
     cx.j.note(
         now,

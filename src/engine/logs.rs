@@ -1,0 +1,508 @@
+//! The Log Analytics data plane: ingestion through the HTTP Data Collector API
+//! (`https://{customerId}.ods.opinsights.azure.com/api/logs`) and queries through the Query API
+//! (`https://api.loganalytics.io/v1/workspaces/{customerId}/query`), plus the simulated sources'
+//! ticks. Rows go to storage (where placement, key chain and drops are decided); queries read
+//! them back through the key chain and run the KQL subset in `query`.
+
+use serde_json::{Map, Value as Json, json};
+
+use super::Ctx;
+use super::clock::{self, Event};
+use super::errors::{self, ApiError};
+use super::http::{Method, Request, Response, seg_is};
+use super::journal::Category;
+use super::query::{self, ErrorKind, QueryError, TableSource};
+use super::sources::{self, SourceConfig};
+use super::storage::{self, Ingested, ReadError};
+use super::table::{ColumnType, RowSet, Schema, Value};
+
+pub const DATA_COLLECTOR_API: &str = "2016-04-01";
+/// Data Collector API limits: 30 MB per post, 32 KB per field (longer values are truncated).
+pub const MAX_POST_BYTES: usize = 30 * 1024 * 1024;
+pub const MAX_FIELD_BYTES: usize = 32 * 1024;
+
+/// The workspace (lower-cased id) whose customer id is `customer_id`.
+pub fn workspace_by_customer_id(cx: &Ctx, customer_id: &str) -> Option<String> {
+    cx.w.workspaces
+        .iter()
+        .find(|(_, w)| w.deleted.is_none() && w.customer_id.eq_ignore_ascii_case(customer_id))
+        .map(|(k, _)| k.clone())
+}
+
+// ---- ingestion ---------------------------------------------------------------------------------
+
+/// `POST https://{customerId}.ods.opinsights.azure.com/api/logs?api-version=2016-04-01`.
+pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response, ApiError> {
+    let s = &req.segments;
+    if req.method != Method::Post
+        || s.len() != 2
+        || !seg_is(s.first(), "api")
+        || !seg_is(s.get(1), "logs")
+    {
+        return Err(ApiError::new(&errors::INGEST_NOT_FOUND));
+    }
+    match req.api_version() {
+        None => return Err(ApiError::new(&errors::INGEST_MISSING_API_VERSION)),
+        Some(DATA_COLLECTOR_API) => {}
+        Some(_) => return Err(ApiError::new(&errors::INGEST_INVALID_API_VERSION)),
+    }
+    let Some(ws) = workspace_by_customer_id(cx, customer_id) else {
+        return Err(ApiError::new(&errors::INGEST_INVALID_CUSTOMER_ID));
+    };
+    match req.header("Content-Type") {
+        None => return Err(ApiError::new(&errors::INGEST_MISSING_CONTENT_TYPE)),
+        Some(ct)
+            if !ct
+                .trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json") =>
+        {
+            return Err(ApiError::new(&errors::INGEST_UNSUPPORTED_CONTENT_TYPE));
+        }
+        Some(_) => {}
+    }
+    let log_type = req.header("Log-Type").map(str::trim).unwrap_or("");
+    if log_type.is_empty() {
+        return Err(ApiError::new(&errors::INGEST_MISSING_LOG_TYPE));
+    }
+    if log_type.len() > 100
+        || !log_type
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    {
+        return Err(ApiError::new(&errors::INGEST_INVALID_LOG_TYPE));
+    }
+    let body = req.body.unwrap_or("");
+    if body.len() > MAX_POST_BYTES {
+        return Err(ApiError::new(&errors::INGEST_NOT_FOUND));
+    }
+    let records = match serde_json::from_str::<Json>(body) {
+        Ok(Json::Array(items)) if items.iter().all(Json::is_object) => items,
+        Ok(o @ Json::Object(_)) => vec![o],
+        Ok(_) => {
+            return Err(ApiError::new(&errors::INGEST_INVALID_DATA_FORMAT).arg(
+                "detail",
+                "The body must be a JSON object or an array of JSON objects.",
+            ));
+        }
+        Err(e) => {
+            return Err(
+                ApiError::new(&errors::INGEST_INVALID_DATA_FORMAT).arg("detail", e.to_string())
+            );
+        }
+    };
+    let rows = records_to_rows(
+        &records,
+        customer_id,
+        log_type,
+        req.header("time-generated-field").map(str::trim),
+        req.header("x-ms-AzureResourceId"),
+        cx.w.now,
+    );
+    let table = format!("{log_type}_CL");
+    let n = rows.rows.len();
+    match storage::ingest(cx, &ws, &table, rows) {
+        Ingested::Stored { blocks, account } if !blocks.is_empty() => {
+            let id = cx.w.workspaces[&ws].id.clone();
+            let text = format!(
+                "{n} rows received for {table} through the Data Collector API: {} block(s) in {account}",
+                blocks.len()
+            );
+            cx.j.note(cx.w.now, Category::Data, &id, text);
+        }
+        _ => {}
+    }
+    // The API answers 200 once it has the data; whether it was stored is not its to say.
+    Ok(Response::empty(200))
+}
+
+/// How the Data Collector API types a JSON value: its column suffix and type (None for null).
+/// Strings that are GUIDs become `_g`, ISO 8601 dates `_t`; nested values are kept as text.
+fn classify(v: &Json) -> Option<(&'static str, ColumnType)> {
+    Some(match v {
+        Json::Null => return None,
+        Json::Bool(_) => ("b", ColumnType::Bool),
+        Json::Number(_) => ("d", ColumnType::Real),
+        Json::String(s) if is_guid(s) => ("g", ColumnType::Guid),
+        Json::String(s) if s.len() >= 10 && clock::parse_iso(s).is_some() => {
+            ("t", ColumnType::DateTime)
+        }
+        _ => ("s", ColumnType::String),
+    })
+}
+
+fn cell(ty: ColumnType, v: &Json) -> Value {
+    match (ty, v) {
+        (ColumnType::Bool, Json::Bool(b)) => Value::Bool(*b),
+        (ColumnType::Real, Json::Number(n)) => Value::Real(n.as_f64().unwrap_or(0.0)),
+        (ColumnType::Guid, Json::String(s)) => Value::String(s.to_ascii_lowercase()),
+        (ColumnType::DateTime, Json::String(s)) => Value::DateTime(parse_iso_ms(s).unwrap_or(0)),
+        (_, Json::String(s)) => Value::String(truncate(s)),
+        (_, other) => Value::String(truncate(&other.to_string())),
+    }
+}
+
+/// `name_s` (string), `_d` (number), `_b` (boolean), `_t` (date), `_g` (GUID); characters outside
+/// letters, digits and `_` become `_`.
+fn column_name(name: &str, suffix: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{clean}_{suffix}")
+}
+
+fn truncate(s: &str) -> String {
+    if s.len() <= MAX_FIELD_BYTES {
+        return s.to_string();
+    }
+    let mut end = MAX_FIELD_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+fn is_guid(s: &str) -> bool {
+    super::arm::is_guid(s.trim_matches(|c| c == '{' || c == '}'))
+}
+
+/// ISO 8601 to milliseconds, keeping the fraction of a second.
+pub fn parse_iso_ms(s: &str) -> Option<i64> {
+    let secs = clock::parse_iso(s)? as i64;
+    let frac = s
+        .split_once('.')
+        .map(|(_, f)| {
+            f.chars()
+                .take_while(|c| c.is_ascii_digit())
+                .take(3)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let ms = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<3}").parse::<i64>().unwrap_or(0)
+    };
+    Some(secs * 1000 + ms)
+}
+
+fn records_to_rows(
+    records: &[Json],
+    customer_id: &str,
+    log_type: &str,
+    time_field: Option<&str>,
+    resource: Option<&str>,
+    now: u64,
+) -> RowSet {
+    let mut schema = Schema {
+        columns: vec![
+            ("TenantId".into(), ColumnType::String),
+            ("SourceSystem".into(), ColumnType::String),
+            ("TimeGenerated".into(), ColumnType::DateTime),
+            ("Type".into(), ColumnType::String),
+        ],
+    };
+    if resource.is_some() {
+        schema
+            .columns
+            .push(("_ResourceId".into(), ColumnType::String));
+    }
+    let mut rows: Vec<Vec<Value>> = Vec::with_capacity(records.len());
+    let mut columns: std::collections::HashMap<(&str, &str), usize> =
+        std::collections::HashMap::new();
+    let table = format!("{log_type}_CL");
+    for r in records {
+        let Json::Object(obj) = r else { continue };
+        let time = time_field
+            .and_then(|f| obj.get(f))
+            .and_then(Json::as_str)
+            .and_then(parse_iso_ms)
+            .unwrap_or(now as i64 * 1000);
+        let mut row = vec![
+            Value::String(customer_id.to_string()),
+            Value::String("RestAPI".into()),
+            Value::DateTime(time),
+            Value::String(table.clone()),
+        ];
+        if let Some(res) = resource {
+            row.push(Value::String(res.to_string()));
+        }
+        row.resize(schema.columns.len(), Value::Null);
+        for (k, v) in obj {
+            let Some((suffix, ty)) = classify(v) else {
+                continue;
+            };
+            // Each (field, type) maps to one column: look it up once per request, not per row.
+            let i = match columns.get(&(k.as_str(), suffix)) {
+                Some(i) => *i,
+                None => {
+                    let name = column_name(k, suffix);
+                    let i = match schema.index(&name) {
+                        Some(i) => i,
+                        None => {
+                            schema.columns.push((name, ty));
+                            for earlier in &mut rows {
+                                earlier.push(Value::Null);
+                            }
+                            row.push(Value::Null);
+                            schema.columns.len() - 1
+                        }
+                    };
+                    columns.insert((k.as_str(), suffix), i);
+                    i
+                }
+            };
+            row[i] = cell(ty, v);
+        }
+        rows.push(row);
+    }
+    RowSet { schema, rows }
+}
+
+// ---- simulated sources -----------------------------------------------------------------------
+
+/// Turns a workspace's simulated machines on (with rates) or off.
+pub fn configure_sources(
+    cx: &mut Ctx,
+    workspace: &str,
+    config: Option<SourceConfig>,
+) -> Result<(), String> {
+    if let Some(c) = &config {
+        c.validate()?;
+    }
+    let now = cx.w.now;
+    let ws =
+        cx.w.workspaces
+            .get_mut(workspace)
+            .ok_or("no such workspace")?;
+    let was_on = ws.sources.is_some();
+    ws.sources = config.clone();
+    let (id, name) = (ws.id.clone(), ws.name.clone());
+    match &config {
+        Some(c) => {
+            if !was_on {
+                ws.sources_since = now;
+                cx.w.events.schedule(
+                    now + sources::TICK,
+                    Event::SourceTick {
+                        workspace: workspace.to_string(),
+                    },
+                );
+            }
+            cx.j.note(
+                now,
+                Category::Data,
+                &id,
+                format!(
+                    "Simulated sources for {name}: {} Linux and {} Windows machines, heartbeat {}, {} Syslog/h and {} SecurityEvent/h per machine",
+                    c.linux,
+                    c.windows,
+                    if c.heartbeat { "on" } else { "off" },
+                    c.syslog_per_hour,
+                    c.security_per_hour
+                ),
+            );
+        }
+        None if was_on => cx.j.note(
+            now,
+            Category::Data,
+            &id,
+            format!("Simulated sources for {name} switched off"),
+        ),
+        None => {}
+    }
+    Ok(())
+}
+
+/// A workspace's sources send what their machines logged since the last tick.
+pub fn source_tick(cx: &mut Ctx, workspace: &str) {
+    let now = cx.w.now;
+    let Some(ws) =
+        cx.w.workspaces
+            .get(workspace)
+            .filter(|w| w.deleted.is_none())
+    else {
+        return;
+    };
+    let Some(cfg) = ws.sources.clone() else {
+        return;
+    };
+    let (customer_id, sub, group, location) = (
+        ws.customer_id.clone(),
+        ws.subscription.clone(),
+        ws.group.clone(),
+        ws.location,
+    );
+    let from = now.saturating_sub(sources::TICK).max(ws.sources_since);
+    let target = sources::Target {
+        customer_id: &customer_id,
+        subscription: &sub,
+        group: &group,
+        location,
+    };
+    for (table, rows) in sources::generate(&mut cx.w.rng, &target, &cfg, from, now) {
+        storage::ingest(cx, workspace, table, rows);
+    }
+    cx.w.events.schedule(
+        now + sources::TICK,
+        Event::SourceTick {
+            workspace: workspace.to_string(),
+        },
+    );
+}
+
+// ---- queries ---------------------------------------------------------------------------------
+
+/// Reads tables for a query through storage, remembering why a read failed.
+struct StorageSource<'c, 'a> {
+    cx: &'c mut Ctx<'a>,
+    customer_id: String,
+    /// Only rows with TimeGenerated in this range (the request's `timespan`), in milliseconds.
+    window: Option<(i64, i64)>,
+    failure: Option<ReadError>,
+}
+
+impl TableSource for StorageSource<'_, '_> {
+    fn table(&mut self, name: &str) -> Result<Option<RowSet>, String> {
+        match storage::read_table(self.cx, &self.customer_id, name) {
+            Ok(Some(mut rows)) => {
+                if let (Some((lo, hi)), Some(ti)) =
+                    (self.window, rows.schema.index("TimeGenerated"))
+                {
+                    rows.rows.retain(
+                        |r| matches!(r.get(ti), Some(Value::DateTime(t)) if *t >= lo && *t <= hi),
+                    );
+                }
+                Ok(Some(rows))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => {
+                let m = e.message();
+                self.failure = Some(e);
+                Err(m)
+            }
+        }
+    }
+}
+
+/// `GET|POST https://api.loganalytics.io/v1/workspaces/{customerId}/query`.
+pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
+    let s = &req.segments;
+    let path_ok = s.len() == 4
+        && seg_is(s.first(), "v1")
+        && seg_is(s.get(1), "workspaces")
+        && seg_is(s.get(3), "query");
+    if !path_ok || !matches!(req.method, Method::Get | Method::Post) {
+        return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
+    }
+    let customer_id = s[2].clone();
+    if workspace_by_customer_id(cx, &customer_id).is_none() {
+        return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
+    }
+    let bad = |detail: &str| ApiError::new(&errors::QUERY_BAD_ARGUMENT).arg("detail", detail);
+    let (text, timespan) = match req.method {
+        Method::Get => (
+            req.query("query").map(str::to_string),
+            req.query("timespan").map(str::to_string),
+        ),
+        _ => match req.json() {
+            Ok(Some(Json::Object(m))) => (str_field(&m, "query"), str_field(&m, "timespan")),
+            Ok(_) => (None, None),
+            Err(e) => return Err(bad(&format!("the body is not valid JSON: {e}"))),
+        },
+    };
+    let text = text
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| bad("the 'query' property is required"))?;
+    let now_ms = cx.w.now as i64 * 1000;
+    let window = match timespan.as_deref() {
+        None | Some("") => None,
+        Some(t) => Some(
+            parse_timespan(t, now_ms)
+                .ok_or_else(|| bad(&format!("'{t}' is not an ISO 8601 duration or interval")))?,
+        ),
+    };
+    let mut source = StorageSource {
+        cx,
+        customer_id,
+        window,
+        failure: None,
+    };
+    match query::run(&text, now_ms, &mut source) {
+        Ok(rows) => Ok(Response::ok(json!({ "tables": [result_table(&rows)] }))),
+        Err(e) => Err(query_error(&e, source.failure)),
+    }
+}
+
+fn str_field(m: &Map<String, Json>, name: &str) -> Option<String> {
+    m.get(name).and_then(Json::as_str).map(str::to_string)
+}
+
+/// `PT1H`, `P1D`, `P2DT3H`, or `start/end` (ISO datetimes) → (from, to) in milliseconds.
+fn parse_timespan(t: &str, now_ms: i64) -> Option<(i64, i64)> {
+    if let Some((a, b)) = t.split_once('/') {
+        return Some((parse_iso_ms(a)?, parse_iso_ms(b)?));
+    }
+    let rest = t.strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((d, tm)) => (d, tm),
+        None => (rest, ""),
+    };
+    let mut ms = 0i64;
+    let mut num = String::new();
+    for (part, units) in [
+        (days, &[('W', 604_800_000i64), ('D', 86_400_000)][..]),
+        (time, &[('H', 3_600_000), ('M', 60_000), ('S', 1000)][..]),
+    ] {
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                num.push(c);
+            } else {
+                let unit = units.iter().find(|(u, _)| *u == c)?.1;
+                ms += (num.parse::<f64>().ok()? * unit as f64) as i64;
+                num.clear();
+            }
+        }
+        if !num.is_empty() {
+            return None;
+        }
+    }
+    (ms > 0).then_some((now_ms - ms, now_ms))
+}
+
+fn result_table(rows: &RowSet) -> Json {
+    json!({
+        "name": "PrimaryResult",
+        "columns": rows.schema.columns.iter().map(|(n, t)| json!({ "name": n, "type": t.kql_name() })).collect::<Vec<_>>(),
+        "rows": rows.rows.iter().map(|r| r.iter().map(Value::to_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    })
+}
+
+/// Log Analytics' nested error shape for queries.
+fn query_error(e: &QueryError, failure: Option<ReadError>) -> ApiError {
+    match (&e.kind, failure) {
+        (ErrorKind::Source, Some(ReadError::KeyUnavailable { .. })) | (ErrorKind::Source, None) => {
+            ApiError::new(&errors::QUERY_DATA_UNAVAILABLE).arg("detail", e.message.clone())
+        }
+        (ErrorKind::Source, Some(ReadError::Integrity(m))) => {
+            ApiError::new(&errors::QUERY_DATA_CORRUPTED).arg("detail", format!("Stored data failed authentication: {m}"))
+        }
+        (ErrorKind::Syntax, _) => ApiError::new(&errors::QUERY_SYNTAX_ERROR).detail(json!({
+            "code": "SyntaxError",
+            "message": "A recognition error occurred in the query.",
+            "innererror": { "code": e.code, "message": e.message, "line": e.line, "pos": e.pos, "token": e.token },
+        })),
+        (ErrorKind::Semantic, _) => ApiError::new(&errors::QUERY_SEMANTIC_ERROR).detail(json!({
+            "code": "SemanticError",
+            "message": "A semantic error occurred.",
+            "innererror": { "code": e.code, "message": e.message },
+        })),
+    }
+}

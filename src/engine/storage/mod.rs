@@ -1,0 +1,1222 @@
+//! Log storage: storage accounts and their account encryption keys (AEK), blocks sealed with
+//! per-block data encryption keys (DEK), double encryption, the hot cache, where data goes
+//! (placement), and retention.
+//!
+//! The key chain, as the seed describes it: every storage account has its own AEK; each block's
+//! DEK is derived from the AEK (HKDF-SHA256, bound to the block's identity); the block is sealed
+//! with AES-256-GCM under the DEK and, on double-encrypted clusters, again with
+//! XChaCha20-Poly1305 under an infrastructure key. The AEK is kept only wrapped: by a
+//! Microsoft-managed key (MMK), or, once a cluster has its key identifier, by the customer's key
+//! (KEK) through Key Vault's `wrapkey`, called with the cluster's managed identity. Unwrapping goes
+//! through Key Vault's `unwrapkey` (authorized and audited) into a short-lived cache.
+//!
+//! Invariants:
+//! * Account state (wrapped AEKs, caches, key registries) lives in `World` and rolls back with a
+//!   failed request. Blocks live in [`BlockStore`], outside the rollback; handlers write blocks only
+//!   after every check has passed.
+//! * A data key seals exactly one block (block ids never repeat), and infrastructure-layer nonces
+//!   start with the block id, so no key+nonce pair can repeat.
+//! * Unwrapped keys never leave this module except as pending seal jobs for the host's
+//!   SubtleCrypto (a data key for one block, in the same Worker).
+
+pub mod block;
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use self::block::{
+    Block, BlockHeader, DEK_SALT, INFRA_ALG, KeySource, Layer, OpenError, SERVICE_ALG,
+};
+use super::Ctx;
+use super::clock::{self, DAY};
+use super::cluster::{ClusterState, KeyVaultProperties};
+use super::crypto::{self, GCM_NONCE, SymKey, hex};
+use super::journal::Category;
+use super::keyvault::keys;
+use super::table::RowSet;
+use super::workspace::LinkState;
+
+/// How long an unwrapped AEK stays cached before storage asks Key Vault again.
+pub const AEK_CACHE_TTL: u64 = 60;
+/// Hot cache: data ingested in the last 14 days (seed).
+pub const HOT_CACHE_DAYS: u64 = 14;
+/// Blocks hold at most this many rows (and are cut at about 256 KiB of encoded rows).
+pub const BLOCK_ROWS: usize = 4096;
+pub const BLOCK_BYTES: usize = 256 * 1024;
+/// Service-layer sealing of blocks at least this large may go to the host (SubtleCrypto);
+/// smaller ones are sealed in place, where a call's fixed cost would dominate.
+pub const EXTERNAL_MIN_BYTES: usize = 4096;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Owner {
+    /// Shared storage for workspaces not linked to a cluster, one per region.
+    Shared { region: &'static str },
+    /// A dedicated cluster's storage (lower-cased cluster id).
+    Cluster { cluster: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StorageAccount {
+    pub name: String,
+    pub owner: Owner,
+    pub aek_id: String,
+    /// What wraps the AEK now.
+    pub protector: KeySource,
+    pub wrapped_aek: Vec<u8>,
+    pub wrapped_at: u64,
+    pub last_unwrap: Option<u64>,
+    /// The unwrapped AEK and when it was unwrapped.
+    pub cache: Option<(SymKey, u64)>,
+    pub double_encryption: bool,
+    /// The account new data goes to (one per owner).
+    pub writable: bool,
+    pub created: u64,
+}
+
+/// A key the service holds: a Microsoft-managed key, an infrastructure key, a hot-cache key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceKey {
+    pub id: String,
+    pub key: SymKey,
+}
+
+/// Storage state that rolls back with a failed request (small: no block data).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StorageState {
+    pub accounts: BTreeMap<String, StorageAccount>,
+    /// Microsoft-managed keys, per region.
+    pub mmk: BTreeMap<String, ServiceKey>,
+    /// Infrastructure keys (double encryption), per region.
+    pub infra: BTreeMap<String, ServiceKey>,
+    /// Hot-cache keys (Microsoft-managed), per cluster.
+    pub hot_keys: BTreeMap<String, ServiceKey>,
+    pub maintenance_scheduled: bool,
+}
+
+/// A hot-cache copy of a block, sealed with the cluster's Microsoft-managed hot-cache key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HotEntry {
+    pub cluster: String,
+    pub nonce: [u8; GCM_NONCE],
+    pub sealed: Rc<[u8]>,
+    pub pending: bool,
+    pub cached: u64,
+}
+
+/// Which sealing a pending job completes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JobKind {
+    Service,
+    Hot,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Pending {
+    block: u64,
+    kind: JobKind,
+    key: SymKey,
+    nonce: [u8; GCM_NONCE],
+    aad: Rc<[u8]>,
+    plaintext: Rc<[u8]>,
+    /// Infrastructure layer to apply once the service layer is back.
+    infra: Option<(SymKey, [u8; 24])>,
+}
+
+/// An AES-256-GCM encryption for the host to perform (WebCrypto gives identical bytes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SealJob {
+    pub id: u64,
+    pub key: Vec<u8>,
+    pub nonce: Vec<u8>,
+    pub aad: Vec<u8>,
+    pub plaintext: Vec<u8>,
+}
+
+/// Blocks, hot-cache copies and drop counts: outside the per-request rollback.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlockStore {
+    pub blocks: BTreeMap<u64, Block>,
+    pub hot: BTreeMap<u64, HotEntry>,
+    /// Rows dropped, by (workspace customer id, table).
+    pub drops: BTreeMap<(String, String), u64>,
+    /// Seal service layers through [`BlockStore::take_jobs`] (the page's SubtleCrypto) instead of
+    /// in place.
+    pub external: bool,
+    pending: BTreeMap<u64, Pending>,
+    /// Jobs handed to the host and not yet completed (so pipelined hosts never get one twice).
+    taken: std::collections::BTreeSet<u64>,
+    next_block: u64,
+    next_job: u64,
+}
+
+impl BlockStore {
+    pub fn pending_jobs(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Hands out up to `max` AES-256-GCM encryptions to perform outside the engine; each job is
+    /// handed out once.
+    pub fn take_jobs(&mut self, max: usize) -> Vec<SealJob> {
+        let ids: Vec<u64> = self
+            .pending
+            .keys()
+            .filter(|id| !self.taken.contains(id))
+            .take(max)
+            .copied()
+            .collect();
+        self.taken.extend(ids.iter().copied());
+        ids.iter()
+            .map(|id| (id, &self.pending[id]))
+            .map(|(id, p)| SealJob {
+                id: *id,
+                key: p.key.bytes().to_vec(),
+                nonce: p.nonce.to_vec(),
+                aad: p.aad.to_vec(),
+                plaintext: p.plaintext.to_vec(),
+            })
+            .collect()
+    }
+
+    /// Completes a job with the ciphertext+tag the host computed.
+    pub fn complete(&mut self, job: u64, sealed: &[u8]) -> Result<(), String> {
+        let p = self
+            .pending
+            .get(&job)
+            .ok_or_else(|| format!("no pending seal job {job}"))?;
+        if sealed.len() != p.plaintext.len() + crypto::TAG {
+            return Err(format!(
+                "seal job {job}: expected {} bytes, got {}",
+                p.plaintext.len() + crypto::TAG,
+                sealed.len()
+            ));
+        }
+        let p = self.pending.remove(&job).expect("checked above");
+        self.taken.remove(&job);
+        self.finish(p, sealed.to_vec());
+        Ok(())
+    }
+
+    /// Seals every pending job in place (for hosts without SubtleCrypto).
+    pub fn complete_all_in_place(&mut self) {
+        self.taken.clear();
+        let jobs: Vec<u64> = self.pending.keys().copied().collect();
+        for id in jobs {
+            let p = self.pending.remove(&id).expect("listed above");
+            let sealed = crypto::gcm_seal(&p.key, &p.nonce, &p.aad, &p.plaintext);
+            self.finish(p, sealed);
+        }
+    }
+
+    fn finish(&mut self, p: Pending, service: Vec<u8>) {
+        match p.kind {
+            JobKind::Service => {
+                let sealed = match &p.infra {
+                    Some((k, n)) => crypto::xchacha_seal(k, n, &p.aad, &service),
+                    None => service,
+                };
+                if let Some(b) = self.blocks.get_mut(&p.block) {
+                    b.sealed = sealed.into();
+                    b.pending = false;
+                }
+            }
+            JobKind::Hot => {
+                if let Some(h) = self.hot.get_mut(&p.block) {
+                    h.sealed = service.into();
+                    h.pending = false;
+                }
+            }
+        }
+    }
+
+    /// Seals with AES-256-GCM now, or queues the encryption for the host.
+    fn seal(&mut self, p: Pending) {
+        if self.external && p.plaintext.len() >= EXTERNAL_MIN_BYTES {
+            self.next_job += 1;
+            self.pending.insert(self.next_job, p);
+        } else {
+            let sealed = crypto::gcm_seal(&p.key, &p.nonce, &p.aad, &p.plaintext);
+            self.finish(p, sealed);
+        }
+    }
+
+    pub fn block_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.blocks.keys().copied()
+    }
+}
+
+// ---- accounts and account keys ------------------------------------------------------------------
+
+fn service_key(
+    rng: &mut crypto::Csprng,
+    map: &mut BTreeMap<String, ServiceKey>,
+    scope: &str,
+    prefix: &str,
+) -> ServiceKey {
+    map.entry(scope.to_string())
+        .or_insert_with(|| ServiceKey {
+            id: format!("{prefix}-{}", rng.hex(4)),
+            key: SymKey::random(rng),
+        })
+        .clone()
+}
+
+fn mmk_aad(aek_id: &str) -> Vec<u8> {
+    format!("aek|{aek_id}").into_bytes()
+}
+
+/// Wraps an AEK with a region's Microsoft-managed key: nonce || AES-256-GCM(MMK, AEK).
+fn mmk_wrap(cx: &mut Ctx, region: &str, aek_id: &str, aek: &SymKey) -> (KeySource, Vec<u8>) {
+    let mmk = service_key(&mut cx.w.rng, &mut cx.w.storage.mmk, region, "mmk");
+    let nonce: [u8; GCM_NONCE] = cx.w.rng.bytes();
+    let mut out = nonce.to_vec();
+    out.extend(crypto::gcm_seal(
+        &mmk.key,
+        &nonce,
+        &mmk_aad(aek_id),
+        aek.bytes(),
+    ));
+    (KeySource::Mmk { key_id: mmk.id }, out)
+}
+
+fn new_account(
+    cx: &mut Ctx,
+    owner: Owner,
+    region: &str,
+    double: bool,
+    protector: Option<(&KeyVaultProperties, String)>,
+) -> Result<String, String> {
+    let name = format!("la{}", cx.w.rng.hex(6));
+    let aek_id = cx.w.rng.guid();
+    let aek = SymKey::random(&mut cx.w.rng);
+    let (protector, wrapped) = match protector {
+        None => mmk_wrap(cx, region, &aek_id, &aek),
+        Some((kvp, version)) => cmk_wrap(cx, &owner, kvp, &version, &aek)?,
+    };
+    let now = cx.w.now;
+    let text = format!(
+        "Storage account {name} created with a new AEK {aek_id}, protected by {}",
+        protector.describe()
+    );
+    cx.w.storage.accounts.insert(
+        name.clone(),
+        StorageAccount {
+            name: name.clone(),
+            owner,
+            aek_id,
+            protector,
+            wrapped_aek: wrapped,
+            wrapped_at: now,
+            last_unwrap: None,
+            cache: Some((aek, now)),
+            double_encryption: double,
+            writable: true,
+            created: now,
+        },
+    );
+    cx.j.note(now, Category::KeyVault, &name, text);
+    Ok(name)
+}
+
+/// Wraps an AEK with the customer's key through Key Vault, as the cluster's identity.
+fn cmk_wrap(
+    cx: &mut Ctx,
+    owner: &Owner,
+    kvp: &KeyVaultProperties,
+    version: &str,
+    aek: &SymKey,
+) -> Result<(KeySource, Vec<u8>), String> {
+    let Owner::Cluster { cluster } = owner else {
+        return Err("shared storage is protected by Microsoft-managed keys".into());
+    };
+    let principal =
+        cx.w.clusters
+            .get(cluster)
+            .and_then(|c| c.principal(cx.w))
+            .ok_or("the cluster has no managed identity")?;
+    let vault = kvp.vault();
+    if !cx.w.vaults.contains_key(&vault) {
+        return Err(format!("Key Vault {} is not reachable", kvp.vault_uri));
+    }
+    let (kid, wrapped) = keys::wrap_as(cx, &vault, &principal, &kvp.key_name, version, aek.bytes())
+        .map_err(|e| e.message())?;
+    let version = kid.rsplit('/').next().unwrap_or_default().to_string();
+    Ok((
+        KeySource::Cmk {
+            vault_uri: kvp.vault_uri.clone(),
+            key_name: kvp.key_name.clone(),
+            key_version: version,
+        },
+        wrapped,
+    ))
+}
+
+/// The writable account of an owner.
+fn writable(cx: &Ctx, owner: &Owner) -> Option<String> {
+    cx.w.storage
+        .accounts
+        .values()
+        .find(|a| a.writable && a.owner == *owner)
+        .map(|a| a.name.clone())
+}
+
+/// Shared storage for a region, created on first use.
+fn shared_account(cx: &mut Ctx, region: &'static str) -> String {
+    let owner = Owner::Shared { region };
+    match writable(cx, &owner) {
+        Some(a) => a,
+        None => new_account(cx, owner, region, false, None).expect("MMK protection cannot fail"),
+    }
+}
+
+/// A cluster finished provisioning: its first storage account, protected by an MMK.
+pub fn provision_cluster(cx: &mut Ctx, cluster: &str) {
+    let Some(c) = cx.w.clusters.get(cluster) else {
+        return;
+    };
+    let (region, double) = (c.location, c.double_encryption);
+    let owner = Owner::Cluster {
+        cluster: cluster.to_string(),
+    };
+    if writable(cx, &owner).is_none() {
+        new_account(cx, owner, region, double, None).expect("MMK protection cannot fail");
+    }
+}
+
+/// A cluster adopted a key identifier (`Some`) or had it cleared (`None`). CMK applies to data
+/// written from now on: an MMK-protected account is retired for writes and a new account with a
+/// fresh AEK wrapped by the KEK takes over; a CMK-protected account is rewrapped in place (its
+/// AEK, and so every block under it, is unchanged).
+pub fn adopt_key(
+    cx: &mut Ctx,
+    cluster: &str,
+    key: Option<(&KeyVaultProperties, String)>,
+) -> Result<(), String> {
+    let Some(c) = cx.w.clusters.get(cluster) else {
+        return Ok(());
+    };
+    let (region, double) = (c.location, c.double_encryption);
+    let owner = Owner::Cluster {
+        cluster: cluster.to_string(),
+    };
+    let current = writable(cx, &owner);
+    let current_is_cmk = current
+        .as_ref()
+        .is_some_and(|a| cx.w.storage.accounts[a].protector.is_cmk());
+    match (key, current) {
+        (None, Some(a)) if current_is_cmk => {
+            cx.w.storage.accounts.get_mut(&a).expect("exists").writable = false;
+            new_account(cx, owner, region, double, None)?;
+        }
+        (None, _) => {}
+        (Some((kvp, version)), Some(a)) if current_is_cmk => {
+            let target = KeySource::Cmk {
+                vault_uri: kvp.vault_uri.clone(),
+                key_name: kvp.key_name.clone(),
+                key_version: version.clone(),
+            };
+            if cx.w.storage.accounts[&a].protector == target {
+                return Ok(());
+            }
+            match account_key(cx, &a) {
+                Ok(aek) => {
+                    let (protector, wrapped) = cmk_wrap(cx, &owner, kvp, &version, &aek)?;
+                    let now = cx.w.now;
+                    let acct = cx.w.storage.accounts.get_mut(&a).expect("exists");
+                    let text = format!(
+                        "AEK {} of {a} rewrapped: was {}, now {} (blocks are not re-encrypted)",
+                        acct.aek_id,
+                        acct.protector.describe(),
+                        protector.describe()
+                    );
+                    acct.protector = protector;
+                    acct.wrapped_aek = wrapped;
+                    acct.wrapped_at = now;
+                    cx.j.note(now, Category::KeyVault, &a, text);
+                }
+                // The old key is out of reach: new data gets a new account; the old data waits.
+                Err(_) => {
+                    cx.w.storage.accounts.get_mut(&a).expect("exists").writable = false;
+                    new_account(cx, owner, region, double, Some((kvp, version)))?;
+                }
+            }
+        }
+        (Some((kvp, version)), current) => {
+            if let Some(a) = current {
+                cx.w.storage.accounts.get_mut(&a).expect("exists").writable = false;
+            }
+            new_account(cx, owner, region, double, Some((kvp, version)))?;
+        }
+    }
+    Ok(())
+}
+
+/// The account's AEK: from the cache while fresh, else unwrapped (MMK in the service, or
+/// `unwrapkey` in Key Vault as the cluster's identity). `Err` says why it is out of reach.
+pub fn account_key(cx: &mut Ctx, account: &str) -> Result<SymKey, String> {
+    let now = cx.w.now;
+    let acct =
+        cx.w.storage
+            .accounts
+            .get(account)
+            .ok_or_else(|| format!("no storage account {account}"))?
+            .clone();
+    if let Some((k, at)) = &acct.cache {
+        if now.saturating_sub(*at) < AEK_CACHE_TTL {
+            return Ok(k.clone());
+        }
+    }
+    let aek = match &acct.protector {
+        KeySource::Mmk { key_id } => {
+            let mmk =
+                cx.w.storage
+                    .mmk
+                    .values()
+                    .find(|m| m.id == *key_id)
+                    .ok_or("the Microsoft-managed key is missing")?
+                    .clone();
+            let (nonce, sealed) = acct
+                .wrapped_aek
+                .split_at(GCM_NONCE.min(acct.wrapped_aek.len()));
+            let nonce: [u8; GCM_NONCE] = nonce
+                .try_into()
+                .map_err(|_| "the wrapped AEK is corrupted".to_string())?;
+            let bytes = crypto::gcm_open(&mmk.key, &nonce, &mmk_aad(&acct.aek_id), sealed)
+                .map_err(|_| {
+                    "the wrapped AEK failed authentication under the Microsoft-managed key"
+                        .to_string()
+                })?;
+            SymKey::from_bytes(&bytes).ok_or("the unwrapped AEK has the wrong length")?
+        }
+        KeySource::Cmk {
+            vault_uri,
+            key_name,
+            key_version,
+        } => {
+            let Owner::Cluster { cluster } = &acct.owner else {
+                return Err("shared storage cannot use a customer key".into());
+            };
+            let Some(principal) = cx.w.clusters.get(cluster).and_then(|c| c.principal(cx.w)) else {
+                return Err("the cluster has no managed identity to reach Key Vault".into());
+            };
+            let vault = super::cluster::rules::vault_name_of(vault_uri).unwrap_or_default();
+            if !cx.w.vaults.contains_key(&vault) {
+                return Err(format!(
+                    "Key Vault {vault_uri} is not reachable (no such host)"
+                ));
+            }
+            let (_, bytes) = keys::unwrap_as(
+                cx,
+                &vault,
+                &principal,
+                key_name,
+                key_version,
+                &acct.wrapped_aek,
+            )
+            .map_err(|e| format!("Key Vault refused unwrapKey: {}", e.message()))?;
+            SymKey::from_bytes(&bytes).ok_or("the unwrapped AEK has the wrong length")?
+        }
+    };
+    let a = cx.w.storage.accounts.get_mut(account).expect("exists");
+    a.cache = Some((aek.clone(), now));
+    a.last_unwrap = Some(now);
+    Ok(aek)
+}
+
+// ---- placement and ingestion --------------------------------------------------------------------
+
+/// Where a workspace's new data goes now.
+pub enum Placement {
+    Account(String),
+    /// Dropped and not recoverable, with the reason.
+    Drop(String),
+}
+
+pub fn placement(cx: &mut Ctx, workspace: &str) -> Placement {
+    let Some(ws) = cx.w.workspaces.get(workspace) else {
+        return Placement::Drop("the workspace does not exist".into());
+    };
+    let region = super::world::find_region(ws.location)
+        .map(|r| r.name)
+        .unwrap_or("eastus");
+    let cluster = match &ws.link {
+        LinkState::Linked { cluster, .. } | LinkState::Unlinking { cluster, .. } => {
+            Some(cluster.clone())
+        }
+        _ => None,
+    };
+    let Some(cluster) = cluster else {
+        return Placement::Account(shared_account(cx, region));
+    };
+    match cx.w.clusters.get(&cluster).map(|c| &c.state) {
+        None => Placement::Account(shared_account(cx, region)),
+        Some(ClusterState::Provisioning(_)) => Placement::Drop(format!(
+            "workspace {} is linked to cluster {} which has not finished provisioning",
+            ws.name, cx.w.clusters[&cluster].name
+        )),
+        Some(_) => {
+            let owner = Owner::Cluster {
+                cluster: cluster.clone(),
+            };
+            match writable(cx, &owner) {
+                Some(a) => Placement::Account(a),
+                None => {
+                    provision_cluster(cx, &cluster);
+                    writable(cx, &owner)
+                        .map(Placement::Account)
+                        .unwrap_or_else(|| Placement::Drop("the cluster has no storage".into()))
+                }
+            }
+        }
+    }
+}
+
+/// What happened to ingested rows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ingested {
+    Stored { blocks: Vec<u64>, account: String },
+    Dropped { reason: String },
+}
+
+/// Stores rows for a workspace table, or drops them as the seed says. Rows must be valid.
+pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Ingested {
+    let n = rows.rows.len() as u64;
+    if n == 0 {
+        return Ingested::Stored {
+            blocks: Vec::new(),
+            account: String::new(),
+        };
+    }
+    let account = match placement(cx, workspace) {
+        Placement::Account(a) => a,
+        Placement::Drop(reason) => return drop_rows(cx, workspace, table, n, reason),
+    };
+    let aek = match account_key(cx, &account) {
+        Ok(k) => k,
+        Err(why) => {
+            return drop_rows(
+                cx,
+                workspace,
+                table,
+                n,
+                format!("storage is unavailable: {why}"),
+            );
+        }
+    };
+    let acct = cx.w.storage.accounts[&account].clone();
+    let region = match &acct.owner {
+        Owner::Shared { region } => *region,
+        Owner::Cluster { cluster } => {
+            cx.w.clusters
+                .get(cluster)
+                .map(|c| c.location)
+                .unwrap_or("eastus")
+        }
+    };
+    let infra = acct
+        .double_encryption
+        .then(|| service_key(&mut cx.w.rng, &mut cx.w.storage.infra, region, "infra"));
+    let hot = match &acct.owner {
+        Owner::Cluster { cluster } => Some((
+            cluster.clone(),
+            service_key(&mut cx.w.rng, &mut cx.w.storage.hot_keys, cluster, "hot"),
+        )),
+        Owner::Shared { .. } => None,
+    };
+    let customer_id = cx.w.workspaces[workspace].customer_id.clone();
+    let mut ids = Vec::new();
+    for chunk in chunks(rows) {
+        cx.s.next_block += 1;
+        let id = cx.s.next_block;
+        let plaintext: Rc<[u8]> = chunk.encode().into();
+        let time = |f: fn(i64, i64) -> i64, init: i64| {
+            let ti = chunk.schema.index("TimeGenerated");
+            chunk
+                .rows
+                .iter()
+                .filter_map(|r| match ti.and_then(|i| r.get(i)) {
+                    Some(super::table::Value::DateTime(t)) => Some(*t),
+                    _ => None,
+                })
+                .fold(init, f)
+        };
+        let (min_time, max_time) = (time(i64::min, i64::MAX), time(i64::max, i64::MIN));
+        let (min_time, max_time) = if min_time > max_time {
+            (0, 0)
+        } else {
+            (min_time, max_time)
+        };
+        let nonce1: [u8; GCM_NONCE] = cx.w.rng.bytes();
+        let mut nonce2 = [0u8; 24];
+        nonce2[..8].copy_from_slice(&id.to_be_bytes());
+        nonce2[8..].copy_from_slice(&cx.w.rng.bytes::<16>());
+        let info = BlockHeader::dek_info(&customer_id, table, id);
+        let header = BlockHeader {
+            format: 1,
+            block: id,
+            workspace: customer_id.clone(),
+            table: table.to_string(),
+            account: account.clone(),
+            aek_id: acct.aek_id.clone(),
+            key_source: acct.protector.clone(),
+            service: Layer {
+                alg: SERVICE_ALG.into(),
+                nonce: hex(&nonce1),
+                key: format!("DEK = HKDF-SHA256(AEK {}, \"{info}\")", acct.aek_id),
+            },
+            infrastructure: infra.as_ref().map(|k| Layer {
+                alg: INFRA_ALG.into(),
+                nonce: hex(&nonce2),
+                key: k.id.clone(),
+            }),
+            rows: chunk.rows.len() as u32,
+            min_time,
+            max_time,
+        };
+        let aad: Rc<[u8]> = header.to_bytes().into();
+        let dek = crypto::derive_key(&aek, DEK_SALT, info.as_bytes());
+        cx.s.blocks.insert(
+            id,
+            Block {
+                id,
+                account: account.clone(),
+                workspace: workspace.to_string(),
+                customer_id: customer_id.clone(),
+                table: table.to_string(),
+                header: aad.clone(),
+                sealed: Rc::from(Vec::new()),
+                pending: true,
+                rows: chunk.rows.len() as u32,
+                plain_len: plaintext.len() as u32,
+                min_time,
+                max_time,
+                ingested: cx.w.now,
+                key_source: acct.protector.clone(),
+                double: infra.is_some(),
+            },
+        );
+        cx.s.seal(Pending {
+            block: id,
+            kind: JobKind::Service,
+            key: dek,
+            nonce: nonce1,
+            aad,
+            plaintext: plaintext.clone(),
+            infra: infra.as_ref().map(|k| (k.key.clone(), nonce2)),
+        });
+        if let Some((cluster, hot_key)) = &hot {
+            // Seed: the last 14 days also sit in the hot cache, under Microsoft keys.
+            let nonce: [u8; GCM_NONCE] = cx.w.rng.bytes();
+            cx.s.hot.insert(
+                id,
+                HotEntry {
+                    cluster: cluster.clone(),
+                    nonce,
+                    sealed: Rc::from(Vec::new()),
+                    pending: true,
+                    cached: cx.w.now,
+                },
+            );
+            cx.s.seal(Pending {
+                block: id,
+                kind: JobKind::Hot,
+                key: hot_key.key.clone(),
+                nonce,
+                aad: hot_aad(id).into(),
+                plaintext,
+                infra: None,
+            });
+        }
+        ids.push(id);
+    }
+    schedule_maintenance(cx);
+    Ingested::Stored {
+        blocks: ids,
+        account,
+    }
+}
+
+fn hot_aad(block: u64) -> Vec<u8> {
+    format!("hot|{block}").into_bytes()
+}
+
+fn drop_rows(cx: &mut Ctx, workspace: &str, table: &str, n: u64, reason: String) -> Ingested {
+    let (customer_id, name) =
+        cx.w.workspaces
+            .get(workspace)
+            .map(|w| (w.customer_id.clone(), w.name.clone()))
+            .unwrap_or_default();
+    let counter =
+        cx.s.drops
+            .entry((customer_id, table.to_string()))
+            .or_insert(0);
+    let first = *counter == 0;
+    *counter += n;
+    let total = *counter;
+    // One alert per table at the first drop, then a note per thousand rows, to keep the timeline readable.
+    if first || total / 1000 != (total - n) / 1000 {
+        let id =
+            cx.w.workspaces
+                .get(workspace)
+                .map(|w| w.id.clone())
+                .unwrap_or_default();
+        cx.j.alert(
+            cx.w.now,
+            Category::Data,
+            &id,
+            format!("{n} {table} rows for workspace {name} dropped and not recoverable ({total} so far): {reason}"),
+        );
+    }
+    Ingested::Dropped { reason }
+}
+
+/// Splits rows into blocks of at most [`BLOCK_ROWS`] rows and about [`BLOCK_BYTES`] bytes.
+fn chunks(rows: RowSet) -> Vec<RowSet> {
+    let estimate = |r: &Vec<super::table::Value>| -> usize {
+        r.iter()
+            .map(|v| match v {
+                super::table::Value::String(s) => 5 + s.len(),
+                _ => 9,
+            })
+            .sum()
+    };
+    let mut out = Vec::new();
+    let mut cur = RowSet {
+        schema: rows.schema.clone(),
+        rows: Vec::new(),
+    };
+    let mut bytes = 0;
+    for r in rows.rows {
+        let b = estimate(&r);
+        if !cur.rows.is_empty() && (cur.rows.len() >= BLOCK_ROWS || bytes + b > BLOCK_BYTES) {
+            out.push(std::mem::replace(
+                &mut cur,
+                RowSet {
+                    schema: rows.schema.clone(),
+                    rows: Vec::new(),
+                },
+            ));
+            bytes = 0;
+        }
+        bytes += b;
+        cur.rows.push(r);
+    }
+    if !cur.rows.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+/// Why a workspace's data could not be read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReadError {
+    /// The account key is out of reach (Key Vault refused, identity gone, ...).
+    KeyUnavailable { account: String, reason: String },
+    /// A block failed authentication.
+    Integrity(String),
+}
+
+impl ReadError {
+    pub fn message(&self) -> String {
+        match self {
+            ReadError::KeyUnavailable { account, reason } => {
+                format!(
+                    "The data in storage account {account} is protected by a key the cluster cannot reach: {reason}"
+                )
+            }
+            ReadError::Integrity(m) => format!("Stored data failed authentication: {m}"),
+        }
+    }
+}
+
+/// Reads one block: from the hot cache when it holds a copy, else through the key chain. Access
+/// is checked first either way: the hot cache follows key revocation too.
+pub fn read_block(cx: &mut Ctx, id: u64) -> Result<Option<RowSet>, ReadError> {
+    let Some(b) = cx.s.blocks.get(&id).cloned() else {
+        return Ok(None);
+    };
+    if b.pending {
+        return Ok(None);
+    }
+    let aek = account_key(cx, &b.account).map_err(|reason| ReadError::KeyUnavailable {
+        account: b.account.clone(),
+        reason,
+    })?;
+    if let Some(h) = cx.s.hot.get(&id).filter(|h| !h.pending) {
+        if let Some(k) = cx.w.storage.hot_keys.get(&h.cluster) {
+            let plain =
+                crypto::gcm_open(&k.key, &h.nonce, &hot_aad(id), &h.sealed).map_err(|_| {
+                    ReadError::Integrity(format!(
+                        "block {id}: the hot-cache copy failed authentication"
+                    ))
+                })?;
+            return RowSet::decode(&plain)
+                .map(Some)
+                .map_err(|_| ReadError::Integrity(OpenError::Decode.describe(id)));
+        }
+    }
+    let infra = infra_key_of(cx, &b);
+    let plain = block::open(&b.header, &b.sealed, &aek, infra.as_ref())
+        .map_err(|e| ReadError::Integrity(e.describe(id)))?;
+    RowSet::decode(&plain)
+        .map(Some)
+        .map_err(|_| ReadError::Integrity(OpenError::Decode.describe(id)))
+}
+
+fn infra_key_of(cx: &Ctx, b: &Block) -> Option<SymKey> {
+    let h = BlockHeader::from_bytes(&b.header)?;
+    let id = h.infrastructure?.key;
+    cx.w.storage
+        .infra
+        .values()
+        .find(|k| k.id == id)
+        .map(|k| k.key.clone())
+}
+
+/// The rows of one table of a workspace, across every account its data ever went to, oldest
+/// first. Fails as a whole if any block is out of reach: never a partial answer.
+pub fn read_table(
+    cx: &mut Ctx,
+    customer_id: &str,
+    table: &str,
+) -> Result<Option<RowSet>, ReadError> {
+    let ids: Vec<u64> =
+        cx.s.blocks
+            .values()
+            .filter(|b| b.customer_id == customer_id && b.table == table)
+            .map(|b| b.id)
+            .collect();
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let mut out: Option<RowSet> = None;
+    for id in ids {
+        if let Some(rows) = read_block(cx, id)? {
+            out = Some(match out {
+                None => rows,
+                Some(acc) => merge(acc, rows),
+            });
+        }
+    }
+    Ok(out.or_else(|| Some(RowSet::default())))
+}
+
+/// Appends `b` to `a`, unioning their columns (custom tables may gain fields over time).
+fn merge(mut a: RowSet, b: RowSet) -> RowSet {
+    if a.schema == b.schema {
+        a.rows.extend(b.rows);
+        return a;
+    }
+    for (name, ty) in &b.schema.columns {
+        if a.schema.index(name).is_none() {
+            a.schema.columns.push((name.clone(), *ty));
+            for r in &mut a.rows {
+                r.push(super::table::Value::Null);
+            }
+        }
+    }
+    let map: Vec<Option<usize>> = a
+        .schema
+        .columns
+        .iter()
+        .map(|(n, _)| b.schema.index(n))
+        .collect();
+    for row in b.rows {
+        a.rows.push(
+            map.iter()
+                .map(|i| {
+                    i.and_then(|i| row.get(i).cloned())
+                        .unwrap_or(super::table::Value::Null)
+                })
+                .collect(),
+        );
+    }
+    a
+}
+
+/// Tables with data for a workspace, with their row counts.
+pub fn tables_of(store: &BlockStore, customer_id: &str) -> BTreeMap<String, u64> {
+    let mut t = BTreeMap::new();
+    for b in store
+        .blocks
+        .values()
+        .filter(|b| b.customer_id == customer_id)
+    {
+        *t.entry(b.table.clone()).or_insert(0) += b.rows as u64;
+    }
+    t
+}
+
+// ---- maintenance: hot-cache aging and retention ---------------------------------------------
+
+fn schedule_maintenance(cx: &mut Ctx) {
+    if !cx.w.storage.maintenance_scheduled {
+        cx.w.storage.maintenance_scheduled = true;
+        let next = (cx.w.now / DAY + 1) * DAY;
+        cx.w.events.schedule(next, clock::Event::StorageMaintenance);
+    }
+}
+
+/// Daily: hot-cache copies older than 14 days age out, and blocks past their workspace's
+/// retention are purged (whether or not their key is reachable).
+pub fn maintenance(cx: &mut Ctx) {
+    let store = &mut *cx.s;
+    let now = cx.w.now;
+    let before = store.hot.len();
+    store
+        .hot
+        .retain(|_, h| h.cached + HOT_CACHE_DAYS * DAY > now);
+    let aged = before - store.hot.len();
+    if aged > 0 {
+        cx.j.note(
+            now,
+            Category::Data,
+            "hot-cache",
+            format!("{aged} blocks aged out of the hot cache (older than {HOT_CACHE_DAYS} days)"),
+        );
+    }
+    let now_ms = now as i64 * 1000;
+    let mut purged: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let retention: BTreeMap<String, u64> =
+        cx.w.workspaces
+            .iter()
+            .map(|(k, w)| (k.clone(), w.retention_days))
+            .collect();
+    store.blocks.retain(|_, b| {
+        let days = retention.get(&b.workspace).copied().unwrap_or(30);
+        let keep = b.max_time + (days * DAY * 1000) as i64 > now_ms;
+        if !keep {
+            let e = purged.entry(b.workspace.clone()).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += b.rows as u64;
+        }
+        keep
+    });
+    let live: std::collections::BTreeSet<u64> = store.blocks.keys().copied().collect();
+    store.hot.retain(|id, _| live.contains(id));
+    for (ws, (blocks, rows)) in purged {
+        let (id, name) =
+            cx.w.workspaces
+                .get(&ws)
+                .map(|w| (w.id.clone(), w.name.clone()))
+                .unwrap_or((ws.clone(), ws.clone()));
+        cx.j.note(
+            now,
+            Category::Data,
+            &id,
+            format!("Retention reached: {blocks} blocks ({rows} rows) of workspace {name} purged"),
+        );
+    }
+    cx.w.events
+        .schedule(now + DAY, clock::Event::StorageMaintenance);
+}
+
+/// A deleted cluster's storage goes with it: its accounts, blocks and hot cache ("data permanently
+/// deleted").
+pub fn remove_cluster(cx: &mut Ctx, cluster: &str) {
+    let owner = Owner::Cluster {
+        cluster: cluster.to_string(),
+    };
+    let accounts: Vec<String> =
+        cx.w.storage
+            .accounts
+            .values()
+            .filter(|a| a.owner == owner)
+            .map(|a| a.name.clone())
+            .collect();
+    if accounts.is_empty() {
+        return;
+    }
+    let before = cx.s.blocks.len();
+    cx.s.blocks.retain(|_, b| !accounts.contains(&b.account));
+    let live: std::collections::BTreeSet<u64> = cx.s.blocks.keys().copied().collect();
+    cx.s.hot.retain(|id, _| live.contains(id));
+    cx.s.pending.retain(|_, p| live.contains(&p.block));
+    let pending: Vec<u64> = cx.s.pending.keys().copied().collect();
+    cx.s.taken.retain(|id| pending.contains(id));
+    for a in &accounts {
+        cx.w.storage.accounts.remove(a);
+    }
+    cx.w.storage.hot_keys.remove(cluster);
+    let gone = before - cx.s.blocks.len();
+    cx.j.alert(
+        cx.w.now,
+        Category::Data,
+        cluster,
+        format!(
+            "{} storage accounts and {gone} blocks deleted with the cluster",
+            accounts.len()
+        ),
+    );
+}
+
+/// Flips one byte of a block's sealed bytes or header (a tampering demonstration). The block's
+/// hot-cache copy is evicted so the next read goes to the tampered bytes.
+pub fn tamper(store: &mut BlockStore, id: u64, header: bool, offset: usize) -> Result<(), String> {
+    let b = store
+        .blocks
+        .get_mut(&id)
+        .ok_or_else(|| format!("no block {id}"))?;
+    let target = if header { &mut b.header } else { &mut b.sealed };
+    if target.is_empty() {
+        return Err(format!("block {id} has no bytes yet"));
+    }
+    let mut bytes = target.to_vec();
+    let i = offset % bytes.len();
+    bytes[i] ^= 0x01;
+    *target = bytes.into();
+    store.hot.remove(&id);
+    Ok(())
+}
+
+// ---- inspection (the block inspector in the page) -------------------------------------------
+
+/// What the page shows for one block: header, ciphertext, the key path, and a live decrypt check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlockInspection {
+    pub id: u64,
+    pub header: serde_json::Value,
+    pub header_bytes: usize,
+    pub sealed_bytes: usize,
+    pub plain_bytes: usize,
+    /// The first bytes of the stored ciphertext, in hex.
+    pub ciphertext_prefix: String,
+    /// From the customer's key down to the block, one step per line.
+    pub key_path: Vec<String>,
+    pub in_hot_cache: bool,
+    /// `Ok(summary)` if the block decrypts through the key chain now, `Err(why)` otherwise.
+    pub check: Result<String, String>,
+}
+
+pub fn inspect(cx: &mut Ctx, id: u64) -> Result<BlockInspection, String> {
+    let b =
+        cx.s.blocks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| format!("no block {id}"))?;
+    let header_json = serde_json::from_slice::<serde_json::Value>(&b.header)
+        .unwrap_or_else(|_| serde_json::json!({ "invalid": "the header does not parse" }));
+    let acct = cx.w.storage.accounts.get(&b.account).cloned();
+    let mut path = Vec::new();
+    match &b.key_source {
+        KeySource::Cmk {
+            vault_uri,
+            key_name,
+            key_version,
+        } => path.push(format!(
+            "KEK: {vault_uri}/keys/{key_name}/{key_version} (RSA, never leaves Key Vault)"
+        )),
+        KeySource::Mmk { key_id } => path.push(format!("Microsoft-managed key {key_id}")),
+    }
+    if let Some(a) = &acct {
+        path.push(format!(
+            "AEK {} of storage account {}: wrapped ({} bytes) by {}{}",
+            a.aek_id,
+            a.name,
+            a.wrapped_aek.len(),
+            a.protector.describe(),
+            if a.protector != b.key_source {
+                " (rewrapped since this block was written)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(h) = BlockHeader::from_bytes(&b.header) {
+        path.push(format!("DEK: {} (used for this block only)", h.service.key));
+        path.push(format!(
+            "{SERVICE_ALG}, nonce {}, authenticating the header",
+            h.service.nonce
+        ));
+        if let Some(i) = &h.infrastructure {
+            path.push(format!(
+                "{INFRA_ALG} under infrastructure key {}, nonce {}",
+                i.key, i.nonce
+            ));
+        }
+    }
+    let check = if b.pending {
+        Err("the block is still being sealed".to_string())
+    } else {
+        match account_key(cx, &b.account) {
+            Err(why) => Err(format!("the AEK is out of reach: {why}")),
+            Ok(aek) => {
+                let infra = infra_key_of(cx, &b);
+                match block::open(&b.header, &b.sealed, &aek, infra.as_ref()) {
+                    Err(e) => Err(e.describe(id)),
+                    Ok(plain) => match RowSet::decode(&plain) {
+                        Ok(rows) => Ok(format!(
+                            "decrypted and authenticated: {} rows of {}",
+                            rows.rows.len(),
+                            b.table
+                        )),
+                        Err(_) => Err(OpenError::Decode.describe(id)),
+                    },
+                }
+            }
+        }
+    };
+    Ok(BlockInspection {
+        id,
+        header: header_json,
+        header_bytes: b.header.len(),
+        sealed_bytes: b.sealed.len(),
+        plain_bytes: b.plain_len as usize,
+        ciphertext_prefix: hex(&b.sealed[..b.sealed.len().min(32)]),
+        key_path: path,
+        in_hot_cache: cx.s.hot.contains_key(&id),
+        check,
+    })
+}
+
+/// What a tampering demonstration flips.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TamperTarget {
+    /// A byte of the block's stored ciphertext.
+    Sealed,
+    /// A byte of the block's header (the associated data of both layers).
+    Header,
+    /// A byte of the wrapped AEK of the block's storage account (the cached AEK is dropped).
+    WrappedAek,
+}
+
+/// Flips one byte. Applying the same flip twice restores the original.
+pub fn tamper_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> Result<(), String> {
+    match target {
+        TamperTarget::Sealed | TamperTarget::Header => {
+            tamper(cx.s, id, target == TamperTarget::Header, offset)
+        }
+        TamperTarget::WrappedAek => {
+            let account =
+                cx.s.blocks
+                    .get(&id)
+                    .map(|b| b.account.clone())
+                    .ok_or_else(|| format!("no block {id}"))?;
+            let a =
+                cx.w.storage
+                    .accounts
+                    .get_mut(&account)
+                    .ok_or("the block's account is gone")?;
+            if a.wrapped_aek.is_empty() {
+                return Err("the account has no wrapped AEK".into());
+            }
+            let i = offset % a.wrapped_aek.len();
+            a.wrapped_aek[i] ^= 0x01;
+            a.cache = None;
+            // The account's hot-cache copies go too, so reads must unwrap the tampered AEK.
+            let ids: Vec<u64> =
+                cx.s.blocks
+                    .values()
+                    .filter(|b| b.account == account)
+                    .map(|b| b.id)
+                    .collect();
+            for id in ids {
+                cx.s.hot.remove(&id);
+            }
+            Ok(())
+        }
+    }
+}
