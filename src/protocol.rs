@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::sources::SourceConfig;
+use crate::engine::storage::{BlockInspection, TamperTarget};
 use crate::engine::{Engine, Response, Snapshot};
 
 /// One instruction for the engine.
@@ -23,6 +25,19 @@ pub enum Command {
     RunToNextEvent,
     /// Just report the current state.
     Snapshot,
+    /// Turn a workspace's simulated machines on (with rates) or off.
+    ConfigureSources {
+        customer_id: String,
+        config: Option<SourceConfig>,
+    },
+    /// Header, ciphertext, key path and a live decrypt check of one block.
+    InspectBlock { id: u64 },
+    /// Flip one byte (again to undo), then inspect the block.
+    Tamper {
+        id: u64,
+        target: TamperTarget,
+        offset: usize,
+    },
 }
 
 impl Command {
@@ -63,6 +78,14 @@ impl Command {
             ),
             Command::RunToNextEvent => "Running to the next event".into(),
             Command::Snapshot => "Loading".into(),
+            Command::ConfigureSources {
+                config: Some(_), ..
+            } => "Configuring simulated sources".into(),
+            Command::ConfigureSources { config: None, .. } => {
+                "Switching simulated sources off".into()
+            }
+            Command::InspectBlock { id } => format!("Decrypting block {id} through the key chain"),
+            Command::Tamper { id, .. } => format!("Tampering with block {id}"),
         }
     }
 }
@@ -74,10 +97,15 @@ pub struct Reply {
     /// Virtual time when the command started.
     pub started: u64,
     pub snapshot: Snapshot,
+    /// For block inspection and tampering.
+    pub inspection: Option<BlockInspection>,
+    /// Why a non-REST command was refused.
+    pub error: Option<String>,
 }
 
 pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
     let started = engine.now();
+    let (mut inspection, mut error) = (None, None);
     let response = match cmd {
         Command::Request {
             method,
@@ -100,11 +128,37 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
             None
         }
         Command::Snapshot => None,
+        Command::ConfigureSources {
+            customer_id,
+            config,
+        } => {
+            error = engine.configure_sources(customer_id, config.clone()).err();
+            None
+        }
+        Command::InspectBlock { id } => {
+            match engine.inspect_block(*id) {
+                Ok(i) => inspection = Some(i),
+                Err(e) => error = Some(e),
+            }
+            None
+        }
+        Command::Tamper { id, target, offset } => {
+            match engine
+                .tamper(*id, *target, *offset)
+                .and_then(|_| engine.inspect_block(*id))
+            {
+                Ok(i) => inspection = Some(i),
+                Err(e) => error = Some(e),
+            }
+            None
+        }
     };
     Reply {
         response,
         started,
         snapshot: engine.snapshot(),
+        inspection,
+        error,
     }
 }
 

@@ -21,6 +21,12 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// Runs a crypto kernel (for the benchmark page): see `engine::crypto::kernel`.
+#[wasm_bindgen(js_name = cryptoKernel)]
+pub fn crypto_kernel(name: &str, size: usize, iterations: u32) -> Result<u32, JsError> {
+    crate::engine::crypto::kernel(name, size, iterations).map_err(|e| JsError::new(&e))
+}
+
 /// The simulation engine for JavaScript.
 ///
 /// ```js
@@ -91,6 +97,49 @@ impl WasmEngine {
     /// Everything the page shows (no key material).
     pub fn snapshot(&self) -> Result<JsValue, JsError> {
         to_js(&self.inner.snapshot())
+    }
+
+    /// Seal large blocks' service layer outside the engine (the Worker's SubtleCrypto).
+    #[wasm_bindgen(js_name = setExternalSealing)]
+    pub fn set_external_sealing(&mut self, on: bool) {
+        self.inner.set_external_sealing(on);
+    }
+
+    #[wasm_bindgen(js_name = pendingSealJobs)]
+    pub fn pending_seal_jobs(&self) -> usize {
+        self.inner.pending_seal_jobs()
+    }
+
+    /// Up to `max` AES-256-GCM jobs: `[{ id, key, nonce, aad, plaintext }]` (byte arrays).
+    #[wasm_bindgen(js_name = takeSealJobs)]
+    pub fn take_seal_jobs(&mut self, max: usize) -> Result<JsValue, JsError> {
+        let jobs = self.inner.take_seal_jobs(max);
+        let out = js_sys::Array::new();
+        for j in jobs {
+            let o = js_sys::Object::new();
+            let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &k.into(), &v).map(|_| ());
+            set("id", JsValue::from(j.id as f64))
+                .map_err(|_| JsError::new("could not build a job"))?;
+            for (k, bytes) in [
+                ("key", &j.key),
+                ("nonce", &j.nonce),
+                ("aad", &j.aad),
+                ("plaintext", &j.plaintext),
+            ] {
+                set(k, js_sys::Uint8Array::from(bytes.as_slice()).into())
+                    .map_err(|_| JsError::new("could not build a job"))?;
+            }
+            out.push(&o);
+        }
+        Ok(out.into())
+    }
+
+    /// Completes a job with WebCrypto's output (ciphertext followed by the tag).
+    #[wasm_bindgen(js_name = completeSeal)]
+    pub fn complete_seal(&mut self, id: f64, sealed: &[u8]) -> Result<(), JsError> {
+        self.inner
+            .complete_seal(id as u64, sealed)
+            .map_err(|e| JsError::new(&e))
     }
 
     /// Runs one protocol command (the Worker's entry point).

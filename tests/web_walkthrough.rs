@@ -2,65 +2,14 @@
 //! linked workspace, with the engine running in the page (fixed seed).
 #![cfg(target_arch = "wasm32")]
 
+mod web_common;
 use cmk_playground::ui::{host::Host, mount_with};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_common::*;
+use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(p).await.unwrap();
-}
-
-/// A fresh root for each test (tests of one file share a page).
-fn root() -> Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let div = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&div).unwrap();
-    div
-}
-
-fn find(root: &Element, selector: &str) -> Option<Element> {
-    root.query_selector(selector).unwrap()
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector)
-        .and_then(|e| e.text_content())
-        .unwrap_or_default()
-}
-
-/// Waits until the engine is idle (the busy bar is back to idle) and the view has rendered.
-async fn settle(root: &Element) {
-    for _ in 0..600 {
-        yew::scheduler::flush().await;
-        if find(root, ".busy.idle").is_some() && find(root, ".stepper").is_some() {
-            return;
-        }
-        sleep(25).await;
-    }
-    panic!("the engine never went idle");
-}
-
-async fn click(root: &Element, selector: &str) {
-    let el = find(root, selector).unwrap_or_else(|| panic!("no element {selector}"));
-    el.dyn_into::<HtmlElement>().unwrap().click();
-    yew::scheduler::flush().await;
-    settle(root).await;
-}
-
-async fn send(root: &Element, card: &str) -> String {
-    click(root, &format!("[data-send=\"{card}\"]")).await;
-    text(root, &format!("[data-card=\"{card}\"] .pill"))
-}
 
 #[wasm_bindgen_test]
 async fn walkthrough_drives_all_five_steps_to_a_linked_workspace() {

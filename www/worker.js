@@ -1,20 +1,55 @@
-// The engine's home: a module Worker, so RSA key generation and long clock runs never block
-// the page. It speaks the protocol in src/protocol.rs: { id, command } in, { id, reply } out.
+// The engine's home: a module Worker, so RSA key generation, bulk sealing and long clock runs
+// never block the page. It speaks the protocol in src/protocol.rs: { id, command } in,
+// { id, progress } while working, then { id, reply } (or { id, error }).
+//
+// Bulk sealing: the engine hands out the service layer (AES-256-GCM under each block's data key)
+// of large blocks as jobs; WebCrypto performs them here and the engine adds the infrastructure
+// layer. WebCrypto's AES-GCM produces the same bytes as the engine's own (a test checks it).
 import init, { WasmEngine } from "./pkg/cmk_playground.js";
+import { drainSeals } from "./sealing.js";
 
 let engine = null;
+const subtle = self.crypto && self.crypto.subtle;
 const ready = init()
   .then(() => {
     engine = new WasmEngine(); // seeded from crypto.getRandomValues
-    postMessage({ ready: true });
+    engine.setExternalSealing(!!subtle);
+    postMessage({ ready: true, sealing: subtle ? "WebCrypto" : "wasm" });
   })
   .catch((e) => postMessage({ failed: String((e && e.message) || e) }));
+
+// Clock advances longer than this run in slices, reporting progress between them.
+const SLICE = 3600;
+
+function drain(id, label) {
+  return drainSeals(engine, subtle, (done, total) => {
+    if (total > 64) postMessage({ id, progress: { done, total, label: label || "Sealing blocks (AES-256-GCM in WebCrypto)" } });
+  });
+}
 
 onmessage = async (event) => {
   await ready;
   const { id, command } = event.data;
   try {
-    postMessage({ id, reply: engine.exec(command) });
+    const advance = command && command.Advance;
+    if (advance && advance.seconds > SLICE) {
+      const started = engine.now();
+      const total = advance.seconds;
+      for (let done = 0; done < total; ) {
+        const step = Math.min(SLICE, total - done);
+        engine.advance(step);
+        done += step;
+        await drain(id, "Sealing the logs of the simulated sources");
+        postMessage({ id, progress: { done, total, label: "Advancing the virtual clock" } });
+      }
+      const reply = engine.exec("Snapshot");
+      reply.started = started;
+      postMessage({ id, reply });
+      return;
+    }
+    const reply = engine.exec(command);
+    if ((await drain(id)) > 0) reply.snapshot = engine.snapshot();
+    postMessage({ id, reply });
   } catch (e) {
     postMessage({ id, error: String((e && e.message) || e) });
   }

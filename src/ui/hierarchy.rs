@@ -1,11 +1,15 @@
-//! The key hierarchy as an SVG: vault → key (KEK) → versions → the version the cluster uses →
-//! the cluster, then the account key (AEK), data keys (DEK) and blocks below it.
+//! The key hierarchy as an SVG: vault → key (KEK) → versions → the cluster → its storage accounts,
+//! each with its wrapped account key (AEK) → data keys (DEK) → blocks, coloured by what protects
+//! them (customer-managed or Microsoft-managed keys), with the hot cache. Below it, the newest
+//! blocks open in the inspector.
 
 use yew::prelude::*;
 
 use super::AppCtx;
 use super::util::short;
-use crate::engine::view::{ClusterView, KeyView, VaultView};
+use crate::engine::clock;
+use crate::engine::view::{AccountView, ClusterView, KeyView, Snapshot, VaultView};
+use crate::protocol::Command;
 
 const W: i32 = 360;
 
@@ -40,6 +44,26 @@ fn rect(x: i32, y: i32, w: i32, h: i32, class: &'static str) -> Html {
 
 fn line(x1: i32, y1: i32, x2: i32, y2: i32, class: &'static str) -> Html {
     html! { <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} class={class} marker-end="url(#arrow)" /> }
+}
+
+/// Accounts to draw: the cluster's (newest first) and the shared storage of its workspaces' region.
+fn accounts<'a>(snap: &'a Snapshot, cluster: Option<&ClusterView>) -> Vec<&'a AccountView> {
+    let mut out: Vec<&AccountView> = snap
+        .storage
+        .accounts
+        .iter()
+        .filter(|a| a.cluster.is_some() && a.cluster.as_deref() == cluster.map(|c| c.id.as_str()))
+        // A retired account with no data (the MMK account a cluster started with) tells nothing.
+        .filter(|a| a.writable || a.blocks > 0)
+        .collect();
+    out.sort_by_key(|a| std::cmp::Reverse(a.writable));
+    out.extend(
+        snap.storage
+            .accounts
+            .iter()
+            .filter(|a| a.cluster.is_none() && a.blocks > 0),
+    );
+    out
 }
 
 #[function_component(KeyHierarchy)]
@@ -91,13 +115,16 @@ pub fn key_hierarchy() -> Html {
         vault.name, vault.recoverable
     ));
 
-    // Key and versions
+    // Key and versions: chips with their x centres, to draw wraps from them.
     let in_use = cluster.and_then(|c| c.key_version_in_use.clone());
+    let mut chip_x: Vec<(String, i32)> = Vec::new();
     let mut y = 68;
+    let chips_y;
     match key {
         None => {
             nodes.push(rect(28, y, W - 56, 34, "node placeholder"));
             nodes.push(text(40, y + 22, "sub", "No key yet".into()));
+            chips_y = y + 34;
             y += 34;
         }
         Some(k) => {
@@ -127,6 +154,7 @@ pub fn key_hierarchy() -> Html {
             ));
             desc.push(format!("Key {} with {} versions", k.name, k.versions.len()));
             y += 34 + 18;
+            chips_y = y + 26;
             let shown: Vec<_> = k
                 .versions
                 .iter()
@@ -155,9 +183,7 @@ pub fn key_hierarchy() -> Html {
                         { text(x + 8, y + 17, "mono", v.version[..6.min(v.version.len())].to_string()) }
                     </g>
                 });
-                if used {
-                    nodes.push(line(x + chip_w / 2, y + 26, W / 2, y + 70, "edge strong"));
-                }
+                chip_x.push((v.version.clone(), x + chip_w / 2));
                 x += chip_w + gap;
             }
             if k.versions.len() > 5 {
@@ -174,26 +200,31 @@ pub fn key_hierarchy() -> Html {
 
     // Cluster
     y += 44;
+    let cluster_y = y;
     match cluster {
         None => {
             nodes.push(rect(28, y, W - 56, 40, "node placeholder"));
             nodes.push(text(40, y + 25, "sub", "No cluster yet".into()));
         }
         Some(c) => {
-            let uses_key = c.key_version_in_use.is_some();
-            if !uses_key {
-                nodes.push(text(
-                    40,
-                    y - 10,
-                    "sub",
-                    "not linked to the KEK: Microsoft-managed keys".into(),
-                ));
-            } else {
+            if let Some(x) = chip_x
+                .iter()
+                .find(|(v, _)| Some(v) == in_use.as_ref())
+                .map(|(_, x)| *x)
+            {
+                nodes.push(line(x, chips_y, W / 2, y, "edge strong"));
                 nodes.push(text(
                     W / 2 + 8,
                     y - 14,
                     "edge-label",
                     "wraps / unwraps the AEK".into(),
+                ));
+            } else {
+                nodes.push(text(
+                    40,
+                    y - 10,
+                    "sub",
+                    "no key identifier: Microsoft-managed keys".into(),
                 ));
             }
             nodes.push(rect(28, y, W - 56, 40, "node cluster"));
@@ -225,26 +256,154 @@ pub fn key_hierarchy() -> Html {
     }
     y += 40;
 
-    // Data path layers: drawn as placeholders until the data path exists.
-    for (label, sub) in [
-        (
-            "AEK · account encryption key",
-            "one per storage account, wrapped by the KEK",
-        ),
-        (
-            "DEK · data encryption keys",
-            "derived from the AEK, one per block written",
-        ),
-        ("Blocks", "sealed with a DEK, then the infrastructure layer"),
-    ] {
-        nodes.push(line(W / 2, y, W / 2, y + 16, "edge faint"));
-        y += 16;
-        nodes.push(rect(28, y, W - 56, 38, "node placeholder"));
-        nodes.push(text(40, y + 16, "title faint", label.into()));
-        nodes.push(text(40, y + 31, "sub", sub.into()));
-        y += 38;
+    // Storage accounts: AEK → DEKs → blocks, one lane each.
+    let accts = accounts(snap, cluster);
+    if accts.is_empty() {
+        for (label, sub) in [
+            (
+                "AEK · account encryption key",
+                "one per storage account, wrapped by the KEK",
+            ),
+            (
+                "DEK · data encryption keys",
+                "derived from the AEK, one per block written",
+            ),
+            ("Blocks", "sealed with a DEK, then the infrastructure layer"),
+        ] {
+            nodes.push(line(W / 2, y, W / 2, y + 16, "edge faint"));
+            y += 16;
+            nodes.push(rect(28, y, W - 56, 38, "node placeholder"));
+            nodes.push(text(40, y + 16, "title faint", label.into()));
+            nodes.push(text(40, y + 31, "sub", sub.into()));
+            y += 38;
+        }
     }
-    let height = y + 10;
+    for a in accts.iter().take(4) {
+        let cmk = a.protection == "CMK";
+        y += 18;
+        let from_cluster = a.cluster.is_some();
+        if from_cluster {
+            nodes.push(line(W / 2, cluster_y + 40, W / 2, y, "edge faint"));
+        }
+        // The KEK version that wraps this AEK now.
+        if let Some(k) = &a.key {
+            if let Some(x) = chip_x
+                .iter()
+                .find(|(v, _)| *v == k.key_version)
+                .map(|(_, x)| *x)
+            {
+                nodes.push(line(
+                    x,
+                    chips_y,
+                    30,
+                    y + 10,
+                    if a.writable {
+                        "edge wrap"
+                    } else {
+                        "edge wrap old"
+                    },
+                ));
+            }
+        }
+        let class = if cmk {
+            "node account cmk"
+        } else {
+            "node account mmk"
+        };
+        nodes.push(rect(18, y, W - 36, 44, class));
+        nodes.push(text(
+            28,
+            y + 17,
+            "title",
+            format!(
+                "{} AEK {} · {}{}",
+                if from_cluster { "Storage" } else { "Shared" },
+                short(&a.aek_id),
+                a.protection,
+                if a.writable { "" } else { " · old" }
+            ),
+        ));
+        let wrapped = match &a.key {
+            Some(k) => format!(
+                "wrapped by {} v{}",
+                k.key_name,
+                &k.key_version[..6.min(k.key_version.len())]
+            ),
+            None => "wrapped by an MMK".into(),
+        };
+        let unwrap = a
+            .last_unwrap
+            .map(|t| format!(" · unwrapped {}", &clock::human(t)[11..16]))
+            .unwrap_or_default();
+        nodes.push(text(28, y + 34, "sub", format!("{wrapped}{unwrap}")));
+
+        y += 44;
+        nodes.push(line(W / 2, y, W / 2, y + 14, "edge faint"));
+        y += 14;
+        let bclass = if cmk {
+            "node blocks cmk"
+        } else {
+            "node blocks mmk"
+        };
+        nodes.push(rect(46, y, W - 92, 34, bclass));
+        nodes.push(text(
+            58,
+            y + 14,
+            "sub strong",
+            format!(
+                "{} DEKs → {} blocks · {} KiB",
+                a.blocks,
+                a.blocks,
+                a.bytes / 1024
+            ),
+        ));
+        nodes.push(text(
+            58,
+            y + 28,
+            "sub",
+            format!(
+                "{} · hot cache {}",
+                if a.double_encryption {
+                    "AES-GCM + XChaCha20"
+                } else {
+                    "AES-GCM only"
+                },
+                a.hot_blocks
+            ),
+        ));
+        y += 34;
+        desc.push(format!(
+            "Storage account {} ({}) with {} blocks",
+            a.name, a.protection, a.blocks
+        ));
+    }
+    if accts.len() > 4 {
+        y += 16;
+        nodes.push(text(
+            28,
+            y,
+            "sub",
+            format!("+{} more storage accounts", accts.len() - 4),
+        ));
+    }
+    let height = y + 12;
+    let blocks = snap.storage.blocks.iter().take(12).map(|b| {
+        let app = app.clone();
+        let id = b.id;
+        let onclick = Callback::from(move |_| app.runner.run(Command::InspectBlock { id }, "Inspect", None));
+        html! {
+            <li>
+                <button class={classes!("block-item", if b.cmk { "cmk" } else { "mmk" })} {onclick} data-block={b.id.to_string()}
+                    title={format!("Block {} in {}: inspect, decrypt, tamper", b.id, b.account)}>
+                    <span class="mono">{ format!("#{}", b.id) }</span>
+                    <span>{ &b.table }</span>
+                    <span class="muted">{ format!("{} rows", b.rows) }</span>
+                    <span class={classes!("pill", if b.cmk { "ok" } else { "running" })}>{ if b.cmk { "CMK" } else { "MMK" } }</span>
+                    if b.hot { <span class="pill hot">{ "hot" }</span> }
+                </button>
+            </li>
+        }
+    });
     html! {
         <section class="panel" aria-labelledby="kh-title">
             <h2 id="kh-title">{ "Key hierarchy" }</h2>
@@ -258,7 +417,17 @@ pub fn key_hierarchy() -> Html {
                 </defs>
                 { for nodes }
             </svg>
-            <p class="muted small">{ "Dashed layers come alive with the data path: the account key, per-block data keys and sealed blocks." }</p>
+            <p class="legend small">
+                <span class="swatch cmk"></span>{ "customer-managed key " }
+                <span class="swatch mmk"></span>{ "Microsoft-managed key" }
+                if snap.storage.total_blocks > 0 {
+                    <span class="muted">{ format!(" · {} blocks, {} rows, {} in the hot cache", snap.storage.total_blocks, snap.storage.total_rows, snap.storage.hot_blocks) }</span>
+                }
+            </p>
+            if !snap.storage.blocks.is_empty() {
+                <h3>{ "Newest blocks" }</h3>
+                <ul class="blocks" data-testid="blocks">{ for blocks }</ul>
+            }
         </section>
     }
 }

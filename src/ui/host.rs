@@ -15,6 +15,7 @@ use crate::protocol::{self, Command, Reply};
 
 type Done = Box<dyn FnOnce(Result<Reply, String>)>;
 type Notice = Rc<dyn Fn(String)>;
+type Progress = Rc<dyn Fn(f64, String)>;
 
 /// The Worker's event handlers, kept alive as long as the host.
 struct Listeners {
@@ -36,6 +37,9 @@ struct Inner {
     next: Cell<u32>,
     /// Tells the page when the engine had to move into the page.
     on_notice: RefCell<Option<Notice>>,
+    on_progress: RefCell<Option<Progress>>,
+    /// How blocks are sealed: "WebCrypto" in the Worker, "wasm" otherwise.
+    sealing: RefCell<&'static str>,
     listeners: RefCell<Option<Listeners>>,
 }
 
@@ -57,6 +61,8 @@ impl Host {
             queue: RefCell::new(Vec::new()),
             next: Cell::new(1),
             on_notice: RefCell::new(None),
+            on_progress: RefCell::new(None),
+            sealing: RefCell::new("wasm"),
             listeners: RefCell::new(None),
         }))
     }
@@ -97,6 +103,16 @@ impl Host {
             _error: on_error,
         });
         host
+    }
+
+    /// Called with (fraction done, what) while a long command runs in the Worker.
+    pub fn on_progress(&self, f: impl Fn(f64, String) + 'static) {
+        *self.0.on_progress.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// Where blocks' bulk AES-256-GCM runs: "WebCrypto" (Worker) or "wasm" (aes-gcm).
+    pub fn sealing(&self) -> &'static str {
+        *self.0.sealing.borrow()
     }
 
     pub fn on_notice(&self, f: impl Fn(String) + 'static) {
@@ -161,7 +177,28 @@ impl Host {
 
     fn on_message(&self, data: JsValue) {
         let get = |k: &str| js_sys::Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        if let Some(p) = get("progress").dyn_ref::<js_sys::Object>() {
+            let num = |k: &str| {
+                js_sys::Reflect::get(p, &k.into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0)
+            };
+            let label = js_sys::Reflect::get(p, &"label".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let (done, total) = (num("done"), num("total"));
+            let f = self.0.on_progress.borrow().clone();
+            if let Some(f) = f {
+                f(if total > 0.0 { done / total } else { 0.0 }, label);
+            }
+            return;
+        }
         if get("ready").is_truthy() {
+            if get("sealing").as_string().as_deref() == Some("WebCrypto") {
+                *self.0.sealing.borrow_mut() = "WebCrypto";
+            }
             let worker = match &*self.0.mode.borrow() {
                 Mode::Starting(w) => Some(w.clone()),
                 _ => None,

@@ -8,8 +8,10 @@
 pub mod console;
 pub mod hierarchy;
 pub mod host;
+pub mod inspector;
 pub mod journal;
 pub mod json;
+pub mod logs;
 pub mod panels;
 pub mod response;
 pub mod state;
@@ -50,6 +52,7 @@ impl Runner {
                 sent,
                 millis: util::now_ms() - t0,
                 host_kind: host.kind(),
+                sealing: host.sealing(),
             }),
             Err(e) => dispatch.dispatch(Action::Failed(e)),
         });
@@ -120,7 +123,9 @@ pub fn app(props: &AppProps) -> Html {
         let dispatch = state.dispatcher();
         let host = props.host.clone();
         use_effect_with((), move |_| {
+            let progress = dispatch.clone();
             host.on_notice(move |text| dispatch.dispatch(Action::Notice(Some(text))));
+            host.on_progress(move |f, label| progress.dispatch(Action::Progress(f, label)));
             runner.run(Command::Snapshot, "Start", None);
         });
     }
@@ -182,6 +187,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let panel = match state.tab {
         Tab::Walkthrough => html! { <walkthrough::Walkthrough /> },
+        Tab::Logs => html! { <logs::Logs /> },
         Tab::Console => html! { <console::Console /> },
         Tab::Timeline => html! { <journal::Timeline /> },
         Tab::Audit => html! { <journal::Audit /> },
@@ -209,6 +215,7 @@ pub fn app(props: &AppProps) -> Html {
                 <div class="top-actions">
                     <span class="engine-badge" title="Where the simulation runs">
                         { format!("Engine: {}", state.host_kind) }
+                        if state.sealing == "WebCrypto" { { " · bulk AES-GCM: WebCrypto" } }
                     </span>
                     <button class="icon" onclick={toggle_theme} aria-label={format!("Switch to {} theme", theme.toggled().name())}>
                         { if *theme == Theme::Dark { "☀ Light" } else { "☾ Dark" } }
@@ -235,6 +242,7 @@ pub fn app(props: &AppProps) -> Html {
                     <hierarchy::KeyHierarchy />
                 </aside>
             </div>
+            <inspector::Inspector />
             <footer class="foot">
                 <span>{ "A simulation for learning and rehearsal: no request leaves this page. The specification is Microsoft's Azure Monitor and Microsoft Sentinel customer-managed key documentation." }</span>
             </footer>
@@ -248,6 +256,7 @@ pub fn app(props: &AppProps) -> Html {
 fn tab_id(t: Tab) -> &'static str {
     match t {
         Tab::Walkthrough => "walkthrough",
+        Tab::Logs => "logs",
         Tab::Console => "console",
         Tab::Timeline => "timeline",
         Tab::Audit => "audit",

@@ -44,9 +44,22 @@ pub fn busy_bar() -> Html {
         None => html! { <div class="busy idle" aria-hidden="true"></div> },
         Some((label, since)) => {
             let secs = (now_ms() - since) / 1000.0;
+            let (label, width) = match &app.state.progress {
+                Some((f, what)) => (
+                    format!("{what} · {:.0}%", f * 100.0),
+                    Some(format!("width: {:.0}%", f * 100.0)),
+                ),
+                None => (label, None),
+            };
             html! {
                 <div class="busy" role="status" aria-live="polite">
-                    <div class="busy-track"><div class="busy-fill"></div></div>
+                    <div class="busy-track">
+                        if let Some(w) = width {
+                            <div class="busy-done" style={w}></div>
+                        } else {
+                            <div class="busy-fill"></div>
+                        }
+                    </div>
                     <span>{ label }{ if secs >= 0.5 { format!(" · {secs:.1} s") } else { String::new() } }</span>
                 </div>
             }

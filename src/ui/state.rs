@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
+use crate::engine::storage::BlockInspection;
 use crate::engine::{Response, Snapshot};
 use crate::protocol::{Command, Reply};
 use crate::walkthrough::{Card, Draft, Mistake, Settings};
@@ -30,6 +31,7 @@ pub struct Exchange {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Walkthrough,
+    Logs,
     Console,
     Timeline,
     Audit,
@@ -37,9 +39,10 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub fn all() -> [Tab; 5] {
+    pub fn all() -> [Tab; 6] {
         [
             Tab::Walkthrough,
+            Tab::Logs,
             Tab::Console,
             Tab::Timeline,
             Tab::Audit,
@@ -50,6 +53,7 @@ impl Tab {
     pub fn label(self) -> &'static str {
         match self {
             Tab::Walkthrough => "Walkthrough",
+            Tab::Logs => "Logs & queries",
             Tab::Console => "REST console",
             Tab::Timeline => "Timeline",
             Tab::Audit => "Key Vault audit",
@@ -106,6 +110,40 @@ pub struct AppState {
     pub notice: Option<String>,
     pub console: Rc<ConsoleDraft>,
     pub host_kind: &'static str,
+    /// Where bulk AES-256-GCM runs ("WebCrypto" or "wasm").
+    pub sealing: &'static str,
+    /// Progress of a long command (fraction, what).
+    pub progress: Option<(f64, String)>,
+    pub logs: Rc<LogsDraft>,
+    /// The block open in the inspector, and what inspecting it showed.
+    pub inspection: Option<Rc<BlockInspection>>,
+}
+
+/// The logs view's editors and its last query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogsDraft {
+    /// Customer id of the workspace the view works on (None: the first one).
+    pub workspace: Option<String>,
+    pub log_type: String,
+    pub records: String,
+    pub query: String,
+    /// History index of the last query's exchange.
+    pub last_query: Option<usize>,
+    /// History index of the last ingestion's exchange.
+    pub last_ingest: Option<usize>,
+}
+
+impl Default for LogsDraft {
+    fn default() -> Self {
+        LogsDraft {
+            workspace: None,
+            log_type: "AppEvents".into(),
+            records: "[\n  { \"Level\": \"Error\", \"Message\": \"Payment service timed out\", \"DurationMs\": 5012, \"Retried\": true },\n  { \"Level\": \"Info\", \"Message\": \"Order 1042 shipped\", \"DurationMs\": 87, \"Retried\": false }\n]".into(),
+            query: "Heartbeat\n| where TimeGenerated > ago(1h)\n| summarize count() by Computer\n| order by Computer asc".into(),
+            last_query: None,
+            last_ingest: None,
+        }
+    }
 }
 
 impl Default for AppState {
@@ -123,6 +161,10 @@ impl Default for AppState {
             notice: None,
             console: Rc::new(ConsoleDraft::default()),
             host_kind: "starting",
+            sealing: "wasm",
+            progress: None,
+            logs: Rc::new(LogsDraft::default()),
+            inspection: None,
         }
     }
 }
@@ -134,7 +176,11 @@ pub enum Action {
         sent: Sent,
         millis: f64,
         host_kind: &'static str,
+        sealing: &'static str,
     },
+    Progress(f64, String),
+    Logs(LogsDraft),
+    CloseInspector,
     Failed(String),
     Edit(Card, Draft),
     Reset(Card),
@@ -154,20 +200,36 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::Busy(label, since) => s.busy = Some((label, since)),
+            Action::Busy(label, since) => {
+                s.busy = Some((label, since));
+                s.progress = None;
+            }
+            Action::Progress(f, label) => s.progress = Some((f, label)),
             Action::Failed(msg) => {
                 s.busy = None;
+                s.progress = None;
                 s.notice = Some(msg);
             }
+            Action::Logs(l) => s.logs = Rc::new(l),
+            Action::CloseInspector => s.inspection = None,
             Action::Replied {
                 reply,
                 sent,
                 millis,
                 host_kind,
+                sealing,
             } => {
                 s.busy = None;
+                s.progress = None;
                 s.ready = true;
                 s.host_kind = host_kind;
+                s.sealing = sealing;
+                if let Some(e) = &reply.error {
+                    s.notice = Some(e.clone());
+                }
+                if let Some(i) = reply.inspection.clone() {
+                    s.inspection = Some(Rc::new(i));
+                }
                 if let (
                     Command::Request {
                         method,
@@ -201,6 +263,15 @@ impl Reducible for AppState {
                         let mut c = (*s.console).clone();
                         c.shown = Some(seq);
                         s.console = Rc::new(c);
+                    }
+                    if sent.source == "Query" || sent.source == "Ingest" {
+                        let mut l = (*s.logs).clone();
+                        if sent.source == "Query" {
+                            l.last_query = Some(seq);
+                        } else {
+                            l.last_ingest = Some(seq);
+                        }
+                        s.logs = Rc::new(l);
                     }
                 }
                 s.snap = Rc::new(reply.snapshot);

@@ -83,11 +83,46 @@ try {
     await page.click("#step-4");
     await page.screenshot({ path: path.join(shots, "desktop-light.png") });
 
+    // The data path in the Worker: simulated machines, a virtual day with progress, bulk
+    // AES-GCM through WebCrypto, a query, and the block inspector with tampering.
+    check((await page.textContent(".engine-badge")).includes("WebCrypto"), "bulk AES-GCM runs in WebCrypto in the Worker");
+    await page.click("#tab-logs");
+    await page.click("[data-testid=sources-on]");
+    await idle(page);
+    await page.click("text=+1 day");
+    let sawProgress = false;
+    for (let i = 0; i < 300 && !(await page.$(".busy.idle")); i++) {
+      if (await page.$(".busy-done")) sawProgress = true;
+      await page.waitForTimeout(50);
+    }
+    await idle(page);
+    check(sawProgress, "a long clock run shows its progress");
+    await page.fill("#log-query", "Heartbeat | summarize count() by Computer");
+    await page.click("[data-testid=run-query]");
+    await idle(page);
+    const stats = await page.textContent("[data-testid=query-stats]");
+    check(stats.startsWith("4 rows"), `a query over a day of simulated data answers (${stats})`);
+    await page.screenshot({ path: path.join(shots, "logs.png") });
+    await page.click("[data-block]");
+    await idle(page);
+    check((await page.textContent("[data-testid=inspector-check]")).includes("decrypted and authenticated"), "the inspector decrypts a block through the key chain");
+    await page.click("[data-testid=tamper-sealed]");
+    await idle(page);
+    check((await page.textContent("[data-testid=inspector-check]")).includes("failed authentication"), "a flipped bit fails authentication");
+    await page.screenshot({ path: path.join(shots, "inspector.png") });
+    await page.click("[data-testid=tamper-undo]");
+    await idle(page);
+    check((await page.textContent("[data-testid=inspector-check]")).includes("decrypted and authenticated"), "undoing the flip restores the block");
+    await page.keyboard.press("Escape");
+    check((await page.$("[data-testid=inspector]")) === null, "Escape closes the inspector");
+
     // Keyboard: Ctrl+Enter sends from the console's body editor; arrow keys move between tabs.
     await page.click("#tab-walkthrough");
     await page.focus("#tab-walkthrough");
     await page.keyboard.press("ArrowRight");
-    check(await page.$("#tab-console[aria-selected=true]") !== null, "ArrowRight moves to the REST console tab");
+    check(await page.$("#tab-logs[aria-selected=true]") !== null, "ArrowRight moves to the next tab (logs)");
+    await page.keyboard.press("ArrowRight");
+    check(await page.$("#tab-console[aria-selected=true]") !== null, "and again to the REST console");
     await page.fill("#console-url", "https://graph.microsoft.com/v1.0/me");
     await page.focus("#console-body");
     await page.keyboard.press("Control+Enter");

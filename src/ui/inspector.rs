@@ -1,0 +1,148 @@
+//! The block inspector: one block's header, the first bytes of its ciphertext, the path of keys
+//! that decrypts it, a live decrypt check, and tampering to watch authentication fail.
+
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::state::Action;
+use super::{AppCtx, json};
+use crate::engine::storage::TamperTarget;
+use crate::protocol::Command;
+
+#[function_component(Inspector)]
+pub fn inspector() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let dialog = use_node_ref();
+    // The flip to undo: the same target and offset flip the same byte back.
+    let last_flip = use_state(|| None::<(TamperTarget, usize)>);
+    let open = app.state.inspection.clone();
+    {
+        let dialog = dialog.clone();
+        let id = open.as_ref().map(|i| i.id);
+        use_effect_with(id, move |id| {
+            if id.is_some() {
+                if let Some(el) = dialog.cast::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    // Escape closes the dialog wherever focus is (a clicked button may be disabled while busy).
+    {
+        let app = app.clone();
+        let last_flip = last_flip.clone();
+        let is_open = open.is_some();
+        use_effect_with(is_open, move |is_open| {
+            let listener = is_open.then(|| {
+                let f = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(
+                    move |e: web_sys::KeyboardEvent| {
+                        if e.key() == "Escape" {
+                            last_flip.set(None);
+                            app.dispatch(Action::CloseInspector);
+                        }
+                    },
+                );
+                if let Some(w) = web_sys::window() {
+                    let _ =
+                        w.add_event_listener_with_callback("keydown", f.as_ref().unchecked_ref());
+                }
+                f
+            });
+            move || {
+                if let (Some(f), Some(w)) = (listener, web_sys::window()) {
+                    let _ = w
+                        .remove_event_listener_with_callback("keydown", f.as_ref().unchecked_ref());
+                }
+            }
+        });
+    }
+    let Some(i) = open else { return html! {} };
+    let busy = app.state.busy.is_some();
+    let close = {
+        let app = app.clone();
+        let last_flip = last_flip.clone();
+        Callback::from(move |_| {
+            last_flip.set(None);
+            app.dispatch(Action::CloseInspector);
+        })
+    };
+    let flip = |target: TamperTarget, offset: usize| {
+        let app = app.clone();
+        let last_flip = last_flip.clone();
+        let id = i.id;
+        Callback::from(move |_| {
+            last_flip.set(Some((target, offset)));
+            app.runner
+                .run(Command::Tamper { id, target, offset }, "Tamper", None);
+        })
+    };
+    let undo = last_flip.map(|(target, offset)| {
+        let app = app.clone();
+        let last_flip = last_flip.clone();
+        let id = i.id;
+        Callback::from(move |_| {
+            last_flip.set(None);
+            app.runner
+                .run(Command::Tamper { id, target, offset }, "Tamper", None);
+        })
+    });
+    let recheck = {
+        let app = app.clone();
+        let id = i.id;
+        Callback::from(move |_| {
+            app.runner
+                .run(Command::InspectBlock { id }, "Inspect", None)
+        })
+    };
+    let backdrop_click = {
+        let close = close.clone();
+        Callback::from(move |e: MouseEvent| {
+            let on_backdrop = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| el.class_list().contains("backdrop"));
+            if on_backdrop {
+                close.emit(());
+            }
+        })
+    };
+    let (check_class, check_text) = match &i.check {
+        Ok(t) => ("status-line done", format!("✓ {t}")),
+        Err(t) => ("status-line warning", format!("✗ {t}")),
+    };
+    // Flip a byte well inside each region (the middle of the ciphertext, a header value byte).
+    let mid = i.sealed_bytes / 2;
+    let header_mid = i.header_bytes / 3;
+    html! {
+        <div class="backdrop" onclick={backdrop_click}>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="inspector-title" tabindex="-1" ref={dialog} data-testid="inspector">
+                <header class="dialog-head">
+                    <h2 id="inspector-title">{ format!("Block {}", i.id) }</h2>
+                    <button class="icon" onclick={close.reform(|_| ())} aria-label="Close">{ "✕" }</button>
+                </header>
+                <p class={check_class} data-testid="inspector-check">{ check_text }</p>
+                <h3>{ "The keys that decrypt it" }</h3>
+                <ol class="key-path">{ for i.key_path.iter().map(|s| html! { <li>{ s }</li> }) }</ol>
+                <p class="small muted">
+                    { format!("{} plaintext bytes → {} stored bytes; header {} bytes (authenticated by both layers){}.",
+                        i.plain_bytes, i.sealed_bytes, i.header_bytes, if i.in_hot_cache { "; a copy sits in the hot cache under a Microsoft key" } else { "" }) }
+                </p>
+                <h3>{ "Ciphertext (first 32 bytes)" }</h3>
+                <pre class="json hex">{ i.ciphertext_prefix.as_bytes().chunks(8).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ") }</pre>
+                <h3>{ "Header" }</h3>
+                { json::view(&i.header) }
+                <h3>{ "Tamper with it" }</h3>
+                <p class="small muted">{ "Flip one bit and decrypt again: authenticated encryption refuses the block rather than return altered data. Queries that read it fail too." }</p>
+                <div class="row wrap">
+                    <button class="secondary" onclick={flip(TamperTarget::Sealed, mid)} disabled={busy} data-testid="tamper-sealed">{ "Flip a ciphertext bit" }</button>
+                    <button class="secondary" onclick={flip(TamperTarget::Header, header_mid)} disabled={busy}>{ "Flip a header bit" }</button>
+                    <button class="secondary" onclick={flip(TamperTarget::WrappedAek, 17)} disabled={busy}>{ "Flip a bit of the wrapped AEK" }</button>
+                    if let Some(undo) = undo {
+                        <button class="primary" onclick={undo} disabled={busy} data-testid="tamper-undo">{ "Undo the flip" }</button>
+                    }
+                    <button class="secondary" onclick={recheck} disabled={busy}>{ "Decrypt again" }</button>
+                </div>
+            </div>
+        </div>
+    }
+}
