@@ -1,0 +1,224 @@
+// The in-page data-path benchmark: everything measured side by side in one run, on the same data.
+//
+//   pipeline (WebCrypto)  Data Collector ingest → rows → DEK per block → AES-256-GCM in WebCrypto
+//                         + XChaCha20-Poly1305 in wasm (+ the hot-cache copy), as the Worker does it
+//   pipeline (wasm only)  the same with every layer in wasm (aes-gcm + chacha20poly1305 crates)
+//   WebCrypto AES-GCM     one layer, WebCrypto only, on exactly the plaintexts the pipeline sealed
+//   decrypt + scan        a query over the same data: from the hot cache, and cold through the chain
+//
+// Open bench.html in a browser (scripts/bench does it headless); results print to the console
+// as one "BENCH {json}" line and render in the page.
+import init, { WasmEngine, cryptoKernel } from "./pkg/cmk_playground.js";
+import { drainSeals } from "./sealing.js";
+
+const SUB = "9f3b6c2e-1a4d-4e8b-b5c7-2d8f0a6e4c31";
+const TENANT = "3c1d5e2a-8f47-4b6e-9a21-6d0f5c7b8e93";
+const USER = "b7e4c1a9-3d6f-4a2b-9e8c-5f1d7a3b6c20";
+const ARM = `https://management.azure.com/subscriptions/${SUB}/resourceGroups/bench`;
+const POSTS = 10;
+const RECORDS_PER_POST = 4000;
+
+const out = document.getElementById("out");
+const log = (s) => {
+  out.textContent += s + "\n";
+};
+
+function call(e, method, url, body, headers = [["Content-Type", "application/json"]]) {
+  const r = e.handle(method, url, headers, body === undefined ? undefined : JSON.stringify(body));
+  if (r.status >= 400) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+}
+
+/// A CMK cluster with a linked workspace; returns the workspace's customer id.
+function provision(e) {
+  call(e, "PUT", `${ARM}?api-version=2021-04-01`, { location: "eastus" });
+  call(e, "PUT", `${ARM}/providers/Microsoft.KeyVault/vaults/benchkv?api-version=2023-07-01`, {
+    location: "eastus",
+    properties: {
+      tenantId: TENANT, sku: { family: "A", name: "standard" }, enableSoftDelete: true, enablePurgeProtection: true,
+      accessPolicies: [{ tenantId: TENANT, objectId: USER, permissions: { keys: ["create", "get"] } }],
+    },
+  });
+  call(e, "POST", "https://benchkv.vault.azure.net/keys/kek/create?api-version=7.4", { kty: "RSA", key_size: 2048 });
+  const cluster = `${ARM}/providers/Microsoft.OperationalInsights/clusters/benchcluster`;
+  call(e, "PUT", `${cluster}?api-version=2021-06-01`, { location: "eastus", identity: { type: "SystemAssigned" }, sku: { name: "CapacityReservation", capacity: 1000 } });
+  e.advance(3 * 3600);
+  const principal = call(e, "GET", `${cluster}?api-version=2021-06-01`).body.identity.principalId;
+  call(e, "PUT", `${ARM}/providers/Microsoft.KeyVault/vaults/benchkv/accessPolicies/add?api-version=2023-07-01`, {
+    properties: { accessPolicies: [{ tenantId: TENANT, objectId: principal, permissions: { keys: ["get", "wrapKey", "unwrapKey"] } }] },
+  });
+  call(e, "PATCH", `${cluster}?api-version=2021-06-01`, { properties: { keyVaultProperties: { keyVaultUri: "https://benchkv.vault.azure.net", keyName: "kek", keyVersion: "" } } });
+  e.advance(3600);
+  const ws = `${ARM}/providers/Microsoft.OperationalInsights/workspaces/bench-ws`;
+  const customerId = call(e, "PUT", `${ws}?api-version=2021-06-01`, { location: "eastus" }).body.properties.customerId;
+  call(e, "PUT", `${ws}/linkedServices/cluster?api-version=2021-06-01`, { properties: { writeAccessResourceId: cluster.replace("https://management.azure.com", "") } });
+  e.advance(2 * 3600);
+  return customerId;
+}
+
+/// The same syslog-like records every run (a small xorshift generator, not Math.random).
+function dataset() {
+  let x = 0x9e3779b9;
+  const rnd = (n) => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+  const levels = ["info", "notice", "warning", "err", "crit"];
+  const procs = ["sshd", "CRON", "systemd", "sudo", "kernel", "nginx"];
+  const posts = [];
+  for (let p = 0; p < POSTS; p++) {
+    const records = [];
+    for (let i = 0; i < RECORDS_PER_POST; i++) {
+      records.push({
+        Host: `vm-web-${String(rnd(40)).padStart(2, "0")}`,
+        Level: levels[rnd(levels.length)],
+        Process: procs[rnd(procs.length)],
+        Pid: 300 + rnd(30000),
+        Message: `Session ${rnd(100000)} for user u${rnd(500)} from 10.${rnd(255)}.${rnd(255)}.${rnd(255)} port ${1024 + rnd(60000)}: ${"x".repeat(60 + rnd(120))}`,
+        LatencyMs: rnd(5000) / 10,
+        Ok: rnd(10) > 1,
+      });
+    }
+    posts.push(JSON.stringify(records));
+  }
+  return posts;
+}
+
+function ingest(e, customerId, body) {
+  const r = e.handle("POST", `https://${customerId}.ods.opinsights.azure.com/api/logs?api-version=2016-04-01`,
+    [["Content-Type", "application/json"], ["Log-Type", "BenchLog"]], body);
+  if (r.status !== 200) throw new Error(`ingest: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+function query(e, customerId, q) {
+  const r = e.handle("POST", `https://api.loganalytics.io/v1/workspaces/${customerId}/query`, [["Content-Type", "application/json"]], JSON.stringify({ query: q }));
+  if (r.status !== 200) throw new Error(`query: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.tables[0].rows;
+}
+
+const MB = 1e6;
+const rate = (bytes, ms) => bytes / MB / (ms / 1000);
+
+async function run() {
+  await init();
+  const subtle = crypto.subtle;
+  const posts = dataset();
+  const jsonBytes = posts.reduce((n, p) => n + p.length, 0);
+  const seed = new Uint8Array(32).fill(7);
+  const result = { userAgent: navigator.userAgent, records: POSTS * RECORDS_PER_POST, jsonMB: jsonBytes / MB };
+  log(`dataset: ${result.records} records, ${result.jsonMB.toFixed(1)} MB of JSON in ${POSTS} posts`);
+
+  // 1. The pipeline as the Worker runs it: WebCrypto for AES-GCM, wasm for XChaCha20.
+  const a = new WasmEngine(seed);
+  const ws = provision(a);
+  a.setExternalSealing(true);
+  const recorded = [];
+  const spy = {
+    pendingSealJobs: () => a.pendingSealJobs(),
+    takeSealJobs: (n) => { const j = a.takeSealJobs(n); recorded.push(...j); return j; },
+    completeSeal: (id, s) => a.completeSeal(id, s),
+  };
+  let t = performance.now();
+  let callMs = 0;
+  let sealMs = 0;
+  for (const body of posts) {
+    const t0 = performance.now();
+    ingest(a, ws, body);
+    const t1 = performance.now();
+    await drainSeals(spy, subtle);
+    callMs += t1 - t0;
+    sealMs += performance.now() - t1;
+  }
+  const pipelineMs = performance.now() - t;
+  // Service-layer jobs carry the block header as AAD (JSON); hot-cache copies carry "hot|…".
+  const service = recorded.filter((j) => j.aad[0] === 0x7b);
+  const plainBytes = service.reduce((n, j) => n + j.plaintext.length, 0);
+  result.blocks = service.length;
+  result.blockKiB = plainBytes / service.length / 1024;
+  result.plainMB = plainBytes / MB;
+  result.pipelineWebCryptoMBps = rate(plainBytes, pipelineMs);
+  result.pipelineJsonMBps = rate(jsonBytes, pipelineMs);
+  // The two stages: the ingest call (JSON → rows → encoded blocks, DEKs, jobs) and sealing
+  // (WebCrypto's AES-GCM for the service layer and the hot copy, wasm's XChaCha20 on top).
+  result.ingestCallMs = callMs;
+  result.sealStageMs = sealMs;
+  result.sealStageMBps = rate(plainBytes, sealMs);
+  log(`pipeline (WebCrypto AES-GCM + wasm XChaCha20 + hot copy): ${result.pipelineWebCryptoMBps.toFixed(1)} MB/s of block plaintext (${result.blocks} blocks of ${result.blockKiB.toFixed(0)} KiB)`);
+
+  // 2. WebCrypto's own AES-GCM, one layer, on exactly those plaintexts, all in flight per batch.
+  t = performance.now();
+  for (let i = 0; i < service.length; i += 64) {
+    await Promise.all(service.slice(i, i + 64).map(async (j) => {
+      const key = await subtle.importKey("raw", j.key, "AES-GCM", false, ["encrypt"]);
+      return subtle.encrypt({ name: "AES-GCM", iv: j.nonce, additionalData: j.aad }, key, j.plaintext);
+    }));
+  }
+  result.webCryptoMBps = rate(plainBytes, performance.now() - t);
+  result.ratio = result.pipelineWebCryptoMBps / result.webCryptoMBps;
+  result.sealRatio = result.sealStageMBps / result.webCryptoMBps;
+  log(`WebCrypto AES-256-GCM alone, same data: ${result.webCryptoMBps.toFixed(1)} MB/s → pipeline / WebCrypto = ${result.ratio.toFixed(2)}`);
+
+  // 2b. Reference: a double layer WebCrypto could do alone (AES-GCM, then AES-256-CTR +
+  // HMAC-SHA-256, Tink's AES-CTR-HMAC construction), on the same plaintexts.
+  t = performance.now();
+  const zero = new Uint8Array(16);
+  for (let i = 0; i < service.length; i += 64) {
+    await Promise.all(service.slice(i, i + 64).map(async (j) => {
+      const gcm = await subtle.importKey("raw", j.key, "AES-GCM", false, ["encrypt"]);
+      const inner = await subtle.encrypt({ name: "AES-GCM", iv: j.nonce, additionalData: j.aad }, gcm, j.plaintext);
+      const ctr = await subtle.importKey("raw", j.key, "AES-CTR", false, ["encrypt"]);
+      const outer = await subtle.encrypt({ name: "AES-CTR", counter: zero, length: 64 }, ctr, inner);
+      const mac = await subtle.importKey("raw", j.key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      return subtle.sign("HMAC", mac, outer);
+    }));
+  }
+  result.webCryptoDoubleMBps = rate(plainBytes, performance.now() - t);
+  log(`reference, all-WebCrypto double layer (AES-GCM + AES-CTR/HMAC-SHA-256): ${result.webCryptoDoubleMBps.toFixed(1)} MB/s`);
+
+  // 3. The same pipeline with every layer in wasm.
+  const b = new WasmEngine(seed);
+  const wsB = provision(b);
+  t = performance.now();
+  for (const body of posts) ingest(b, wsB, body);
+  result.pipelineWasmMBps = rate(plainBytes, performance.now() - t);
+  log(`pipeline (all in wasm): ${result.pipelineWasmMBps.toFixed(1)} MB/s`);
+
+  // 4. Decrypt + scan: from the hot cache (one AES-GCM layer), then cold (XChaCha20 + AES-GCM).
+  const q = 'BenchLog_CL | where Level_s == "err" and Message_s contains "port 1" | summarize count() by Host_s';
+  query(a, ws, "BenchLog_CL | count"); // warm-up (also unwraps the AEK)
+  t = performance.now();
+  const hot = query(a, ws, q);
+  const hotMs = performance.now() - t;
+  result.scanHotRowsPerSec = result.records / (hotMs / 1000);
+  a.advance(15 * 86400); // the hot cache ages out after 14 days; the data stays (30-day retention)
+  query(a, ws, "BenchLog_CL | count");
+  t = performance.now();
+  const cold = query(a, ws, q);
+  const coldMs = performance.now() - t;
+  result.scanColdRowsPerSec = result.records / (coldMs / 1000);
+  result.scanColdMBps = rate(plainBytes, coldMs);
+  if (JSON.stringify(hot) !== JSON.stringify(cold)) throw new Error("hot and cold reads disagree");
+  log(`decrypt + scan: hot ${Math.round(result.scanHotRowsPerSec)} rows/s, cold ${Math.round(result.scanColdRowsPerSec)} rows/s (${result.scanColdMBps.toFixed(1)} MB/s through the chain)`);
+
+  // 5. The primitives in wasm, for the breakdown.
+  for (const [name, size, n] of [["aes-gcm", 262144, 40], ["xchacha20-poly1305", 262144, 60], ["hkdf", 0, 20000]]) {
+    cryptoKernel(name, size, 2);
+    t = performance.now();
+    cryptoKernel(name, size, n);
+    const ms = performance.now() - t;
+    if (name === "hkdf") result.hkdfMicros = (ms * 1000) / n;
+    else result[`wasm_${name}_MBps`] = rate(size * n, ms);
+  }
+  log(`wasm primitives: AES-256-GCM ${result["wasm_aes-gcm_MBps"].toFixed(1)} MB/s, XChaCha20-Poly1305 ${result["wasm_xchacha20-poly1305_MBps"].toFixed(1)} MB/s, HKDF ${result.hkdfMicros.toFixed(1)} µs per DEK`);
+  return result;
+}
+
+run()
+  .then((r) => {
+    window.benchResult = r;
+    console.log("BENCH " + JSON.stringify(r));
+  })
+  .catch((e) => {
+    log("failed: " + (e && e.stack ? e.stack : e));
+    console.log("BENCH " + JSON.stringify({ error: String(e) }));
+  });
