@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::sources::SourceConfig;
+use crate::engine::storage::access::Outage;
 use crate::engine::storage::{BlockInspection, TamperTarget};
 use crate::engine::{Engine, Response, Snapshot};
 
@@ -38,6 +39,13 @@ pub enum Command {
         target: TamperTarget,
         offset: usize,
     },
+    /// Simulated transient trouble reaching a vault (`None` ends it).
+    KeyVaultOutage {
+        vault: String,
+        outage: Option<Outage>,
+    },
+    /// Start over with an empty world (a fresh seed from the platform's CSPRNG, or the given one).
+    Reset { seed: Option<[u8; 32]> },
 }
 
 impl Command {
@@ -86,6 +94,15 @@ impl Command {
             }
             Command::InspectBlock { id } => format!("Decrypting block {id} through the key chain"),
             Command::Tamper { id, .. } => format!("Tampering with block {id}"),
+            Command::KeyVaultOutage {
+                vault,
+                outage: Some(o),
+            } => format!("Key Vault {vault}: {}", o.describe()),
+            Command::KeyVaultOutage {
+                vault,
+                outage: None,
+            } => format!("Key Vault {vault} healthy again"),
+            Command::Reset { .. } => "Starting over with an empty world".into(),
         }
     }
 }
@@ -140,6 +157,14 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
                 Ok(i) => inspection = Some(i),
                 Err(e) => error = Some(e),
             }
+            None
+        }
+        Command::KeyVaultOutage { vault, outage } => {
+            error = engine.set_key_vault_outage(vault, *outage).err();
+            None
+        }
+        Command::Reset { seed } => {
+            engine.reset(*seed);
             None
         }
         Command::Tamper { id, target, offset } => {

@@ -31,6 +31,17 @@ pub enum Event {
     StorageMaintenance,
     /// A workspace's simulated sources send their next batch (by lower-cased workspace id).
     SourceTick { workspace: String },
+    /// A storage account goes back to Key Vault to unwrap its AEK (every 6-60 seconds).
+    KeyVaultPoll { account: String },
+    /// A key's rotation policy creates a new version (lower-cased vault and key names).
+    KeyRotationDue { vault: String, key: String },
+}
+
+impl Event {
+    /// Background housekeeping that runs every few seconds: "run to next event" skips over it.
+    pub fn is_background(&self) -> bool {
+        matches!(self, Event::KeyVaultPoll { .. } | Event::SourceTick { .. })
+    }
 }
 
 /// Events ordered by due time, then by the order they were scheduled.
@@ -57,6 +68,11 @@ impl EventQueue {
 
     pub fn next_due(&self) -> Option<u64> {
         self.items.keys().next().map(|(at, _)| *at)
+    }
+
+    /// The earliest event that is not background housekeeping (see [`Event::is_background`]).
+    pub fn next_foreground(&self) -> Option<(u64, &Event)> {
+        self.iter().find(|(_, e)| !e.is_background())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (u64, &Event)> {
@@ -115,6 +131,47 @@ pub fn human(t: u64) -> String {
 pub fn date(t: u64) -> String {
     let (y, mo, d, ..) = split(t);
     format!("{y:04}-{mo:02}-{d:02}")
+}
+
+/// Parses an ISO-8601 duration (`P90D`, `P1Y6M`, `P2W`, `PT12H`) into seconds, counting a year
+/// as 365 days and a month as 30; `None` if malformed or empty.
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let upper = s.trim().to_ascii_uppercase();
+    let rest = upper.strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) if !t.is_empty() => (d, Some(t)),
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    fn parts(text: &str, units: &[(char, u64)]) -> Option<(u64, bool)> {
+        let (mut total, mut any, mut num, mut next) = (0u64, false, String::new(), 0);
+        for c in text.chars() {
+            if c.is_ascii_digit() {
+                num.push(c);
+                continue;
+            }
+            let i = units[next..].iter().position(|(u, _)| *u == c)? + next;
+            let n: u64 = num.parse().ok()?;
+            total = total.checked_add(n.checked_mul(units[i].1)?)?;
+            (any, next) = (true, i + 1);
+            num.clear();
+        }
+        num.is_empty().then_some((total, any))
+    }
+    let (d, any_d) = parts(
+        date,
+        &[
+            ('Y', 365 * DAY),
+            ('M', 30 * DAY),
+            ('W', 7 * DAY),
+            ('D', DAY),
+        ],
+    )?;
+    let (t, any_t) = match time {
+        Some(t) => parts(t, &[('H', HOUR), ('M', MINUTE), ('S', 1)])?,
+        None => (0, false),
+    };
+    (any_d || any_t).then_some(d.checked_add(t)?)
 }
 
 /// Parses `YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]` into Unix seconds; `None` if malformed.

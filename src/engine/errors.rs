@@ -276,6 +276,12 @@ catalogue! {
     KEY_PURGE_PROTECTED: 403 KeyVault "Forbidden",
         "Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed. Vault: {vault};location={location}",
         Source::Service("terraform output");
+    ROTATION_POLICY_INVALID: 400 KeyVault "BadParameter",
+        "Invalid key rotation policy: {reason}.",
+        Source::Playground("docs: how-to-configure-key-rotation (P7D minimum, expiryTime at least P28D, one Rotate and one Notify)");
+    KV_UNREACHABLE: 503 Playground "ServiceUnavailable",
+        "Key Vault {vault} cannot be reached: {trouble}. This is the playground's simulated Key Vault outage; switch it off in the page to reach the vault again.",
+        Source::Playground("simulated transient Key Vault trouble (seed: timeouts, connection failures, DNS issues)");
 
     // ---- Microsoft.OperationalInsights/clusters -------------------------------------------
     CLUSTER_NAME_INVALID: 400 Arm "InvalidParameter",

@@ -21,6 +21,16 @@ pub struct AuditEntry {
     pub result: String,
     /// Extra detail: the algorithm of a wrap, the reason of a refusal.
     pub detail: String,
+    /// Identical periodic calls (storage polling Key Vault) folded into one entry: how many, and
+    /// the time of the last one. A single call has `count` 1 and `last == time`.
+    #[serde(default = "one")]
+    pub count: u64,
+    #[serde(default)]
+    pub last: u64,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// Categories of timeline events, for filtering in the page.

@@ -137,6 +137,7 @@ impl Engine {
             .now
             .saturating_add(seconds)
             .min(clock::LATEST.max(self.world.now));
+        self.world.horizon = target;
         while let Some((at, event)) = self.world.events.pop_due(target) {
             self.world.now = at;
             self.run(event);
@@ -144,9 +145,10 @@ impl Engine {
         self.world.now = target;
     }
 
-    /// Advances to the next scheduled event and runs it; false when nothing is scheduled.
+    /// Advances to the next scheduled event and runs it, running background housekeeping (Key
+    /// Vault polls, simulated agents) on the way; false when nothing else is scheduled.
     pub fn run_to_next_event(&mut self) -> bool {
-        match self.world.events.next_due() {
+        match self.world.events.next_foreground().map(|(at, _)| at) {
             Some(at) => {
                 self.advance(at.saturating_sub(self.world.now));
                 true
@@ -160,9 +162,9 @@ impl Engine {
         self.world.now
     }
 
-    /// When the next scheduled event is due, if any.
+    /// When the next scheduled event (other than background housekeeping) is due, if any.
     pub fn next_event_at(&self) -> Option<u64> {
-        self.world.events.next_due()
+        self.world.events.next_foreground().map(|(at, _)| at)
     }
 
     /// Everything the page shows (no key material).
@@ -198,6 +200,32 @@ impl Engine {
             self.store.drops.clone(),
         );
         Checkpoint(self.world.clone(), store)
+    }
+
+    /// Starts over with an empty world (a new seed, or one from the platform's CSPRNG), keeping
+    /// the host's sealing mode.
+    pub fn reset(&mut self, seed: Option<[u8; 32]>) {
+        let external = self.store.external;
+        *self = match seed {
+            Some(s) => Engine::with_seed(s),
+            None => Engine::new(),
+        };
+        self.store.external = external;
+    }
+
+    /// Simulates transient trouble reaching a vault (`None` ends it): storage rides it out on its
+    /// cached account keys, and REST calls to the vault fail with 503.
+    pub fn set_key_vault_outage(
+        &mut self,
+        vault: &str,
+        outage: Option<storage::access::Outage>,
+    ) -> Result<(), String> {
+        let mut cx = Ctx {
+            w: &mut self.world,
+            j: &mut self.journal,
+            s: &mut self.store,
+        };
+        storage::access::set_outage(&mut cx, vault, outage)
     }
 
     /// Whether the service layer of large blocks is sealed by the host (SubtleCrypto) through
@@ -295,6 +323,10 @@ impl Engine {
             Event::PurgeDeletedVault { vault } => keyvault::vaults::purge_vault(&mut cx, &vault),
             Event::StorageMaintenance => storage::maintenance(&mut cx),
             Event::SourceTick { workspace } => logs::source_tick(&mut cx, &workspace),
+            Event::KeyVaultPoll { account } => storage::access::poll(&mut cx, &account),
+            Event::KeyRotationDue { vault, key } => {
+                keyvault::rotation::rotation_due(&mut cx, &vault, &key)
+            }
         }
     }
 }
@@ -310,6 +342,11 @@ fn route(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
             logs::ingest(cx, req, h.trim_end_matches(".ods.opinsights.azure.com"))
         }
         h if h.ends_with(".vault.azure.net") => match keyvault::keys::vault_for_host(cx, h) {
+            Some(vault) if cx.w.storage.outages.contains_key(&vault) => {
+                Err(ApiError::new(&errors::KV_UNREACHABLE)
+                    .arg("vault", vault.clone())
+                    .arg("trouble", cx.w.storage.outages[&vault].describe()))
+            }
             Some(vault) => keyvault::keys::route(cx, req, &vault),
             None => Err(unknown_host(h)),
         },

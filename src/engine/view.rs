@@ -74,6 +74,64 @@ pub struct AccountView {
     pub rows: u64,
     pub bytes: u64,
     pub hot_blocks: usize,
+    pub access: AccessView,
+}
+
+/// Whether storage can reach its account key, for badges: `accessible`, `revoking` (Key Vault
+/// refuses; the cache still serves), `revoked`, `recovering`, plus `transient` when Key Vault is
+/// unreachable and the cache carries the account.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccessView {
+    pub state: String,
+    pub transient: bool,
+    pub since: Option<u64>,
+    /// When the state is due to change: revocation takes effect, or service resumes.
+    pub until: Option<u64>,
+    pub reason: Option<String>,
+}
+
+impl AccessView {
+    fn of(a: &super::storage::StorageAccount) -> AccessView {
+        use super::storage::access::Access;
+        let (since, until, reason) = match &a.access {
+            Access::Available => (None, None, None),
+            Access::Revoking {
+                since,
+                until,
+                reason,
+            } => (Some(*since), Some(*until), Some(reason.clone())),
+            Access::Revoked { since, reason } => (Some(*since), None, Some(reason.clone())),
+            Access::Recovering { since, at } => (Some(*since), Some(*at), None),
+        };
+        AccessView {
+            state: a.access.label().into(),
+            transient: a.transient,
+            since,
+            until,
+            reason,
+        }
+    }
+
+    /// Badge severity: the worst of several accounts wins.
+    fn rank(&self) -> u8 {
+        match self.state.as_str() {
+            "revoked" => 4,
+            "recovering" => 3,
+            "revoking" => 2,
+            _ if self.transient => 1,
+            _ => 0,
+        }
+    }
+
+    fn worst<'a>(items: impl Iterator<Item = &'a AccessView>) -> AccessView {
+        items
+            .max_by_key(|a| a.rank())
+            .cloned()
+            .unwrap_or_else(|| AccessView {
+                state: "accessible".into(),
+                ..AccessView::default()
+            })
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -133,6 +191,9 @@ pub struct VersionView {
     pub size: usize,
     pub key_ops: Vec<String>,
     pub exp: Option<u64>,
+    /// The last successful wrap or unwrap with this version in the audit log (Sentinel's
+    /// guidance: disable the previous version once the log shows no more use).
+    pub last_use: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -141,6 +202,10 @@ pub struct KeyView {
     pub versions: Vec<VersionView>,
     /// Set for a soft-deleted key: (deleted, scheduled purge).
     pub deleted: Option<(u64, u64)>,
+    /// The rotation policy, summarized, if one was set.
+    pub rotation_policy: Option<String>,
+    /// When the policy rotates the key next.
+    pub next_rotation: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -157,6 +222,8 @@ pub struct VaultView {
     pub recoverable: bool,
     pub access_policies: Vec<PolicyView>,
     pub keys: Vec<KeyView>,
+    /// Simulated transient trouble, if switched on.
+    pub outage: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -217,6 +284,8 @@ pub struct ClusterView {
     pub workspaces: Vec<String>,
     pub operation: Option<String>,
     pub capacity_lock_days: u64,
+    /// The worst access state of the cluster's storage accounts.
+    pub access: AccessView,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -235,6 +304,10 @@ pub struct WorkspaceView {
     /// Tables with data, and their row counts.
     pub tables: Vec<(String, u64)>,
     pub sources: Option<super::sources::SourceConfig>,
+    /// The worst access state of the storage accounts holding its data or receiving it now.
+    pub access: AccessView,
+    /// Rows dropped and not recoverable, in total.
+    pub dropped_rows: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -251,6 +324,15 @@ pub struct OperationView {
 
 pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snapshot {
     let user = w.directory.user();
+    let uses = key_uses(j);
+    let storage = storage_view(w, s);
+    let access_of = |name: &str| {
+        storage
+            .accounts
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| &a.access)
+    };
     let vaults = w
         .vaults
         .values()
@@ -260,14 +342,20 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                 .values()
                 .map(|k| KeyView {
                     name: k.name.clone(),
-                    versions: versions(&k.versions),
+                    versions: versions(&k.versions, |ver| last_use(&uses, &v.name, &k.name, ver)),
                     deleted: None,
+                    rotation_policy: k.rotation_policy.as_ref().map(|p| p.describe()),
+                    next_rotation: k.rotation_policy.as_ref().and_then(|p| p.due(k.latest())),
                 })
                 .collect();
             keys.extend(v.deleted_keys.values().map(|d| KeyView {
                 name: d.key.name.clone(),
-                versions: versions(&d.key.versions),
+                versions: versions(&d.key.versions, |ver| {
+                    last_use(&uses, &v.name, &d.key.name, ver)
+                }),
                 deleted: Some((d.deleted, d.purge_at)),
+                rotation_policy: d.key.rotation_policy.as_ref().map(|p| p.describe()),
+                next_rotation: None,
             }));
             VaultView {
                 id: v.id.clone(),
@@ -290,6 +378,11 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                     })
                     .collect(),
                 keys,
+                outage: w
+                    .storage
+                    .outages
+                    .get(&v.name.to_ascii_lowercase())
+                    .map(|o| o.describe().to_string()),
             }
         })
         .collect();
@@ -330,9 +423,24 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                     s => s.operation().map(str::to_string),
                 },
                 capacity_lock_days: super::cluster::capacity_lock_days_left(c, w.now),
+                access: AccessView::worst(
+                    storage
+                        .accounts
+                        .iter()
+                        .filter(|a| a.cluster.as_deref() == Some(c.id.as_str()))
+                        .map(|a| &a.access),
+                ),
             }
         })
         .collect();
+    let mut accounts_by_ws: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for b in s.blocks.values() {
+        accounts_by_ws
+            .entry(b.customer_id.as_str())
+            .or_default()
+            .insert(b.account.clone());
+    }
     let workspaces = w
         .workspaces
         .values()
@@ -365,6 +473,28 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                     .into_iter()
                     .collect(),
                 sources: ws.sources.clone(),
+                access: {
+                    let mut names: Vec<&str> = accounts_by_ws
+                        .get(ws.customer_id.as_str())
+                        .map(|v| v.iter().map(String::as_str).collect())
+                        .unwrap_or_default();
+                    let writable = cluster.and_then(|k| {
+                        w.storage.accounts.values().find(|a| {
+                            a.writable
+                                && a.owner == super::storage::Owner::Cluster { cluster: k.clone() }
+                        })
+                    });
+                    if let Some(a) = writable {
+                        names.push(&a.name);
+                    }
+                    AccessView::worst(names.into_iter().filter_map(&access_of))
+                },
+                dropped_rows: s
+                    .drops
+                    .iter()
+                    .filter(|((c, _), _)| *c == ws.customer_id)
+                    .map(|(_, n)| *n)
+                    .sum(),
             }
         })
         .collect();
@@ -388,8 +518,11 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
     operations.sort_by_key(|o| (o.start, o.due));
     Snapshot {
         now: w.now,
-        next_event: w.events.next_due(),
-        next_event_label: w.events.iter().next().map(|(_, e)| describe_event(w, e)),
+        next_event: w.events.next_foreground().map(|(at, _)| at),
+        next_event_label: w
+            .events
+            .next_foreground()
+            .map(|(_, e)| describe_event(w, e)),
         tenant_id: TENANT_ID.into(),
         user_object_id: user.object_id.clone(),
         user_name: user.display_name.clone(),
@@ -443,7 +576,7 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
         operations,
         timeline: tail(&j.timeline, TIMELINE_TAIL),
         audit: tail(&j.audit, AUDIT_TAIL),
-        storage: storage_view(w, s),
+        storage,
     }
 }
 
@@ -475,10 +608,19 @@ fn describe_event(w: &World, e: &super::clock::Event) -> String {
                 .unwrap_or("?");
             format!("Simulated agents send logs to {name}")
         }
+        Event::KeyVaultPoll { account } => {
+            format!("Storage account {account} checks its key with Key Vault")
+        }
+        Event::KeyRotationDue { vault, key } => {
+            format!("Rotation policy rotates key {key} in vault {vault}")
+        }
     }
 }
 
-fn versions(v: &[super::keyvault::KeyVersion]) -> Vec<VersionView> {
+fn versions(
+    v: &[super::keyvault::KeyVersion],
+    last: impl Fn(&str) -> Option<u64>,
+) -> Vec<VersionView> {
     v.iter()
         .map(|k| VersionView {
             version: k.version.clone(),
@@ -487,8 +629,42 @@ fn versions(v: &[super::keyvault::KeyVersion]) -> Vec<VersionView> {
             size: k.material.bits(),
             key_ops: k.key_ops.clone(),
             exp: k.exp,
+            last_use: last(&k.version),
         })
         .collect()
+}
+
+/// Last successful wrap/unwrap per (vault, key, version), all lower-cased, from the whole audit log.
+type Uses = std::collections::BTreeMap<(String, String, String), u64>;
+
+fn key_uses(j: &Journal) -> Uses {
+    let mut m = Uses::new();
+    for a in j
+        .audit
+        .iter()
+        .filter(|a| a.status == 200 && matches!(a.operation.as_str(), "KeyWrap" | "KeyUnwrap"))
+    {
+        if let (Some(k), Some(v)) = (&a.key, &a.version) {
+            let e = m
+                .entry((
+                    a.vault.to_ascii_lowercase(),
+                    k.to_ascii_lowercase(),
+                    v.to_ascii_lowercase(),
+                ))
+                .or_insert(0);
+            *e = (*e).max(a.last.max(a.time));
+        }
+    }
+    m
+}
+
+fn last_use(uses: &Uses, vault: &str, key: &str, version: &str) -> Option<u64> {
+    let k = (
+        vault.to_ascii_lowercase(),
+        key.to_ascii_lowercase(),
+        version.to_ascii_lowercase(),
+    );
+    uses.get(&k).copied()
 }
 
 fn tail<T: Clone>(v: &[T], n: usize) -> Vec<T> {
@@ -548,6 +724,7 @@ fn storage_view(w: &World, s: &super::storage::BlockStore) -> StorageView {
                 rows: blocks.iter().map(|b| b.rows as u64).sum(),
                 bytes: blocks.iter().map(|b| b.sealed.len() as u64).sum(),
                 hot_blocks: blocks.iter().filter(|b| s.hot.contains_key(&b.id)).count(),
+                access: AccessView::of(a),
             }
         })
         .collect();

@@ -196,6 +196,9 @@ impl Directory {
 #[derive(Clone, Debug, PartialEq)]
 pub struct World {
     pub now: u64,
+    /// Where the clock is being advanced to (equal to `now` between advances). Steady background
+    /// work (Key Vault polls whose outcome cannot change) may be accounted for up to here at once.
+    pub horizon: u64,
     pub rng: Csprng,
     pub events: EventQueue,
     pub directory: Directory,
@@ -224,6 +227,7 @@ impl World {
     pub fn new(seed: [u8; 32], now: u64) -> Self {
         World {
             now,
+            horizon: now,
             rng: Csprng::from_seed(seed),
             events: EventQueue::default(),
             directory: Directory::new(),

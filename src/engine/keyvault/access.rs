@@ -193,6 +193,42 @@ pub struct Audit<'a> {
 
 impl Audit<'_> {
     pub fn record(self, cx: &mut Ctx, outcome: Result<u16, &ApiError>) {
+        let entry = self.entry(cx.w.now, outcome);
+        cx.j.audit.push(entry);
+    }
+
+    /// Records a periodic call, folded into an identical entry (same caller, key, version and
+    /// result) from the last hour, so that a month of polling every 6-60 seconds stays readable.
+    /// The folded entry keeps the first and last time: the last use of a key version stays visible.
+    pub fn record_periodic(
+        self,
+        cx: &mut Ctx,
+        outcome: Result<u16, &ApiError>,
+        (first, last, count): (u64, u64, u64),
+    ) {
+        let mut entry = self.entry(first, outcome);
+        (entry.last, entry.count) = (last, count);
+        let same = |a: &AuditEntry| {
+            a.time + FOLD_WINDOW > first
+                && a.operation == entry.operation
+                && a.caller_object_id == entry.caller_object_id
+                && a.vault == entry.vault
+                && a.key == entry.key
+                && a.version == entry.version
+                && a.result == entry.result
+                && a.detail == entry.detail
+        };
+        let recent = cx.j.audit.len().saturating_sub(FOLD_LOOKBACK);
+        match cx.j.audit[recent..].iter_mut().rev().find(|a| same(a)) {
+            Some(a) => {
+                a.count += count;
+                a.last = a.last.max(last);
+            }
+            None => cx.j.audit.push(entry),
+        }
+    }
+
+    fn entry(self, now: u64, outcome: Result<u16, &ApiError>) -> AuditEntry {
         let (status, result) = match outcome {
             Ok(s) => (s, "Success".to_string()),
             Err(e) => (
@@ -200,8 +236,8 @@ impl Audit<'_> {
                 e.spec.inner.unwrap_or(e.spec.code).to_string(),
             ),
         };
-        cx.j.audit.push(AuditEntry {
-            time: cx.w.now,
+        AuditEntry {
+            time: now,
             vault: self.vault.to_string(),
             operation: self.operation.to_string(),
             caller_object_id: self.caller.object_id.clone(),
@@ -211,6 +247,13 @@ impl Audit<'_> {
             status,
             result,
             detail: self.detail,
-        });
+            count: 1,
+            last: now,
+        }
     }
 }
+
+/// Periodic calls fold into one audit entry per hour...
+const FOLD_WINDOW: u64 = super::super::clock::HOUR;
+/// ...looking this many entries back (other accounts' polls interleave).
+const FOLD_LOOKBACK: usize = 64;

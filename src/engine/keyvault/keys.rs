@@ -80,6 +80,8 @@ fn describe(req: &Request) -> (String, Option<String>, Option<String>) {
         (Method::Post, ["keys", _, "create"]) => "KeyCreate",
         (Method::Get, ["keys", _, "versions"]) => "KeyListVersions",
         (Method::Post, ["keys", _, "rotate"]) => "KeyRotate",
+        (Method::Get, ["keys", _, "rotationpolicy"]) => "KeyGetRotationPolicy",
+        (Method::Put, ["keys", _, "rotationpolicy"]) => "KeySetRotationPolicy",
         (Method::Post, ["keys", _, "wrapkey"] | ["keys", _, _, "wrapkey"]) => "KeyWrap",
         (Method::Post, ["keys", _, "unwrapkey"] | ["keys", _, _, "unwrapkey"]) => "KeyUnwrap",
         (Method::Get, ["keys", _] | ["keys", _, _]) => "KeyGet",
@@ -151,6 +153,14 @@ fn dispatch(
         },
         ["keys", _, "rotate"] => match req.method {
             Method::Post => rotate(cx, vk, caller, &raw[1]),
+            _ => Err(method_not_allowed(req)),
+        },
+        ["keys", _, "rotationpolicy"] => match req.method {
+            Method::Get => super::rotation::get_policy(cx, vk, caller, &raw[1]).map(Response::ok),
+            Method::Put => {
+                let b = body(req)?;
+                super::rotation::set_policy(cx, vk, caller, &raw[1], &b).map(Response::ok)
+            }
             _ => Err(method_not_allowed(req)),
         },
         ["keys", _, op @ ("wrapkey" | "unwrapkey")] => {
@@ -412,6 +422,7 @@ fn create(
     let key = vlt.keys.entry(lname.clone()).or_insert_with(|| Key {
         name: name.to_string(),
         versions: Vec::new(),
+        rotation_policy: None,
     });
     key.versions.push(kv);
     let first = key.versions.len() == 1;
@@ -428,6 +439,7 @@ fn create(
         format!("Key {name}: new version {version} created (RSA {size})")
     };
     cx.j.note(now, Category::Resource, &subject, text);
+    super::rotation::reschedule(cx, vk, &lname);
     Ok(Response::ok(bundle))
 }
 
@@ -489,6 +501,7 @@ fn update(
             cx.j.alert(now, Category::Resource, &subject, text);
         }
     }
+    super::rotation::reschedule(cx, vk, &lname);
     Ok(Response::ok(bundle))
 }
 
@@ -500,40 +513,19 @@ pub fn rotate(
     name: &str,
 ) -> Result<Response, ApiError> {
     authorize(cx, vault(cx, vk), caller, KeyPerm::Rotate, Some(name))?;
-    let (key, latest) = resolve(cx, vk, name, "")?;
+    let (key, _) = resolve(cx, vk, name, "")?;
     let lname = key.name.to_ascii_lowercase();
-    let (kty, ops, size, tags) = (
-        latest.kty.clone(),
-        latest.key_ops.clone(),
-        latest.material.bits(),
-        latest.tags.clone(),
-    );
-    let now = cx.w.now;
-    let version = cx.w.rng.hex(16);
-    let material = RsaKey::generate(&mut cx.w.rng, size);
-    let vlt = cx.w.vaults.get_mut(vk).expect("vault exists");
-    let key = vlt.keys.get_mut(&lname).expect("resolved above");
-    key.versions.push(KeyVersion {
-        version: version.clone(),
-        kty,
-        key_ops: ops,
-        enabled: true,
-        nbf: None,
-        exp: None,
-        created: now,
-        updated: now,
-        tags,
-        material,
-    });
+    let version = super::rotation::new_version(cx, vk, &lname).expect("resolved above");
     let vlt = &cx.w.vaults[vk];
     let key = &vlt.keys[&lname];
     let bundle = vlt.key_bundle(key, key.latest());
     cx.j.note(
-        now,
+        cx.w.now,
         Category::Resource,
         &vlt.kid(&key.name, &version),
         format!("Key {} rotated: new version {version}", key.name),
     );
+    super::rotation::note_clusters(cx, vk, &lname, &version);
     Ok(Response::ok(bundle))
 }
 
@@ -642,6 +634,7 @@ fn recover(cx: &mut Ctx, vk: &str, caller: &Principal, name: &str) -> Result<Res
         &format!("{}/keys/{}", vlt.base_url(), key.name),
         format!("Key {} recovered", key.name),
     );
+    super::rotation::reschedule(cx, vk, &lname);
     Ok(Response::ok(body))
 }
 
@@ -683,6 +676,7 @@ pub fn purge_key(cx: &mut Ctx, vk: &str, lname: &str) {
             d.key.name
         ),
     );
+    crate::engine::storage::access::key_purged(cx, vk, Some(&d.key.name));
 }
 
 fn crypto_op(
@@ -853,4 +847,41 @@ pub fn get_as(
     }
     .record(cx, result.as_ref().map(|_| 200));
     result
+}
+
+/// Whether `unwrapkey` as this identity would succeed now (permission, key present, version
+/// enabled and allowing the operation), without doing the RSA work. Storage's periodic checks are
+/// decided this way; the real unwrap runs when the outcome changes.
+pub fn check_unwrap(
+    cx: &Ctx,
+    vk: &str,
+    caller: &Principal,
+    name: &str,
+    version: &str,
+) -> Result<(), ApiError> {
+    authorize(cx, vault(cx, vk), caller, KeyPerm::UnwrapKey, Some(name))?;
+    usable(cx, vk, name, version, "unwrapKey").map(|_| ())
+}
+
+/// Audits storage's periodic `unwrapkey` calls: `span` is the first and last time and how many
+/// (folded per hour; see [`Audit::record_periodic`]).
+pub fn audit_polls(
+    cx: &mut Ctx,
+    vk: &str,
+    caller: &Principal,
+    name: &str,
+    version: &str,
+    outcome: Result<(), &ApiError>,
+    span: (u64, u64, u64),
+) {
+    let Some(v) = cx.w.vaults.get(vk) else { return };
+    Audit {
+        vault: &v.name.clone(),
+        operation: "KeyUnwrap",
+        caller,
+        key: Some(name),
+        version: Some(version).filter(|v| !v.is_empty()),
+        detail: "RSA-OAEP-256 (storage's periodic check)".into(),
+    }
+    .record_periodic(cx, outcome.map(|_| 200), span);
 }

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod keys;
+pub mod rotation;
 pub mod vaults;
 
 use serde_json::{Value, json};
@@ -77,6 +78,8 @@ pub struct Key {
     pub name: String,
     /// Oldest first; the last is the current version.
     pub versions: Vec<KeyVersion>,
+    /// Set through `PUT /keys/{name}/rotationpolicy`; `None` until then.
+    pub rotation_policy: Option<rotation::RotationPolicy>,
 }
 
 impl Key {

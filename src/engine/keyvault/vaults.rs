@@ -666,5 +666,6 @@ pub fn purge_vault(cx: &mut Ctx, key: &str) {
             &d.vault.id,
             format!("Key Vault {} purged with all its keys", d.vault.name),
         );
+        crate::engine::storage::access::key_purged(cx, key, None);
     }
 }

@@ -8,7 +8,8 @@
 //! XChaCha20-Poly1305 under an infrastructure key. The AEK is kept only wrapped: by a
 //! Microsoft-managed key (MMK), or, once a cluster has its key identifier, by the customer's key
 //! (KEK) through Key Vault's `wrapkey`, called with the cluster's managed identity. Unwrapping goes
-//! through Key Vault's `unwrapkey` (authorized and audited) into a short-lived cache.
+//! through Key Vault's `unwrapkey` (authorized and audited) into a cache that [`access`] keeps
+//! honest: it polls Key Vault on the virtual clock and drops the cache when access is revoked.
 //!
 //! Invariants:
 //! * Account state (wrapped AEKs, caches, key registries) lives in `World` and rolls back with a
@@ -19,6 +20,7 @@
 //! * Unwrapped keys never leave this module except as pending seal jobs for the host's
 //!   SubtleCrypto (a data key for one block, in the same Worker).
 
+pub mod access;
 pub mod block;
 
 use std::collections::BTreeMap;
@@ -38,8 +40,6 @@ use super::keyvault::keys;
 use super::table::RowSet;
 use super::workspace::LinkState;
 
-/// How long an unwrapped AEK stays cached before storage asks Key Vault again.
-pub const AEK_CACHE_TTL: u64 = 60;
 /// Hot cache: data ingested in the last 14 days (seed).
 pub const HOT_CACHE_DAYS: u64 = 14;
 /// Blocks hold at most this many rows (and are cut at about 256 KiB of encoded rows).
@@ -69,6 +69,10 @@ pub struct StorageAccount {
     pub last_unwrap: Option<u64>,
     /// The unwrapped AEK and when it was unwrapped.
     pub cache: Option<(SymKey, u64)>,
+    /// Whether Key Vault lets storage reach the AEK (always available for MMK accounts).
+    pub access: access::Access,
+    /// Key Vault is unreachable right now (transient trouble): the cache carries the account.
+    pub transient: bool,
     pub double_encryption: bool,
     /// The account new data goes to (one per owner).
     pub writable: bool,
@@ -93,6 +97,8 @@ pub struct StorageState {
     /// Hot-cache keys (Microsoft-managed), per cluster.
     pub hot_keys: BTreeMap<String, ServiceKey>,
     pub maintenance_scheduled: bool,
+    /// Simulated transient trouble, by lower-cased vault name.
+    pub outages: BTreeMap<String, access::Outage>,
 }
 
 /// A hot-cache copy of a block, sealed with the cluster's Microsoft-managed hot-cache key.
@@ -310,12 +316,17 @@ fn new_account(
             wrapped_at: now,
             last_unwrap: None,
             cache: Some((aek, now)),
+            access: access::Access::Available,
+            transient: false,
             double_encryption: double,
             writable: true,
             created: now,
         },
     );
     cx.j.note(now, Category::KeyVault, &name, text);
+    if cx.w.storage.accounts[&name].protector.is_cmk() {
+        access::start_polling(cx, &name);
+    }
     Ok(name)
 }
 
@@ -452,21 +463,37 @@ pub fn adopt_key(
     Ok(())
 }
 
-/// The account's AEK: from the cache while fresh, else unwrapped (MMK in the service, or
-/// `unwrapkey` in Key Vault as the cluster's identity). `Err` says why it is out of reach.
+/// The account's AEK, for reading or writing: from the cache, else unwrapped. `Err` says why it
+/// is out of reach (storage revoked or recovering, or the unwrap refused).
 pub fn account_key(cx: &mut Ctx, account: &str) -> Result<SymKey, String> {
+    let acct =
+        cx.w.storage
+            .accounts
+            .get(account)
+            .ok_or_else(|| format!("no storage account {account}"))?;
+    if let Some(why) = acct.access.unavailable() {
+        return Err(why);
+    }
+    if let Some((k, _)) = &acct.cache {
+        return Ok(k.clone());
+    }
+    let aek = unwrap(cx, account)?;
     let now = cx.w.now;
+    let a = cx.w.storage.accounts.get_mut(account).expect("exists");
+    a.cache = Some((aek.clone(), now));
+    a.last_unwrap = Some(now);
+    Ok(aek)
+}
+
+/// Unwraps the account's AEK now, ignoring the cache: MMK in the service, or `unwrapkey` in Key
+/// Vault as the cluster's identity (real RSA-OAEP-256, audited).
+pub fn unwrap(cx: &mut Ctx, account: &str) -> Result<SymKey, String> {
     let acct =
         cx.w.storage
             .accounts
             .get(account)
             .ok_or_else(|| format!("no storage account {account}"))?
             .clone();
-    if let Some((k, at)) = &acct.cache {
-        if now.saturating_sub(*at) < AEK_CACHE_TTL {
-            return Ok(k.clone());
-        }
-    }
     let aek = match &acct.protector {
         KeySource::Mmk { key_id } => {
             let mmk =
@@ -518,9 +545,6 @@ pub fn account_key(cx: &mut Ctx, account: &str) -> Result<SymKey, String> {
             SymKey::from_bytes(&bytes).ok_or("the unwrapped AEK has the wrong length")?
         }
     };
-    let a = cx.w.storage.accounts.get_mut(account).expect("exists");
-    a.cache = Some((aek.clone(), now));
-    a.last_unwrap = Some(now);
     Ok(aek)
 }
 
@@ -1010,8 +1034,13 @@ pub fn maintenance(cx: &mut Ctx) {
             format!("Retention reached: {blocks} blocks ({rows} rows) of workspace {name} purged"),
         );
     }
-    cx.w.events
-        .schedule(now + DAY, clock::Event::StorageMaintenance);
+    // Upkeep stops when there is nothing left to keep (ingestion starts it again).
+    if cx.s.blocks.is_empty() {
+        cx.w.storage.maintenance_scheduled = false;
+    } else {
+        cx.w.events
+            .schedule(now + DAY, clock::Event::StorageMaintenance);
+    }
 }
 
 /// A deleted cluster's storage goes with it: its accounts, blocks and hot cache ("data permanently

@@ -1,0 +1,644 @@
+//! A cluster's storage and its Key Vault on the virtual clock: polling, revocation, recovery,
+//! transient outages and auto-rotation (the seed's "Key revocation", "Key rotation" and
+//! "Behavior with Key Vault availability").
+//!
+//! Storage goes back to Key Vault to unwrap its account key every 6-60 seconds. Each poll is a
+//! scheduled event whose outcome is decided from the vault's state (identity, permissions, key
+//! state) without cryptography; the real RSA unwrap runs only when it matters: the first time,
+//! after a restore, and when auto-rotation rewraps the key. Polls are audited like any call.
+//!
+//! ```text
+//!   Available ──refused──► Revoking ──(within an hour)──► Revoked ──answered──► Recovering ──(within 30 min)──► Available
+//!       ▲                     │ answered again                                                                   │
+//!       └─────────────────────┴──────────────────────────────────────────────────────────────────────────────────┘
+//! ```
+//! Transient trouble (timeouts, connection failures, DNS) does not move the state: the cached
+//! account key carries ingestion and queries through it.
+
+use serde::{Deserialize, Serialize};
+
+use super::block::KeySource;
+use super::{HOT_CACHE_DAYS, JobKind, Owner, Pending, StorageAccount};
+use crate::engine::Ctx;
+use crate::engine::clock::{self, DAY, Event, MINUTE};
+use crate::engine::cluster::KeyVaultProperties;
+use crate::engine::cluster::rules::vault_name_of;
+use crate::engine::crypto::GCM_NONCE;
+use crate::engine::errors::ApiError;
+use crate::engine::journal::Category;
+use crate::engine::keyvault::keys;
+use crate::engine::world::Principal;
+
+/// The seed: "between 6 to 60 seconds".
+pub const POLL_INTERVAL: (u64, u64) = (6, 60);
+/// Permission changes take effect "within an hour or sooner": storage keeps serving from its
+/// cached key for this long after the first refused poll.
+pub const REVOCATION_DELAY: (u64, u64) = (5 * MINUTE, 55 * MINUTE);
+/// "Data ingestion and query are resumed within 30 minutes" of a successful unwrap.
+pub const RESUME_DELAY: (u64, u64) = (5 * MINUTE, 25 * MINUTE);
+
+/// Whether a storage account can reach its account key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Access {
+    Available,
+    /// Key Vault refuses since `since`; storage still serves from its cached key until `until`.
+    Revoking {
+        since: u64,
+        until: u64,
+        reason: String,
+    },
+    /// Unavailable: new data is dropped, queries fail, the hot cache is deleted.
+    Revoked {
+        since: u64,
+        reason: String,
+    },
+    /// Key Vault answered again at `since`; ingestion and queries resume at `at`.
+    Recovering {
+        since: u64,
+        at: u64,
+    },
+}
+
+impl Access {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Access::Available => "accessible",
+            Access::Revoking { .. } => "revoking",
+            Access::Revoked { .. } => "revoked",
+            Access::Recovering { .. } => "recovering",
+        }
+    }
+
+    /// Why storage cannot serve now, if it cannot.
+    pub fn unavailable(&self) -> Option<String> {
+        match self {
+            Access::Available | Access::Revoking { .. } => None,
+            Access::Revoked { since, reason } => Some(format!(
+                "storage has been unavailable since {}: {reason}",
+                clock::human(*since)
+            )),
+            Access::Recovering { at, .. } => Some(format!(
+                "Key Vault access is restored; ingestion and queries resume by {}",
+                clock::human(*at)
+            )),
+        }
+    }
+}
+
+/// Simulated Key Vault trouble, switched from the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outage {
+    Timeout,
+    ConnectionFailure,
+    Dns,
+}
+
+impl Outage {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Outage::Timeout => "requests time out",
+            Outage::ConnectionFailure => "connections fail",
+            Outage::Dns => "the name does not resolve (DNS)",
+        }
+    }
+}
+
+/// What a poll found.
+enum Outcome {
+    Answered,
+    Refused(String, Option<ApiError>),
+    Transient(Outage),
+}
+
+/// The principal storage authenticates with, and the vault, key and version of a CMK account.
+fn target(cx: &Ctx, a: &StorageAccount) -> Option<(Option<Principal>, String, String, String)> {
+    let KeySource::Cmk {
+        vault_uri,
+        key_name,
+        key_version,
+    } = &a.protector
+    else {
+        return None;
+    };
+    let Owner::Cluster { cluster } = &a.owner else {
+        return None;
+    };
+    let principal = cx.w.clusters.get(cluster).and_then(|c| c.principal(cx.w));
+    Some((
+        principal,
+        vault_name_of(vault_uri).unwrap_or_default(),
+        key_name.clone(),
+        key_version.clone(),
+    ))
+}
+
+/// Decides a poll from the vault's state, as Key Vault would answer `unwrapkey`.
+fn evaluate(cx: &Ctx, a: &StorageAccount) -> Option<(Outcome, Option<Principal>)> {
+    let (principal, vault, key, version) = target(cx, a)?;
+    if let Some(o) = cx.w.storage.outages.get(&vault) {
+        return Some((Outcome::Transient(*o), principal));
+    }
+    let Some(p) = principal else {
+        return Some((
+            Outcome::Refused(
+                "the cluster has no managed identity (identity type None)".into(),
+                None,
+            ),
+            None,
+        ));
+    };
+    if !cx.w.vaults.contains_key(&vault) {
+        return Some((
+            Outcome::Refused(format!("Key Vault {vault} no longer exists"), None),
+            Some(p),
+        ));
+    }
+    let outcome = match keys::check_unwrap(cx, &vault, &p, &key, &version) {
+        Ok(()) => Outcome::Answered,
+        Err(e) => Outcome::Refused(e.message(), Some(e)),
+    };
+    Some((outcome, Some(p)))
+}
+
+/// Starts the poll loop of a CMK account.
+pub fn start_polling(cx: &mut Ctx, account: &str) {
+    let delay = cx.w.rng.between(POLL_INTERVAL.0, POLL_INTERVAL.1);
+    cx.w.events.schedule(
+        cx.w.now + delay,
+        Event::KeyVaultPoll {
+            account: account.to_string(),
+        },
+    );
+}
+
+/// One poll: ask Key Vault, move the state, schedule the next.
+pub fn poll(cx: &mut Ctx, account: &str) {
+    let Some(a) = cx.w.storage.accounts.get(account).cloned() else {
+        return;
+    };
+    let Some((outcome, principal)) = evaluate(cx, &a) else {
+        return;
+    };
+    let now = cx.w.now;
+    let (vault, key, version) = match &a.protector {
+        KeySource::Cmk {
+            vault_uri,
+            key_name,
+            key_version,
+        } => (
+            vault_name_of(vault_uri).unwrap_or_default(),
+            key_name.clone(),
+            key_version.clone(),
+        ),
+        KeySource::Mmk { .. } => return,
+    };
+    match outcome {
+        Outcome::Transient(o) => {
+            if !a.transient {
+                cx.j.note(
+                    now,
+                    Category::KeyVault,
+                    account,
+                    format!("Key Vault {vault} unreachable ({}): storage carries on with its cached AEK", o.describe()),
+                );
+                cx.w.storage
+                    .accounts
+                    .get_mut(account)
+                    .expect("exists")
+                    .transient = true;
+            }
+        }
+        Outcome::Refused(reason, error) => {
+            if a.transient {
+                cx.w.storage
+                    .accounts
+                    .get_mut(account)
+                    .expect("exists")
+                    .transient = false;
+            }
+            if let (Some(p), Some(e)) = (&principal, &error) {
+                keys::audit_polls(cx, &vault, p, &key, &version, Err(e), (now, now, 1));
+            }
+            refused(cx, account, &a, reason);
+        }
+        Outcome::Answered => {
+            let p = principal.expect("answered polls have a principal");
+            if a.transient {
+                cx.w.storage
+                    .accounts
+                    .get_mut(account)
+                    .expect("exists")
+                    .transient = false;
+                cx.j.note(
+                    now,
+                    Category::KeyVault,
+                    account,
+                    format!("Key Vault {vault} reachable again"),
+                );
+            }
+            answered(cx, account, &a, &p, &vault, &key, &version);
+        }
+    }
+    // Refused accounts keep polling: restored access resumes service.
+    if cx.w.storage.accounts.contains_key(account) {
+        schedule_next(cx, account);
+    }
+}
+
+/// Whether the next polls must give the same outcome and leave the state as it is: available
+/// with a cached key (and no newer version to rotate to), revoked and still refused, or riding out
+/// an outage on the cache. Only requests and other events can change that.
+fn steady(cx: &Ctx, account: &str) -> Option<Outcome> {
+    let a = cx.w.storage.accounts.get(account)?;
+    let (outcome, _) = evaluate(cx, a)?;
+    let ok = match (&outcome, &a.access) {
+        (Outcome::Answered, Access::Available) => {
+            a.cache.is_some() && !a.transient && rotation_target(cx, a).is_none()
+        }
+        (Outcome::Refused(..), Access::Revoked { .. }) => !a.transient,
+        (Outcome::Transient(_), Access::Available) => a.transient,
+        _ => false,
+    };
+    ok.then_some(outcome)
+}
+
+/// Schedules the next poll. In a steady state, the polls up to the clock's horizon (the end of
+/// the current advance, or the next event that is not a poll) are accounted for at once: folded
+/// into the audit log with their count and last time, instead of run one by one.
+fn schedule_next(cx: &mut Ctx, account: &str) {
+    let now = cx.w.now;
+    let next = now + cx.w.rng.between(POLL_INTERVAL.0, POLL_INTERVAL.1);
+    let other =
+        cx.w.events
+            .iter()
+            .find(|(_, e)| !matches!(e, Event::KeyVaultPoll { .. }))
+            .map(|(at, _)| at);
+    let horizon = other.map_or(cx.w.horizon, |o| o.min(cx.w.horizon));
+    let outcome = if next <= horizon {
+        steady(cx, account)
+    } else {
+        None
+    };
+    let Some(outcome) = outcome else {
+        cx.w.events.schedule(
+            next,
+            Event::KeyVaultPoll {
+                account: account.to_string(),
+            },
+        );
+        return;
+    };
+    // The first poll after the horizon, and the last one before it.
+    let after = horizon + cx.w.rng.between(1, POLL_INTERVAL.1);
+    let last = after
+        .saturating_sub(cx.w.rng.between(POLL_INTERVAL.0, POLL_INTERVAL.1))
+        .max(next);
+    let mean = (POLL_INTERVAL.0 + POLL_INTERVAL.1) / 2;
+    let count = 1 + (last - next) / mean;
+    // Calls that reach the vault are audited; outages and missing identities never reach it.
+    let reached = match outcome {
+        Outcome::Answered => Some(Ok(())),
+        Outcome::Refused(_, Some(e)) => Some(Err(e)),
+        _ => None,
+    };
+    let a = cx.w.storage.accounts[account].clone();
+    if let (Some(result), Some((Some(p), vault, key, version))) = (reached, target(cx, &a)) {
+        let span = (next, last, count);
+        keys::audit_polls(
+            cx,
+            &vault,
+            &p,
+            &key,
+            &version,
+            result.as_ref().map(|_| ()),
+            span,
+        );
+    }
+    cx.w.events.schedule(
+        after,
+        Event::KeyVaultPoll {
+            account: account.to_string(),
+        },
+    );
+}
+
+fn refused(cx: &mut Ctx, account: &str, a: &StorageAccount, reason: String) {
+    let now = cx.w.now;
+    match &a.access {
+        Access::Available => {
+            let until = now + cx.w.rng.between(REVOCATION_DELAY.0, REVOCATION_DELAY.1);
+            cx.j.alert(
+                now,
+                Category::KeyVault,
+                account,
+                format!(
+                    "Key Vault refused storage account {account}'s unwrapKey: {reason}. Storage honours it by {} (within an hour)",
+                    clock::human(until)
+                ),
+            );
+            set(
+                cx,
+                account,
+                Access::Revoking {
+                    since: now,
+                    until,
+                    reason,
+                },
+            );
+        }
+        Access::Revoking {
+            until, reason: r, ..
+        } if now >= *until => {
+            let reason = r.clone();
+            revoke(cx, account, &reason);
+        }
+        Access::Recovering { .. } => {
+            cx.j.alert(
+                now,
+                Category::KeyVault,
+                account,
+                format!("Key Vault refused again during recovery: {reason}"),
+            );
+            revoke(cx, account, &reason);
+        }
+        Access::Revoking { .. } | Access::Revoked { .. } => {}
+    }
+}
+
+/// Storage becomes unavailable: the cached key is dropped and the hot cache deleted.
+fn revoke(cx: &mut Ctx, account: &str, reason: &str) {
+    let now = cx.w.now;
+    let ids: Vec<u64> =
+        cx.s.blocks
+            .values()
+            .filter(|b| b.account == account)
+            .map(|b| b.id)
+            .collect();
+    let hot = ids
+        .iter()
+        .filter(|id| cx.s.hot.remove(id).is_some())
+        .count();
+    let a = cx.w.storage.accounts.get_mut(account).expect("exists");
+    a.cache = None;
+    a.access = Access::Revoked {
+        since: now,
+        reason: reason.to_string(),
+    };
+    cx.j.alert(
+        now,
+        Category::Data,
+        account,
+        format!(
+            "Storage account {account} is unavailable: new data sent to its workspaces is dropped, queries on them fail, {hot} hot-cache blocks deleted. Stored data ({} blocks) stays, governed by retention",
+            ids.len()
+        ),
+    );
+}
+
+fn answered(
+    cx: &mut Ctx,
+    account: &str,
+    a: &StorageAccount,
+    p: &Principal,
+    vault: &str,
+    key: &str,
+    version: &str,
+) {
+    let now = cx.w.now;
+    match &a.access {
+        Access::Available | Access::Revoking { .. } => {
+            if let Access::Revoking { .. } = a.access {
+                cx.j.note(
+                    now,
+                    Category::KeyVault,
+                    account,
+                    "Key Vault answers again before the revocation took effect: no interruption",
+                );
+                set(cx, account, Access::Available);
+            }
+            if a.cache.is_none() {
+                // The first unwrap, or one after a restart: real RSA.
+                if let Err(why) = super::account_key(cx, account) {
+                    return refused(cx, account, a, why);
+                }
+            } else {
+                keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1));
+            }
+            auto_rotate(cx, account);
+        }
+        Access::Revoked { .. } => {
+            // Access is back: a real unwrap proves it; service resumes within 30 minutes.
+            match super::unwrap(cx, account) {
+                Ok(aek) => {
+                    let at = now + cx.w.rng.between(RESUME_DELAY.0, RESUME_DELAY.1);
+                    let acct = cx.w.storage.accounts.get_mut(account).expect("exists");
+                    acct.cache = Some((aek, now));
+                    acct.last_unwrap = Some(now);
+                    cx.j.note(
+                        now,
+                        Category::KeyVault,
+                        account,
+                        format!("Storage account {account} unwrapped its AEK again: ingestion and queries resume by {} (within 30 minutes); data dropped meanwhile stays lost", clock::human(at)),
+                    );
+                    set(cx, account, Access::Recovering { since: now, at });
+                }
+                Err(why) => cx.j.alert(
+                    now,
+                    Category::KeyVault,
+                    account,
+                    format!("Unwrap still fails: {why}"),
+                ),
+            }
+        }
+        Access::Recovering { at, .. } if now >= *at => {
+            keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1));
+            let reloaded = reload_hot_cache(cx, account);
+            set(cx, account, Access::Available);
+            cx.j.note(
+                now,
+                Category::Data,
+                account,
+                format!("Storage account {account} available again: ingestion and queries resumed, {reloaded} blocks reloaded into the hot cache"),
+            );
+        }
+        Access::Recovering { .. } => {
+            keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1))
+        }
+    }
+}
+
+fn set(cx: &mut Ctx, account: &str, access: Access) {
+    if let Some(a) = cx.w.storage.accounts.get_mut(account) {
+        a.access = access;
+    }
+}
+
+/// With auto-rotation (`keyVersion` empty), the key identifier and the newer enabled version the
+/// account's AEK should be rewrapped with, if there is one.
+fn rotation_target(cx: &Ctx, a: &StorageAccount) -> Option<(KeyVaultProperties, String)> {
+    let Owner::Cluster { cluster } = &a.owner else {
+        return None;
+    };
+    let kvp = cx.w.clusters.get(cluster)?.storage_key.clone()?;
+    let KeySource::Cmk {
+        key_name,
+        key_version,
+        ..
+    } = &a.protector
+    else {
+        return None;
+    };
+    if !a.writable || !kvp.auto_rotation() || !kvp.key_name.eq_ignore_ascii_case(key_name) {
+        return None;
+    }
+    let latest =
+        cx.w.vaults
+            .get(&kvp.vault())?
+            .keys
+            .get(&kvp.key_name.to_ascii_lowercase())?
+            .latest();
+    (latest.version != *key_version && latest.enabled).then(|| (kvp, latest.version.clone()))
+}
+
+/// Auto-rotation: storage rewraps its AEK with the newest version. Blocks are untouched: only the
+/// AEK's wrapping changes.
+fn auto_rotate(cx: &mut Ctx, account: &str) {
+    let Some(a) = cx.w.storage.accounts.get(account) else {
+        return;
+    };
+    let Some((kvp, version)) = rotation_target(cx, a) else {
+        return;
+    };
+    let Owner::Cluster { cluster } = a.owner.clone() else {
+        return;
+    };
+    if let Err(why) = super::adopt_key(cx, &cluster, Some((&kvp, version))) {
+        cx.j.alert(
+            cx.w.now,
+            Category::KeyVault,
+            account,
+            format!("Auto-rotation failed: {why}"),
+        );
+    }
+}
+
+/// After recovery, data of the last 14 days goes back into the hot cache ("SSD data is reloaded").
+fn reload_hot_cache(cx: &mut Ctx, account: &str) -> usize {
+    let now = cx.w.now;
+    let Some(Owner::Cluster { cluster }) =
+        cx.w.storage.accounts.get(account).map(|a| a.owner.clone())
+    else {
+        return 0;
+    };
+    let recent: Vec<u64> =
+        cx.s.blocks
+            .values()
+            .filter(|b| {
+                b.account == account
+                    && b.ingested + HOT_CACHE_DAYS * DAY > now
+                    && !cx.s.hot.contains_key(&b.id)
+            })
+            .map(|b| b.id)
+            .collect();
+    let Some(hot_key) = cx.w.storage.hot_keys.get(&cluster).cloned() else {
+        return 0;
+    };
+    let mut n = 0;
+    for id in recent {
+        let Ok(Some(rows)) = super::read_block(cx, id) else {
+            continue;
+        };
+        let nonce: [u8; GCM_NONCE] = cx.w.rng.bytes();
+        let cached = cx.s.blocks[&id].ingested;
+        cx.s.hot.insert(
+            id,
+            super::HotEntry {
+                cluster: cluster.clone(),
+                nonce,
+                sealed: std::rc::Rc::from(Vec::new()),
+                pending: true,
+                cached,
+            },
+        );
+        cx.s.seal(Pending {
+            block: id,
+            kind: JobKind::Hot,
+            key: hot_key.key.clone(),
+            nonce,
+            aad: super::hot_aad(id).into(),
+            plaintext: rows.encode().into(),
+            infra: None,
+        });
+        n += 1;
+    }
+    n
+}
+
+/// Switches simulated trouble on a vault on or off.
+pub fn set_outage(cx: &mut Ctx, vault: &str, outage: Option<Outage>) -> Result<(), String> {
+    let key = vault.to_ascii_lowercase();
+    if !cx.w.vaults.contains_key(&key) {
+        return Err(format!("no Key Vault named {vault}"));
+    }
+    let now = cx.w.now;
+    match outage {
+        Some(o) => {
+            cx.w.storage.outages.insert(key.clone(), o);
+            cx.j.alert(
+                now,
+                Category::KeyVault,
+                &key,
+                format!("Simulated trouble on Key Vault {key}: {}", o.describe()),
+            );
+        }
+        None => {
+            if cx.w.storage.outages.remove(&key).is_some() {
+                cx.j.note(
+                    now,
+                    Category::KeyVault,
+                    &key,
+                    format!("Key Vault {key} is healthy again"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A purged key (or a purged vault, `key` None) takes the data whose AEK it wrapped with it: no
+/// copy of those AEKs exists anywhere else, so the blocks can never be decrypted again.
+pub fn key_purged(cx: &mut Ctx, vault: &str, key: Option<&str>) {
+    let now = cx.w.now;
+    let lost: Vec<(String, String)> =
+        cx.w.storage
+            .accounts
+            .values()
+            .filter_map(|a| match &a.protector {
+                KeySource::Cmk {
+                    vault_uri,
+                    key_name,
+                    ..
+                } if vault_name_of(vault_uri).as_deref() == Some(vault)
+                    && key.is_none_or(|k| k.eq_ignore_ascii_case(key_name)) =>
+                {
+                    Some((a.name.clone(), key_name.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+    for (account, key_name) in lost {
+        let blocks =
+            cx.s.blocks
+                .values()
+                .filter(|b| b.account == account)
+                .count();
+        cx.j.alert(
+            now,
+            Category::Data,
+            &account,
+            format!(
+                "Key {key_name} is purged: the AEK of storage account {account} was wrapped only by it, so its {blocks} blocks can never be decrypted again; retention deletes them"
+            ),
+        );
+    }
+}
