@@ -3,9 +3,12 @@
 //! * [`engine`]: the deterministic, sans-IO simulation (native and wasm).
 //! * [`protocol`]: the messages between the page and the engine host.
 //! * [`walkthrough`]: the guided provisioning steps, as data.
+//! * [`drills`]: guided drills (revoke, rotate, outage, identity None) and their checks, as data.
 //! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
 
+pub mod drills;
 pub mod engine;
+pub mod fleet;
 pub mod protocol;
 pub mod walkthrough;
 

@@ -1,0 +1,1436 @@
+//! Guided drills: from a fully provisioned setup, pull one lever the seed documents (revoke, rotate,
+//! take Key Vault down, set the identity to None), fast-forward the virtual clock, and check what
+//! happened against what the seed promises.
+//!
+//! Pure, like the walkthrough: a [`Driver`] hands out one [`Command`] at a time and is told each
+//! reply; the page runs it against the engine in its Worker, native tests run the same driver
+//! against an [`crate::engine::Engine`] directly. Checks read only what a user can see: REST
+//! responses and the snapshot.
+
+use serde_json::{Value, json};
+
+use crate::engine::clock::{self, DAY, HOUR, MINUTE};
+use crate::engine::storage::access::Outage;
+use crate::engine::view::{AccountView, ClusterView, WorkspaceView};
+use crate::engine::{Response, Snapshot};
+use crate::protocol::{Command, Reply};
+use crate::walkthrough::{self as wt, Card, Context, Settings};
+
+/// The table the drills write to and query.
+pub const TABLE: &str = "DrillProbe";
+/// Rows ingested by the set-up, and by each probe.
+pub const SETUP_ROWS: u64 = 20;
+pub const PROBE_ROWS: u64 = 5;
+/// The most commands one converging stage may send before it gives up.
+const MAX_STEPS: usize = 48;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrillId {
+    RevokeRecover,
+    AutoRotation,
+    PinnedForget,
+    Outage,
+    IdentityNone,
+}
+
+/// One drill: its promise (quoted from the seeds) and its stages.
+pub struct Drill {
+    pub id: DrillId,
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub summary: &'static str,
+    /// The seed's words this drill checks, and where they come from.
+    pub promise: &'static str,
+    pub source: &'static str,
+    /// Step 4 pins the key version instead of following the latest.
+    pub pin_version: bool,
+    pub stages: &'static [Stage],
+}
+
+pub struct Stage {
+    pub title: &'static str,
+    /// What the user is about to do and what to watch.
+    pub explain: &'static str,
+    pub ops: &'static [Op],
+    pub check: fn(&Context, &[StageRun]) -> Vec<Check>,
+}
+
+/// What a stage does, in order.
+pub enum Op {
+    /// Start over and provision everything (the walkthrough's five steps), then ingest
+    /// [`SETUP_ROWS`] rows.
+    Setup,
+    /// Send one command, built from the current state; its reply is kept under the label.
+    Send(&'static str, fn(&Context, &[StageRun]) -> Command),
+    /// Run the clock to the next event until no cluster operation or link is in progress.
+    Settle,
+}
+
+/// What one stage did: when, and what came back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageRun {
+    pub started: u64,
+    pub ended: u64,
+    pub responses: Vec<(String, Response)>,
+    pub facts: Facts,
+}
+
+impl StageRun {
+    pub fn response(&self, label: &str) -> Option<&Response> {
+        self.responses
+            .iter()
+            .rev()
+            .find(|(l, _)| l == label)
+            .map(|(_, r)| r)
+    }
+}
+
+/// A few observations kept from the end of each stage, for later checks to compare against.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    /// The key version wrapping the cluster's writable account's AEK.
+    pub version_in_use: Option<String>,
+    pub aek_id: Option<String>,
+    pub blocks: usize,
+    pub dropped_rows: u64,
+    pub latest_version: Option<String>,
+}
+
+/// One promise checked against what happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub promise: String,
+    pub ok: bool,
+    pub observed: String,
+}
+
+fn check(promise: impl Into<String>, ok: bool, observed: impl Into<String>) -> Check {
+    Check {
+        promise: promise.into(),
+        ok,
+        observed: observed.into(),
+    }
+}
+
+// ---- what the checks look at -------------------------------------------------------------------
+
+fn cluster<'a>(cx: &'a Context) -> Option<&'a ClusterView> {
+    cx.cluster()
+}
+
+fn workspace<'a>(cx: &'a Context) -> Option<&'a WorkspaceView> {
+    cx.workspace()
+}
+
+/// The cluster's writable storage account.
+fn account<'a>(cx: &'a Context) -> Option<&'a AccountView> {
+    let c = cluster(cx)?;
+    cx.snap
+        .storage
+        .accounts
+        .iter()
+        .find(|a| a.writable && a.cluster.as_deref() == Some(c.id.as_str()))
+}
+
+fn cluster_hot_blocks(cx: &Context) -> usize {
+    let Some(c) = cluster(cx) else { return 0 };
+    cx.snap
+        .storage
+        .accounts
+        .iter()
+        .filter(|a| a.cluster.as_deref() == Some(c.id.as_str()))
+        .map(|a| a.hot_blocks)
+        .sum()
+}
+
+fn access(cx: &Context) -> String {
+    cluster(cx)
+        .map(|c| c.access.state.clone())
+        .unwrap_or_default()
+}
+
+fn key_versions(cx: &Context) -> Vec<String> {
+    cx.vault()
+        .and_then(|v| {
+            v.keys
+                .iter()
+                .find(|k| k.name.eq_ignore_ascii_case(&cx.settings.key) && k.deleted.is_none())
+        })
+        .map(|k| k.versions.iter().map(|v| v.version.clone()).collect())
+        .unwrap_or_default()
+}
+
+pub fn facts(cx: &Context) -> Facts {
+    let a = account(cx);
+    Facts {
+        version_in_use: a
+            .and_then(|a| a.key.as_ref())
+            .map(|k| k.key_version.clone()),
+        aek_id: a.map(|a| a.aek_id.clone()),
+        blocks: cx.snap.storage.total_blocks,
+        dropped_rows: workspace(cx).map(|w| w.dropped_rows).unwrap_or(0),
+        latest_version: key_versions(cx).last().cloned(),
+    }
+}
+
+/// The row count a `count` query returned, if it succeeded.
+fn count_of(r: Option<&Response>) -> Option<u64> {
+    let r = r.filter(|r| r.status == 200)?;
+    r.body["tables"][0]["rows"][0][0].as_u64()
+}
+
+fn status_of(r: Option<&Response>) -> String {
+    match r {
+        Some(r) => format!("{}", r.status),
+        None => "no response".into(),
+    }
+}
+
+fn elapsed(from: u64, to: Option<u64>) -> String {
+    match to {
+        Some(t) if t >= from => clock::duration(t - from),
+        _ => "—".into(),
+    }
+}
+
+// ---- the commands the drills send ----------------------------------------------------------------
+
+fn customer_id(cx: &Context) -> String {
+    workspace(cx)
+        .map(|w| w.customer_id.clone())
+        .unwrap_or_default()
+}
+
+/// Rows through the HTTP Data Collector API, tagged so they can be told apart.
+pub fn ingest(cx: &Context, tag: &str, n: u64) -> Command {
+    let rows: Vec<Value> = (0..n)
+        .map(|i| json!({ "Stage": tag, "Seq": i, "Message": format!("drill record {i} ({tag})") }))
+        .collect();
+    Command::Request {
+        method: "POST".into(),
+        url: format!(
+            "https://{}.ods.opinsights.azure.com/api/logs?api-version=2016-04-01",
+            customer_id(cx)
+        ),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Log-Type".into(), TABLE.into()),
+        ],
+        body: Some(Value::Array(rows).to_string()),
+    }
+}
+
+pub fn query(cx: &Context, q: &str) -> Command {
+    Command::Request {
+        method: "POST".into(),
+        url: format!(
+            "https://api.loganalytics.io/v1/workspaces/{}/query",
+            customer_id(cx)
+        ),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: Some(json!({ "query": q }).to_string()),
+    }
+}
+
+fn count_query(cx: &Context, _: &[StageRun]) -> Command {
+    query(cx, &format!("{TABLE}_CL | count"))
+}
+
+fn probe_ingest(cx: &Context, _: &[StageRun]) -> Command {
+    ingest(cx, "probe", PROBE_ROWS)
+}
+
+fn send(card: Card, cx: &Context) -> Command {
+    let d = wt::draft(card, cx);
+    Command::request(&d.method, &d.url, Some(&d.body))
+}
+
+fn key_version_url(cx: &Context, version: &str) -> String {
+    format!(
+        "{}/keys/{}/{version}?api-version=7.4",
+        cx.vault_uri(),
+        cx.settings.key
+    )
+}
+
+fn set_enabled(cx: &Context, version: &str, enabled: bool) -> Command {
+    Command::request(
+        "PATCH",
+        &key_version_url(cx, version),
+        Some(&json!({ "attributes": { "enabled": enabled } }).to_string()),
+    )
+}
+
+/// The version the cluster's storage used when the set-up finished.
+fn setup_version(runs: &[StageRun]) -> String {
+    runs.first()
+        .and_then(|r| r.facts.version_in_use.clone())
+        .unwrap_or_default()
+}
+
+fn rotate(cx: &Context, _: &[StageRun]) -> Command {
+    Command::request(
+        "POST",
+        &format!(
+            "{}/keys/{}/rotate?api-version=7.4",
+            cx.vault_uri(),
+            cx.settings.key
+        ),
+        None,
+    )
+}
+
+fn cluster_patch(cx: &Context, body: Value) -> Command {
+    Command::request(
+        "PATCH",
+        &format!(
+            "https://management.azure.com{}?api-version={}",
+            cx.cluster_path(),
+            cx.settings.oi_api
+        ),
+        Some(&body.to_string()),
+    )
+}
+
+fn advance(seconds: u64) -> Command {
+    Command::Advance { seconds }
+}
+
+/// The next command that moves the world towards "fully provisioned, with data", or `None` when
+/// it is there. The five steps are the walkthrough's own requests.
+fn setup_step(cx: &Context) -> Option<Command> {
+    let s = cx.settings;
+    if !cx
+        .snap
+        .groups
+        .iter()
+        .any(|g| g.name.eq_ignore_ascii_case(&s.group))
+    {
+        return Some(send(Card::Group, cx));
+    }
+    if cx.vault().is_none() {
+        return Some(send(Card::Vault, cx));
+    }
+    if key_versions(cx).is_empty() {
+        return Some(send(Card::Key, cx));
+    }
+    let Some(c) = cluster(cx) else {
+        return Some(send(Card::Cluster, cx));
+    };
+    if busy(cx) {
+        return Some(Command::RunToNextEvent);
+    }
+    if !wt::status(3, cx).is_done() {
+        return Some(send(Card::Grant, cx));
+    }
+    if c.key.is_none() {
+        return Some(send(Card::KeyIdentifier, cx));
+    }
+    match workspace(cx) {
+        None => return Some(send(Card::Workspace, cx)),
+        Some(w) if w.link_state == "Unlinked" => return Some(send(Card::Link, cx)),
+        Some(_) => {}
+    }
+    let has_data =
+        workspace(cx).is_some_and(|w| w.tables.iter().any(|(t, _)| *t == format!("{TABLE}_CL")));
+    if !has_data {
+        return Some(ingest(cx, "before", SETUP_ROWS));
+    }
+    None
+}
+
+/// Whether a cluster operation or a workspace link is still running.
+fn busy(cx: &Context) -> bool {
+    cx.snap.clusters.iter().any(|c| c.operation.is_some())
+        || cx
+            .snap
+            .workspaces
+            .iter()
+            .any(|w| w.link_state == "Linking" || w.link_state == "Unlinking")
+}
+
+// ---- the driver --------------------------------------------------------------------------------
+
+/// What to do next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Next {
+    /// Send this to the engine and report the reply with [`Driver::record`].
+    Send(Command),
+    /// The stage is over; its checks are in [`Driver::runs`].
+    StageDone,
+    /// The stage could not finish (a set-up that does not converge, an unexpected refusal).
+    Stuck(String),
+}
+
+/// Runs one stage of a drill at a time.
+#[derive(Clone, Debug)]
+pub struct Driver {
+    pub drill: DrillId,
+    /// The stage running or about to run.
+    pub stage: usize,
+    op: usize,
+    sent: usize,
+    started: Option<u64>,
+    pending: Option<String>,
+    responses: Vec<(String, Response)>,
+    pub runs: Vec<StageRun>,
+    /// Checks of each finished stage.
+    pub checks: Vec<Vec<Check>>,
+}
+
+impl Driver {
+    pub fn new(drill: DrillId) -> Driver {
+        Driver {
+            drill,
+            stage: 0,
+            op: 0,
+            sent: 0,
+            started: None,
+            pending: None,
+            responses: Vec::new(),
+            runs: Vec::new(),
+            checks: Vec::new(),
+        }
+    }
+
+    pub fn spec(&self) -> &'static Drill {
+        drill(self.drill)
+    }
+
+    pub fn finished(&self) -> bool {
+        self.stage >= self.spec().stages.len()
+    }
+
+    /// The settings the drill provisions with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            pin_version: self.spec().pin_version,
+            ..Settings::default()
+        }
+    }
+
+    /// The next command of the current stage, given the state now.
+    pub fn next(&mut self, snap: &Snapshot) -> Next {
+        let settings = self.settings();
+        let cx = Context {
+            snap,
+            settings: &settings,
+        };
+        let Some(stage) = self.spec().stages.get(self.stage) else {
+            return Next::Stuck("the drill is over".into());
+        };
+        self.started.get_or_insert(snap.now);
+        loop {
+            let Some(op) = stage.ops.get(self.op) else {
+                return self.finish(&cx);
+            };
+            if self.sent >= MAX_STEPS {
+                return Next::Stuck(format!(
+                    "“{}” did not finish after {MAX_STEPS} commands",
+                    stage.title
+                ));
+            }
+            let cmd = match op {
+                Op::Setup if self.sent == 0 => Some(Command::Reset { seed: None }),
+                Op::Setup => setup_step(&cx),
+                Op::Settle => busy(&cx).then_some(Command::RunToNextEvent),
+                Op::Send(label, f) => {
+                    self.pending = Some(label.to_string());
+                    self.op += 1;
+                    return Next::Send(f(&cx, &self.runs));
+                }
+            };
+            match cmd {
+                Some(c) => {
+                    self.sent += 1;
+                    return Next::Send(c);
+                }
+                None => {
+                    self.op += 1;
+                    self.sent = 0;
+                }
+            }
+        }
+    }
+
+    /// Files the reply to the command [`Driver::next`] returned.
+    pub fn record(&mut self, reply: &Reply) {
+        if let (Some(label), Some(r)) = (self.pending.take(), &reply.response) {
+            self.responses.push((label, r.clone()));
+        }
+    }
+
+    fn finish(&mut self, cx: &Context) -> Next {
+        let stage = &self.spec().stages[self.stage];
+        self.runs.push(StageRun {
+            started: self.started.take().unwrap_or(cx.snap.now),
+            ended: cx.snap.now,
+            responses: std::mem::take(&mut self.responses),
+            facts: facts(cx),
+        });
+        self.checks.push((stage.check)(cx, &self.runs));
+        self.stage += 1;
+        self.op = 0;
+        self.sent = 0;
+        Next::StageDone
+    }
+
+    /// Whether every check so far held.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().flatten().all(|c| c.ok)
+    }
+}
+
+/// The commands a stage would send now, for the page to show before the user runs it (set-up
+/// stages and later commands depend on earlier replies, so this is a preview).
+pub fn preview(id: DrillId, stage: usize, snap: &Snapshot, runs: &[StageRun]) -> Vec<String> {
+    let d = drill(id);
+    let settings = Settings {
+        pin_version: d.pin_version,
+        ..Settings::default()
+    };
+    let cx = Context {
+        snap,
+        settings: &settings,
+    };
+    let Some(s) = d.stages.get(stage) else {
+        return Vec::new();
+    };
+    s.ops
+        .iter()
+        .map(|op| match op {
+            Op::Setup => {
+                "Start over, then the walkthrough's five steps and 20 rows of DrillProbe_CL".into()
+            }
+            Op::Settle => "Run the clock until the cluster operation finishes".into(),
+            Op::Send(_, f) => describe(&f(&cx, runs)),
+        })
+        .collect()
+}
+
+pub fn describe(cmd: &Command) -> String {
+    match cmd {
+        Command::Request { method, url, .. } => {
+            let path = url.split('?').next().unwrap_or(url);
+            format!("{method} {path}")
+        }
+        Command::Advance { seconds } => format!("Fast-forward {}", clock::duration(*seconds)),
+        other => other.label(),
+    }
+}
+
+// ---- the drills ----------------------------------------------------------------------------------
+
+pub fn drill(id: DrillId) -> &'static Drill {
+    DRILLS
+        .iter()
+        .find(|d| d.id == id)
+        .expect("every drill is listed")
+}
+
+fn setup_checks(cx: &Context, _: &[StageRun]) -> Vec<Check> {
+    let c = cluster(cx);
+    let a = account(cx);
+    vec![
+        check(
+            "The cluster is provisioned with the key identifier set",
+            c.is_some_and(|c| c.provisioning_state == "Succeeded" && c.key.is_some()),
+            c.map(|c| format!("cluster {} is {}", c.name, c.provisioning_state))
+                .unwrap_or_else(|| "no cluster".into()),
+        ),
+        check(
+            "Its storage's AEK is wrapped by your key",
+            a.is_some_and(|a| a.protection == "CMK"),
+            a.map(|a| format!("account {} is protected by {}", a.name, a.protection))
+                .unwrap_or_else(|| "no storage account".into()),
+        ),
+        check(
+            format!("The workspace is linked and holds {SETUP_ROWS} rows"),
+            workspace(cx).is_some_and(|w| {
+                w.link_state == "Linked"
+                    && w.tables
+                        .iter()
+                        .any(|(t, n)| *t == format!("{TABLE}_CL") && *n == SETUP_ROWS)
+            }),
+            workspace(cx)
+                .map(|w| format!("workspace {} is {}", w.name, w.link_state))
+                .unwrap_or_else(|| "no workspace".into()),
+        ),
+    ]
+}
+
+const SETUP: Stage = Stage {
+    title: "Set up: a fully provisioned cluster with data",
+    explain: "Starts over with an empty world and runs the walkthrough's five steps (vault and key, cluster, permissions, key identifier, linked workspace), then ingests 20 rows into DrillProbe_CL. Cluster provisioning takes about two hours of virtual time.",
+    ops: &[Op::Setup],
+    check: setup_checks,
+};
+
+/// Checks that hold while storage is revoked, after a probe ingestion and query; `lever` is the
+/// stage that pulled the lever.
+fn revoked_checks(cx: &Context, runs: &[StageRun], lever: usize) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let pulled = runs[lever].started;
+    let refused = cx
+        .snap
+        .timeline
+        .iter()
+        .find(|e| e.time >= pulled && e.text.starts_with("Key Vault refused storage account"))
+        .map(|e| e.time);
+    let revoked_at = cx
+        .snap
+        .timeline
+        .iter()
+        .rev()
+        .find(|e| e.alert && e.text.contains("is unavailable: new data"))
+        .map(|e| e.time);
+    let q = run.response("query");
+    let before = runs[lever].facts.dropped_rows;
+    let dropped = workspace(cx).map(|w| w.dropped_rows).unwrap_or(0);
+    vec![
+        check(
+            "Within an hour or sooner, storage becomes unavailable",
+            access(cx) == "revoked"
+                && revoked_at.is_some_and(|t| t >= pulled && t - pulled <= HOUR),
+            format!(
+                "access is {}; Key Vault first refused {} after the change; revoked {} after it",
+                access(cx),
+                elapsed(pulled, refused),
+                elapsed(pulled, revoked_at)
+            ),
+        ),
+        check(
+            "New data sent to the linked workspace is dropped and won't be recoverable",
+            run.response("ingest").is_some_and(|r| r.status == 200)
+                && dropped >= before + PROBE_ROWS,
+            format!(
+                "the Data Collector API answered {}; {} rows dropped so far",
+                status_of(run.response("ingest")),
+                dropped
+            ),
+        ),
+        check(
+            "Queries on the workspace fail",
+            q.is_some_and(|r| r.status == 403),
+            format!("the query answered {}", status_of(q)),
+        ),
+        check(
+            "The hot cache (last 14 days, on SSD) is deleted",
+            cluster_hot_blocks(cx) == 0,
+            format!(
+                "{} blocks in the cluster's hot cache",
+                cluster_hot_blocks(cx)
+            ),
+        ),
+        check(
+            "Previously ingested data remains in storage",
+            cx.snap.storage.total_blocks >= runs[0].facts.blocks,
+            format!(
+                "{} blocks stored (set-up wrote {})",
+                cx.snap.storage.total_blocks, runs[0].facts.blocks
+            ),
+        ),
+    ]
+}
+
+/// Checks after access came back and 30 minutes passed.
+fn resumed_checks(cx: &Context, runs: &[StageRun], restore: usize, expect: u64) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let restored = runs[restore].started;
+    let back = cx
+        .snap
+        .timeline
+        .iter()
+        .rev()
+        .find(|e| {
+            e.text
+                .contains("available again: ingestion and queries resumed")
+        })
+        .map(|e| e.time);
+    let n = count_of(run.response("query"));
+    vec![
+        check(
+            "Once Key Vault answers, ingestion and queries resume within 30 minutes",
+            access(cx) == "accessible"
+                && back.is_some_and(|t| t >= restored && t - restored <= 30 * MINUTE),
+            format!(
+                "access is {}; resumed {} after the restore",
+                access(cx),
+                elapsed(restored, back)
+            ),
+        ),
+        check(
+            "Data dropped meanwhile stays lost; everything else is readable",
+            n == Some(expect),
+            format!(
+                "the query counted {} rows (expected {expect})",
+                n.map(|n| n.to_string())
+                    .unwrap_or_else(|| status_of(run.response("query")))
+            ),
+        ),
+    ]
+}
+
+fn accessible_checks(cx: &Context, runs: &[StageRun], expect: u64, what: &str) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let n = count_of(run.response("query"));
+    vec![
+        check(
+            format!("{what}: storage stays accessible"),
+            access(cx) == "accessible",
+            format!("access is {}", access(cx)),
+        ),
+        check(
+            "All the data remains readable",
+            n == Some(expect),
+            format!(
+                "the query counted {} rows (expected {expect})",
+                n.map(|n| n.to_string())
+                    .unwrap_or_else(|| status_of(run.response("query")))
+            ),
+        ),
+    ]
+}
+
+fn ok_status(run: &StageRun, label: &str, status: u16, promise: &str) -> Check {
+    let r = run.response(label);
+    check(
+        promise,
+        r.is_some_and(|r| r.status == status),
+        format!(
+            "answered {}{}",
+            status_of(r),
+            r.and_then(|r| r.body["error"]["message"]
+                .as_str()
+                .map(|m| format!(": {m}")))
+                .unwrap_or_default()
+        ),
+    )
+}
+
+// Revoke and recover.
+
+fn disable_in_use(cx: &Context, runs: &[StageRun]) -> Command {
+    set_enabled(cx, &setup_version(runs), false)
+}
+
+fn enable_in_use(cx: &Context, runs: &[StageRun]) -> Command {
+    set_enabled(cx, &setup_version(runs), true)
+}
+
+fn lever_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        ok_status(run, "lever", 200, "Key Vault accepts the change"),
+        check(
+            "Storage keeps serving from its cached AEK for now",
+            access(cx) != "revoked",
+            format!("access is {}", access(cx)),
+        ),
+    ]
+}
+
+fn restore_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        ok_status(run, "lever", 200, "Key Vault accepts the change"),
+        check(
+            "Access does not come back at once: storage finds out at its next check",
+            access(cx) == "revoked",
+            format!("access is {}", access(cx)),
+        ),
+    ]
+}
+
+static REVOKE_RECOVER: [Stage; 5] = [
+    SETUP,
+    Stage {
+        title: "Revoke: disable the key version in use",
+        explain: "The recommended way to revoke access: disable your key (or delete the access policy) in Key Vault. Watch the cluster badge: storage keeps using its cached AEK until it honours the change.",
+        ops: &[Op::Send("lever", disable_in_use)],
+        check: lever_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then try to ingest and query",
+        explain: "Storage checks Key Vault every 6–60 seconds; the revocation takes effect within an hour. Then 5 rows are sent and a count query runs.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("ingest", probe_ingest),
+            Op::Send("query", count_query),
+        ],
+        check: |cx, runs| revoked_checks(cx, runs, 1),
+    },
+    Stage {
+        title: "Restore: enable the key version again",
+        explain: "Access is restored in Key Vault. Storage only notices at its next periodic check.",
+        ops: &[Op::Send("lever", enable_in_use)],
+        check: restore_checks,
+    },
+    Stage {
+        title: "Fast-forward 30 minutes, then ingest and query",
+        explain: "Once storage unwraps its AEK again, ingestion and queries resume within 30 minutes. The 5 rows sent while revoked were dropped for good.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(30 * MINUTE)),
+            Op::Send("ingest", probe_ingest),
+            Op::Send("query", count_query),
+        ],
+        check: |cx, runs| resumed_checks(cx, runs, 3, SETUP_ROWS + PROBE_ROWS),
+    },
+];
+
+// Rotation with the automatic version.
+
+fn rotated_checks(_cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let new = run.facts.latest_version.clone().unwrap_or_default();
+    vec![
+        ok_status(run, "rotate", 200, "Key Vault creates a new key version"),
+        check(
+            "The new version differs from the one storage uses",
+            !new.is_empty() && new != setup_version(runs),
+            format!(
+                "latest {}, in use {}",
+                short(&new),
+                short(&setup_version(runs))
+            ),
+        ),
+    ]
+}
+
+fn auto_rewrap_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let setup = &runs[0].facts;
+    let latest = run.facts.latest_version.clone().unwrap_or_default();
+    let rotated_at = runs[1].started;
+    let wrap = cx.snap.audit.iter().find(|a| {
+        a.operation == "KeyWrap"
+            && a.status == 200
+            && a.version.as_deref() == Some(latest.as_str())
+            && a.time >= rotated_at
+    });
+    let old_blocks = cx
+        .snap
+        .storage
+        .blocks
+        .iter()
+        .filter(|b| b.key_version.as_deref() == Some(setup_version(runs).as_str()))
+        .count();
+    let mut out = vec![
+        check(
+            "Storage automatically uses the latest version, within an hour (Sentinel)",
+            run.facts.version_in_use.as_deref() == Some(latest.as_str())
+                && wrap.is_some_and(|w| w.time - rotated_at <= HOUR),
+            format!(
+                "storage uses {}; the AEK was rewrapped {} after the rotation",
+                short(run.facts.version_in_use.as_deref().unwrap_or("")),
+                elapsed(rotated_at, wrap.map(|w| w.time))
+            ),
+        ),
+        check(
+            "Only the AEK is rewrapped: same AEK, blocks not re-encrypted",
+            run.facts.aek_id == setup.aek_id && old_blocks > 0 && run.facts.blocks == setup.blocks,
+            format!(
+                "AEK {} (was {}); {old_blocks} blocks still written under the old version",
+                short(run.facts.aek_id.as_deref().unwrap_or("")),
+                short(setup.aek_id.as_deref().unwrap_or(""))
+            ),
+        ),
+    ];
+    out.extend(
+        accessible_checks(cx, runs, SETUP_ROWS, "After rotation")
+            .into_iter()
+            .skip(1),
+    );
+    out
+}
+
+fn last_use(cx: &Context, version: &str) -> Option<u64> {
+    cx.vault()?
+        .keys
+        .iter()
+        .find(|k| k.name.eq_ignore_ascii_case(&cx.settings.key))?
+        .versions
+        .iter()
+        .find(|v| v.version == version)?
+        .last_use
+}
+
+fn disable_previous(cx: &Context, runs: &[StageRun]) -> Command {
+    set_enabled(cx, &setup_version(runs), false)
+}
+
+fn audit_then_disable_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let old = setup_version(runs);
+    let rewrapped = runs[2].ended;
+    let used = last_use(cx, &old);
+    vec![
+        check(
+            "After 24 hours the audit log shows no more use of the previous version",
+            used.is_some_and(|t| t <= rewrapped) && run.started >= rewrapped,
+            format!(
+                "previous version last used {}",
+                used.map(clock::human).unwrap_or_else(|| "never".into())
+            ),
+        ),
+        ok_status(run, "lever", 200, "The previous version is disabled"),
+    ]
+}
+
+static AUTO_ROTATION: [Stage; 5] = [
+    SETUP,
+    Stage {
+        title: "Rotate the key in Key Vault",
+        explain: "A new key version, as a rotation policy or `az keyvault key rotate` would create. The cluster's key identifier has an empty keyVersion: auto-rotation.",
+        ops: &[Op::Send("rotate", rotate)],
+        check: rotated_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then query",
+        explain: "At its next Key Vault check, storage rewraps its AEK with the new version. Watch the wrap edge move in the key hierarchy.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("query", count_query),
+        ],
+        check: auto_rewrap_checks,
+    },
+    Stage {
+        title: "Wait 24 hours, check the audit log, disable the previous version",
+        explain: "Sentinel's guidance: disable the previous version after 24 hours, or once the Key Vault audit log shows no more activity with it.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(DAY)),
+            Op::Send("lever", disable_previous),
+        ],
+        check: audit_then_disable_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then ingest and query",
+        explain: "Disabling a version nobody uses revokes nothing.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("ingest", probe_ingest),
+            Op::Send("query", count_query),
+        ],
+        check: |cx, runs| {
+            accessible_checks(
+                cx,
+                runs,
+                SETUP_ROWS + PROBE_ROWS,
+                "With the previous version disabled",
+            )
+        },
+    },
+];
+
+// Rotation with a pinned version, forgetting to update the cluster.
+
+fn pinned_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let mut out = vec![check(
+        "Without a cluster update, storage keeps using the previous version",
+        run.facts.version_in_use.as_deref() == Some(setup_version(runs).as_str())
+            && run.facts.latest_version != run.facts.version_in_use,
+        format!(
+            "storage uses {}; the latest is {}",
+            short(run.facts.version_in_use.as_deref().unwrap_or("")),
+            short(run.facts.latest_version.as_deref().unwrap_or(""))
+        ),
+    )];
+    out.extend(accessible_checks(cx, runs, SETUP_ROWS, "After rotation"));
+    out
+}
+
+fn update_cluster_to_latest(cx: &Context, runs: &[StageRun]) -> Command {
+    let latest = runs
+        .last()
+        .and_then(|r| r.facts.latest_version.clone())
+        .unwrap_or_default();
+    cluster_patch(
+        cx,
+        json!({ "properties": { "keyVaultProperties": {
+            "keyVaultUri": cx.vault_uri(),
+            "keyName": cx.settings.key,
+            "keyVersion": latest,
+        }}}),
+    )
+}
+
+fn fixed_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let latest = run.facts.latest_version.clone().unwrap_or_default();
+    let mut out = vec![
+        ok_status(
+            run,
+            "update",
+            202,
+            "The cluster accepts the new key version",
+        ),
+        check(
+            "Storage rewraps its AEK with the new version",
+            run.facts.version_in_use.as_deref() == Some(latest.as_str()),
+            format!(
+                "storage uses {}",
+                short(run.facts.version_in_use.as_deref().unwrap_or(""))
+            ),
+        ),
+    ];
+    out.extend(resumed_checks(cx, runs, 5, SETUP_ROWS));
+    out.push(check(
+        "Only the AEK is rewrapped: the same AEK as before",
+        run.facts.aek_id == runs[0].facts.aek_id,
+        format!(
+            "AEK {} (was {})",
+            short(run.facts.aek_id.as_deref().unwrap_or("")),
+            short(runs[0].facts.aek_id.as_deref().unwrap_or(""))
+        ),
+    ));
+    out
+}
+
+static PINNED_FORGET: [Stage; 7] = [
+    SETUP,
+    Stage {
+        title: "Rotate the key in Key Vault",
+        explain: "The cluster's key identifier pins a version this time (explicit key version update).",
+        ops: &[Op::Send("rotate", rotate)],
+        check: rotated_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then query",
+        explain: "Nothing changes for the cluster: it was not told about the new version.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("query", count_query),
+        ],
+        check: pinned_checks,
+    },
+    Stage {
+        title: "Disable the old version, forgetting the cluster update",
+        explain: "The mistake the seed warns about: the cluster still uses the old version.",
+        ops: &[Op::Send("lever", disable_previous)],
+        check: lever_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then try to ingest and query",
+        explain: "Storage's next checks are refused: the key revocation state.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("ingest", probe_ingest),
+            Op::Send("query", count_query),
+        ],
+        check: |cx, runs| revoked_checks(cx, runs, 3),
+    },
+    Stage {
+        title: "Recover: enable the old version, then update the cluster to the new one",
+        explain: "The AEK is wrapped by the old version, so that version must work again first. Once service has resumed, the cluster update rewraps the AEK with the new version.",
+        ops: &[
+            Op::Send("lever", |cx, runs| {
+                set_enabled(cx, &setup_version(runs), true)
+            }),
+            Op::Send("advance", |_, _| advance(30 * MINUTE)),
+            Op::Send("update", update_cluster_to_latest),
+            Op::Settle,
+            Op::Send("query", count_query),
+        ],
+        check: fixed_checks,
+    },
+    Stage {
+        title: "Now disable the old version, safely",
+        explain: "With the cluster on the new version, the old one can go.",
+        ops: &[
+            Op::Send("lever", disable_previous),
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("query", count_query),
+        ],
+        check: |cx, runs| accessible_checks(cx, runs, SETUP_ROWS, "With the old version disabled"),
+    },
+];
+
+// Key Vault outage.
+
+fn vault_name(cx: &Context) -> String {
+    cx.settings.vault.clone()
+}
+
+fn outage_on_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        ok_status(
+            run,
+            "get",
+            503,
+            "Calls to Key Vault fail while it is unreachable",
+        ),
+        check(
+            "The vault shows the simulated trouble",
+            cx.vault().is_some_and(|v| v.outage.is_some()),
+            cx.vault()
+                .and_then(|v| v.outage.clone())
+                .unwrap_or_else(|| "healthy".into()),
+        ),
+    ]
+}
+
+fn during_outage_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let from = runs[1].started;
+    let principal = cluster(cx)
+        .and_then(|c| c.principal_id.clone())
+        .unwrap_or_default();
+    let calls = cx
+        .snap
+        .audit
+        .iter()
+        .filter(|a| a.caller_object_id == principal && a.time >= from && a.time <= run.ended)
+        .count();
+    let n = count_of(run.response("query"));
+    vec![
+        check(
+            "The cached AEK carries ingestion and queries without interruption",
+            access(cx) == "accessible"
+                && cluster(cx).is_some_and(|c| c.access.transient)
+                && n == Some(SETUP_ROWS + PROBE_ROWS),
+            format!(
+                "access is {}{}; the query counted {}",
+                access(cx),
+                if cluster(cx).is_some_and(|c| c.access.transient) {
+                    " (riding out the outage)"
+                } else {
+                    ""
+                },
+                n.map(|n| n.to_string())
+                    .unwrap_or_else(|| status_of(run.response("query")))
+            ),
+        ),
+        check(
+            "No data is dropped",
+            workspace(cx).is_some_and(|w| w.dropped_rows == 0),
+            format!(
+                "{} rows dropped",
+                workspace(cx).map(|w| w.dropped_rows).unwrap_or(0)
+            ),
+        ),
+        check(
+            "Storage's calls never reached the vault (nothing in its audit log)",
+            calls == 0,
+            format!("{calls} audit entries from the cluster's identity during the outage"),
+        ),
+    ]
+}
+
+fn outage_off_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let principal = cluster(cx)
+        .and_then(|c| c.principal_id.clone())
+        .unwrap_or_default();
+    let back = cx
+        .snap
+        .audit
+        .iter()
+        .any(|a| a.caller_object_id == principal && a.time >= run.started && a.status == 200);
+    vec![check(
+        "Storage reaches Key Vault again at its next check",
+        access(cx) == "accessible" && !cluster(cx).is_some_and(|c| c.access.transient) && back,
+        format!(
+            "access is {}; storage's unwrapKey calls {} in the audit log",
+            access(cx),
+            if back { "are back" } else { "are missing" }
+        ),
+    )]
+}
+
+static OUTAGE: [Stage; 4] = [
+    SETUP,
+    Stage {
+        title: "Take Key Vault down (DNS failure)",
+        explain: "Simulates a transient availability issue: name resolution fails for the vault. Your own calls to the vault fail too.",
+        ops: &[
+            Op::Send("outage", |cx, _| Command::KeyVaultOutage {
+                vault: vault_name(cx),
+                outage: Some(Outage::Dns),
+            }),
+            Op::Send("get", |cx, _| {
+                Command::request(
+                    "GET",
+                    &format!(
+                        "{}/keys/{}?api-version=7.4",
+                        cx.vault_uri(),
+                        cx.settings.key
+                    ),
+                    None,
+                )
+            }),
+        ],
+        check: outage_on_checks,
+    },
+    Stage {
+        title: "Fast-forward six hours, then ingest and query",
+        explain: "Storage keeps its AEK in cache for the duration of the availability issue.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(6 * HOUR)),
+            Op::Send("ingest", probe_ingest),
+            Op::Send("query", count_query),
+        ],
+        check: during_outage_checks,
+    },
+    Stage {
+        title: "Bring Key Vault back",
+        explain: "The outage ends; storage's periodic unwrap calls reach the vault again.",
+        ops: &[
+            Op::Send("outage", |cx, _| Command::KeyVaultOutage {
+                vault: vault_name(cx),
+                outage: None,
+            }),
+            Op::Send("advance", |_, _| advance(5 * MINUTE)),
+        ],
+        check: outage_off_checks,
+    },
+];
+
+// Identity set to None.
+
+fn identity_none_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        ok_status(run, "lever", 202, "The cluster accepts the identity change"),
+        check(
+            "The cluster's identity type is None",
+            cluster(cx).is_some_and(|c| c.identity_type == "None"),
+            cluster(cx)
+                .map(|c| format!("identity type {}", c.identity_type))
+                .unwrap_or_default(),
+        ),
+        check(
+            "The page warns that this can't be reverted without contacting support",
+            cx.snap.timeline.iter().any(|e| {
+                e.text
+                    .contains("can't be reverted without contacting support")
+            }),
+            "see the timeline",
+        ),
+    ]
+}
+
+fn irreversible_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let q = run.response("query");
+    vec![
+        ok_status(
+            run,
+            "restore",
+            400,
+            "Setting the identity back is refused: it can't be reverted",
+        ),
+        check(
+            "A day later, the data is still inaccessible",
+            access(cx) == "revoked" && q.is_some_and(|r| r.status == 403),
+            format!(
+                "access is {}; the query answered {}",
+                access(cx),
+                status_of(q)
+            ),
+        ),
+    ]
+}
+
+static IDENTITY_NONE: [Stage; 4] = [
+    SETUP,
+    Stage {
+        title: "Set the cluster's identity type to None",
+        explain: "Not recommended: it revokes access to your data and can't be reverted without contacting support (the playground won't revert it either).",
+        ops: &[
+            Op::Send("lever", |cx, _| {
+                cluster_patch(cx, json!({ "identity": { "type": "None" } }))
+            }),
+            Op::Settle,
+        ],
+        check: identity_none_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then try to ingest and query",
+        explain: "Without an identity, storage can't authenticate to Key Vault at all.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("ingest", probe_ingest),
+            Op::Send("query", count_query),
+        ],
+        check: |cx, runs| revoked_checks(cx, runs, 1),
+    },
+    Stage {
+        title: "Try to give the cluster a system-assigned identity again",
+        explain: "The service refuses; a day later nothing has changed.",
+        ops: &[
+            Op::Send("restore", |cx, _| {
+                cluster_patch(cx, json!({ "identity": { "type": "SystemAssigned" } }))
+            }),
+            Op::Send("advance", |_, _| advance(DAY)),
+            Op::Send("query", count_query),
+        ],
+        check: irreversible_checks,
+    },
+];
+
+pub static DRILLS: [Drill; 5] = [
+    Drill {
+        id: DrillId::RevokeRecover,
+        slug: "revoke-recover",
+        title: "Revoke and recover",
+        summary: "Disable the key, watch storage become unavailable within an hour, enable it again, watch service resume within 30 minutes.",
+        promise: "The cluster storage will always respect changes in key permissions within an hour or sooner and storage will become unavailable. Any new data ingested to workspaces linked with your cluster gets dropped and won't be recoverable, data becomes inaccessible and queries on these workspaces fail. … The cluster's storage periodically checks your Key Vault to attempt to unwrap the encryption key and once accessed, data ingestion and query are resumed within 30 minutes.",
+        source: "Azure Monitor CMK · Key revocation",
+        pin_version: false,
+        stages: &REVOKE_RECOVER,
+    },
+    Drill {
+        id: DrillId::AutoRotation,
+        slug: "auto-rotation",
+        title: "Rotate with automatic version",
+        summary: "Rotate the key with keyVersion empty: storage rewraps its AEK with the new version; then retire the old version the way Sentinel recommends.",
+        promise: "Auto-rotation - when you update your cluster with \"keyVaultProperties\" but omit \"keyVersion\" property, or set it to \"\", storage will automatically use the latest versions. … All your data remains accessible after the key rotation operation, since data always encrypted with Account Encryption Key (AEK) while AEK is now being encrypted with your new Key Encryption Key (KEK) version in Key Vault. (Sentinel: disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version.)",
+        source: "Azure Monitor CMK · Key rotation; Microsoft Sentinel CMK · Customer-managed key rotation",
+        pin_version: false,
+        stages: &AUTO_ROTATION,
+    },
+    Drill {
+        id: DrillId::PinnedForget,
+        slug: "pinned-forget",
+        title: "Rotate with a pinned version and forget to update",
+        summary: "With an explicit keyVersion, a rotation changes nothing until you update the cluster; disabling the old version first revokes access.",
+        promise: "Explicit key version update - … If you generate new key version in Key Vault but don't update it in the cluster, the Log Analytics cluster storage will keep using your previous key. If you disable or delete your old key before updating the new key in the cluster, you will get into key revocation state.",
+        source: "Azure Monitor CMK · Key rotation",
+        pin_version: true,
+        stages: &PINNED_FORGET,
+    },
+    Drill {
+        id: DrillId::Outage,
+        slug: "kv-outage",
+        title: "Key Vault outage",
+        summary: "Make the vault unreachable for six hours: the cached AEK carries ingestion and queries through it.",
+        promise: "Key Vault connection errors -- Storage handles transient errors (timeouts, connection failures, DNS issues) by allowing keys to stay in cache for the duration of the availablility issue and this overcomes blips and availability issues. The query and ingestion capabilities continue without interruption.",
+        source: "Azure Monitor CMK · Troubleshooting · Behavior with Key Vault availability",
+        pin_version: false,
+        stages: &OUTAGE,
+    },
+    Drill {
+        id: DrillId::IdentityNone,
+        slug: "identity-none",
+        title: "Identity set to None",
+        summary: "Remove the cluster's identity: access is revoked for good.",
+        promise: "Setting the cluster's identity type to None also revokes access to your data, but this approach isn't recommended since you can't revert it without contacting support.",
+        source: "Azure Monitor CMK · Key revocation",
+        pin_version: false,
+        stages: &IDENTITY_NONE,
+    },
+];
+
+fn short(s: &str) -> String {
+    s.chars().take(8).collect()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::protocol::execute;
+
+    /// Runs every stage of a drill against an engine, as the page does.
+    fn run(id: DrillId, seed: u8) -> Driver {
+        let mut e = Engine::with_seed([seed; 32]);
+        let mut d = Driver::new(id);
+        let mut snap = e.snapshot();
+        while !d.finished() {
+            match d.next(&snap) {
+                Next::Send(Command::Reset { .. }) => {
+                    let reply = execute(
+                        &mut e,
+                        &Command::Reset {
+                            seed: Some([seed; 32]),
+                        },
+                    );
+                    d.record(&reply);
+                    snap = reply.snapshot;
+                }
+                Next::Send(cmd) => {
+                    let reply = execute(&mut e, &cmd);
+                    d.record(&reply);
+                    snap = reply.snapshot;
+                }
+                Next::StageDone => {}
+                Next::Stuck(why) => panic!("{id:?} stage {}: {why}", d.stage),
+            }
+        }
+        d
+    }
+
+    fn assert_passes(id: DrillId) {
+        for seed in [1u8, 2] {
+            let d = run(id, seed);
+            if std::env::var("DRILL_DEBUG").is_ok() {
+                for (i, checks) in d.checks.iter().enumerate() {
+                    for c in checks {
+                        eprintln!("{id:?} {i} [{}] {} — {}", c.ok, c.promise, c.observed);
+                    }
+                }
+            }
+            for (i, checks) in d.checks.iter().enumerate() {
+                for c in checks {
+                    assert!(
+                        c.ok,
+                        "{id:?} (seed {seed}) stage {i} “{}”: {}",
+                        c.promise, c.observed
+                    );
+                }
+            }
+            assert_eq!(d.checks.len(), drill(id).stages.len());
+        }
+    }
+
+    #[test]
+    fn revoke_and_recover_passes_its_checks() {
+        assert_passes(DrillId::RevokeRecover);
+    }
+
+    #[test]
+    fn auto_rotation_passes_its_checks() {
+        assert_passes(DrillId::AutoRotation);
+    }
+
+    #[test]
+    fn pinned_version_forgotten_passes_its_checks() {
+        assert_passes(DrillId::PinnedForget);
+    }
+
+    #[test]
+    fn key_vault_outage_passes_its_checks() {
+        assert_passes(DrillId::Outage);
+    }
+
+    #[test]
+    fn identity_none_passes_its_checks() {
+        assert_passes(DrillId::IdentityNone);
+    }
+
+    #[test]
+    fn checks_fail_when_the_promise_is_not_kept() {
+        // Skip the revocation: the "within an hour" checks must then fail.
+        let mut e = Engine::with_seed([3; 32]);
+        let mut d = Driver::new(DrillId::RevokeRecover);
+        let mut snap = e.snapshot();
+        while d.stage < 1 {
+            if let Next::Send(cmd) = d.next(&snap) {
+                let reply = execute(&mut e, &cmd);
+                d.record(&reply);
+                snap = reply.snapshot;
+            }
+        }
+        let settings = d.settings();
+        let cx = Context {
+            snap: &snap,
+            settings: &settings,
+        };
+        let mut runs = d.runs.clone();
+        runs.push(runs[0].clone());
+        let checks = revoked_checks(&cx, &runs, 1);
+        assert!(checks.iter().any(|c| !c.ok), "{checks:#?}");
+    }
+}
