@@ -363,7 +363,7 @@ pub enum Next {
 }
 
 /// Runs one stage of a drill at a time.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Driver {
     pub drill: DrillId,
     /// The stage running or about to run.
@@ -516,6 +516,152 @@ pub fn describe(cmd: &Command) -> String {
         }
         Command::Advance { seconds } => format!("Fast-forward {}", clock::duration(*seconds)),
         other => other.label(),
+    }
+}
+
+// ---- levers: the same requests, one click each, outside a drill ----------------------------------
+
+/// A change a user can make with one click, as the REST request it sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lever {
+    DisableInUse,
+    EnableInUse,
+    Rotate,
+    RotationPolicy,
+    DeleteKey,
+    RecoverKey,
+    PurgeKey,
+    RemoveAccess,
+    RestoreAccess,
+    IdentityNone,
+}
+
+impl Lever {
+    pub fn all() -> [Lever; 10] {
+        [
+            Lever::DisableInUse,
+            Lever::EnableInUse,
+            Lever::Rotate,
+            Lever::RotationPolicy,
+            Lever::DeleteKey,
+            Lever::RecoverKey,
+            Lever::PurgeKey,
+            Lever::RemoveAccess,
+            Lever::RestoreAccess,
+            Lever::IdentityNone,
+        ]
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Lever::DisableInUse => "Disable the key version in use",
+            Lever::EnableInUse => "Enable it again",
+            Lever::Rotate => "Rotate the key (new version)",
+            Lever::RotationPolicy => "Set a rotation policy (every 30 days)",
+            Lever::DeleteKey => "Delete the key",
+            Lever::RecoverKey => "Recover the deleted key",
+            Lever::PurgeKey => "Purge the deleted key",
+            Lever::RemoveAccess => "Remove the cluster's access policy",
+            Lever::RestoreAccess => "Restore the cluster's access policy",
+            Lever::IdentityNone => "Set the cluster's identity to None",
+        }
+    }
+
+    /// What the seed says happens (shown next to the button).
+    pub fn effect(self) -> &'static str {
+        match self {
+            Lever::DisableInUse => "Revokes access: storage honours it within an hour.",
+            Lever::EnableInUse => "Restores access: service resumes within 30 minutes.",
+            Lever::Rotate => "Auto-rotation rewraps the AEK; a pinned version keeps the old one.",
+            Lever::RotationPolicy => {
+                "Key Vault creates a new version 30 days after the current one."
+            }
+            Lever::DeleteKey => "Revokes access; the key stays recoverable during retention.",
+            Lever::RecoverKey => "Restores access: service resumes within 30 minutes.",
+            Lever::PurgeKey => {
+                "Refused with purge protection; otherwise the data is lost for good."
+            }
+            Lever::RemoveAccess => "Revokes access: storage honours it within an hour.",
+            Lever::RestoreAccess => "Restores access: service resumes within 30 minutes.",
+            Lever::IdentityNone => {
+                "Revokes access for good: can't be reverted without contacting support."
+            }
+        }
+    }
+
+    /// The request, or why it can't be built yet.
+    pub fn command(self, cx: &Context) -> Result<Command, String> {
+        let in_use = || {
+            cluster(cx)
+                .and_then(|c| c.key_version_in_use.clone())
+                .ok_or_else(|| "The cluster has no key identifier yet.".to_string())
+        };
+        let key_url = |suffix: &str| {
+            format!(
+                "{}/keys/{}{suffix}?api-version=7.4",
+                cx.vault_uri(),
+                cx.settings.key
+            )
+        };
+        let deleted_url = |suffix: &str| {
+            format!(
+                "{}/deletedkeys/{}{suffix}?api-version=7.4",
+                cx.vault_uri(),
+                cx.settings.key
+            )
+        };
+        if cx.vault().is_none() {
+            return Err(format!("There is no vault {} yet.", cx.settings.vault));
+        }
+        let arm = |suffix: &str| {
+            format!(
+                "https://management.azure.com{}{suffix}?api-version=2023-07-01",
+                cx.vault_path()
+            )
+        };
+        let policy = |kind: &str| -> Result<Command, String> {
+            let principal = cluster(cx)
+                .and_then(|c| c.principal_id.clone())
+                .ok_or_else(|| "The cluster has no identity.".to_string())?;
+            let body = json!({ "properties": { "accessPolicies": [{
+                "tenantId": cx.snap.tenant_id,
+                "objectId": principal,
+                "permissions": { "keys": ["get", "wrapKey", "unwrapKey"] }
+            }]}});
+            Ok(Command::request(
+                "PUT",
+                &arm(&format!("/accessPolicies/{kind}")),
+                Some(&body.to_string()),
+            ))
+        };
+        Ok(match self {
+            Lever::DisableInUse => set_enabled(cx, &in_use()?, false),
+            Lever::EnableInUse => set_enabled(cx, &in_use()?, true),
+            Lever::Rotate => Command::request("POST", &key_url("/rotate"), None),
+            Lever::RotationPolicy => Command::request(
+                "PUT",
+                &key_url("/rotationpolicy"),
+                Some(
+                    &json!({
+                        "lifetimeActions": [
+                            { "trigger": { "timeAfterCreate": "P30D" }, "action": { "type": "Rotate" } },
+                            { "trigger": { "timeBeforeExpiry": "P30D" }, "action": { "type": "Notify" } }
+                        ],
+                        "attributes": { "expiryTime": "P90D" }
+                    })
+                    .to_string(),
+                ),
+            ),
+            Lever::DeleteKey => Command::request("DELETE", &key_url(""), None),
+            Lever::RecoverKey => Command::request("POST", &deleted_url("/recover"), None),
+            Lever::PurgeKey => Command::request("DELETE", &deleted_url(""), None),
+            Lever::RemoveAccess => policy("remove")?,
+            Lever::RestoreAccess => policy("add")?,
+            Lever::IdentityNone => {
+                cluster(cx).ok_or_else(|| "There is no cluster yet.".to_string())?;
+                cluster_patch(cx, json!({ "identity": { "type": "None" } }))
+            }
+        })
     }
 }
 

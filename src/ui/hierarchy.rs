@@ -39,7 +39,22 @@ fn text(x: i32, y: i32, class: &'static str, s: String) -> Html {
 }
 
 fn rect(x: i32, y: i32, w: i32, h: i32, class: &'static str) -> Html {
-    html! { <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="6" class={class} /> }
+    hrect(x, y, w, h, class, false)
+}
+
+/// A node, outlined when it is what the timeline entry the user picked is about.
+fn hrect(x: i32, y: i32, w: i32, h: i32, class: &'static str, highlight: bool) -> Html {
+    html! { <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="6" class={classes!(class, highlight.then_some("hl"))} /> }
+}
+
+/// Whether a timeline subject (resource id, key id, account name) names this node.
+fn names(subject: Option<&str>, candidates: &[&str]) -> bool {
+    let Some(s) = subject else { return false };
+    let s = s.to_ascii_lowercase();
+    candidates
+        .iter()
+        .filter(|c| !c.is_empty())
+        .any(|c| s == c.to_ascii_lowercase())
 }
 
 fn line(x1: i32, y1: i32, x2: i32, y2: i32, class: &'static str) -> Html {
@@ -71,6 +86,9 @@ pub fn key_hierarchy() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let snap = &app.state.snap;
     let cluster = snap.clusters.first();
+    let hl = app.state.highlight.as_deref();
+    let broken =
+        cluster.is_some_and(|c| c.access.state == "revoked" || c.access.state == "revoking");
     let Some((vault, key)) = focus(&snap.vaults, cluster) else {
         return html! {
             <section class="panel" aria-labelledby="kh-title">
@@ -83,7 +101,7 @@ pub fn key_hierarchy() -> Html {
     let mut desc = Vec::new();
 
     // Vault
-    nodes.push(rect(
+    nodes.push(hrect(
         8,
         8,
         W - 16,
@@ -93,6 +111,7 @@ pub fn key_hierarchy() -> Html {
         } else {
             "node vault warn"
         },
+        names(hl, &[&vault.id, &vault.name]),
     ));
     nodes.push(text(20, 28, "title", format!("Key Vault · {}", vault.name)));
     nodes.push(text(
@@ -130,7 +149,8 @@ pub fn key_hierarchy() -> Html {
         Some(k) => {
             let size = k.versions.last().map(|v| v.size).unwrap_or(0);
             nodes.push(line(W / 2, 54, W / 2, y, "edge"));
-            nodes.push(rect(
+            let key_path = format!("{}/keys/{}", vault.uri, k.name);
+            nodes.push(hrect(
                 28,
                 y,
                 W - 56,
@@ -140,6 +160,7 @@ pub fn key_hierarchy() -> Html {
                 } else {
                     "node key"
                 },
+                names(hl, &[&key_path]),
             ));
             let state = if k.deleted.is_some() {
                 " · deleted (recoverable)"
@@ -176,10 +197,15 @@ pub fn key_hierarchy() -> Html {
                     (false, true) => "chip disabled used",
                     (false, false) => "chip disabled",
                 };
+                let kid = format!("{key_path}/{}", v.version);
+                let last = v
+                    .last_use
+                    .map(|t| format!(" · last used {}", clock::human(t)))
+                    .unwrap_or_default();
                 nodes.push(html! {
                     <g>
-                        <title>{ format!("Version {}{}{}", v.version, if v.enabled { "" } else { " (disabled)" }, if used { " — used by the cluster" } else { "" }) }</title>
-                        { rect(x, y, chip_w, 26, class) }
+                        <title>{ format!("Version {}{}{}{last}", v.version, if v.enabled { "" } else { " (disabled)" }, if used { " — used by the cluster" } else { "" }) }</title>
+                        { hrect(x, y, chip_w, 26, class, names(hl, &[&kid])) }
                         { text(x + 8, y + 17, "mono", v.version[..6.min(v.version.len())].to_string()) }
                     </g>
                 });
@@ -212,12 +238,32 @@ pub fn key_hierarchy() -> Html {
                 .find(|(v, _)| Some(v) == in_use.as_ref())
                 .map(|(_, x)| *x)
             {
-                nodes.push(line(x, chips_y, W / 2, y, "edge strong"));
+                nodes.push(line(
+                    x,
+                    chips_y,
+                    W / 2,
+                    y,
+                    if broken {
+                        "edge strong broken"
+                    } else {
+                        "edge strong"
+                    },
+                ));
                 nodes.push(text(
                     W / 2 + 8,
                     y - 14,
-                    "edge-label",
-                    "wraps / unwraps the AEK".into(),
+                    if broken {
+                        "edge-label broken"
+                    } else {
+                        "edge-label"
+                    },
+                    if broken {
+                        format!("Key Vault refuses: {}", c.access.state)
+                    } else if c.access.transient {
+                        "Key Vault unreachable: AEK cached".into()
+                    } else {
+                        "wraps / unwraps the AEK".into()
+                    },
                 ));
             } else {
                 nodes.push(text(
@@ -227,7 +273,18 @@ pub fn key_hierarchy() -> Html {
                     "no key identifier: Microsoft-managed keys".into(),
                 ));
             }
-            nodes.push(rect(28, y, W - 56, 40, "node cluster"));
+            nodes.push(hrect(
+                28,
+                y,
+                W - 56,
+                40,
+                if broken {
+                    "node cluster revoked"
+                } else {
+                    "node cluster"
+                },
+                names(hl, &[&c.id]),
+            ));
             nodes.push(text(
                 40,
                 y + 17,
@@ -292,25 +349,27 @@ pub fn key_hierarchy() -> Html {
                 .find(|(v, _)| *v == k.key_version)
                 .map(|(_, x)| *x)
             {
+                let cut = a.access.state == "revoked" || a.access.state == "revoking";
                 nodes.push(line(
                     x,
                     chips_y,
                     30,
                     y + 10,
-                    if a.writable {
-                        "edge wrap"
-                    } else {
-                        "edge wrap old"
+                    match (cut, a.writable) {
+                        (true, _) => "edge wrap broken",
+                        (false, true) => "edge wrap",
+                        (false, false) => "edge wrap old",
                     },
                 ));
             }
         }
-        let class = if cmk {
-            "node account cmk"
-        } else {
-            "node account mmk"
+        let class = match (cmk, a.access.state.as_str()) {
+            (true, "revoked") => "node account cmk revoked",
+            (true, "revoking" | "recovering") => "node account cmk revoking",
+            (true, _) => "node account cmk",
+            (false, _) => "node account mmk",
         };
-        nodes.push(rect(18, y, W - 36, 44, class));
+        nodes.push(hrect(18, y, W - 36, 44, class, names(hl, &[&a.name])));
         nodes.push(text(
             28,
             y + 17,
@@ -335,7 +394,21 @@ pub fn key_hierarchy() -> Html {
             .last_unwrap
             .map(|t| format!(" · unwrapped {}", &clock::human(t)[11..16]))
             .unwrap_or_default();
-        nodes.push(text(28, y + 34, "sub", format!("{wrapped}{unwrap}")));
+        let status = match a.access.state.as_str() {
+            "accessible" if a.access.transient => " · Key Vault unreachable (cached)".to_string(),
+            "accessible" => String::new(),
+            s => format!(" · {s}"),
+        };
+        nodes.push(text(
+            28,
+            y + 34,
+            if a.access.state == "accessible" {
+                "sub"
+            } else {
+                "sub bad"
+            },
+            format!("{wrapped}{unwrap}{status}"),
+        ));
 
         y += 44;
         nodes.push(line(W / 2, y, W / 2, y + 14, "edge faint"));

@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use super::AppCtx;
 use super::response::source_text;
+use super::state::Action;
 use super::util::{event_value, short};
 use crate::engine::clock;
 use crate::engine::errors::CATALOGUE;
@@ -30,6 +31,13 @@ pub fn timeline() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let hidden = use_state(Vec::<Category>::new);
     let alerts_only = use_state(|| false);
+    let search = use_state(String::new);
+    let on_search = {
+        let search = search.clone();
+        Callback::from(move |e: InputEvent| search.set(event_value(&e)))
+    };
+    let needle = search.to_lowercase();
+    let picked = app.state.highlight.clone();
     let chips = CATEGORIES.iter().map(|(c, label)| {
         let hidden = hidden.clone();
         let c = *c;
@@ -56,7 +64,22 @@ pub fn timeline() -> Html {
         .iter()
         .rev()
         .filter(|e| !hidden.contains(&e.category) && (!*alerts_only || e.alert))
+        .filter(|e| {
+            needle.is_empty()
+                || e.text.to_lowercase().contains(&needle)
+                || e.subject.to_lowercase().contains(&needle)
+        })
         .collect();
+    let pick = |subject: String| {
+        let app = app.clone();
+        Callback::from(move |_| {
+            let again = app.state.highlight.as_deref() == Some(subject.as_str());
+            app.dispatch(Action::Highlight((!again).then(|| subject.clone())));
+            if !again {
+                scroll_to("kh-title");
+            }
+        })
+    };
     html! {
         <div class="timeline">
             <div class="row wrap" role="group" aria-label="Filter by category">
@@ -64,19 +87,104 @@ pub fn timeline() -> Html {
                 <button class={classes!("chip-toggle", alerts_only.then_some("on"))} aria-pressed={alerts_only.to_string()} onclick={toggle_alerts}>
                     { "Problems only" }
                 </button>
+                <label for="timeline-search" class="sr-only">{ "Search the timeline" }</label>
+                <input id="timeline-search" type="search" placeholder="Search: unwrap, dropped, a version…" value={(*search).clone()} oninput={on_search} />
             </div>
+            <p class="muted small">{ format!("{} events shown. Pick an event's subject to highlight what it affected in the key hierarchy.", entries.len()) }</p>
             if entries.is_empty() {
                 <p class="muted">{ "Nothing yet. Everything the simulation does on the virtual clock shows up here, newest first." }</p>
             }
             <ol class="events">
-                { for entries.iter().map(|e| html! {
-                    <li class={classes!(e.alert.then_some("alert"))}>
+                { for entries.iter().take(SHOWN).map(|e| html! {
+                    <li class={classes!(e.alert.then_some("alert"), (picked.as_deref() == Some(e.subject.as_str())).then_some("picked"))}>
                         <time>{ clock::human(e.time) }</time>
                         <span class={classes!("cat", format!("cat-{:?}", e.category).to_lowercase())}>{ category_label(e.category) }</span>
-                        <span class="text">{ &e.text }</span>
+                        <span class="text">
+                            { &e.text }
+                            if !e.subject.is_empty() {
+                                <button class="subject" onclick={pick(e.subject.clone())} title={format!("Highlight {} in the key hierarchy", e.subject)}>
+                                    { subject_label(&e.subject) }
+                                </button>
+                            }
+                        </span>
                     </li>
                 }) }
             </ol>
+        </div>
+    }
+}
+
+/// Most entries the timeline renders at once (the snapshot carries the newest 1,500).
+const SHOWN: usize = 400;
+
+/// A short name for a subject: the last path segment of an id, or the name itself.
+fn subject_label(s: &str) -> String {
+    let last = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
+    if last.len() == 32 && last.bytes().all(|c| c.is_ascii_hexdigit()) {
+        format!("version {}", short(last))
+    } else {
+        last.to_string()
+    }
+}
+
+fn scroll_to(id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    {
+        el.scroll_into_view();
+    }
+}
+
+/// Per key version: created, enabled, last use in the audit log (Sentinel's rotation guidance).
+fn versions_table(snap: &crate::engine::Snapshot) -> Html {
+    let rows: Vec<Html> = snap
+        .vaults
+        .iter()
+        .flat_map(|v| v.keys.iter().map(move |k| (v, k)))
+        .flat_map(|(v, k)| {
+            let in_use: Vec<String> = snap
+                .clusters
+                .iter()
+                .filter_map(|c| c.key_version_in_use.clone())
+                .collect();
+            k.versions.iter().rev().map(move |x| {
+                let used = in_use.contains(&x.version);
+                let advice = match (used, x.enabled, x.last_use) {
+                    (true, false, _) => "disabled while in use: key revocation".to_string(),
+                    (true, true, _) => "in use by a cluster".to_string(),
+                    (false, false, _) => "disabled".to_string(),
+                    (false, true, Some(t)) if snap.now >= t + crate::engine::clock::DAY => {
+                        "no use for 24 hours: safe to disable".to_string()
+                    }
+                    (false, true, Some(t)) => format!(
+                        "last used {} ago: wait 24 hours",
+                        clock::duration(snap.now.saturating_sub(t))
+                    ),
+                    (false, true, None) => "never used by a cluster".to_string(),
+                };
+                html! {
+                    <tr>
+                        <td>{ format!("{}/{}", v.name, k.name) }</td>
+                        <td><code title={x.version.clone()}>{ short(&x.version) }</code></td>
+                        <td>{ if x.enabled { "enabled" } else { "disabled" } }</td>
+                        <td>{ x.last_use.map(clock::human).unwrap_or_else(|| "—".into()) }</td>
+                        <td>{ advice }</td>
+                    </tr>
+                }
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="table-wrap">
+            <table class="version-table" data-testid="versions">
+                <caption class="small muted">{ "Key versions and their last wrap or unwrap in the audit log" }</caption>
+                <thead><tr><th>{ "Key" }</th><th>{ "Version" }</th><th>{ "State" }</th><th>{ "Last use" }</th><th>{ "Guidance (Sentinel)" }</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
         </div>
     }
 }
@@ -87,13 +195,14 @@ pub fn audit() -> Html {
     let audit = &app.state.snap.audit;
     html! {
         <div class="audit">
-            <p class="muted">{ "Every Key Vault data-plane call, from you or from a cluster's identity, with its result. Sentinel's rotation guidance (disable the previous version once the audit log shows no more use) is checked here." }</p>
+            <p class="muted">{ "Every Key Vault data-plane call, from you or from a cluster's identity, with its result. Storage's periodic unwrap calls (every 6–60 seconds) are folded per hour, with their count and last time. Sentinel's rotation guidance (disable the previous version after 24 hours, or once the audit log shows no more use) is checked in the first table." }</p>
+            { versions_table(&app.state.snap) }
             if audit.is_empty() {
                 <p class="muted">{ "No Key Vault calls yet." }</p>
             } else {
                 <div class="table-wrap">
                     <table>
-                        <thead><tr><th>{ "Time" }</th><th>{ "Vault" }</th><th>{ "Operation" }</th><th>{ "Caller" }</th><th>{ "Key / version" }</th><th>{ "Result" }</th></tr></thead>
+                        <thead><tr><th>{ "Time" }</th><th>{ "Vault" }</th><th>{ "Operation" }</th><th>{ "Caller" }</th><th>{ "Key / version" }</th><th>{ "Result" }</th><th>{ "Calls" }</th></tr></thead>
                         <tbody>
                             { for audit.iter().rev().map(|a| html! {
                                 <tr class={classes!((a.status >= 400).then_some("alert"))}>
@@ -103,6 +212,7 @@ pub fn audit() -> Html {
                                     <td title={a.caller_object_id.clone()}>{ &a.caller_name }</td>
                                     <td><code>{ format!("{}{}", a.key.clone().unwrap_or_default(), a.version.as_deref().map(|v| format!("/{}", short(v))).unwrap_or_default()) }</code></td>
                                     <td>{ format!("{} {}", a.status, a.result) }</td>
+                                    <td title={a.detail.clone()}>{ if a.count > 1 { format!("×{} until {}", a.count, if clock::date(a.last) == clock::date(a.time) { clock::human(a.last)[11..19].to_string() } else { clock::human(a.last) }) } else { "1".into() } }</td>
                                 </tr>
                             }) }
                         </tbody>

@@ -6,6 +6,7 @@
 //! [`crate::engine::Snapshot`]; every action goes to the engine as a [`Command`].
 
 pub mod console;
+pub mod drills;
 pub mod hierarchy;
 pub mod host;
 pub mod inspector;
@@ -37,6 +38,17 @@ pub struct Runner {
 
 impl Runner {
     pub fn run(&self, cmd: Command, source: impl Into<String>, card: Option<Card>) {
+        self.run_then(cmd, source, card, |_| {});
+    }
+
+    /// Like [`Runner::run`], then hands the reply to `then` (after the state has it).
+    pub fn run_then(
+        &self,
+        cmd: Command,
+        source: impl Into<String>,
+        card: Option<Card>,
+        then: impl FnOnce(&crate::protocol::Reply) + 'static,
+    ) {
         let t0 = util::now_ms();
         self.dispatch.dispatch(Action::Busy(cmd.label(), t0));
         let dispatch = self.dispatch.clone();
@@ -47,13 +59,17 @@ impl Runner {
             card,
         };
         self.host.send(cmd, move |result| match result {
-            Ok(reply) => dispatch.dispatch(Action::Replied {
-                reply: Box::new(reply),
-                sent,
-                millis: util::now_ms() - t0,
-                host_kind: host.kind(),
-                sealing: host.sealing(),
-            }),
+            Ok(reply) => {
+                let reply = Box::new(reply);
+                dispatch.dispatch(Action::Replied {
+                    reply: reply.clone(),
+                    sent,
+                    millis: util::now_ms() - t0,
+                    host_kind: host.kind(),
+                    sealing: host.sealing(),
+                });
+                then(&reply);
+            }
             Err(e) => dispatch.dispatch(Action::Failed(e)),
         });
     }
@@ -187,6 +203,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let panel = match state.tab {
         Tab::Walkthrough => html! { <walkthrough::Walkthrough /> },
+        Tab::Drills => html! { <drills::Drills /> },
         Tab::Logs => html! { <logs::Logs /> },
         Tab::Console => html! { <console::Console /> },
         Tab::Timeline => html! { <journal::Timeline /> },
@@ -256,6 +273,7 @@ pub fn app(props: &AppProps) -> Html {
 fn tab_id(t: Tab) -> &'static str {
     match t {
         Tab::Walkthrough => "walkthrough",
+        Tab::Drills => "drills",
         Tab::Logs => "logs",
         Tab::Console => "console",
         Tab::Timeline => "timeline",

@@ -106,6 +106,37 @@ pub fn clock_panel() -> Html {
     }
 }
 
+/// The data-access badge of a cluster or workspace, with a tooltip saying why and until when.
+pub fn access_badge(a: &crate::engine::view::AccessView) -> Html {
+    let (class, text) = match a.state.as_str() {
+        "revoked" => ("bad", "revoked".to_string()),
+        "revoking" => ("warn", "revoking".to_string()),
+        "recovering" => ("running", "recovering".to_string()),
+        _ if a.transient => ("warn", "accessible · Key Vault unreachable".to_string()),
+        _ => ("ok", "accessible".to_string()),
+    };
+    let mut why = Vec::new();
+    if let Some(r) = &a.reason {
+        why.push(r.clone());
+    }
+    match (a.state.as_str(), a.until) {
+        ("revoking", Some(t)) => {
+            why.push(format!("storage honours the change by {}", clock::human(t)))
+        }
+        ("recovering", Some(t)) => why.push(format!(
+            "ingestion and queries resume by {}",
+            clock::human(t)
+        )),
+        _ => {}
+    }
+    if a.transient {
+        why.push("the cached AEK carries ingestion and queries".into());
+    }
+    html! {
+        <span class={classes!("pill", "access", class)} title={why.join("; ")} data-access={a.state.clone()}>{ text }</span>
+    }
+}
+
 fn state_class(s: &str) -> &'static str {
     match s {
         "Succeeded" => "ok",
@@ -152,7 +183,13 @@ pub fn cluster_state() -> Html {
                 <div class="cluster-title">
                     <strong>{ &c.name }</strong>
                     <span class={classes!("pill", state_class(&c.provisioning_state))} data-testid="cluster-state">{ &c.provisioning_state }</span>
+                    if c.key.is_some() {
+                        <span data-testid="cluster-access">{ access_badge(&c.access) }</span>
+                    }
                 </div>
+                if let Some(r) = c.access.reason.as_ref().filter(|_| c.access.state != "accessible") {
+                    <p class="small access-reason">{ r }</p>
+                }
                 <dl class="facts">
                     <dt>{ "Region" }</dt><dd>{ &c.location }</dd>
                     <dt>{ "Identity" }</dt>
@@ -170,7 +207,12 @@ pub fn cluster_state() -> Html {
                     <dd>
                         if workspaces.is_empty() { <span class="muted">{ "none linked" }</span> }
                         { for workspaces.iter().map(|w| html! {
-                            <span class="ws"><span>{ &w.name }</span><span class={classes!("pill", if w.link_state == "Linked" { "ok" } else { "running" })}>{ &w.link_state }</span></span>
+                            <span class="ws" data-testid="workspace">
+                                <span>{ &w.name }</span>
+                                <span class={classes!("pill", if w.link_state == "Linked" { "ok" } else { "running" })}>{ &w.link_state }</span>
+                                if w.access.state != "accessible" || w.access.transient { { access_badge(&w.access) } }
+                                if w.dropped_rows > 0 { <span class="pill bad" title="Rows dropped and not recoverable">{ format!("{} rows dropped", w.dropped_rows) }</span> }
+                            </span>
                         }) }
                     </dd>
                 </dl>

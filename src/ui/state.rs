@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
+use crate::drills::Driver;
 use crate::engine::storage::BlockInspection;
 use crate::engine::{Response, Snapshot};
 use crate::protocol::{Command, Reply};
@@ -31,6 +32,7 @@ pub struct Exchange {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Walkthrough,
+    Drills,
     Logs,
     Console,
     Timeline,
@@ -39,9 +41,10 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub fn all() -> [Tab; 6] {
+    pub fn all() -> [Tab; 7] {
         [
             Tab::Walkthrough,
+            Tab::Drills,
             Tab::Logs,
             Tab::Console,
             Tab::Timeline,
@@ -53,11 +56,12 @@ impl Tab {
     pub fn label(self) -> &'static str {
         match self {
             Tab::Walkthrough => "Walkthrough",
-            Tab::Logs => "Logs & queries",
-            Tab::Console => "REST console",
+            Tab::Drills => "Drills",
+            Tab::Logs => "Logs",
+            Tab::Console => "Console",
             Tab::Timeline => "Timeline",
-            Tab::Audit => "Key Vault audit",
-            Tab::Catalogue => "Error catalogue",
+            Tab::Audit => "Audit log",
+            Tab::Catalogue => "Errors",
         }
     }
 }
@@ -117,6 +121,10 @@ pub struct AppState {
     pub logs: Rc<LogsDraft>,
     /// The block open in the inspector, and what inspecting it showed.
     pub inspection: Option<Rc<BlockInspection>>,
+    /// The drill in progress (or finished), with its checks.
+    pub drill: Option<Rc<Driver>>,
+    /// What the key hierarchy highlights (a timeline entry's subject).
+    pub highlight: Option<String>,
 }
 
 /// The logs view's editors and its last query.
@@ -165,6 +173,8 @@ impl Default for AppState {
             progress: None,
             logs: Rc::new(LogsDraft::default()),
             inspection: None,
+            drill: None,
+            highlight: None,
         }
     }
 }
@@ -192,6 +202,8 @@ pub enum Action {
     /// Show a history entry in the console, with its request loaded into the editor.
     Inspect(usize),
     PinVersion(bool),
+    Drill(Option<Driver>),
+    Highlight(Option<String>),
 }
 
 impl Reducible for AppState {
@@ -229,6 +241,16 @@ impl Reducible for AppState {
                 }
                 if let Some(i) = reply.inspection.clone() {
                     s.inspection = Some(Rc::new(i));
+                }
+                if let Command::Reset { .. } = sent.cmd {
+                    // A new world: what the page remembered about the old one no longer applies.
+                    s.history = Rc::new(Vec::new());
+                    s.edits = Rc::new(BTreeMap::new());
+                    s.last = Rc::new(BTreeMap::new());
+                    s.console = Rc::new(ConsoleDraft::default());
+                    s.logs = Rc::new(LogsDraft::default());
+                    s.inspection = None;
+                    s.highlight = None;
                 }
                 if let (
                     Command::Request {
@@ -313,6 +335,8 @@ impl Reducible for AppState {
                     s.tab = Tab::Console;
                 }
             }
+            Action::Drill(d) => s.drill = d.map(Rc::new),
+            Action::Highlight(h) => s.highlight = h,
             Action::PinVersion(pin) => {
                 let mut settings = (*s.settings).clone();
                 settings.pin_version = pin;

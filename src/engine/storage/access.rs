@@ -74,7 +74,7 @@ impl Access {
         match self {
             Access::Available | Access::Revoking { .. } => None,
             Access::Revoked { since, reason } => Some(format!(
-                "storage has been unavailable since {}: {reason}",
+                "access revoked since {} (Key Vault: {reason})",
                 clock::human(*since)
             )),
             Access::Recovering { at, .. } => Some(format!(
@@ -332,7 +332,8 @@ fn refused(cx: &mut Ctx, account: &str, a: &StorageAccount, reason: String) {
                 Category::KeyVault,
                 account,
                 format!(
-                    "Key Vault refused storage account {account}'s unwrapKey: {reason}. Storage honours it by {} (within an hour)",
+                    "Key Vault refused storage account {account}'s unwrapKey: {}. Storage honours it by {} (within an hour)",
+                    reason.trim_end_matches('.'),
                     clock::human(until)
                 ),
             );
@@ -389,7 +390,7 @@ fn revoke(cx: &mut Ctx, account: &str, reason: &str) {
         Category::Data,
         account,
         format!(
-            "Storage account {account} is unavailable: new data sent to its workspaces is dropped, queries on them fail, {hot} hot-cache blocks deleted. Stored data ({} blocks) stays, governed by retention",
+            "Storage account {account} is unavailable: new data sent to its workspaces is dropped, queries on them fail, {hot} hot-cache block(s) deleted. Stored data ({} block(s)) stays, governed by retention",
             ids.len()
         ),
     );

@@ -1,0 +1,284 @@
+//! Levers and drills: one-click changes to the key, its permissions, the cluster's identity and
+//! Key Vault's availability, and the guided drills that check the outcome against the seeds.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::state::Action;
+use super::util::event_value;
+use super::{AppCtx, wcx};
+use crate::drills::{self, DRILLS, DrillId, Driver, Lever, Next};
+use crate::engine::Snapshot;
+use crate::engine::storage::access::Outage;
+use crate::protocol::Command;
+
+/// Runs the driver's commands one after another until its stage is over (or every stage, with
+/// `all`), filing each reply in the page's state on the way.
+fn drive(app: AppCtx, mut d: Driver, snap: Rc<Snapshot>, all: bool) {
+    match d.next(&snap) {
+        Next::Send(cmd) => {
+            let source = format!("Drill · {}", d.spec().title);
+            app.dispatch(Action::Drill(Some(d.clone())));
+            let next = app.clone();
+            app.runner.run_then(cmd, source, None, move |reply| {
+                d.record(reply);
+                drive(next, d, Rc::new(reply.snapshot.clone()), all);
+            });
+        }
+        Next::StageDone => {
+            let more = all && !d.finished() && d.passed();
+            app.dispatch(Action::Drill(Some(d.clone())));
+            if more {
+                drive(app, d, snap, all);
+            }
+        }
+        Next::Stuck(why) => {
+            app.dispatch(Action::Drill(Some(d)));
+            app.dispatch(Action::Notice(Some(why)));
+        }
+    }
+}
+
+fn outage_value(o: Option<Outage>) -> &'static str {
+    match o {
+        None => "none",
+        Some(Outage::Timeout) => "timeout",
+        Some(Outage::ConnectionFailure) => "connection",
+        Some(Outage::Dns) => "dns",
+    }
+}
+
+fn parse_outage(v: &str) -> Option<Outage> {
+    match v {
+        "timeout" => Some(Outage::Timeout),
+        "connection" => Some(Outage::ConnectionFailure),
+        "dns" => Some(Outage::Dns),
+        _ => None,
+    }
+}
+
+#[function_component(Levers)]
+fn levers() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let st = &app.state;
+    let busy = st.busy.is_some();
+    let cx = wcx(&st.snap, &st.settings);
+    let buttons = Lever::all().map(|lever| {
+        let cmd = lever.command(&cx);
+        let title = match &cmd {
+            Ok(c) => drills::describe(c),
+            Err(e) => e.clone(),
+        };
+        let disabled = busy || cmd.is_err();
+        let app = app.clone();
+        let onclick = Callback::from(move |_| {
+            if let Ok(c) = cmd.clone() {
+                app.runner.run(c, format!("Lever · {}", lever.label()), None);
+            }
+        });
+        html! {
+            <li>
+                <button class="secondary" {onclick} {disabled} {title} data-lever={format!("{lever:?}")}>{ lever.label() }</button>
+                <span class="muted small">{ lever.effect() }</span>
+            </li>
+        }
+    });
+    let vault = cx.vault().map(|v| (v.name.clone(), v.outage.clone()));
+    let outage = {
+        let app = app.clone();
+        let name = vault.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
+        Callback::from(move |e: Event| {
+            let value = event_value(&e);
+            app.runner.run(
+                Command::KeyVaultOutage {
+                    vault: name.clone(),
+                    outage: parse_outage(&value),
+                },
+                "Key Vault availability",
+                None,
+            );
+        })
+    };
+    let current = vault.as_ref().and_then(|(_, o)| o.clone());
+    let selected = |o: Option<Outage>| {
+        current.as_deref() == o.map(|o| o.describe()) || (o.is_none() && current.is_none())
+    };
+    let last = st.history.last().filter(|x| x.source.starts_with("Lever"));
+    html! {
+        <section class="levers" aria-labelledby="levers-title">
+            <h3 id="levers-title">{ "Or pull a lever yourself" }</h3>
+            <p class="muted small">{ "Each button sends one REST request (shown on hover; the response lands in the REST console's history). Then fast-forward the clock and watch the timeline, the badges and the key hierarchy." }</p>
+            <ul class="lever-list">{ for buttons }</ul>
+            <div class="row wrap outage">
+                <label for="kv-outage">{ "Key Vault availability" }</label>
+                <select id="kv-outage" onchange={outage} disabled={busy || vault.is_none()} data-testid="kv-outage">
+                    { for [None, Some(Outage::Timeout), Some(Outage::ConnectionFailure), Some(Outage::Dns)].into_iter().map(|o| html! {
+                        <option value={outage_value(o)} selected={selected(o)}>
+                            { match o { None => "Healthy".to_string(), Some(o) => format!("Outage: {}", o.describe()) } }
+                        </option>
+                    }) }
+                </select>
+            </div>
+            if let Some(x) = last {
+                <p class="small" data-testid="lever-result">
+                    <span class={classes!("pill", if x.response.status < 300 { "ok" } else { "bad" })}>{ x.response.status }</span>
+                    { format!(" {} {}", x.method, x.url.split('?').next().unwrap_or("")) }
+                    if x.response.status >= 400 {
+                        <span class="muted">{ format!(" — {}", x.response.body["error"]["message"].as_str().unwrap_or("")) }</span>
+                    }
+                </p>
+            }
+        </section>
+    }
+}
+
+#[function_component(Drills)]
+pub fn drills_tab() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let st = &app.state;
+    let busy = st.busy.is_some();
+    let chosen = use_state(|| {
+        st.drill
+            .as_ref()
+            .map(|d| d.drill)
+            .unwrap_or(DrillId::RevokeRecover)
+    });
+    let confirming = use_state(|| false);
+    let active = st.drill.as_ref().filter(|d| d.drill == *chosen).cloned();
+    let spec = drills::drill(*chosen);
+
+    let picker = DRILLS.iter().map(|d| {
+        let chosen = chosen.clone();
+        let confirming = confirming.clone();
+        let id = d.id;
+        let on = *chosen == id;
+        let onclick = Callback::from(move |_| {
+            chosen.set(id);
+            confirming.set(false);
+        });
+        html! {
+            <li>
+                <button class={classes!("drill-pick", on.then_some("on"))} aria-pressed={on.to_string()} {onclick} data-drill={d.slug}>
+                    <strong>{ d.title }</strong>
+                    <span class="muted small">{ d.summary }</span>
+                </button>
+            </li>
+        }
+    });
+
+    let start = |all: bool| {
+        let app = app.clone();
+        let confirming = confirming.clone();
+        let active = active.clone();
+        let id = *chosen;
+        Callback::from(move |_| {
+            let fresh = active.as_ref().is_none_or(|d| d.finished() || d.stage == 0);
+            // Starting over replaces the session: ask once if there is work to lose.
+            if fresh && !*confirming && !app.state.history.is_empty() {
+                confirming.set(true);
+                return;
+            }
+            confirming.set(false);
+            let d = match &active {
+                Some(d) if !d.finished() && d.stage > 0 => (**d).clone(),
+                _ => Driver::new(id),
+            };
+            app.dispatch(Action::PinVersion(d.spec().pin_version));
+            drive(app.clone(), d, app.state.snap.clone(), all);
+        })
+    };
+    let cancel = {
+        let confirming = confirming.clone();
+        Callback::from(move |_| confirming.set(false))
+    };
+
+    let next_stage = active.as_ref().map(|d| d.stage).unwrap_or(0);
+    let runs = active.as_ref().map(|d| d.runs.clone()).unwrap_or_default();
+    let stages = spec.stages.iter().enumerate().map(|(i, s)| {
+        let checks = active.as_ref().and_then(|d| d.checks.get(i));
+        let state = match checks {
+            Some(c) if c.iter().all(|c| c.ok) => "done",
+            Some(_) => "failed",
+            None if i == next_stage => "next",
+            None => "todo",
+        };
+        let preview = (i == next_stage).then(|| drills::preview(spec.id, i, &st.snap, &runs));
+        html! {
+            <li class={classes!("stage", state)} data-stage={i.to_string()}>
+                <div class="stage-head">
+                    <span class="stage-icon" aria-hidden="true">{ match state { "done" => "✓", "failed" => "✗", "next" => "▶", _ => "○" } }</span>
+                    <strong>{ s.title }</strong>
+                </div>
+                <p class="small">{ s.explain }</p>
+                if let Some(p) = preview {
+                    <ul class="preview small">{ for p.iter().map(|l| html! { <li><code>{ l }</code></li> }) }</ul>
+                }
+                if let Some(checks) = checks {
+                    <ul class="checks">
+                        { for checks.iter().map(|c| html! {
+                            <li class={classes!(if c.ok { "ok" } else { "bad" })}>
+                                <span class="check-icon" aria-label={if c.ok { "held" } else { "failed" }}>{ if c.ok { "✓" } else { "✗" } }</span>
+                                <span>{ &c.promise }</span>
+                                <span class="muted small">{ format!(" — {}", c.observed) }</span>
+                            </li>
+                        }) }
+                    </ul>
+                }
+            </li>
+        }
+    });
+    let finished = active.as_ref().is_some_and(|d| d.finished());
+    let total: usize = active
+        .as_ref()
+        .map(|d| d.checks.iter().map(Vec::len).sum())
+        .unwrap_or(0);
+    let failed: usize = active
+        .as_ref()
+        .map(|d| d.checks.iter().flatten().filter(|c| !c.ok).count())
+        .unwrap_or(0);
+    let stage_label = if next_stage == 0 || finished {
+        "Start from a fully provisioned setup".to_string()
+    } else {
+        format!("Run stage {next_stage}: {}", spec.stages[next_stage].title)
+    };
+    html! {
+        <div class="drills">
+            <section aria-labelledby="drills-title">
+                <h3 id="drills-title">{ "Guided drills" }</h3>
+                <p class="muted small">{ "Each drill starts from a fully provisioned cluster with data, lets you pull one lever, fast-forwards the virtual clock and checks the outcome against what the documentation promises." }</p>
+                <ul class="drill-list" role="list">{ for picker }</ul>
+                <article class="drill" data-testid="drill">
+                    <h4>{ spec.title }</h4>
+                    <blockquote class="promise">
+                        <p>{ spec.promise }</p>
+                        <footer class="small muted">{ spec.source }</footer>
+                    </blockquote>
+                    <ol class="stages">{ for stages }</ol>
+                    if *confirming {
+                        <div class="confirm" role="alertdialog" aria-labelledby="drill-confirm">
+                            <p id="drill-confirm">{ format!("Starting the drill replaces the current session ({} requests sent). Start over?", st.history.len()) }</p>
+                            <div class="row">
+                                <button class="primary" onclick={start(false)} disabled={busy}>{ "Start over" }</button>
+                                <button class="secondary" onclick={cancel}>{ "Cancel" }</button>
+                            </div>
+                        </div>
+                    } else {
+                        <div class="row wrap">
+                            <button class="primary" onclick={start(false)} disabled={busy} data-testid="drill-run">{ stage_label }</button>
+                            if !finished {
+                                <button class="secondary" onclick={start(true)} disabled={busy} data-testid="drill-run-all">{ "Run every remaining stage" }</button>
+                            }
+                        </div>
+                    }
+                    if finished {
+                        <p class={classes!("verdict", if failed == 0 { "ok" } else { "bad" })} role="status" data-testid="drill-verdict">
+                            { if failed == 0 { format!("All {total} checks held: the simulation behaved as the documentation promises.") } else { format!("{failed} of {total} checks failed.") } }
+                        </p>
+                    }
+                </article>
+            </section>
+            <Levers />
+        </div>
+    }
+}
