@@ -1557,6 +1557,55 @@ mod tests {
     }
 
     #[test]
+    fn every_lever_sends_a_request_the_service_answers_as_documented() {
+        // The set-up stage only, then each lever in an order where each one applies.
+        let mut e = Engine::with_seed([4; 32]);
+        let mut d = Driver::new(DrillId::RevokeRecover);
+        let mut snap = e.snapshot();
+        while d.stage < 1 {
+            if let Next::Send(cmd) = d.next(&snap) {
+                let reply = execute(&mut e, &cmd);
+                d.record(&reply);
+                snap = reply.snapshot;
+            }
+        }
+        let settings = d.settings();
+        let expected = [
+            (Lever::RotationPolicy, 200),
+            (Lever::DisableInUse, 200),
+            (Lever::EnableInUse, 200),
+            (Lever::RemoveAccess, 200),
+            (Lever::RestoreAccess, 200),
+            (Lever::Rotate, 200),
+            (Lever::DeleteKey, 200),
+            (Lever::PurgeKey, 403),
+            (Lever::RecoverKey, 200),
+            (Lever::IdentityNone, 202),
+        ];
+        assert_eq!(expected.len(), Lever::all().len());
+        for (lever, status) in expected {
+            let cx = Context {
+                snap: &snap,
+                settings: &settings,
+            };
+            let cmd = lever
+                .command(&cx)
+                .unwrap_or_else(|e| panic!("{lever:?}: {e}"));
+            let reply = execute(&mut e, &cmd);
+            let r = reply.response.as_ref().expect("a REST reply");
+            assert_eq!(r.status, status, "{lever:?}: {}", r.body);
+            snap = reply.snapshot;
+        }
+        // Before anything exists, levers say why they can't be pulled instead of sending junk.
+        let empty = Engine::with_seed([5; 32]).snapshot();
+        let cx = Context {
+            snap: &empty,
+            settings: &settings,
+        };
+        assert!(Lever::DisableInUse.command(&cx).is_err());
+    }
+
+    #[test]
     fn checks_fail_when_the_promise_is_not_kept() {
         // Skip the revocation: the "within an hour" checks must then fail.
         let mut e = Engine::with_seed([3; 32]);

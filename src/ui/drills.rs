@@ -144,7 +144,7 @@ pub fn drills_tab() -> Html {
             .map(|d| d.drill)
             .unwrap_or(DrillId::RevokeRecover)
     });
-    let confirming = use_state(|| false);
+    let confirming = use_state(|| None::<bool>);
     let active = st.drill.as_ref().filter(|d| d.drill == *chosen).cloned();
     let spec = drills::drill(*chosen);
 
@@ -155,7 +155,7 @@ pub fn drills_tab() -> Html {
         let on = *chosen == id;
         let onclick = Callback::from(move |_| {
             chosen.set(id);
-            confirming.set(false);
+            confirming.set(None);
         });
         html! {
             <li>
@@ -175,11 +175,11 @@ pub fn drills_tab() -> Html {
         Callback::from(move |_| {
             let fresh = active.as_ref().is_none_or(|d| d.finished() || d.stage == 0);
             // Starting over replaces the session: ask once if there is work to lose.
-            if fresh && !*confirming && !app.state.history.is_empty() {
-                confirming.set(true);
+            if fresh && confirming.is_none() && !app.state.history.is_empty() {
+                confirming.set(Some(all));
                 return;
             }
-            confirming.set(false);
+            confirming.set(None);
             let d = match &active {
                 Some(d) if !d.finished() && d.stage > 0 => (**d).clone(),
                 _ => Driver::new(id),
@@ -190,7 +190,7 @@ pub fn drills_tab() -> Html {
     };
     let cancel = {
         let confirming = confirming.clone();
-        Callback::from(move |_| confirming.set(false))
+        Callback::from(move |_| confirming.set(None))
     };
 
     let next_stage = active.as_ref().map(|d| d.stage).unwrap_or(0);
@@ -255,11 +255,11 @@ pub fn drills_tab() -> Html {
                         <footer class="small muted">{ spec.source }</footer>
                     </blockquote>
                     <ol class="stages">{ for stages }</ol>
-                    if *confirming {
+                    if let Some(all) = *confirming {
                         <div class="confirm" role="alertdialog" aria-labelledby="drill-confirm">
                             <p id="drill-confirm">{ format!("Starting the drill replaces the current session ({} requests sent). Start over?", st.history.len()) }</p>
                             <div class="row">
-                                <button class="primary" onclick={start(false)} disabled={busy}>{ "Start over" }</button>
+                                <button class="primary" onclick={start(all)} disabled={busy} data-testid="drill-confirm">{ "Start over" }</button>
                                 <button class="secondary" onclick={cancel}>{ "Cancel" }</button>
                             </div>
                         </div>

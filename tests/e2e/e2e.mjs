@@ -120,7 +120,9 @@ try {
     await page.click("#tab-walkthrough");
     await page.focus("#tab-walkthrough");
     await page.keyboard.press("ArrowRight");
-    check(await page.$("#tab-logs[aria-selected=true]") !== null, "ArrowRight moves to the next tab (logs)");
+    check(await page.$("#tab-drills[aria-selected=true]") !== null, "ArrowRight moves to the next tab (drills)");
+    await page.keyboard.press("ArrowRight");
+    check(await page.$("#tab-logs[aria-selected=true]") !== null, "and to the next (logs)");
     await page.keyboard.press("ArrowRight");
     check(await page.$("#tab-console[aria-selected=true]") !== null, "and again to the REST console");
     await page.fill("#console-url", "https://graph.microsoft.com/v1.0/me");
@@ -137,6 +139,49 @@ try {
     await page.click("#tab-timeline");
     await page.screenshot({ path: path.join(shots, "timeline.png") });
     check(problems.length === 0, `no console errors, page errors or failed requests${problems.length ? ": " + problems.join("; ") : ""}`);
+    await page.close();
+  }
+
+  // 1b. Every guided drill, in the Worker, from one click each; then a month on the clock.
+  {
+    const { page, problems } = await open({ width: 1280, height: 900 });
+    await page.click("#tab-drills");
+    for (const [drill, checks] of [["revoke-recover", 14], ["auto-rotation", 12], ["pinned-forget", 22], ["kv-outage", 9], ["identity-none", 13]]) {
+      await page.click(`[data-drill=${drill}]`);
+      const t0 = Date.now();
+      // From the second drill on, starting over asks for confirmation first.
+      await page.click("[data-testid=drill-run-all]");
+      if (await page.$("[data-testid=drill-confirm]")) await page.click("[data-testid=drill-confirm]");
+      await page.waitForSelector("[data-testid=drill-verdict]", { timeout: 300000 });
+      const verdict = (await page.textContent("[data-testid=drill-verdict]")).trim();
+      check(verdict.startsWith(`All ${checks} checks held`), `drill ${drill}: ${verdict} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      if (drill === "revoke-recover") {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: path.join(shots, "drill.png") });
+        await page.click("#tab-timeline");
+        await page.click("text=Problems only");
+        await page.screenshot({ path: path.join(shots, "timeline-revocation.png") });
+        await page.click("#tab-audit");
+        check(await page.$("[data-testid=versions]") !== null, "the audit view lists key versions with their last use");
+        await page.click("#tab-drills");
+      }
+    }
+    // The drill left the cluster revoked for good (identity None); a month passes in the Worker.
+    await page.click("#tab-drills");
+    await page.click("[data-drill=auto-rotation]");
+    await page.click("[data-testid=drill-run]");
+    if (await page.$("[data-testid=drill-confirm]")) await page.click("[data-testid=drill-confirm]");
+    await page.waitForSelector("[data-stage='0'].done", { timeout: 300000 });
+    await page.click("[data-lever=RotationPolicy]");
+    await idle(page);
+    const t0 = Date.now();
+    for (let day = 0; day < 30; day++) { await page.click("text=+1 day"); await idle(page); }
+    const secs = (Date.now() - t0) / 1000;
+    check((await page.getAttribute("[data-testid=cluster-access] .pill", "data-access")) === "accessible", `30 virtual days with a rotation policy in ${secs.toFixed(1)} s of clicks; the cluster stays accessible`);
+    await page.click("#tab-audit");
+    const versions = await page.$$("[data-testid=versions] tbody tr");
+    check(versions.length === 2, `the rotation policy created a second version (${versions.length} versions)`);
+    check(problems.length === 0, `no errors while drilling${problems.length ? ": " + problems.join("; ") : ""}`);
     await page.close();
   }
 
