@@ -367,12 +367,20 @@ struct StorageSource<'c, 'a> {
     /// Only rows with TimeGenerated in this range (the request's `timespan`), in milliseconds.
     window: Option<(i64, i64)>,
     failure: Option<ReadError>,
+    /// Data left out of the answer, and why.
+    partial: Vec<ReadError>,
 }
 
 impl TableSource for StorageSource<'_, '_> {
     fn table(&mut self, name: &str) -> Result<Option<RowSet>, String> {
         match storage::read_table(self.cx, &self.customer_id, name) {
-            Ok(Some(mut rows)) => {
+            Ok(Some(read)) => {
+                let mut rows = read.rows;
+                for e in read.skipped {
+                    if !self.partial.contains(&e) {
+                        self.partial.push(e);
+                    }
+                }
                 if let (Some((lo, hi)), Some(ti)) =
                     (self.window, rows.schema.index("TimeGenerated"))
                 {
@@ -434,9 +442,24 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
         customer_id,
         window,
         failure: None,
+        partial: Vec::new(),
     };
     match query::run(&text, now_ms, &mut source) {
-        Ok(rows) => Ok(Response::ok(json!({ "tables": [result_table(&rows)] }))),
+        Ok(rows) if source.partial.is_empty() => {
+            Ok(Response::ok(json!({ "tables": [result_table(&rows)] })))
+        }
+        // Log Analytics answers 200 with the tables and a PartialError naming what is missing.
+        Ok(rows) => Ok(Response::ok(json!({
+            "tables": [result_table(&rows)],
+            "error": {
+                "code": "PartialError",
+                "message": "There were some errors when processing your query.",
+                "details": source.partial.iter().map(|e| json!({
+                    "code": "CustomerManagedKeyUnavailable",
+                    "message": e.message(),
+                })).collect::<Vec<_>>(),
+            },
+        }))),
         Err(e) => Err(query_error(&e, source.failure)),
     }
 }

@@ -9,7 +9,7 @@ use super::state::Action;
 use super::util::{event_value, short};
 use crate::engine::clock;
 use crate::engine::errors::CATALOGUE;
-use crate::engine::journal::Category;
+use crate::engine::journal::{AuditEntry, Category, TimelineEntry};
 
 const CATEGORIES: [(Category, &str); 4] = [
     (Category::Operation, "Operations"),
@@ -57,12 +57,17 @@ pub fn timeline() -> Html {
         let a = alerts_only.clone();
         Callback::from(move |_| a.set(!*a))
     };
-    let entries: Vec<_> = app
-        .state
-        .snap
+    // Key Vault calls (from the audit log) interleaved with the timeline, newest first.
+    let snap = &app.state.snap;
+    let mut merged: Vec<TimelineEntry> = snap
         .timeline
         .iter()
-        .rev()
+        .cloned()
+        .chain(snap.audit.iter().map(audit_event))
+        .collect();
+    merged.sort_by_key(|e| std::cmp::Reverse(e.time));
+    let entries: Vec<_> = merged
+        .iter()
         .filter(|e| !hidden.contains(&e.category) && (!*alerts_only || e.alert))
         .filter(|e| {
             needle.is_empty()
@@ -111,6 +116,36 @@ pub fn timeline() -> Html {
                 }) }
             </ol>
         </div>
+    }
+}
+
+/// A Key Vault call as a timeline line: operation, caller, key version, result (and, for storage's
+/// periodic calls folded per hour, how many and until when).
+fn audit_event(a: &AuditEntry) -> TimelineEntry {
+    let target = match (&a.key, &a.version) {
+        (Some(k), Some(v)) => format!(" on {k}/{}", short(v)),
+        (Some(k), None) => format!(" on {k}"),
+        _ => String::new(),
+    };
+    let times = if a.count > 1 {
+        format!(" ×{} until {}", a.count, clock::human(a.last))
+    } else {
+        String::new()
+    };
+    let subject = match (&a.key, &a.version) {
+        (Some(k), Some(v)) => format!("https://{}.vault.azure.net/keys/{k}/{v}", a.vault),
+        (Some(k), None) => format!("https://{}.vault.azure.net/keys/{k}", a.vault),
+        _ => String::new(),
+    };
+    TimelineEntry {
+        time: a.time,
+        category: Category::KeyVault,
+        subject,
+        text: format!(
+            "{} by {}{target}: {} {}{times}",
+            a.operation, a.caller_name, a.status, a.result
+        ),
+        alert: a.status >= 400,
     }
 }
 

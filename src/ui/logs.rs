@@ -369,8 +369,22 @@ fn query_result(p: &ResultProps) -> Html {
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     };
+    let partial: Vec<String> = r.body["error"]["details"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .filter_map(|x| x["message"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     html! {
         <div class="results">
+            if !partial.is_empty() {
+                <div class="partial" role="status" data-testid="query-partial">
+                    <strong>{ "Partial result: " }</strong>{ r.body["error"]["message"].as_str().unwrap_or("") }
+                    <ul>{ for partial.iter().map(|m| html! { <li>{ m }</li> }) }</ul>
+                </div>
+            }
             <p class="muted small" data-testid="query-stats">
                 { format!("{} row{} · {:.0} ms", rows.len(), if rows.len() == 1 { "" } else { "s" }, p.exchange.millis) }
                 if rows.len() > SHOWN_ROWS { { format!(" · showing the first {SHOWN_ROWS}") } }

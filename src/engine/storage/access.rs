@@ -288,11 +288,14 @@ fn schedule_next(cx: &mut Ctx, account: &str) {
         );
         return;
     };
-    // The first poll after the horizon, and the last one before it.
-    let after = horizon + cx.w.rng.between(1, POLL_INTERVAL.1);
-    let last = after
-        .saturating_sub(cx.w.rng.between(POLL_INTERVAL.0, POLL_INTERVAL.1))
+    // The last poll at or before the horizon (never in the future), and the first one after it.
+    let last = horizon
+        .saturating_sub(cx.w.rng.between(0, POLL_INTERVAL.1 - POLL_INTERVAL.0))
         .max(next);
+    let gap =
+        cx.w.rng
+            .between((horizon + 1 - last).max(POLL_INTERVAL.0), POLL_INTERVAL.1);
+    let after = last + gap;
     let mean = (POLL_INTERVAL.0 + POLL_INTERVAL.1) / 2;
     let count = 1 + (last - next) / mean;
     // Calls that reach the vault are audited; outages and missing identities never reach it.
@@ -453,8 +456,9 @@ fn answered(
         }
         Access::Recovering { at, .. } if now >= *at => {
             keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1));
-            let reloaded = reload_hot_cache(cx, account);
+            // Available first: reloading reads the blocks through the account key.
             set(cx, account, Access::Available);
+            let reloaded = reload_hot_cache(cx, account);
             cx.j.note(
                 now,
                 Category::Data,

@@ -901,12 +901,18 @@ fn infra_key_of(cx: &Ctx, b: &Block) -> Option<SymKey> {
 }
 
 /// The rows of one table of a workspace, across every account its data ever went to, oldest
-/// first. Fails as a whole if any block is out of reach: never a partial answer.
+/// first, and the retired accounts whose data could not be read.
+///
+/// Fails as a whole when a block fails authentication, or when the account the workspace writes
+/// to now is out of reach (revoked storage: "queries on these workspaces fail"). Blocks of a
+/// retired account whose key is out of reach (a pinned version disabled, then the cluster moved
+/// to a new version) are left out and named, so the answer is partial and says so: the seed's
+/// "update new key identifier details in the cluster to resume ... ability to query data".
 pub fn read_table(
     cx: &mut Ctx,
     customer_id: &str,
     table: &str,
-) -> Result<Option<RowSet>, ReadError> {
+) -> Result<Option<TableRead>, ReadError> {
     let ids: Vec<u64> =
         cx.s.blocks
             .values()
@@ -917,15 +923,47 @@ pub fn read_table(
         return Ok(None);
     }
     let mut out: Option<RowSet> = None;
+    let mut skipped: Vec<ReadError> = Vec::new();
     for id in ids {
-        if let Some(rows) = read_block(cx, id)? {
-            out = Some(match out {
-                None => rows,
-                Some(acc) => merge(acc, rows),
-            });
+        match read_block(cx, id) {
+            Ok(Some(rows)) => {
+                out = Some(match out {
+                    None => rows,
+                    Some(acc) => merge(acc, rows),
+                })
+            }
+            Ok(None) => {}
+            Err(e @ ReadError::KeyUnavailable { .. }) => {
+                let ReadError::KeyUnavailable { account, .. } = &e else {
+                    unreachable!("matched above")
+                };
+                let retired =
+                    cx.w.storage
+                        .accounts
+                        .get(account)
+                        .is_some_and(|a| !a.writable);
+                if !retired {
+                    return Err(e);
+                }
+                if !skipped.contains(&e) {
+                    skipped.push(e);
+                }
+            }
+            Err(e) => return Err(e),
         }
     }
-    Ok(out.or_else(|| Some(RowSet::default())))
+    Ok(Some(TableRead {
+        rows: out.unwrap_or_default(),
+        skipped,
+    }))
+}
+
+/// A table as storage could read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableRead {
+    pub rows: RowSet,
+    /// Why some of the table's data was left out (retired accounts whose key is out of reach).
+    pub skipped: Vec<ReadError>,
 }
 
 /// Appends `b` to `a`, unioning their columns (custom tables may gain fields over time).
