@@ -195,8 +195,8 @@ impl Runner {
     }
 
     /// Identity None or a purged key: nothing can be restored. Storage is revoked for good
-    /// within the hour after the vault is reachable (an outage keeps the cache serving), and
-    /// queries never answer.
+    /// within the hour (for a purged key, within the hour after the vault is reachable: an outage
+    /// keeps the cache serving), and queries never answer.
     fn irreversible(&mut self) -> Result<(), TestCaseError> {
         let wait = (self.verdict.1 + REVOKE_WITHIN)
             .saturating_sub(self.now())
@@ -231,6 +231,10 @@ impl Runner {
     fn oracle(&self) -> Option<bool> {
         let snap = self.env.e.snapshot();
         let vault = &snap.vaults[0];
+        // Without an identity storage cannot even ask; an outage changes nothing then.
+        if snap.clusters[0].principal_id.is_none() {
+            return Some(false);
+        }
         if vault.outage.is_some() {
             return None;
         }

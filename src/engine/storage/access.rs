@@ -135,9 +135,7 @@ fn target(cx: &Ctx, a: &StorageAccount) -> Option<(Option<Principal>, String, St
 /// Decides a poll from the vault's state, as Key Vault would answer `unwrapkey`.
 fn evaluate(cx: &Ctx, a: &StorageAccount) -> Option<(Outcome, Option<Principal>)> {
     let (principal, vault, key, version) = target(cx, a)?;
-    if let Some(o) = cx.w.storage.outages.get(&vault) {
-        return Some((Outcome::Transient(*o), principal));
-    }
+    // Without an identity there is no token to ask with, reachable vault or not.
     let Some(p) = principal else {
         return Some((
             Outcome::Refused(
@@ -147,6 +145,9 @@ fn evaluate(cx: &Ctx, a: &StorageAccount) -> Option<(Outcome, Option<Principal>)
             None,
         ));
     };
+    if let Some(o) = cx.w.storage.outages.get(&vault) {
+        return Some((Outcome::Transient(*o), Some(p)));
+    }
     if !cx.w.vaults.contains_key(&vault) {
         return Some((
             Outcome::Refused(format!("Key Vault {vault} no longer exists"), None),
