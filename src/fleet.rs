@@ -65,11 +65,11 @@ impl FleetSpec {
     /// The five clusters with `workspaces_per_cluster` workspaces each.
     pub fn sized(workspaces_per_cluster: usize) -> Self {
         let clusters = [
-            ("fleet-eus-1", "eastus"),
-            ("fleet-eus-2", "eastus"),
-            ("fleet-eus2-1", "eastus2"),
-            ("fleet-eus2-2", "eastus2"),
-            ("fleet-wus2-1", "westus2"),
+            ("fleeteastusa", "eastus"),
+            ("fleeteastusb", "eastus"),
+            ("fleeteastus2a", "eastus2"),
+            ("fleeteastus2b", "eastus2"),
+            ("fleetwestus2a", "westus2"),
         ]
         .into_iter()
         .map(|(name, region)| ClusterSpec {
@@ -125,6 +125,7 @@ impl FleetSpec {
 
 /// A provisioned cluster.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FleetCluster {
     pub name: String,
     /// The resource id.
@@ -141,8 +142,19 @@ pub struct FleetCluster {
     pub ingesting: Vec<String>,
 }
 
+/// One step of [`provision`]: what it took in requests, virtual time and (caller's) real time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Phase {
+    pub name: String,
+    pub requests: u64,
+    pub virtual_seconds: u64,
+    pub ms: f64,
+}
+
 /// What [`provision`] built, and what it took.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Fleet {
     pub clusters: Vec<FleetCluster>,
     pub workspaces: usize,
@@ -150,16 +162,34 @@ pub struct Fleet {
     pub requests: u64,
     /// Virtual time the provisioning took (waiting for clusters, key updates and links).
     pub virtual_seconds: u64,
+    pub phases: Vec<Phase>,
 }
 
 /// Sends requests through [`Engine::handle`], counting them; a status of 400 or more is an error
 /// naming the request and the answer.
-struct Client<'e> {
+struct Client<'e, 'c> {
     e: &'e mut Engine,
     sent: u64,
+    clock: &'c mut dyn FnMut() -> f64,
+    phases: Vec<Phase>,
+    /// Where the current phase started: requests, virtual time, real time.
+    mark: (u64, u64, f64),
 }
 
-impl Client<'_> {
+impl Client<'_, '_> {
+    /// Closes the current phase under `name` and starts the next.
+    fn phase(&mut self, name: &str) {
+        let ms = (self.clock)();
+        let (sent, now) = (self.sent, self.e.now());
+        self.phases.push(Phase {
+            name: name.into(),
+            requests: sent - self.mark.0,
+            virtual_seconds: now - self.mark.1,
+            ms: ms - self.mark.2,
+        });
+        self.mark = (sent, now, ms);
+    }
+
     fn send(&mut self, method: &str, url: &str, body: Option<&Value>) -> Result<Response, String> {
         let text = body.map(Value::to_string);
         self.sent += 1;
@@ -232,11 +262,23 @@ fn vault_name(region: &str, sub: usize) -> String {
     format!("fleetkv{sub}-{region}")
 }
 
-/// Provisions `spec` in `e` through REST requests only; see the module documentation.
-pub fn provision(e: &mut Engine, spec: &FleetSpec) -> Result<Fleet, String> {
+/// Provisions `spec` in `e` through REST requests only (see the module documentation), timing
+/// its phases with the caller's `clock` (milliseconds).
+pub fn provision(
+    e: &mut Engine,
+    spec: &FleetSpec,
+    clock: &mut dyn FnMut() -> f64,
+) -> Result<Fleet, String> {
     spec.check()?;
     let start = e.now();
-    let mut c = Client { e, sent: 0 };
+    let mark = (0, start, clock());
+    let mut c = Client {
+        e,
+        sent: 0,
+        clock,
+        phases: Vec::new(),
+        mark,
+    };
 
     // Resource groups, one per subscription used.
     let subs: Vec<usize> = {
@@ -316,6 +358,7 @@ pub fn provision(e: &mut Engine, spec: &FleetSpec) -> Result<Fleet, String> {
             ingesting: Vec::new(),
         });
     }
+    c.phase("resource groups, vaults, RSA keys");
 
     // Step 2: the clusters, all at once (about two hours each).
     let mut ops = Vec::new();
@@ -332,6 +375,7 @@ pub fn provision(e: &mut Engine, spec: &FleetSpec) -> Result<Fleet, String> {
         )?);
     }
     c.wait("cluster creation", ops, limits::CLUSTER_CREATE.1 + HOUR)?;
+    c.phase("clusters (create and wait)");
 
     // Step 3: each cluster identity gets get, wrapKey and unwrapKey on its vault.
     for fc in &mut clusters {
@@ -372,6 +416,7 @@ pub fn provision(e: &mut Engine, spec: &FleetSpec) -> Result<Fleet, String> {
         ops,
         limits::CLUSTER_KEY_UPDATE.1 + HOUR,
     )?;
+    c.phase("access policies, key identifiers (and wait)");
 
     // Step 5: the workspaces, each linked to its cluster in its region. Links take up to 90
     // minutes; progress is read from each cluster's associatedWorkspaces (one request per
@@ -403,6 +448,7 @@ pub fn provision(e: &mut Engine, spec: &FleetSpec) -> Result<Fleet, String> {
             )?;
         }
     }
+    c.phase("workspaces and link requests");
     let deadline = c.e.now() + limits::WORKSPACE_LINK.1 + HOUR;
     loop {
         let mut pending = 0;
@@ -424,6 +470,7 @@ pub fn provision(e: &mut Engine, spec: &FleetSpec) -> Result<Fleet, String> {
         }
         c.e.advance(POLL_EVERY);
     }
+    c.phase("waiting for the links");
 
     // A little data through the HTTP Data Collector API, so each cluster's CMK storage holds
     // blocks (and storage maintenance runs daily until retention purges them).
@@ -451,12 +498,14 @@ pub fn provision(e: &mut Engine, spec: &FleetSpec) -> Result<Fleet, String> {
             }
         }
     }
-    let requests = c.sent;
+    c.phase("ingestion");
+    let (requests, phases) = (c.sent, c.phases);
     Ok(Fleet {
         workspaces: clusters.iter().map(|c| c.workspaces).sum(),
         clusters,
         requests,
         virtual_seconds: e.now() - start,
+        phases,
     })
 }
 
@@ -493,8 +542,10 @@ pub struct AdvanceReport {
     pub slowest_chunk_ms: f64,
     /// Virtual seconds per real second.
     pub rate: f64,
-    /// Storage's Key Vault polls the virtual time held (audited `unwrapkey` calls, folded ones
-    /// counted one by one; polls during an outage never reach the vault and are not counted).
+    /// Storage's Key Vault polls in the advanced time, whether run one by one or accounted for in
+    /// bulk (audited `unwrapkey` calls, a folded entry counting each; polls during an outage never
+    /// reach the vault and are not counted). Not the number of events run: the engine does not
+    /// expose that.
     pub polls: u64,
     /// Audit-log and timeline entries the advance added.
     pub audit_entries: usize,
@@ -587,15 +638,67 @@ pub struct ScenarioReport {
     pub setup_virtual_seconds: u64,
     /// Wall-clock time of [`provision`] (RSA key generation included).
     pub setup_ms: f64,
-    /// 30 days in one-day advances.
+    pub setup_phases: Vec<Phase>,
+    /// Healthy only: per-call costs that grow with the fleet.
+    pub overheads: Option<Overheads>,
+    /// Days 1-30 in one-day advances (the ingested blocks exist: storage maintenance runs daily).
     pub month: AdvanceReport,
-    /// Healthy only: the rest of the year in one-day advances, then one day in one-hour and
-    /// one-minute advances (the page's buttons).
-    pub year: Option<AdvanceReport>,
-    pub hourly: Option<AdvanceReport>,
-    pub by_minute: Option<AdvanceReport>,
+    /// Days 31-365 in one-day advances (retention purged the blocks on day 30).
+    pub year: AdvanceReport,
+    /// The next 30 days in one-hour advances (the slices the page's Worker advances in).
+    pub hourly: AdvanceReport,
+    /// The next day in one-minute advances.
+    pub by_minute: AdvanceReport,
     /// Writable accounts of the fleet's clusters at the end.
     pub accounts: Vec<AccountState>,
+}
+
+/// Per-call costs with the fleet in place, beside the same calls on an empty engine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overheads {
+    /// One cheap request (`GET /subscriptions`): mostly `Engine::handle`'s copy of the world.
+    pub request_ms: f64,
+    pub empty_request_ms: f64,
+    /// `Engine::snapshot()`, which every reply to the page carries.
+    pub snapshot_ms: f64,
+    /// The snapshot as JSON (natively; the page's structured copy is a similar walk).
+    pub snapshot_json_ms: f64,
+    pub snapshot_json_bytes: usize,
+}
+
+/// Mean milliseconds per call of `f`, over `n` calls.
+fn mean_ms(n: u32, clock: &mut dyn FnMut() -> f64, mut f: impl FnMut()) -> f64 {
+    let t = clock();
+    for _ in 0..n {
+        f();
+    }
+    (clock() - t) / f64::from(n)
+}
+
+fn overheads(e: &mut Engine, seed: [u8; 32], clock: &mut dyn FnMut() -> f64) -> Overheads {
+    let url = format!("{ARM}/subscriptions?api-version={GROUPS_API}");
+    let get = |e: &mut Engine| {
+        std::hint::black_box(e.handle("GET", &url, &[], None));
+    };
+    let request_ms = mean_ms(200, clock, || get(e));
+    let mut empty = Engine::with_seed(seed);
+    let empty_request_ms = mean_ms(200, clock, || get(&mut empty));
+    let snapshot_ms = mean_ms(10, clock, || {
+        std::hint::black_box(e.snapshot());
+    });
+    let snapshot = e.snapshot();
+    let mut bytes = 0;
+    let snapshot_json_ms = mean_ms(10, clock, || {
+        bytes = serde_json::to_string(&snapshot).map_or(0, |s| s.len());
+    });
+    Overheads {
+        request_ms,
+        empty_request_ms,
+        snapshot_ms,
+        snapshot_json_ms,
+        snapshot_json_bytes: bytes,
+    }
 }
 
 /// Provisions the fleet in a fresh engine and measures `scenario` with the caller's `clock`.
@@ -606,8 +709,9 @@ pub fn run_scenario(
 ) -> Result<ScenarioReport, String> {
     let mut e = Engine::with_seed(spec.seed);
     let t = clock();
-    let fleet = provision(&mut e, spec)?;
+    let fleet = provision(&mut e, spec, clock)?;
     let setup_ms = clock() - t;
+    let overheads = (scenario == Scenario::Healthy).then(|| overheads(&mut e, spec.seed, clock));
     if scenario == Scenario::Degraded {
         let first = fleet.clusters.first().ok_or("the fleet has no cluster")?;
         revoke(&mut e, first)?;
@@ -618,12 +722,9 @@ pub fn run_scenario(
         e.set_key_vault_outage(&last.vault, Some(Outage::Timeout))?;
     }
     let month = advance_for(&mut e, 30 * DAY, DAY, clock);
-    let (mut year, mut hourly, mut by_minute) = (None, None, None);
-    if scenario == Scenario::Healthy {
-        year = Some(advance_for(&mut e, 335 * DAY, DAY, clock));
-        hourly = Some(advance_for(&mut e, DAY, HOUR, clock));
-        by_minute = Some(advance_for(&mut e, DAY, MINUTE, clock));
-    }
+    let year = advance_for(&mut e, 335 * DAY, DAY, clock);
+    let hourly = advance_for(&mut e, 30 * DAY, HOUR, clock);
+    let by_minute = advance_for(&mut e, DAY, MINUTE, clock);
     let snapshot = e.snapshot();
     let accounts = fleet
         .clusters
@@ -650,6 +751,8 @@ pub fn run_scenario(
         setup_requests: fleet.requests,
         setup_virtual_seconds: fleet.virtual_seconds,
         setup_ms,
+        setup_phases: fleet.phases,
+        overheads,
         month,
         year,
         hourly,
@@ -666,7 +769,7 @@ mod tests {
         let mut spec = FleetSpec::sized(3);
         spec.clusters.truncate(3);
         spec.clusters.push(ClusterSpec {
-            name: "fleet-wus2-1".into(),
+            name: "fleetwestus2a".into(),
             region: "westus2".into(),
             subscription: 1,
         });
@@ -676,7 +779,7 @@ mod tests {
     #[test]
     fn provisions_a_small_fleet_through_rest_requests() {
         let mut e = Engine::with_seed([7; 32]);
-        let fleet = provision(&mut e, &small()).unwrap();
+        let fleet = provision(&mut e, &small(), &mut || 0.0).unwrap();
         assert_eq!(fleet.clusters.len(), 4);
         assert_eq!(fleet.workspaces, 12);
         assert!(fleet.clusters.iter().all(|c| c.workspaces == 3));
@@ -708,10 +811,10 @@ mod tests {
         assert_eq!(
             access,
             [
-                ("fleet-eus-1", "revoked", false),
-                ("fleet-eus-2", "accessible", false),
-                ("fleet-eus2-1", "accessible", false),
-                ("fleet-wus2-1", "accessible", true),
+                ("fleeteastusa", "revoked", false),
+                ("fleeteastusb", "accessible", false),
+                ("fleeteastus2a", "accessible", false),
+                ("fleetwestus2a", "accessible", true),
             ]
         );
         assert_eq!(r.month.chunks, 30);
@@ -723,12 +826,12 @@ mod tests {
         let mut spec = FleetSpec::sized(1);
         spec.clusters[2].region = "eastus".into();
         let mut e = Engine::with_seed([7; 32]);
-        let err = provision(&mut e, &spec).unwrap_err();
+        let err = provision(&mut e, &spec, &mut || 0.0).unwrap_err();
         assert!(err.contains("more than 2 clusters in eastus"), "{err}");
         assert!(e.requests().is_empty());
         let spec = FleetSpec::sized(1001);
         assert!(
-            provision(&mut e, &spec)
+            provision(&mut e, &spec, &mut || 0.0)
                 .unwrap_err()
                 .contains("at most 1000")
         );

@@ -27,6 +27,32 @@ pub fn crypto_kernel(name: &str, size: usize, iterations: u32) -> Result<u32, Js
     crate::engine::crypto::kernel(name, size, iterations).map_err(|e| JsError::new(&e))
 }
 
+/// `performance.now()` where there is one (a page or a Worker), else `Date.now()`: the clock the
+/// fleet benchmark measures with (the engine itself reads no clock).
+fn js_clock() -> impl FnMut() -> f64 {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
+    move || perf.as_ref().map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// The clock benchmark (for the benchmark page; BENCHMARKS.md): provisions five clusters and
+/// `workspacesPerCluster` (200 by default) linked workspaces each in a fresh engine, then measures
+/// virtual seconds advanced per real second. `scenario` is `"healthy"` or `"degraded"` (one
+/// cluster revoked, one vault unreachable). Returns `crate::fleet::ScenarioReport` as an object.
+#[wasm_bindgen(js_name = clockBenchmark)]
+pub fn clock_benchmark(
+    scenario: &str,
+    workspaces_per_cluster: Option<u32>,
+) -> Result<JsValue, JsError> {
+    let scenario = crate::fleet::Scenario::parse(scenario)
+        .ok_or_else(|| JsError::new("the scenario is \"healthy\" or \"degraded\""))?;
+    let spec = crate::fleet::FleetSpec::sized(workspaces_per_cluster.unwrap_or(200) as usize);
+    let report = crate::fleet::run_scenario(&spec, scenario, &mut js_clock())
+        .map_err(|e| JsError::new(&e))?;
+    to_js(&report)
+}
+
 /// The simulation engine for JavaScript.
 ///
 /// ```js
@@ -140,6 +166,19 @@ impl WasmEngine {
         self.inner
             .complete_seal(id as u64, sealed)
             .map_err(|e| JsError::new(&e))
+    }
+
+    /// Provisions the benchmark fleet (`crate::fleet`) through REST requests: five clusters with
+    /// `workspacesPerCluster` (200 by default) linked workspaces each. Returns the fleet.
+    #[wasm_bindgen(js_name = provisionFleet)]
+    pub fn provision_fleet(
+        &mut self,
+        workspaces_per_cluster: Option<u32>,
+    ) -> Result<JsValue, JsError> {
+        let spec = crate::fleet::FleetSpec::sized(workspaces_per_cluster.unwrap_or(200) as usize);
+        let fleet = crate::fleet::provision(&mut self.inner, &spec, &mut js_clock())
+            .map_err(|e| JsError::new(&e))?;
+        to_js(&fleet)
     }
 
     /// Runs one protocol command (the Worker's entry point).
