@@ -16,6 +16,8 @@ use super::world::{REGIONS, SUBSCRIPTIONS, TENANT_ID, USER_UPN, World};
 /// How many of the newest timeline and audit entries a snapshot carries.
 pub const TIMELINE_TAIL: usize = 1500;
 pub const AUDIT_TAIL: usize = 500;
+/// How many finished operations a snapshot carries (running ones are always all there).
+pub const FINISHED_OPERATIONS_TAIL: usize = 100;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -516,6 +518,18 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
         })
         .collect();
     operations.sort_by_key(|o| (o.start, o.due));
+    // Every running operation, and the newest finished ones (a fleet has thousands).
+    let finished: Vec<usize> = (0..operations.len())
+        .filter(|i| operations[*i].end.is_some())
+        .collect();
+    let drop_before = finished.len().saturating_sub(FINISHED_OPERATIONS_TAIL);
+    let old: std::collections::BTreeSet<usize> = finished[..drop_before].iter().copied().collect();
+    let operations: Vec<OperationView> = operations
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !old.contains(i))
+        .map(|(_, o)| o)
+        .collect();
     Snapshot {
         now: w.now,
         next_event: w.events.next_foreground().map(|(at, _)| at),

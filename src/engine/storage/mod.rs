@@ -1042,13 +1042,11 @@ pub fn maintenance(cx: &mut Ctx) {
     }
     let now_ms = now as i64 * 1000;
     let mut purged: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let retention: BTreeMap<String, u64> =
-        cx.w.workspaces
-            .iter()
-            .map(|(k, w)| (k.clone(), w.retention_days))
-            .collect();
+    let workspaces = &cx.w.workspaces;
     store.blocks.retain(|_, b| {
-        let days = retention.get(&b.workspace).copied().unwrap_or(30);
+        let days = workspaces
+            .get(&b.workspace)
+            .map_or(30, |w| w.retention_days);
         let keep = b.max_time + (days * DAY * 1000) as i64 > now_ms;
         if !keep {
             let e = purged.entry(b.workspace.clone()).or_insert((0, 0));
