@@ -1508,6 +1508,21 @@ mod tests {
         d
     }
 
+    /// A drill's set-up stage only: a provisioned cluster with data.
+    fn set_up(seed: u8) -> (Engine, Driver, Snapshot) {
+        let mut e = Engine::with_seed([seed; 32]);
+        let mut d = Driver::new(DrillId::RevokeRecover);
+        let mut snap = e.snapshot();
+        while d.stage < 1 {
+            if let Next::Send(cmd) = d.next(&snap) {
+                let reply = execute(&mut e, &cmd);
+                d.record(&reply);
+                snap = reply.snapshot;
+            }
+        }
+        (e, d, snap)
+    }
+
     fn assert_passes(id: DrillId) {
         for seed in [1u8, 2] {
             let d = run(id, seed);
@@ -1559,16 +1574,7 @@ mod tests {
     #[test]
     fn every_lever_sends_a_request_the_service_answers_as_documented() {
         // The set-up stage only, then each lever in an order where each one applies.
-        let mut e = Engine::with_seed([4; 32]);
-        let mut d = Driver::new(DrillId::RevokeRecover);
-        let mut snap = e.snapshot();
-        while d.stage < 1 {
-            if let Next::Send(cmd) = d.next(&snap) {
-                let reply = execute(&mut e, &cmd);
-                d.record(&reply);
-                snap = reply.snapshot;
-            }
-        }
+        let (mut e, d, mut snap) = set_up(4);
         let settings = d.settings();
         let expected = [
             (Lever::RotationPolicy, 200),
@@ -1608,16 +1614,7 @@ mod tests {
     #[test]
     fn checks_fail_when_the_promise_is_not_kept() {
         // Skip the revocation: the "within an hour" checks must then fail.
-        let mut e = Engine::with_seed([3; 32]);
-        let mut d = Driver::new(DrillId::RevokeRecover);
-        let mut snap = e.snapshot();
-        while d.stage < 1 {
-            if let Next::Send(cmd) = d.next(&snap) {
-                let reply = execute(&mut e, &cmd);
-                d.record(&reply);
-                snap = reply.snapshot;
-            }
-        }
+        let (_, d, snap) = set_up(3);
         let settings = d.settings();
         let cx = Context {
             snap: &snap,

@@ -902,30 +902,11 @@ fn key_validation_fails_when_the_key_does_not_allow_wrapping() {
     );
 }
 
-/// An RBAC vault in the fixture group, a key created by the user as Crypto Officer.
-fn rbac_vault(env: &mut Env, name: &str) {
-    let mut body = Env::vault_body(true, true);
-    body["properties"]["enableRbacAuthorization"] = json!(true);
-    body["properties"]
-        .as_object_mut()
-        .unwrap()
-        .remove("accessPolicies");
-    assert_eq!(env.put_vault(name, body).status, 200);
-    let r = env.assign_role(
-        &Env::vault_path(name),
-        CRYPTO_OFFICER,
-        USER,
-        "11111111-1111-4111-8111-111111111111",
-    );
-    assert_eq!(r.status, 201, "{r:?}");
-    env.create_key_in(name, KEY);
-}
-
 #[test]
 fn key_validation_on_rbac_vault_fails_without_a_role_assignment() {
     let mut env = Env::new();
     env.group(RG, "eastus");
-    rbac_vault(&mut env, "rbac-kv");
+    env.rbac_vault("rbac-kv");
     let principal = env.step2_cluster();
     // An access policy means nothing on an RBAC vault.
     env.policy(
@@ -950,7 +931,7 @@ fn key_validation_on_rbac_vault_fails_without_a_role_assignment() {
 fn key_validation_on_rbac_vault_succeeds_with_crypto_service_encryption_user() {
     let mut env = Env::new();
     env.group(RG, "eastus");
-    rbac_vault(&mut env, "rbac-kv");
+    env.rbac_vault("rbac-kv");
     let principal = env.step2_cluster();
     let r = env.assign_role(
         &Env::vault_path("rbac-kv"),

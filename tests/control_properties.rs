@@ -135,21 +135,15 @@ struct Runner {
     seq: usize,
 }
 
-fn post_logs(env: &mut Env, customer_id: &str, records: &Value) -> Response {
-    env.e.handle(
-        "POST",
-        &format!("https://{customer_id}.ods.opinsights.azure.com/api/logs?api-version=2016-04-01"),
-        &[("Content-Type", "application/json"), ("Log-Type", "Prop")],
-        Some(&records.to_string()),
-    )
+fn post_prop(env: &mut Env, customer_id: &str, records: &Value) -> Response {
+    post_logs(&mut env.e, customer_id, "Prop", records)
 }
 
-fn query(env: &mut Env, customer_id: &str) -> Response {
-    env.e.handle(
-        "POST",
-        &format!("https://api.loganalytics.io/v1/workspaces/{customer_id}/query"),
-        &[("Content-Type", "application/json")],
-        Some(&json!({ "query": "Prop_CL | summarize count() by Tag_s" }).to_string()),
+fn query_prop(env: &mut Env, customer_id: &str) -> Response {
+    query(
+        &mut env.e,
+        customer_id,
+        "Prop_CL | summarize count() by Tag_s",
     )
 }
 
@@ -331,7 +325,7 @@ impl Runner {
         let state = self.state();
         let expected = self.retained();
         let id = self.id.clone();
-        let r = self.send("query", |env| query(env, &id))?;
+        let r = self.send("query", |env| query_prop(env, &id))?;
         if expected.is_empty() {
             // No block of the table is left (none stored, or all past retention).
             prop_assert_eq!(r.status, 400, "{}", r.body);
@@ -372,7 +366,7 @@ impl Runner {
         let blocks = self.env.e.snapshot().storage.total_blocks;
         let records = Value::Array((0..n).map(|i| json!({ "Tag": tag, "Seq": i })).collect());
         let id = self.id.clone();
-        let r = self.send("ingest", |env| post_logs(env, &id, &records))?;
+        let r = self.send("ingest", |env| post_prop(env, &id, &records))?;
         prop_assert_eq!(r.status, 200, "{}", r.body);
         let snap = self.env.e.snapshot();
         match state.as_str() {
@@ -545,14 +539,9 @@ impl Runner {
             return self.irreversible();
         }
         if self.key_deleted() {
-            let r = self.kv(
-                "recover",
-                "POST",
-                &format!("/deletedkeys/{KEY}/recover"),
-                None,
-            )?;
-            prop_assert_eq!(r.status, 200, "{}", r.body);
-            self.deleted_at = None;
+            // The outage is over and the key is not purged, so the recovery must succeed.
+            self.run(&Action::RecoverKey)?;
+            prop_assert!(!self.key_deleted(), "the deleted key was recovered");
         }
         for v in std::mem::take(&mut self.disabled) {
             let r = self.set_enabled(&v, true)?;

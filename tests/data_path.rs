@@ -10,37 +10,6 @@ use common::*;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-fn customer_id(env: &mut Env, ws: &str) -> String {
-    env.arm("GET", &Env::workspace_path(ws), OI, None).body["properties"]["customerId"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// POSTs records through the HTTP Data Collector API.
-fn post_logs(e: &mut Engine, customer_id: &str, log_type: &str, records: &Value) -> Response {
-    e.handle(
-        "POST",
-        &format!("https://{customer_id}.ods.opinsights.azure.com/api/logs?api-version=2016-04-01"),
-        &[("Content-Type", "application/json"), ("Log-Type", log_type)],
-        Some(&records.to_string()),
-    )
-}
-
-fn query(e: &mut Engine, customer_id: &str, q: &str) -> Response {
-    e.handle(
-        "POST",
-        &format!("https://api.loganalytics.io/v1/workspaces/{customer_id}/query"),
-        &[("Content-Type", "application/json")],
-        Some(&json!({ "query": q }).to_string()),
-    )
-}
-
-fn rows(r: &Response) -> Vec<Value> {
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body["tables"][0]["rows"].as_array().unwrap().clone()
-}
-
 fn records(n: usize, tag: &str) -> Value {
     Value::Array(
         (0..n)

@@ -7,11 +7,11 @@
 //! statement it checks and asserting its timings from the snapshot's timestamps.
 
 mod common;
+use cmk_playground::engine::Response;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::journal::TimelineEntry;
 use cmk_playground::engine::storage::access::Outage;
 use cmk_playground::engine::view::{AccessView, AccountView};
-use cmk_playground::engine::{Engine, Response};
 use common::*;
 use serde_json::{Value, json};
 
@@ -21,41 +21,9 @@ const POLL_MIN: u64 = 6;
 const POLL_MAX: u64 = 60;
 /// The audit detail of storage's periodic unwraps.
 const PERIODIC: &str = "RSA-OAEP-256 (storage's periodic check)";
-const OFFICER_ASSIGNMENT: &str = "11111111-1111-4111-8111-111111111111";
 const CLUSTER_ASSIGNMENT: &str = "33333333-3333-4333-8333-333333333333";
 
 // ---- requests ---------------------------------------------------------------------------------
-
-fn customer_id(env: &mut Env, ws: &str) -> String {
-    env.arm("GET", &Env::workspace_path(ws), OI, None).body["properties"]["customerId"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// POSTs records through the HTTP Data Collector API.
-fn post_logs(e: &mut Engine, customer_id: &str, log_type: &str, records: &Value) -> Response {
-    e.handle(
-        "POST",
-        &format!("https://{customer_id}.ods.opinsights.azure.com/api/logs?api-version=2016-04-01"),
-        &[("Content-Type", "application/json"), ("Log-Type", log_type)],
-        Some(&records.to_string()),
-    )
-}
-
-fn query(e: &mut Engine, customer_id: &str, q: &str) -> Response {
-    e.handle(
-        "POST",
-        &format!("https://api.loganalytics.io/v1/workspaces/{customer_id}/query"),
-        &[("Content-Type", "application/json")],
-        Some(&json!({ "query": q }).to_string()),
-    )
-}
-
-fn rows(r: &Response) -> Vec<Value> {
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body["tables"][0]["rows"].as_array().unwrap().clone()
-}
 
 fn records(n: usize, tag: &str) -> Value {
     Value::Array((0..n).map(|i| json!({ "Tag": tag, "Seq": i })).collect())
@@ -124,10 +92,8 @@ enum Lever {
 }
 
 impl Fx {
-    /// The five provisioning steps with an access-policy vault.
-    fn new() -> Fx {
-        let mut env = Env::new();
-        let (version, principal) = env.provisioned();
+    /// A provisioned environment with the workspace's customer id looked up.
+    fn ready(mut env: Env, version: String, principal: String) -> Fx {
         let id = customer_id(&mut env, WS);
         Fx {
             env,
@@ -137,26 +103,19 @@ impl Fx {
         }
     }
 
+    /// The five provisioning steps with an access-policy vault.
+    fn new() -> Fx {
+        let mut env = Env::new();
+        let (version, principal) = env.provisioned();
+        Fx::ready(env, version, principal)
+    }
+
     /// The same with an RBAC vault: the user is Key Vault Crypto Officer, the cluster identity Key
     /// Vault Crypto Service Encryption User.
     fn rbac() -> Fx {
         let mut env = Env::new();
         env.group(RG, "eastus");
-        let mut body = Env::vault_body(true, true);
-        body["properties"]["enableRbacAuthorization"] = json!(true);
-        body["properties"]
-            .as_object_mut()
-            .unwrap()
-            .remove("accessPolicies");
-        assert_eq!(env.put_vault(VAULT, body).status, 200);
-        let r = env.assign_role(
-            &Env::vault_path(VAULT),
-            CRYPTO_OFFICER,
-            USER,
-            OFFICER_ASSIGNMENT,
-        );
-        assert_eq!(r.status, 201, "{r:?}");
-        let version = env.create_key_in(VAULT, KEY);
+        let version = env.rbac_vault(VAULT);
         let principal = env.step2_cluster();
         let r = env.assign_role(
             &Env::vault_path(VAULT),
@@ -167,13 +126,7 @@ impl Fx {
         assert_eq!(r.status, 201, "{r:?}");
         env.step4_key("");
         env.step5_link(WS);
-        let id = customer_id(&mut env, WS);
-        Fx {
-            env,
-            version,
-            principal,
-            id,
-        }
+        Fx::ready(env, version, principal)
     }
 
     /// Provisioned like [`Fx::new`], but the vault's soft-delete retention is `days`.
@@ -188,13 +141,7 @@ impl Fx {
         env.step3_grant(&principal);
         env.step4_key("");
         env.step5_link(WS);
-        let id = customer_id(&mut env, WS);
-        Fx {
-            env,
-            version,
-            principal,
-            id,
-        }
+        Fx::ready(env, version, principal)
     }
 
     /// Provisioned with the key version pinned (`keyVersion` set).
@@ -205,13 +152,7 @@ impl Fx {
         env.step3_grant(&principal);
         env.step4_key(&version);
         env.step5_link(WS);
-        let id = customer_id(&mut env, WS);
-        Fx {
-            env,
-            version,
-            principal,
-            id,
-        }
+        Fx::ready(env, version, principal)
     }
 
     fn now(&self) -> u64 {

@@ -534,6 +534,26 @@ impl Env {
         )
     }
 
+    /// An RBAC vault in the fixture group with a key `KEY` created by the user as Key Vault
+    /// Crypto Officer; returns the key's version.
+    pub fn rbac_vault(&mut self, name: &str) -> String {
+        let mut body = Env::vault_body(true, true);
+        body["properties"]["enableRbacAuthorization"] = json!(true);
+        body["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("accessPolicies");
+        assert_eq!(self.put_vault(name, body).status, 200);
+        let r = self.assign_role(
+            &Env::vault_path(name),
+            CRYPTO_OFFICER,
+            USER,
+            "11111111-1111-4111-8111-111111111111",
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        self.create_key_in(name, KEY)
+    }
+
     /// A user-assigned identity in the fixture group; returns (resource id, principal id).
     pub fn user_identity(&mut self, name: &str, location: &str) -> (String, String) {
         let r = self.arm(
@@ -651,4 +671,41 @@ pub mod seed {
         DOUBLE_ENCRYPTION_IMMUTABLE,
         DOUBLE_ENCRYPTION_UNSUPPORTED_TAIL,
     ];
+}
+
+// ---- logs: the HTTP Data Collector API and the Query API ---------------------------------------
+
+/// The workspace's customer id (its Log Analytics workspace id).
+pub fn customer_id(env: &mut Env, ws: &str) -> String {
+    env.arm("GET", &Env::workspace_path(ws), OI, None).body["properties"]["customerId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// POSTs records through the HTTP Data Collector API.
+pub fn post_logs(e: &mut Engine, customer_id: &str, log_type: &str, records: &Value) -> Response {
+    e.handle(
+        "POST",
+        &format!("https://{customer_id}.ods.opinsights.azure.com/api/logs?api-version=2016-04-01"),
+        &[("Content-Type", "application/json"), ("Log-Type", log_type)],
+        Some(&records.to_string()),
+    )
+}
+
+/// Runs a query through the Log Analytics Query API.
+pub fn query(e: &mut Engine, customer_id: &str, q: &str) -> Response {
+    e.handle(
+        "POST",
+        &format!("https://api.loganalytics.io/v1/workspaces/{customer_id}/query"),
+        &[("Content-Type", "application/json")],
+        Some(&json!({ "query": q }).to_string()),
+    )
+}
+
+/// The rows of a successful query's first table.
+#[track_caller]
+pub fn rows(r: &Response) -> Vec<Value> {
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["tables"][0]["rows"].as_array().unwrap().clone()
 }

@@ -202,20 +202,12 @@ pub fn poll(cx: &mut Ctx, account: &str) {
                     account,
                     format!("Key Vault {vault} unreachable ({}): storage carries on with its cached AEK", o.describe()),
                 );
-                cx.w.storage
-                    .accounts
-                    .get_mut(account)
-                    .expect("exists")
-                    .transient = true;
+                set_transient(cx, account, true);
             }
         }
         Outcome::Refused(reason, error) => {
             if a.transient {
-                cx.w.storage
-                    .accounts
-                    .get_mut(account)
-                    .expect("exists")
-                    .transient = false;
+                set_transient(cx, account, false);
             }
             if let (Some(p), Some(e)) = (&principal, &error) {
                 keys::audit_polls(cx, &vault, p, &key, &version, Err(e), (now, now, 1));
@@ -225,11 +217,7 @@ pub fn poll(cx: &mut Ctx, account: &str) {
         Outcome::Answered => {
             let p = principal.expect("answered polls have a principal");
             if a.transient {
-                cx.w.storage
-                    .accounts
-                    .get_mut(account)
-                    .expect("exists")
-                    .transient = false;
+                set_transient(cx, account, false);
                 cx.j.note(
                     now,
                     Category::KeyVault,
@@ -373,16 +361,7 @@ fn refused(cx: &mut Ctx, account: &str, a: &StorageAccount, reason: String) {
 /// Storage becomes unavailable: the cached key is dropped and the hot cache deleted.
 fn revoke(cx: &mut Ctx, account: &str, reason: &str) {
     let now = cx.w.now;
-    let ids: Vec<u64> =
-        cx.s.blocks
-            .values()
-            .filter(|b| b.account == account)
-            .map(|b| b.id)
-            .collect();
-    let hot = ids
-        .iter()
-        .filter(|id| cx.s.hot.remove(id).is_some())
-        .count();
+    let (blocks, hot) = super::evict_hot_cache(cx.s, account);
     let a = cx.w.storage.accounts.get_mut(account).expect("exists");
     a.cache = None;
     a.access = Access::Revoked {
@@ -395,7 +374,7 @@ fn revoke(cx: &mut Ctx, account: &str, reason: &str) {
         account,
         format!(
             "Storage account {account} is unavailable: new data sent to its workspaces is dropped, queries on them fail, {hot} hot-cache block(s) deleted. Stored data ({} block(s)) stays, governed by retention",
-            ids.len()
+            blocks
         ),
     );
 }
@@ -470,6 +449,12 @@ fn answered(
         Access::Recovering { .. } => {
             keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1))
         }
+    }
+}
+
+fn set_transient(cx: &mut Ctx, account: &str, on: bool) {
+    if let Some(a) = cx.w.storage.accounts.get_mut(account) {
+        a.transient = on;
     }
 }
 

@@ -1118,6 +1118,22 @@ pub fn remove_cluster(cx: &mut Ctx, cluster: &str) {
     );
 }
 
+/// Deletes the hot-cache copies of an account's blocks; returns (blocks of the account, copies
+/// deleted).
+fn evict_hot_cache(store: &mut BlockStore, account: &str) -> (usize, usize) {
+    let ids: Vec<u64> = store
+        .blocks
+        .values()
+        .filter(|b| b.account == account)
+        .map(|b| b.id)
+        .collect();
+    let evicted = ids
+        .iter()
+        .filter(|id| store.hot.remove(id).is_some())
+        .count();
+    (ids.len(), evicted)
+}
+
 /// Flips one byte of a block's sealed bytes or header (a tampering demonstration). The block's
 /// hot-cache copy is evicted so the next read goes to the tampered bytes.
 pub fn tamper(store: &mut BlockStore, id: u64, header: bool, offset: usize) -> Result<(), String> {
@@ -1272,15 +1288,7 @@ pub fn tamper_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> 
             a.wrapped_aek[i] ^= 0x01;
             a.cache = None;
             // The account's hot-cache copies go too, so reads must unwrap the tampered AEK.
-            let ids: Vec<u64> =
-                cx.s.blocks
-                    .values()
-                    .filter(|b| b.account == account)
-                    .map(|b| b.id)
-                    .collect();
-            for id in ids {
-                cx.s.hot.remove(&id);
-            }
+            evict_hot_cache(cx.s, &account);
             Ok(())
         }
     }
