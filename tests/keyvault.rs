@@ -1544,3 +1544,22 @@ fn audit_log_records_access_denied_for_the_caller() {
     assert_eq!(last.status, 403);
     assert_eq!(last.caller_object_id, USER);
 }
+
+/// The audit log names a key version only when the URL segment is one (32 hex digits): anything
+/// else a caller types is kept in the path, not passed off as a version.
+#[test]
+fn the_audit_log_records_a_version_only_for_a_real_version_segment() {
+    let mut env = Env::new();
+    let version = env.step1_vault_and_key();
+    let odd = "€€€€€€€€€€aa";
+    assert_eq!(odd.len(), 32, "32 bytes, but not a version");
+    let r = env.kv("GET", &format!("/keys/{KEY}/{odd}"), None);
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(env.e.audit_log().last().unwrap().version, None);
+    let r = env.kv("GET", &format!("/keys/{KEY}/{version}"), None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        env.e.audit_log().last().unwrap().version.as_deref(),
+        Some(version.as_str())
+    );
+}

@@ -156,3 +156,13 @@ async fn webcrypto_wrapped_value_unwraps_in_the_engine() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["value"], b64(&secret));
 }
+
+/// Ids shown in tight spaces are cut on characters: a URL segment typed in the console can hold
+/// any text, and cutting it mid-character would take the page down.
+#[wasm_bindgen_test]
+fn short_ids_cut_on_characters_not_bytes() {
+    use cmk_playground::ui::util::short;
+    assert_eq!(short("€€€€€€€€€€€€€"), "€€€€€€€€…");
+    assert_eq!(short("0123456789abcdef"), "01234567…");
+    assert_eq!(short("la-cmk"), "la-cmk");
+}

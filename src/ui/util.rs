@@ -184,8 +184,8 @@ pub fn guard_unload(enabled: bool) {
 
 /// Short form of a GUID or key version for tight spaces.
 pub fn short(id: &str) -> String {
-    if id.len() > 12 {
-        format!("{}…", &id[..8])
+    if id.chars().count() > 12 {
+        format!("{}…", id.chars().take(8).collect::<String>())
     } else {
         id.to_string()
     }

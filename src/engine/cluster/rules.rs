@@ -231,8 +231,7 @@ pub fn key_properties(v: &Value) -> Result<Option<KeyVaultProperties>, ApiError>
     let vault = vault_name_of(&uri).ok_or_else(bad)?;
     let name_ok = (1..=127).contains(&name.len())
         && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
-    let version_ok = version.is_empty()
-        || (version.len() == 32 && version.bytes().all(|c| c.is_ascii_hexdigit()));
+    let version_ok = version.is_empty() || crate::engine::keyvault::is_key_version(&version);
     if !name_ok || !version_ok {
         return Err(bad());
     }

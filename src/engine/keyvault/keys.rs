@@ -95,7 +95,7 @@ fn describe(req: &Request) -> (String, Option<String>, Option<String>) {
     };
     let key = s.get(1).cloned();
     let version = match l.as_slice() {
-        ["keys", _, v] | ["keys", _, v, _] if v.len() == 32 => s.get(2).cloned(),
+        ["keys", _, v] | ["keys", _, v, _] if super::is_key_version(v) => s.get(2).cloned(),
         _ => None,
     };
     (op.to_string(), key, version)

@@ -50,6 +50,11 @@ impl AccessPolicy {
     }
 }
 
+/// Whether a URL segment has the shape of a key version: 32 hex digits.
+pub fn is_key_version(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
 /// One version of a key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyVersion {
