@@ -10,6 +10,7 @@ mod common;
 use cmk_playground::engine::Response;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::journal::TimelineEntry;
+use cmk_playground::engine::storage::TamperTarget;
 use cmk_playground::engine::storage::access::Outage;
 use cmk_playground::engine::view::{AccessView, AccountView};
 use common::*;
@@ -1125,6 +1126,10 @@ fn updating_a_revoked_cluster_to_the_new_version_resumes_data_ingestion_and_abil
     let dropped = fx.dropped("App_CL");
     fx.ingest("App", 2, "new");
     assert_eq!(fx.dropped("App_CL"), dropped, "ingestion resumed");
+    // The badges say that new data is served and older data is not.
+    assert_eq!(fx.access().state, "partial");
+    assert_eq!(fx.ws_access().state, "partial");
+    assert!(fx.env.timeline_has("stays unreadable until"));
     // Queries answer again, and say what they could not read.
     let id = fx.id.clone();
     let r = query(&mut fx.env.e, &id, "App_CL | summarize count() by Tag_s");
@@ -1139,7 +1144,8 @@ fn updating_a_revoked_cluster_to_the_new_version_resumes_data_ingestion_and_abil
             .contains("is not allowed on a disabled key"),
         "{detail}"
     );
-    // The old data comes back with its version.
+    // The old data comes back with its version, and its AEK moves to the new one: only the AEK
+    // is rewrapped, so the old version can then be retired for good.
     set_enabled(&mut fx.env, &fx.version.clone(), true);
     fx.advance(30 * MINUTE);
     assert_eq!(fx.access().state, "accessible");
@@ -1149,6 +1155,153 @@ fn updating_a_revoked_cluster_to_the_new_version_resumes_data_ingestion_and_abil
     );
     let r = query(&mut fx.env.e, &id, "App_CL | count");
     assert!(r.body.get("error").is_none(), "{}", r.body);
+    let accounts = fx.env.e.snapshot().storage.accounts;
+    let cmk: Vec<_> = accounts.iter().filter(|a| a.protection == "CMK").collect();
+    assert_eq!(cmk.len(), 2);
+    for a in cmk {
+        assert_eq!(a.key.as_ref().unwrap().key_version, v2, "{}", a.name);
+    }
+    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.advance(2 * HOUR);
+    assert_eq!(fx.access().state, "accessible");
+    assert_eq!(fx.ws_access().state, "accessible");
+    assert_eq!(
+        fx.tags("App_CL"),
+        vec![("new".into(), 2), ("old".into(), 3)]
+    );
+}
+
+/// "Storage will always respect changes in key permissions within an hour", even when Key Vault
+/// becomes unreachable after the change was seen: the outage does not postpone the revocation.
+#[test]
+fn a_revocation_already_detected_takes_effect_within_an_hour_even_if_key_vault_becomes_unreachable()
+{
+    let mut fx = Fx::new();
+    fx.ingest("App", 3, "a");
+    let changed = fx.now();
+    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.step_until("revoking", 2 * MINUTE);
+    fx.env
+        .e
+        .set_key_vault_outage(VAULT, Some(Outage::Dns))
+        .unwrap();
+    fx.step_until("revoked", HOUR);
+    assert!(
+        fx.now() - changed <= HOUR,
+        "revoked after {} s",
+        fx.now() - changed
+    );
+    fx.advance(5 * HOUR);
+    assert_eq!(fx.access().state, "revoked");
+    fx.query_refused("App_CL");
+    let before = fx.dropped("App_CL");
+    fx.ingest("App", 2, "late");
+    assert_eq!(fx.dropped("App_CL"), before + 2);
+}
+
+/// "Data ingestion and query are resumed within 30 minutes" of the successful unwrap, and an
+/// outage after that unwrap does not hold service back: the AEK is already in the cache.
+#[test]
+fn a_recovery_already_under_way_resumes_within_30_minutes_even_if_key_vault_becomes_unreachable() {
+    let mut fx = Fx::new();
+    fx.ingest("App", 3, "a");
+    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.advance(2 * HOUR);
+    assert_eq!(fx.access().state, "revoked");
+    set_enabled(&mut fx.env, &fx.version.clone(), true);
+    fx.step_until("recovering", 2 * MINUTE);
+    let unwrapped = fx.now();
+    fx.env
+        .e
+        .set_key_vault_outage(VAULT, Some(Outage::Timeout))
+        .unwrap();
+    fx.step_until("accessible", 30 * MINUTE);
+    assert!(fx.now() - unwrapped <= 30 * MINUTE);
+    assert!(
+        fx.access().transient,
+        "the outage goes on, carried by the cache"
+    );
+    fx.advance(3 * HOUR);
+    let before = fx.dropped("App_CL");
+    fx.ingest("App", 2, "b");
+    assert_eq!(fx.dropped("App_CL"), before);
+    assert_eq!(fx.tags("App_CL"), vec![("a".into(), 3), ("b".into(), 2)]);
+}
+
+/// "Queries on these workspaces fail": every query of a revoked workspace, including tables whose
+/// data predates the link (Microsoft-managed keys) and tables with no data at all.
+#[test]
+fn queries_on_a_revoked_workspace_fail_whatever_key_protects_the_table() {
+    let mut env = Env::new();
+    let version = env.step1_vault_and_key();
+    let principal = env.step2_cluster();
+    env.step3_grant(&principal);
+    env.step4_key("");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    assert_eq!(
+        post_logs(&mut env.e, &id, "Old", &records(5, "old")).status,
+        200
+    );
+    assert_eq!(env.link(WS).status, 202);
+    env.advance(2 * HOUR);
+    let mut fx = Fx::ready(env, version, principal);
+    fx.ingest("New", 5, "new");
+    assert_eq!(fx.tags("Old_CL"), vec![("old".into(), 5)]);
+    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.advance(2 * HOUR);
+    assert_eq!(fx.ws_access().state, "revoked");
+    fx.query_refused("New_CL");
+    fx.query_refused("Old_CL");
+    fx.query_refused("Nothing_CL");
+    set_enabled(&mut fx.env, &fx.version.clone(), true);
+    fx.advance(HOUR);
+    assert_eq!(fx.tags("Old_CL"), vec![("old".into(), 5)]);
+    assert_eq!(fx.tags("New_CL"), vec![("new".into(), 5)]);
+}
+
+/// A wrapped AEK that was tampered with never unwraps, whatever Key Vault says: storage revokes
+/// within the hour and stays revoked, saying so once, without flapping back to accessible.
+#[test]
+fn a_tampered_wrapped_aek_revokes_storage_for_good_without_flapping() {
+    let mut fx = Fx::new();
+    fx.ingest("App", 3, "a");
+    let block = fx
+        .env
+        .e
+        .snapshot()
+        .storage
+        .blocks
+        .iter()
+        .map(|b| b.id)
+        .max()
+        .unwrap();
+    fx.env.e.tamper(block, TamperTarget::WrappedAek, 5).unwrap();
+    let tampered = fx.now();
+    let mut states = Vec::new();
+    for _ in 0..(4 * HOUR / 30) {
+        fx.advance(30);
+        let s = fx.access().state;
+        if states.last() != Some(&s) {
+            states.push(s);
+        }
+    }
+    assert_eq!(states, vec!["revoking".to_string(), "revoked".to_string()]);
+    let revoked = last_entry(&fx.env, "is unavailable: new data");
+    assert!(revoked.time - tampered <= HOUR);
+    let told = fx
+        .env
+        .e
+        .timeline()
+        .iter()
+        .filter(|t| t.text.contains("still does not unwrap"))
+        .count();
+    assert!(told <= 1, "said {told} times");
+    // A month more is folded like any steady state.
+    let entries = fx.env.e.timeline().len();
+    fx.advance(30 * DAY);
+    assert_eq!(fx.access().state, "revoked");
+    assert!(fx.env.e.timeline().len() - entries < 40);
 }
 
 // ---- Sentinel: "Disable the previous version of the key after 24 hours" ---------------------------

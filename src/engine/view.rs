@@ -81,7 +81,8 @@ pub struct AccountView {
 
 /// Whether storage can reach its account key, for badges: `accessible`, `revoking` (Key Vault
 /// refuses; the cache still serves), `revoked`, `recovering`, plus `transient` when Key Vault is
-/// unreachable and the cache carries the account.
+/// unreachable and the cache carries the account. Clusters and workspaces can also be `partial`:
+/// new data is served, older data is out of reach.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccessView {
     pub state: String,
@@ -125,14 +126,38 @@ impl AccessView {
         }
     }
 
-    fn worst<'a>(items: impl Iterator<Item = &'a AccessView>) -> AccessView {
-        items
-            .max_by_key(|a| a.rank())
-            .cloned()
-            .unwrap_or_else(|| AccessView {
-                state: "accessible".into(),
-                ..AccessView::default()
-            })
+    fn accessible() -> AccessView {
+        AccessView {
+            state: "accessible".into(),
+            ..AccessView::default()
+        }
+    }
+
+    /// The badge of a cluster or workspace: the state of the account it writes to now (`current`,
+    /// none for shared storage), or `partial` when that one serves but data in an older account
+    /// is out of reach (the cluster moved to a new key version while the old one was disabled).
+    fn of_owner<'a>(
+        current: Option<&AccessView>,
+        older: impl Iterator<Item = &'a AccessView>,
+    ) -> AccessView {
+        let now = current.cloned().unwrap_or_else(AccessView::accessible);
+        let worst_older = older.filter(|a| a.rank() >= 2).max_by_key(|a| a.rank());
+        match worst_older {
+            Some(o) if now.rank() < 2 => AccessView {
+                state: "partial".into(),
+                transient: now.transient,
+                since: o.since,
+                until: o.until,
+                reason: Some(format!(
+                    "older data is {}: {}",
+                    o.state,
+                    o.reason
+                        .as_deref()
+                        .unwrap_or("its key version is out of reach")
+                )),
+            },
+            _ => now,
+        }
     }
 }
 
@@ -425,13 +450,17 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                     s => s.operation().map(str::to_string),
                 },
                 capacity_lock_days: super::cluster::capacity_lock_days_left(c, w.now),
-                access: AccessView::worst(
-                    storage
+                access: {
+                    let (current, older): (Vec<_>, Vec<_>) = storage
                         .accounts
                         .iter()
                         .filter(|a| a.cluster.as_deref() == Some(c.id.as_str()))
-                        .map(|a| &a.access),
-                ),
+                        .partition(|a| a.writable);
+                    AccessView::of_owner(
+                        current.first().map(|a| &a.access),
+                        older.iter().map(|a| &a.access),
+                    )
+                },
             }
         })
         .collect();
@@ -476,20 +505,20 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                     .collect(),
                 sources: ws.sources.clone(),
                 access: {
-                    let mut names: Vec<&str> = accounts_by_ws
-                        .get(ws.customer_id.as_str())
-                        .map(|v| v.iter().map(String::as_str).collect())
-                        .unwrap_or_default();
-                    let writable = cluster.and_then(|k| {
+                    let current = cluster.and_then(|k| {
                         w.storage.accounts.values().find(|a| {
                             a.writable
                                 && a.owner == super::storage::Owner::Cluster { cluster: k.clone() }
                         })
                     });
-                    if let Some(a) = writable {
-                        names.push(&a.name);
-                    }
-                    AccessView::worst(names.into_iter().filter_map(&access_of))
+                    let current_name = current.map(|a| a.name.as_str());
+                    let older = accounts_by_ws
+                        .get(ws.customer_id.as_str())
+                        .into_iter()
+                        .flatten()
+                        .filter(|n| Some(n.as_str()) != current_name)
+                        .filter_map(|n| access_of(n));
+                    AccessView::of_owner(current_name.and_then(&access_of), older)
                 },
                 dropped_rows: s
                     .drops

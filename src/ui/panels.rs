@@ -112,6 +112,7 @@ pub fn access_badge(a: &crate::engine::view::AccessView) -> Html {
         "revoked" => ("bad", "revoked".to_string()),
         "revoking" => ("warn", "revoking".to_string()),
         "recovering" => ("running", "recovering".to_string()),
+        "partial" => ("warn", "older data unreadable".to_string()),
         _ if a.transient => ("warn", "accessible · Key Vault unreachable".to_string()),
         _ => ("ok", "accessible".to_string()),
     };

@@ -204,6 +204,16 @@ pub fn poll(cx: &mut Ctx, account: &str) {
                 );
                 set_transient(cx, account, true);
             }
+            // An outage does not stop the clock on what storage already knows: a revocation it
+            // was told about still takes effect within the hour, and a recovery that already
+            // unwrapped the AEK still resumes service on time.
+            match &a.access {
+                Access::Revoking { until, reason, .. } if now >= *until => {
+                    revoke(cx, account, reason)
+                }
+                Access::Recovering { at, .. } if now >= *at => resume(cx, account),
+                _ => {}
+            }
         }
         Outcome::Refused(reason, error) => {
             if a.transient {
@@ -245,6 +255,8 @@ fn steady(cx: &Ctx, account: &str) -> Option<Outcome> {
             a.cache.is_some() && !a.transient && rotation_target(cx, a).is_none()
         }
         (Outcome::Refused(..), Access::Revoked { .. }) => !a.transient,
+        // Key Vault answers, but this wrapped AEK has already failed to unwrap (tampered).
+        (Outcome::Answered, Access::Revoked { .. }) => a.unwrap_failed && !a.transient,
         (Outcome::Transient(_), Access::Available) => a.transient,
         _ => false,
     };
@@ -391,6 +403,16 @@ fn answered(
     let now = cx.w.now;
     match &a.access {
         Access::Available | Access::Revoking { .. } => {
+            if a.cache.is_none() {
+                // The first unwrap, or one after a restart: real RSA. Key Vault answering is not
+                // enough: if the wrapped AEK does not unwrap, storage cannot serve.
+                if let Err(why) = super::account_key(cx, account) {
+                    set_unwrap_failed(cx, account);
+                    return refused(cx, account, a, why);
+                }
+            } else {
+                keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1));
+            }
             if let Access::Revoking { .. } = a.access {
                 cx.j.note(
                     now,
@@ -399,14 +421,6 @@ fn answered(
                     "Key Vault answers again before the revocation took effect: no interruption",
                 );
                 set(cx, account, Access::Available);
-            }
-            if a.cache.is_none() {
-                // The first unwrap, or one after a restart: real RSA.
-                if let Err(why) = super::account_key(cx, account) {
-                    return refused(cx, account, a, why);
-                }
-            } else {
-                keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1));
             }
             auto_rotate(cx, account);
         }
@@ -426,29 +440,47 @@ fn answered(
                     );
                     set(cx, account, Access::Recovering { since: now, at });
                 }
-                Err(why) => cx.j.alert(
-                    now,
-                    Category::KeyVault,
-                    account,
-                    format!("Unwrap still fails: {why}"),
-                ),
+                // Said once: the same wrapped AEK fails the same way at every poll.
+                Err(why) => {
+                    if !a.unwrap_failed {
+                        cx.j.alert(
+                            now,
+                            Category::KeyVault,
+                            account,
+                            format!("Key Vault answers, but storage account {account}'s AEK still does not unwrap: {why}. Storage stays unavailable"),
+                        );
+                    }
+                    set_unwrap_failed(cx, account);
+                }
             }
         }
         Access::Recovering { at, .. } if now >= *at => {
             keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1));
-            // Available first: reloading reads the blocks through the account key.
-            set(cx, account, Access::Available);
-            let reloaded = reload_hot_cache(cx, account);
-            cx.j.note(
-                now,
-                Category::Data,
-                account,
-                format!("Storage account {account} available again: ingestion and queries resumed, {reloaded} blocks reloaded into the hot cache"),
-            );
+            resume(cx, account);
         }
         Access::Recovering { .. } => {
             keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1))
         }
+    }
+}
+
+/// Service resumes on an account whose AEK is unwrapped again.
+fn resume(cx: &mut Ctx, account: &str) {
+    let now = cx.w.now;
+    // Available first: reloading reads the blocks through the account key.
+    set(cx, account, Access::Available);
+    let reloaded = reload_hot_cache(cx, account);
+    cx.j.note(
+        now,
+        Category::Data,
+        account,
+        format!("Storage account {account} available again: ingestion and queries resumed, {reloaded} blocks reloaded into the hot cache"),
+    );
+}
+
+fn set_unwrap_failed(cx: &mut Ctx, account: &str) {
+    if let Some(a) = cx.w.storage.accounts.get_mut(account) {
+        a.unwrap_failed = true;
     }
 }
 
@@ -464,34 +496,46 @@ fn set(cx: &mut Ctx, account: &str, access: Access) {
     }
 }
 
-/// With auto-rotation (`keyVersion` empty), the key identifier and the newer enabled version the
-/// account's AEK should be rewrapped with, if there is one.
+/// The key identifier and key version the account's AEK should be rewrapped with, if any:
+/// with auto-rotation (`keyVersion` empty), a newer enabled version; for a retired account (one the
+/// cluster moved to a new key version while this one was out of reach), the cluster's current
+/// version once it is enabled, so the old version can be retired without losing the old data.
 fn rotation_target(cx: &Ctx, a: &StorageAccount) -> Option<(KeyVaultProperties, String)> {
     let Owner::Cluster { cluster } = &a.owner else {
         return None;
     };
     let kvp = cx.w.clusters.get(cluster)?.storage_key.clone()?;
     let KeySource::Cmk {
+        vault_uri,
         key_name,
         key_version,
-        ..
     } = &a.protector
     else {
         return None;
     };
-    if !a.writable || !kvp.auto_rotation() || !kvp.key_name.eq_ignore_ascii_case(key_name) {
+    if a.writable && !(kvp.auto_rotation() && kvp.key_name.eq_ignore_ascii_case(key_name)) {
         return None;
     }
-    let latest =
+    let key =
         cx.w.vaults
             .get(&kvp.vault())?
             .keys
-            .get(&kvp.key_name.to_ascii_lowercase())?
-            .latest();
-    (latest.version != *key_version && latest.enabled).then(|| (kvp, latest.version.clone()))
+            .get(&kvp.key_name.to_ascii_lowercase())?;
+    let target = if kvp.auto_rotation() {
+        key.latest()
+    } else {
+        key.versions
+            .iter()
+            .find(|v| v.version.eq_ignore_ascii_case(&kvp.key_version))?
+    };
+    let same = target.version.eq_ignore_ascii_case(key_version)
+        && kvp.key_name.eq_ignore_ascii_case(key_name)
+        && vault_name_of(vault_uri).as_deref() == Some(kvp.vault().as_str());
+    (!same && target.enabled).then(|| (kvp, target.version.clone()))
 }
 
-/// Auto-rotation: storage rewraps its AEK with the newest version. Blocks are untouched: only the
+/// Rewraps the account's AEK with its [`rotation_target`]: the writable account through the
+/// cluster's key adoption (auto-rotation), a retired one in place. Blocks are untouched: only the
 /// AEK's wrapping changes.
 fn auto_rotate(cx: &mut Ctx, account: &str) {
     let Some(a) = cx.w.storage.accounts.get(account) else {
@@ -503,12 +547,17 @@ fn auto_rotate(cx: &mut Ctx, account: &str) {
     let Owner::Cluster { cluster } = a.owner.clone() else {
         return;
     };
-    if let Err(why) = super::adopt_key(cx, &cluster, Some((&kvp, version))) {
+    let done = if a.writable {
+        super::adopt_key(cx, &cluster, Some((&kvp, version)))
+    } else {
+        super::rewrap(cx, account, &kvp, &version)
+    };
+    if let Err(why) = done {
         cx.j.alert(
             cx.w.now,
             Category::KeyVault,
             account,
-            format!("Auto-rotation failed: {why}"),
+            format!("Rewrapping the AEK failed: {why}"),
         );
     }
 }

@@ -73,6 +73,9 @@ pub struct StorageAccount {
     pub access: access::Access,
     /// Key Vault is unreachable right now (transient trouble): the cache carries the account.
     pub transient: bool,
+    /// Key Vault answered, but this wrapped AEK did not unwrap (it was tampered with): polls need
+    /// not try the same bytes again.
+    pub unwrap_failed: bool,
     pub double_encryption: bool,
     /// The account new data goes to (one per owner).
     pub writable: bool,
@@ -318,6 +321,7 @@ fn new_account(
             cache: Some((aek, now)),
             access: access::Access::Available,
             transient: false,
+            unwrap_failed: false,
             double_encryption: double,
             writable: true,
             created: now,
@@ -361,6 +365,33 @@ fn cmk_wrap(
         },
         wrapped,
     ))
+}
+
+/// Rewraps an account's AEK with the key version given: the AEK, and so every block under it, is
+/// unchanged. Fails when the AEK is out of reach.
+pub(super) fn rewrap(
+    cx: &mut Ctx,
+    account: &str,
+    kvp: &KeyVaultProperties,
+    version: &str,
+) -> Result<(), String> {
+    let aek = account_key(cx, account)?;
+    let owner = cx.w.storage.accounts[account].owner.clone();
+    let (protector, wrapped) = cmk_wrap(cx, &owner, kvp, version, &aek)?;
+    let now = cx.w.now;
+    let acct = cx.w.storage.accounts.get_mut(account).expect("exists");
+    let text = format!(
+        "AEK {} of {account} rewrapped: was {}, now {} (blocks are not re-encrypted)",
+        acct.aek_id,
+        acct.protector.describe(),
+        protector.describe()
+    );
+    acct.protector = protector;
+    acct.wrapped_aek = wrapped;
+    acct.wrapped_at = now;
+    acct.unwrap_failed = false;
+    cx.j.note(now, Category::KeyVault, account, text);
+    Ok(())
 }
 
 /// The writable account of an owner.
@@ -430,27 +461,21 @@ pub fn adopt_key(
             if cx.w.storage.accounts[&a].protector == target {
                 return Ok(());
             }
-            match account_key(cx, &a) {
-                Ok(aek) => {
-                    let (protector, wrapped) = cmk_wrap(cx, &owner, kvp, &version, &aek)?;
-                    let now = cx.w.now;
-                    let acct = cx.w.storage.accounts.get_mut(&a).expect("exists");
-                    let text = format!(
-                        "AEK {} of {a} rewrapped: was {}, now {} (blocks are not re-encrypted)",
-                        acct.aek_id,
-                        acct.protector.describe(),
-                        protector.describe()
-                    );
-                    acct.protector = protector;
-                    acct.wrapped_aek = wrapped;
-                    acct.wrapped_at = now;
-                    cx.j.note(now, Category::KeyVault, &a, text);
-                }
-                // The old key is out of reach: new data gets a new account; the old data waits.
-                Err(_) => {
-                    cx.w.storage.accounts.get_mut(&a).expect("exists").writable = false;
-                    new_account(cx, owner, region, double, Some((kvp, version)))?;
-                }
+            if let Err(why) = account_key(cx, &a) {
+                // The old key is out of reach: new data gets a new account; the old data waits
+                // until its key version answers again, then moves to the new one.
+                let acct = cx.w.storage.accounts.get_mut(&a).expect("exists");
+                acct.writable = false;
+                let was = acct.protector.describe();
+                cx.j.alert(
+                    cx.w.now,
+                    Category::KeyVault,
+                    &a,
+                    format!("Storage account {a} cannot rewrap its AEK ({why}): new data goes to a new account; the data already in {a} stays unreadable until {was} is usable again, then its AEK is rewrapped with the new version"),
+                );
+                new_account(cx, owner, region, double, Some((kvp, version)))?;
+            } else {
+                rewrap(cx, &a, kvp, &version)?;
             }
         }
         (Some((kvp, version)), current) => {
@@ -913,6 +938,10 @@ pub fn read_table(
     customer_id: &str,
     table: &str,
 ) -> Result<Option<TableRead>, ReadError> {
+    // "Queries on these workspaces fail": all of the workspace's data, whichever key protects it.
+    if let Some((account, reason)) = current_account_unavailable(cx, customer_id) {
+        return Err(ReadError::KeyUnavailable { account, reason });
+    }
     let ids: Vec<u64> =
         cx.s.blocks
             .values()
@@ -956,6 +985,26 @@ pub fn read_table(
         rows: out.unwrap_or_default(),
         skipped,
     }))
+}
+
+/// The dedicated-cluster account a workspace writes to, and why it cannot serve, when it cannot.
+fn current_account_unavailable(cx: &Ctx, customer_id: &str) -> Option<(String, String)> {
+    let ws =
+        cx.w.workspaces
+            .values()
+            .find(|w| w.customer_id == customer_id && w.deleted.is_none())?;
+    let (LinkState::Linked { cluster, .. } | LinkState::Unlinking { cluster, .. }) = &ws.link
+    else {
+        return None;
+    };
+    let account = writable(
+        cx,
+        &Owner::Cluster {
+            cluster: cluster.clone(),
+        },
+    )?;
+    let reason = cx.w.storage.accounts[&account].access.unavailable()?;
+    Some((account, reason))
 }
 
 /// A table as storage could read it.
