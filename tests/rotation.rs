@@ -133,6 +133,9 @@ fn rotation_policies_below_the_documented_minimums_are_refused() {
         json!({ "lifetimeActions": [{ "trigger": {}, "action": { "type": "Rotate" } }] }),
         json!({ "lifetimeActions": [{ "trigger": { "timeAfterCreate": "P30D" }, "action": { "type": "Explode" } }] }),
         json!({ "lifetimeActions": "P30D" }),
+        // Longer than the calendar: refused, never an overflow.
+        json!({ "lifetimeActions": [{ "trigger": { "timeAfterCreate": "PT18446744073709551615S" }, "action": { "type": "Rotate" } }], "attributes": { "expiryTime": "P90D" } }),
+        json!({ "lifetimeActions": [{ "trigger": { "timeAfterCreate": "P30D" }, "action": { "type": "Rotate" } }], "attributes": { "expiryTime": "P99999999999D" } }),
     ];
     for body in cases {
         let r = env.refused(&errors::ROTATION_POLICY_INVALID, |env| {

@@ -46,7 +46,7 @@ pub const MAX_RATE: u32 = 36_000;
 
 impl SourceConfig {
     pub fn validate(&self) -> Result<(), String> {
-        if self.linux + self.windows > MAX_MACHINES {
+        if u64::from(self.linux) + u64::from(self.windows) > u64::from(MAX_MACHINES) {
             return Err(format!(
                 "at most {MAX_MACHINES} simulated machines per workspace"
             ));
@@ -640,6 +640,16 @@ mod tests {
             SourceConfig {
                 linux: 400,
                 windows: 200,
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+        // The sum of machines cannot wrap around to pass the limit.
+        assert!(
+            SourceConfig {
+                linux: u32::MAX,
+                windows: 1,
                 ..Default::default()
             }
             .validate()

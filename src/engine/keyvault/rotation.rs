@@ -135,11 +135,15 @@ fn duration(v: &Value, field: &str) -> Result<(u64, String), ApiError> {
             "'{field}' must be an ISO-8601 duration such as P90D"
         ))
     })?;
-    let secs = clock::parse_duration(text).ok_or_else(|| {
-        invalid(format!(
-            "'{field}' value '{text}' is not an ISO-8601 duration such as P90D"
-        ))
-    })?;
+    // Durations past the end of the calendar (year 9999) are refused like malformed ones: no
+    // date could be computed from them.
+    let secs = clock::parse_duration(text)
+        .filter(|s| *s <= clock::LATEST)
+        .ok_or_else(|| {
+            invalid(format!(
+                "'{field}' value '{text}' is not an ISO-8601 duration such as P90D"
+            ))
+        })?;
     Ok((secs, text.to_ascii_uppercase()))
 }
 
@@ -217,7 +221,9 @@ fn parse(
             _ => {}
         }
         match (&trigger, &expiry) {
-            (Trigger::AfterCreate(s, d), Some((e, ed))) if *s + MIN_BEFORE_EXPIRY > *e => {
+            (Trigger::AfterCreate(s, d), Some((e, ed)))
+                if s.saturating_add(MIN_BEFORE_EXPIRY) > *e =>
+            {
                 return Err(invalid(format!(
                     "timeAfterCreate {d} must be at least 7 days before expiryTime {ed}"
                 )));
