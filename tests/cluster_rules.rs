@@ -729,6 +729,68 @@ fn unchanged_system_assigned_identity_may_come_with_the_key() {
     );
 }
 
+/// The same exception for a user-assigned identity, sent back the way GET shows it (ARM ids are
+/// case-insensitive): no identity change, so it may come with the key and starts no update.
+#[test]
+fn unchanged_user_assigned_identity_may_come_with_the_key_in_any_case() {
+    let (mut env, version, _) = ready();
+    let (id, ua_principal) = env.user_identity("cluster-ua", "eastus");
+    env.policy(
+        VAULT,
+        "add",
+        &ua_principal,
+        &["get", "wrapKey", "unwrapKey"],
+    );
+    let r = env.cluster_patch(json!({ "identity": { "type": "UserAssigned", "userAssignedIdentities": { id.clone(): {} } } }));
+    assert_eq!(r.status, 202, "{r:?}");
+    env.advance(HOUR);
+    let shouted = id.to_ascii_uppercase();
+    let r = env.cluster_patch(json!({ "identity": { "type": "UserAssigned", "userAssignedIdentities": { shouted.clone(): {} } } }));
+    assert_eq!(r.status, 200, "nothing to change: {r:?}");
+    let mut body = Env::key_props(&version);
+    body["identity"] = json!({ "type": "UserAssigned", "userAssignedIdentities": { shouted: {} } });
+    let r = env.cluster_patch(body);
+    assert_eq!(r.status, 202, "{r:?}");
+    env.advance(HOUR);
+    assert_eq!(
+        env.e.snapshot().clusters[0].principal_id.as_deref(),
+        Some(ua_principal.as_str())
+    );
+}
+
+/// Switching identity on a cluster that has a key needs the new identity to reach the key, or the
+/// switch would quietly revoke access; the documented path is clear the key, switch, grant, set
+/// the key again.
+#[test]
+fn a_new_identity_on_a_cluster_with_a_key_must_have_access_to_the_key() {
+    let (mut env, version, _) = ready();
+    env.step4_key("");
+    let (id, ua_principal) = env.user_identity("cluster-ua", "eastus");
+    let switch = json!({ "identity": { "type": "UserAssigned", "userAssignedIdentities": { id.clone(): {} } } });
+    let r = env.refused(&errors::KEY_VALIDATION_FAILED, |env| {
+        env.cluster_patch(switch.clone())
+    });
+    assert_seed(
+        &r,
+        &errors::KEY_VALIDATION_FAILED,
+        seed::KEY_VALIDATION_FAILED,
+    );
+    env.policy(
+        VAULT,
+        "add",
+        &ua_principal,
+        &["get", "wrapKey", "unwrapKey"],
+    );
+    let r = env.cluster_patch(switch);
+    assert_eq!(r.status, 202, "{r:?}");
+    env.advance(HOUR);
+    assert_eq!(env.e.snapshot().clusters[0].access.state, "accessible");
+    // Back to system-assigned: a new identity that cannot have been granted anything yet.
+    env.refused(&errors::KEY_VALIDATION_FAILED, |env| {
+        env.cluster_patch(json!({ "identity": { "type": "SystemAssigned" } }))
+    });
+}
+
 #[test]
 fn identity_none_is_irreversible() {
     let (mut env, _, principal) = ready();
@@ -1190,6 +1252,23 @@ fn double_encryption_cannot_be_changed_after_creation() {
         seed::DOUBLE_ENCRYPTION_IMMUTABLE,
     );
     let r = env.cluster_patch(json!({ "properties": { "isDoubleEncryptionEnabled": true } }));
+    assert_eq!(r.status, 200, "sending the current value is not a change");
+}
+
+/// The cluster API reference: `isAvailabilityZonesEnabled` cannot be modified after creation.
+#[test]
+fn availability_zones_cannot_be_changed_after_creation() {
+    let mut env = empty_env();
+    env.create_cluster();
+    env.advance(3 * HOUR);
+    assert_eq!(
+        env.get_cluster()["properties"]["isAvailabilityZonesEnabled"],
+        true
+    );
+    env.refused(&errors::AVAILABILITY_ZONES_IMMUTABLE, |env| {
+        env.cluster_patch(json!({ "properties": { "isAvailabilityZonesEnabled": false } }))
+    });
+    let r = env.cluster_patch(json!({ "properties": { "isAvailabilityZonesEnabled": true } }));
     assert_eq!(r.status, 200, "sending the current value is not a change");
 }
 

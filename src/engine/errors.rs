@@ -371,6 +371,9 @@ catalogue! {
     DOUBLE_ENCRYPTION_IMMUTABLE: 400 Arm "InvalidParameter",
         "Double encryption setting can not be changed after the cluster has been created.",
         Source::Playground("seed: double encryption can't be changed after creation");
+    AVAILABILITY_ZONES_IMMUTABLE: 400 Arm "InvalidParameter",
+        "Availability zones setting can not be changed after the cluster has been created.",
+        Source::Playground("cluster API: isAvailabilityZonesEnabled can't be modified after creation");
     CLUSTER_LIMIT_REACHED: 400 Arm "InvalidParameter",
         "The max number of cluster per region and subscription is 2. Subscription '{subscription}' already has {count} clusters in region '{region}'.",
         Source::Playground("seed limit: 2 clusters per region and subscription");

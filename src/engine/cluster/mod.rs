@@ -500,6 +500,11 @@ fn update(
             return Err(ApiError::new(&errors::DOUBLE_ENCRYPTION_IMMUTABLE));
         }
     }
+    if let Some(v) = prop(&props, "isAvailabilityZonesEnabled") {
+        if v.as_bool() != Some(c.availability_zones) {
+            return Err(ApiError::new(&errors::AVAILABILITY_ZONES_IMMUTABLE));
+        }
+    }
     let capacity = match prop(&body, "sku") {
         None => None,
         Some(s) => {
@@ -541,6 +546,19 @@ fn update(
         Some(IdentityRequest::UserAssigned(id)) => Some(rules::user_identity(cx, &id)?),
         Some(IdentityRequest::None) => Some(ClusterIdentity::None),
     };
+    // A new identity on a cluster with a key must be able to use that key, or the update would
+    // quietly revoke access (the docs: clear the key first, switch, grant, set the key again).
+    // Identity None is the documented revocation lever and stays allowed.
+    if let (
+        Some(i @ ClusterIdentity::SystemAssigned { .. } | i @ ClusterIdentity::UserAssigned { .. }),
+        Some(k),
+    ) = (&new_identity, &c.key)
+    {
+        let principal = i
+            .principal_id()
+            .and_then(|p| cx.w.directory.get(p).cloned());
+        rules::validate_key(cx, &c.id, c.location, principal.as_ref(), k)?;
+    }
 
     let now = cx.w.now;
     let cluster = cx.w.clusters.get_mut(key).expect("exists");

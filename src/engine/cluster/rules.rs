@@ -199,7 +199,7 @@ pub fn identity_unchanged(current: &ClusterIdentity, req: &IdentityRequest) -> b
     match (current, req) {
         (ClusterIdentity::SystemAssigned { .. }, IdentityRequest::SystemAssigned) => true,
         (ClusterIdentity::UserAssigned { resource_id, .. }, IdentityRequest::UserAssigned(r)) => {
-            id_key(resource_id) == *r
+            id_key(resource_id) == id_key(r)
         }
         (ClusterIdentity::None, IdentityRequest::None) => true,
         _ => false,
