@@ -704,6 +704,50 @@ fn role_assignment_that_already_exists_is_refused() {
     );
 }
 
+/// A role assignment's scope must exist: a typo in the vault's name is ARM's 404, not a grant
+/// that silently applies to nothing. Vaults, their keys, clusters, workspaces and identities are
+/// valid scopes once they exist.
+#[test]
+fn role_assignment_at_a_resource_that_does_not_exist_is_refused() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    let typo = format!(
+        "{}/providers/Microsoft.KeyVault/vaults/no-such-vault",
+        group_scope()
+    );
+    let r = env.refused(&errors::RESOURCE_NOT_FOUND, |env| {
+        env.assign_role(&typo, CRYPTO_SERVICE_ENCRYPTION_USER, USER, RA1)
+    });
+    assert_eq!(
+        r.body["error"]["message"],
+        format!(
+            "The Resource 'Microsoft.KeyVault/vaults/no-such-vault' under resource group '{RG}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+        )
+    );
+    let mut body = Env::vault_body(true, true);
+    body["properties"]["enableRbacAuthorization"] = json!(true);
+    assert_eq!(env.put_vault(VAULT, body).status, 200);
+    let vault = Env::vault_path(VAULT);
+    let r = env.assign_role(&vault, CRYPTO_OFFICER, USER, RA1);
+    assert_eq!(r.status, 201, "{r:?}");
+    env.create_key_in(VAULT, KEY);
+    env.refused(&errors::RESOURCE_NOT_FOUND, |env| {
+        env.assign_role(
+            &format!("{vault}/keys/nope"),
+            CRYPTO_SERVICE_ENCRYPTION_USER,
+            USER,
+            RA2,
+        )
+    });
+    let r = env.assign_role(
+        &format!("{vault}/keys/{KEY}"),
+        CRYPTO_SERVICE_ENCRYPTION_USER,
+        USER,
+        RA2,
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+}
+
 #[test]
 fn role_assignment_for_an_unknown_principal_is_refused() {
     let mut env = Env::new();

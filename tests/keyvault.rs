@@ -159,10 +159,23 @@ fn deleted_vault_name_conflicts_until_the_vault_is_recovered() {
             Some(Env::vault_body(true, true)),
         )
     });
-    let r = env.put_vault(
-        VAULT,
-        vault_with(|b| b["properties"]["createMode"] = json!("recover")),
-    );
+    // A deleted vault comes back where it was: not in another group, not in another region.
+    let recover = vault_with(|b| b["properties"]["createMode"] = json!("recover"));
+    env.group("other-rg", "eastus");
+    env.refused(&errors::VAULT_RECOVER_ELSEWHERE, |env| {
+        env.arm(
+            "PUT",
+            &format!("/subscriptions/{SUB}/resourceGroups/other-rg/providers/Microsoft.KeyVault/vaults/{VAULT}"),
+            KV_ARM,
+            Some(recover.clone()),
+        )
+    });
+    let mut westus2 = recover.clone();
+    westus2["location"] = json!("westus2");
+    env.refused(&errors::VAULT_RECOVER_ELSEWHERE, |env| {
+        env.put_vault(VAULT, westus2.clone())
+    });
+    let r = env.put_vault(VAULT, recover);
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(
         env.kv("GET", &format!("/keys/{KEY}"), None).status,

@@ -181,6 +181,9 @@ catalogue! {
     VAULT_DELETED_CONFLICT: 409 Arm "ConflictError",
         "A vault with the same name already exists in deleted state. You need to either recover or purge existing key vault. Follow this link https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft delete.",
         Source::Service("azure-cli issue 29115");
+    VAULT_RECOVER_ELSEWHERE: 400 Arm "BadRequest",
+        "The deleted vault '{name}' can only be recovered in its original resource group '{group}' and location '{location}'.",
+        Source::Playground("Key Vault soft delete: a vault is recovered where it was deleted");
     PURGE_PROTECTION_IRREVERSIBLE: 400 Arm "BadRequest",
         "The property \"enablePurgeProtection\" cannot be set to false. Enabling the purge protection for a vault is an irreversible action.",
         Source::Service("azure-rest-api-specs issue 18106");

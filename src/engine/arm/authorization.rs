@@ -262,12 +262,45 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
 fn check_scope(cx: &Ctx, scope: &[String]) -> Result<(), ApiError> {
     match scope.len() {
         2 => super::subscription_scope(cx, scope).map(|_| ()),
-        n if n >= 4 => super::group_scope(cx, &scope[..4]).map(|_| ()),
+        4 => super::group_scope(cx, scope).map(|_| ()),
+        n if n > 4 => {
+            super::group_scope(cx, &scope[..4])?;
+            resource_scope(cx, scope)
+        }
         _ => {
             Err(ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE)
                 .arg("namespace", scope.join("/")))
         }
     }
+}
+
+/// A resource scope names a resource that exists: a vault or one of its keys, a cluster, a
+/// workspace or a user-assigned identity. Anything else is ARM's 404 for the resource.
+fn resource_scope(cx: &Ctx, scope: &[String]) -> Result<(), ApiError> {
+    let id = id_key(&format!("/{}", scope.join("/")));
+    let is = |other: &str| id_key(other) == id;
+    let exists = cx.w.vaults.values().any(|v| {
+        is(&v.id)
+            || v.keys
+                .values()
+                .any(|k| is(&format!("{}/keys/{}", v.id, k.name)))
+    }) || cx.w.clusters.values().any(|c| is(&c.id))
+        || cx
+            .w
+            .workspaces
+            .values()
+            .any(|w| w.deleted.is_none() && is(&w.id))
+        || cx.w.identities.values().any(|i| is(&i.id));
+    if exists {
+        return Ok(());
+    }
+    // ARM names the resource by its path after `providers/`: `Microsoft.KeyVault/vaults/kv`.
+    let path = scope.get(5..).unwrap_or_default();
+    let (name, parent) = path.split_last().unwrap_or((&scope[3], &[]));
+    Err(ApiError::new(&errors::RESOURCE_NOT_FOUND)
+        .arg("type", parent.join("/"))
+        .arg("name", name.as_str())
+        .arg("group", scope[3].as_str()))
 }
 
 fn same(a: &RoleAssignment, scope: &str, name: &str) -> bool {

@@ -322,6 +322,13 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str, patch: bool) -
             if !recovering {
                 return Err(ApiError::new(&errors::VAULT_DELETED_CONFLICT));
             }
+            let asked = location(&body, "Microsoft.KeyVault/vaults")?;
+            if !d.vault.group.eq_ignore_ascii_case(&rg) || asked.name != d.vault.location {
+                return Err(ApiError::new(&errors::VAULT_RECOVER_ELSEWHERE)
+                    .arg("name", &d.vault.name)
+                    .arg("group", &d.vault.group)
+                    .arg("location", d.vault.location));
+            }
             return recover_vault(cx, &key);
         }
     }
