@@ -763,7 +763,7 @@ fn unchanged_user_assigned_identity_may_come_with_the_key_in_any_case() {
 /// the key again.
 #[test]
 fn a_new_identity_on_a_cluster_with_a_key_must_have_access_to_the_key() {
-    let (mut env, version, _) = ready();
+    let (mut env, _, _) = ready();
     env.step4_key("");
     let (id, ua_principal) = env.user_identity("cluster-ua", "eastus");
     let switch = json!({ "identity": { "type": "UserAssigned", "userAssignedIdentities": { id.clone(): {} } } });
