@@ -143,6 +143,13 @@ pub struct SealJob {
     pub plaintext: Vec<u8>,
 }
 
+/// The job carries a data key: wipe it once the job is done with.
+impl Drop for SealJob {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key);
+    }
+}
+
 /// Blocks, hot-cache copies and drop counts: outside the per-request rollback.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockStore {
@@ -535,6 +542,7 @@ pub fn unwrap(cx: &mut Ctx, account: &str) -> Result<SymKey, String> {
                 .try_into()
                 .map_err(|_| "the wrapped AEK is corrupted".to_string())?;
             let bytes = crypto::gcm_open(&mmk.key, &nonce, &mmk_aad(&acct.aek_id), sealed)
+                .map(zeroize::Zeroizing::new)
                 .map_err(|_| {
                     "the wrapped AEK failed authentication under the Microsoft-managed key"
                         .to_string()
@@ -567,6 +575,7 @@ pub fn unwrap(cx: &mut Ctx, account: &str) -> Result<SymKey, String> {
                 &acct.wrapped_aek,
             )
             .map_err(|e| format!("Key Vault refused unwrapKey: {}", e.message()))?;
+            let bytes = zeroize::Zeroizing::new(bytes);
             SymKey::from_bytes(&bytes).ok_or("the unwrapped AEK has the wrong length")?
         }
     };
