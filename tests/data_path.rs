@@ -683,6 +683,50 @@ fn time_generated_field_sets_the_record_time() {
     );
 }
 
+/// One record with `n` numeric fields named `{prefix}{i}`.
+fn wide_record(prefix: &str, n: usize) -> Value {
+    Value::Object((0..n).map(|i| (format!("{prefix}{i}"), json!(1))).collect())
+}
+
+#[test]
+fn a_post_is_refused_when_a_field_name_or_the_tables_columns_exceed_the_limits() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    // Once these were stored, their block could no longer be decoded: the table failed for good.
+    let long = json!([{ "a".repeat(70_000): 1 }]);
+    let r = env.refused(&errors::INGEST_INVALID_DATA_FORMAT, |env| {
+        post_logs(&mut env.e, &id, "Long", &long)
+    });
+    assert!(
+        r.body["Message"]
+            .as_str()
+            .unwrap()
+            .contains("70000 characters")
+    );
+    env.refused(&errors::INGEST_INVALID_DATA_FORMAT, |env| {
+        post_logs(&mut env.e, &id, "Wide", &wide_record("k", 65_540))
+    });
+    // TenantId, SourceSystem, TimeGenerated and Type count too: 496 fields fill the table.
+    assert_eq!(
+        post_logs(&mut env.e, &id, "Mix", &wide_record("k", 496)).status,
+        200
+    );
+    assert_eq!(
+        post_logs(&mut env.e, &id, "Mix", &wide_record("k", 496)).status,
+        200
+    );
+    let r = env.refused(&errors::INGEST_INVALID_DATA_FORMAT, |env| {
+        post_logs(&mut env.e, &id, "Mix", &json!([{ "extra": 1 }]))
+    });
+    assert!(r.body["Message"].as_str().unwrap().contains("500 columns"));
+    assert_eq!(
+        rows(&query(&mut env.e, &id, "Mix_CL | count"))[0],
+        json!([2])
+    );
+}
+
 // ---- the query API's answers ---------------------------------------------------------------
 
 #[test]

@@ -4,6 +4,8 @@
 //! ticks. Rows go to storage (where placement, key chain and drops are decided); queries read
 //! them back through the key chain and run the KQL subset in `query`.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value as Json, json};
 
 use super::Ctx;
@@ -20,6 +22,11 @@ pub const DATA_COLLECTOR_API: &str = "2016-04-01";
 /// Data Collector API limits: 30 MB per post, 32 KB per field (longer values are truncated).
 pub const MAX_POST_BYTES: usize = 30 * 1024 * 1024;
 pub const MAX_FIELD_BYTES: usize = 32 * 1024;
+/// Columns a custom table may have, counting earlier posts, and characters in a field name. The
+/// shared reference documents neither; these are the playground's choices, far inside what a
+/// block's encoding holds (u16 column count and name length).
+pub const MAX_COLUMNS: usize = 500;
+pub const MAX_FIELD_NAME_CHARS: usize = 500;
 
 /// The workspace (lower-cased id) whose customer id is `customer_id`.
 pub fn workspace_by_customer_id(cx: &Ctx, customer_id: &str) -> Option<String> {
@@ -91,6 +98,7 @@ pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response
             );
         }
     };
+    let table = format!("{log_type}_CL");
     let rows = records_to_rows(
         &records,
         customer_id,
@@ -98,10 +106,24 @@ pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response
         req.header("time-generated-field").map(str::trim),
         req.header("x-ms-AzureResourceId"),
         cx.w.now,
-    );
-    let table = format!("{log_type}_CL");
+        cx.w.workspaces[&ws].custom_columns.get(&table),
+    )
+    .map_err(|detail| ApiError::new(&errors::INGEST_INVALID_DATA_FORMAT).arg("detail", detail))?;
     let n = rows.rows.len();
-    match storage::ingest(cx, &ws, &table, rows) {
+    let columns: Vec<String> = rows.schema.columns.iter().map(|(c, _)| c.clone()).collect();
+    let outcome = storage::ingest(cx, &ws, &table, rows);
+    if let Ingested::Refused(_) = outcome {
+        // The checks above keep rows encodable; this is the backstop, and it changes nothing.
+        return Err(ApiError::new(&errors::INGEST_INVALID_DATA_FORMAT)
+            .arg("detail", "The records cannot be stored."));
+    }
+    if let Some(w) = cx.w.workspaces.get_mut(&ws) {
+        w.custom_columns
+            .entry(table.clone())
+            .or_default()
+            .extend(columns);
+    }
+    match outcome {
         Ingested::Stored { blocks, account } if !blocks.is_empty() => {
             let id = cx.w.workspaces[&ws].id.clone();
             let text = format!(
@@ -200,7 +222,8 @@ fn records_to_rows(
     time_field: Option<&str>,
     resource: Option<&str>,
     now: u64,
-) -> RowSet {
+    existing: Option<&BTreeSet<String>>,
+) -> Result<RowSet, String> {
     let mut schema = Schema {
         columns: vec![
             ("TenantId".into(), ColumnType::String),
@@ -214,6 +237,14 @@ fn records_to_rows(
             .columns
             .push(("_ResourceId".into(), ColumnType::String));
     }
+    let existing_has = |name: &str| existing.is_some_and(|e| e.contains(name));
+    // Columns of the table after this post: the earlier ones plus those new here.
+    let mut total = existing.map_or(0, BTreeSet::len)
+        + schema
+            .columns
+            .iter()
+            .filter(|(n, _)| !existing_has(n))
+            .count();
     let mut rows: Vec<Vec<Value>> = Vec::with_capacity(records.len());
     let mut columns: std::collections::HashMap<(&str, &str), usize> =
         std::collections::HashMap::new();
@@ -243,10 +274,25 @@ fn records_to_rows(
             let i = match columns.get(&(k.as_str(), suffix)) {
                 Some(i) => *i,
                 None => {
+                    let chars = k.chars().count();
+                    if chars > MAX_FIELD_NAME_CHARS {
+                        let head: String = k.chars().take(40).collect();
+                        return Err(format!(
+                            "The field name '{head}...' has {chars} characters; a field name can have at most {MAX_FIELD_NAME_CHARS}."
+                        ));
+                    }
                     let name = column_name(k, suffix);
                     let i = match schema.index(&name) {
                         Some(i) => i,
                         None => {
+                            if !existing_has(&name) {
+                                total += 1;
+                                if total > MAX_COLUMNS {
+                                    return Err(format!(
+                                        "Table {table} would have more than {MAX_COLUMNS} columns; a custom table can have at most {MAX_COLUMNS}."
+                                    ));
+                                }
+                            }
                             schema.columns.push((name, ty));
                             for earlier in &mut rows {
                                 earlier.push(Value::Null);
@@ -263,7 +309,7 @@ fn records_to_rows(
         }
         rows.push(row);
     }
-    RowSet { schema, rows }
+    Ok(RowSet { schema, rows })
 }
 
 // ---- simulated sources -----------------------------------------------------------------------

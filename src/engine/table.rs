@@ -160,6 +160,22 @@ pub struct RowSet {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeError;
 
+/// Why encoding failed: a count or length is too large for its field in the layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EncodeError;
+
+fn len_u16(n: usize) -> Result<[u8; 2], EncodeError> {
+    u16::try_from(n)
+        .map(u16::to_le_bytes)
+        .map_err(|_| EncodeError)
+}
+
+fn len_u32(n: usize) -> Result<[u8; 4], EncodeError> {
+    u32::try_from(n)
+        .map(u32::to_le_bytes)
+        .map_err(|_| EncodeError)
+}
+
 // ---- binary encoding --------------------------------------------------------------------------
 // Layout: magic "CMKR", version 1, column count (u16), per column: name (u16 len + UTF-8) and
 // type tag; row count (u32); then per row per column: a presence byte (0 = null) and the value
@@ -168,17 +184,18 @@ pub struct DecodeError;
 const MAGIC: &[u8; 4] = b"CMKR";
 
 impl RowSet {
-    pub fn encode(&self) -> Vec<u8> {
+    /// Fails, rather than truncating a length, when a count or length does not fit its field.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::with_capacity(64 + self.rows.len() * self.schema.columns.len() * 12);
         out.extend_from_slice(MAGIC);
         out.push(1);
-        out.extend_from_slice(&(self.schema.columns.len() as u16).to_le_bytes());
+        out.extend_from_slice(&len_u16(self.schema.columns.len())?);
         for (name, ty) in &self.schema.columns {
-            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&len_u16(name.len())?);
             out.extend_from_slice(name.as_bytes());
             out.push(ty.tag());
         }
-        out.extend_from_slice(&(self.rows.len() as u32).to_le_bytes());
+        out.extend_from_slice(&len_u32(self.rows.len())?);
         for row in &self.rows {
             for v in row {
                 match v {
@@ -194,13 +211,13 @@ impl RowSet {
                     }
                     Value::String(s) => {
                         out.push(1);
-                        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                        out.extend_from_slice(&len_u32(s.len())?);
                         out.extend_from_slice(s.as_bytes());
                     }
                 }
             }
         }
-        out
+        Ok(out)
     }
 
     pub fn decode(bytes: &[u8]) -> Result<RowSet, DecodeError> {
@@ -336,7 +353,7 @@ mod tests {
     #[test]
     fn encoding_round_trips() {
         let s = sample();
-        let back = RowSet::decode(&s.encode()).unwrap();
+        let back = RowSet::decode(&s.encode().unwrap()).unwrap();
         assert_eq!(back.schema, s.schema);
         assert_eq!(back.rows[0], s.rows[0]);
         assert!(matches!(back.rows[1][3], Value::Real(f) if f.is_nan()));
@@ -344,7 +361,7 @@ mod tests {
 
     #[test]
     fn truncated_or_padded_input_is_refused() {
-        let bytes = sample().encode();
+        let bytes = sample().encode().unwrap();
         for cut in 0..bytes.len() {
             assert_eq!(
                 RowSet::decode(&bytes[..cut]),
@@ -355,6 +372,19 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert_eq!(RowSet::decode(&longer), Err(DecodeError));
+    }
+
+    #[test]
+    fn encoding_refuses_lengths_its_fields_cannot_hold() {
+        let mut wide = sample();
+        wide.schema.columns = (0..=u16::MAX as usize)
+            .map(|i| (format!("c{i}"), ColumnType::Bool))
+            .collect();
+        wide.rows.clear();
+        assert_eq!(wide.encode(), Err(EncodeError));
+        let mut long_name = sample();
+        long_name.schema.columns[1].0 = "n".repeat(u16::MAX as usize + 1);
+        assert_eq!(long_name.encode(), Err(EncodeError));
     }
 
     #[test]
