@@ -808,3 +808,41 @@ fn timespan_limits_the_rows_a_query_sees() {
     );
     assert_eq!(rows(&r)[0], json!([1]));
 }
+
+#[test]
+fn a_timespan_is_any_iso_8601_duration_or_interval_and_one_out_of_range_is_a_bad_argument() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    post_logs(&mut env.e, &id, "App", &records(2, "old"));
+    env.advance(2 * HOUR);
+    post_logs(&mut env.e, &id, "App", &records(1, "new"));
+    let within = |e: &mut Engine, timespan: &str| {
+        e.handle(
+            "POST",
+            &format!("https://api.loganalytics.io/v1/workspaces/{id}/query"),
+            &[],
+            Some(&json!({ "query": "App_CL | count", "timespan": timespan }).to_string()),
+        )
+    };
+    // A month counts as 30 days.
+    assert_eq!(rows(&within(&mut env.e, "P1M"))[0], json!([3]));
+    assert_eq!(
+        rows(&within(&mut env.e, "2026-03-02T07:00:00Z/PT2H"))[0],
+        json!([2])
+    );
+    assert_eq!(
+        rows(&within(&mut env.e, "PT1H/2026-03-02T10:30:00Z"))[0],
+        json!([1])
+    );
+    assert_eq!(rows(&within(&mut env.e, "PT0.5S"))[0], json!([1]));
+    for huge in [
+        "P9999999999999999999W9999999999999999999D",
+        "PT9999999999999999999H9999999999999999999M",
+        "P5000000000000000D",
+        "P300000000Y/2026-03-02T10:30:00Z",
+    ] {
+        env.refused(&errors::QUERY_BAD_ARGUMENT, |env| within(&mut env.e, huge));
+    }
+}

@@ -134,8 +134,17 @@ pub fn date(t: u64) -> String {
 }
 
 /// Parses an ISO-8601 duration (`P90D`, `P1Y6M`, `P2W`, `PT12H`) into seconds, counting a year
-/// as 365 days and a month as 30; `None` if malformed or empty.
+/// as 365 days and a month as 30; `None` if malformed, empty, fractional or out of range.
 pub fn parse_duration(s: &str) -> Option<u64> {
+    if s.contains(['.', ',']) {
+        return None;
+    }
+    parse_duration_ms(s).map(|ms| ms / 1000)
+}
+
+/// [`parse_duration`] in milliseconds, where any component may have a decimal fraction
+/// (`PT0.5S`, `P1.5D`); digits past the millisecond are dropped.
+pub fn parse_duration_ms(s: &str) -> Option<u64> {
     let upper = s.trim().to_ascii_uppercase();
     let rest = upper.strip_prefix('P')?;
     let (date, time) = match rest.split_once('T') {
@@ -143,32 +152,49 @@ pub fn parse_duration(s: &str) -> Option<u64> {
         Some(_) => return None,
         None => (rest, None),
     };
+    // `n` units of `unit` ms, `n` being `digits[.digits]`; None on overflow.
+    fn amount(n: &str, unit: u64) -> Option<u64> {
+        let (whole, frac) = n.split_once(['.', ',']).unwrap_or((n, ""));
+        if whole.is_empty() || !frac.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let frac = &frac[..frac.len().min(12)];
+        let part = match frac.parse::<u128>() {
+            Ok(f) => f * unit as u128 / 10u128.pow(frac.len() as u32),
+            Err(_) => 0,
+        };
+        whole
+            .parse::<u64>()
+            .ok()?
+            .checked_mul(unit)?
+            .checked_add(u64::try_from(part).ok()?)
+    }
     fn parts(text: &str, units: &[(char, u64)]) -> Option<(u64, bool)> {
         let (mut total, mut any, mut num, mut next) = (0u64, false, String::new(), 0);
         for c in text.chars() {
-            if c.is_ascii_digit() {
+            if c.is_ascii_digit() || c == '.' || c == ',' {
                 num.push(c);
                 continue;
             }
             let i = units[next..].iter().position(|(u, _)| *u == c)? + next;
-            let n: u64 = num.parse().ok()?;
-            total = total.checked_add(n.checked_mul(units[i].1)?)?;
+            total = total.checked_add(amount(&num, units[i].1)?)?;
             (any, next) = (true, i + 1);
             num.clear();
         }
         num.is_empty().then_some((total, any))
     }
+    const S: u64 = 1000;
     let (d, any_d) = parts(
         date,
         &[
-            ('Y', 365 * DAY),
-            ('M', 30 * DAY),
-            ('W', 7 * DAY),
-            ('D', DAY),
+            ('Y', 365 * DAY * S),
+            ('M', 30 * DAY * S),
+            ('W', 7 * DAY * S),
+            ('D', DAY * S),
         ],
     )?;
     let (t, any_t) = match time {
-        Some(t) => parts(t, &[('H', HOUR), ('M', MINUTE), ('S', 1)])?,
+        Some(t) => parts(t, &[('H', HOUR * S), ('M', MINUTE * S), ('S', S)])?,
         None => (0, false),
     };
     (any_d || any_t).then_some(d.checked_add(t)?)

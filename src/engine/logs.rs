@@ -514,36 +514,24 @@ fn str_field(m: &Map<String, Json>, name: &str) -> Option<String> {
     m.get(name).and_then(Json::as_str).map(str::to_string)
 }
 
-/// `PT1H`, `P1D`, `P2DT3H`, or `start/end` (ISO datetimes) → (from, to) in milliseconds.
+/// An ISO 8601 duration ending now (`PT1H`, `P2DT3H`, `P1M`: months and years count as in
+/// [`clock::parse_duration_ms`]), or an interval `start/end`, `start/duration` or
+/// `duration/end` → (from, to) in milliseconds; `None` if malformed or out of range.
 fn parse_timespan(t: &str, now_ms: i64) -> Option<(i64, i64)> {
-    if let Some((a, b)) = t.split_once('/') {
-        return Some((parse_iso_ms(a)?, parse_iso_ms(b)?));
-    }
-    let rest = t.strip_prefix('P')?;
-    let (days, time) = match rest.split_once('T') {
-        Some((d, tm)) => (d, tm),
-        None => (rest, ""),
+    let duration = |s: &str| {
+        clock::parse_duration_ms(s)
+            .and_then(|ms| i64::try_from(ms).ok())
+            .filter(|ms| *ms > 0)
     };
-    let mut ms = 0i64;
-    let mut num = String::new();
-    for (part, units) in [
-        (days, &[('W', 604_800_000i64), ('D', 86_400_000)][..]),
-        (time, &[('H', 3_600_000), ('M', 60_000), ('S', 1000)][..]),
-    ] {
-        for c in part.chars() {
-            if c.is_ascii_digit() || c == '.' {
-                num.push(c);
-            } else {
-                let unit = units.iter().find(|(u, _)| *u == c)?.1;
-                ms += (num.parse::<f64>().ok()? * unit as f64) as i64;
-                num.clear();
-            }
-        }
-        if !num.is_empty() {
-            return None;
-        }
+    let Some((a, b)) = t.split_once('/') else {
+        return Some((now_ms.checked_sub(duration(t)?)?, now_ms));
+    };
+    match (parse_iso_ms(a), parse_iso_ms(b)) {
+        (Some(from), Some(to)) => Some((from, to)),
+        (Some(from), None) => Some((from, from.checked_add(duration(b)?)?)),
+        (None, Some(to)) => Some((to.checked_sub(duration(a)?)?, to)),
+        (None, None) => None,
     }
-    (ms > 0).then_some((now_ms - ms, now_ms))
 }
 
 fn result_table(rows: &RowSet) -> Json {
