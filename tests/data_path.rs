@@ -846,3 +846,36 @@ fn a_timespan_is_any_iso_8601_duration_or_interval_and_one_out_of_range_is_a_bad
         env.refused(&errors::QUERY_BAD_ARGUMENT, |env| within(&mut env.e, huge));
     }
 }
+
+#[test]
+fn a_string_field_missing_from_a_record_reads_as_empty_not_null() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    // Within one post, and across posts whose schemas differ.
+    assert_eq!(
+        post_logs(&mut env.e, &id, "N", &json!([{ "a": "x" }, { "b": 1 }])).status,
+        200
+    );
+    assert_eq!(
+        post_logs(&mut env.e, &id, "N", &json!([{ "b": 2 }])).status,
+        200
+    );
+    for q in [
+        "N_CL | where a_s != \"x\" | count",
+        "N_CL | where a_s == \"\" | count",
+        "N_CL | where a_s !contains \"x\" | count",
+        "N_CL | where a_s !has \"x\" | count",
+        "N_CL | where a_s !in (\"x\") | count",
+        "N_CL | where strlen(a_s) == 0 | count",
+    ] {
+        assert_eq!(rows(&query(&mut env.e, &id, q))[0], json!([2]), "{q}");
+    }
+    let got = rows(&query(
+        &mut env.e,
+        &id,
+        "N_CL | summarize n = count() by a_s | order by n desc",
+    ));
+    assert_eq!(got, vec![json!(["", 2]), json!(["x", 1])]);
+}

@@ -225,7 +225,7 @@ fn pids(text: &str) -> Vec<Option<i64>> {
 
 /// The fixture rows (by index) a `where` keeps.
 fn rows_where(pred: &str) -> Vec<usize> {
-    let all = syslog();
+    let all = absent_strings_are_empty(syslog());
     let out = q(&format!("Syslog | where {pred}"));
     out.rows
         .iter()
@@ -434,7 +434,8 @@ fn comparisons_on_every_type() {
     assert_eq!(rows_where("Latency == 3"), vec![2]);
     assert_eq!(rows_where("Computer == 'web-01'"), vec![0, 2]);
     assert_eq!(rows_where("Computer == \"WEB-01\""), Vec::<usize>::new());
-    assert_eq!(rows_where("Computer < 'db'"), vec![4]);
+    // Row 6's missing Computer is "", which sorts first.
+    assert_eq!(rows_where("Computer < 'db'"), vec![4, 6]);
     assert_eq!(rows_where("Computer > 'web-01'"), vec![1]);
     assert_eq!(rows_where("Ok == true"), vec![0, 1, 4, 6]);
     assert_eq!(rows_where("Ok"), vec![0, 1, 4, 6]);
@@ -450,9 +451,10 @@ fn comparisons_on_every_type() {
 
 #[test]
 fn comparisons_with_null_are_false_even_not_equal() {
-    // Row 5 has no ProcessID, row 6 no Computer, row 3 no Latency/Duration/Ok.
+    // Row 5 has no ProcessID, row 3 no Latency/Duration/Ok. Row 6 has no Computer, but a
+    // string is never null: it is "", which is not 'web-01'.
     assert_eq!(rows_where("ProcessID != 105"), vec![0, 1, 2, 3, 6]);
-    assert_eq!(rows_where("Computer != 'web-01'"), vec![1, 3, 4, 5]);
+    assert_eq!(rows_where("Computer != 'web-01'"), vec![1, 3, 4, 5, 6]);
     assert_eq!(
         rows_where("Latency > 0 or Latency <= 0"),
         vec![0, 1, 2, 4, 5, 6]
@@ -527,11 +529,11 @@ fn contains_startswith_endswith_and_their_case_rules() {
         rows_where("SyslogMessage !endswith 'r'"),
         vec![0, 1, 2, 3, 4, 6]
     );
-    assert_eq!(rows_where("Computer !endswith_cs '01'"), vec![1]);
-    // Null never matches, not even a negated predicate.
+    // The missing Computer is "", so negated predicates keep it.
+    assert_eq!(rows_where("Computer !endswith_cs '01'"), vec![1, 6]);
     assert_eq!(
         rows_where("Computer !contains 'zzz'"),
-        vec![0, 1, 2, 3, 4, 5]
+        vec![0, 1, 2, 3, 4, 5, 6]
     );
     // The empty needle is in every string.
     assert_eq!(rows_where("SyslogMessage contains ''").len(), 7);
@@ -611,17 +613,20 @@ fn case_insensitive_matching_covers_unicode() {
 #[test]
 fn equality_ignoring_case_and_in_lists() {
     assert_eq!(rows_where("Computer =~ 'DB-01'"), vec![3, 4, 5]);
-    assert_eq!(rows_where("Computer !~ 'db-01'"), vec![0, 1, 2]);
+    assert_eq!(rows_where("Computer !~ 'db-01'"), vec![0, 1, 2, 6]);
     assert_eq!(
         rows_where("Computer in ('web-01', 'db-01')"),
         vec![0, 2, 3, 5]
     );
-    assert_eq!(rows_where("Computer !in ('web-01', 'db-01')"), vec![1, 4]);
+    assert_eq!(
+        rows_where("Computer !in ('web-01', 'db-01')"),
+        vec![1, 4, 6]
+    );
     assert_eq!(
         rows_where("Computer in~ ('WEB-01', 'DB-01')"),
         vec![0, 2, 3, 4, 5]
     );
-    assert_eq!(rows_where("Computer !in~ ('WEB-01')"), vec![1, 3, 4, 5]);
+    assert_eq!(rows_where("Computer !in~ ('WEB-01')"), vec![1, 3, 4, 5, 6]);
     assert_eq!(rows_where("ProcessID in (101, 102.0, 999)"), vec![0, 1]);
     assert_eq!(rows_where("ProcessID !in (101)"), vec![1, 2, 3, 4, 6]);
     assert_eq!(
@@ -839,7 +844,7 @@ fn summarize_groups_in_first_appearance_order() {
             ("count_", ColumnType::Long)
         ]
     );
-    use Value::{Long, Null};
+    use Value::Long;
     assert_eq!(
         r.rows,
         vec![
@@ -847,7 +852,7 @@ fn summarize_groups_in_first_appearance_order() {
             vec![s("web-02"), Long(1)],
             vec![s("db-01"), Long(2)],
             vec![s("DB-01"), Long(1)],
-            vec![Null, Long(1)],
+            vec![s(""), Long(1)],
         ]
     );
     let r = q("Syslog | summarize n = count() by SeverityLevel, Facility");
@@ -909,7 +914,8 @@ fn summarize_aggregates_and_bins() {
             Real(3.0),
             DateTime(NOW - 2 * HOUR),
             TimeSpan(HOUR),
-            Long(4),
+            // The missing Computer is "", a fifth value.
+            Long(5),
             Long(4),
             s("slow query: 2.5s"),
             TimeSpan(HOUR + 30_000 + 2500 + MIN + 100 + 2000),
@@ -1032,7 +1038,7 @@ fn top_and_distinct() {
     );
     let r = q("Syslog | distinct Computer, SeverityLevel");
     assert_eq!(r.rows.len(), 5);
-    assert_eq!(r.rows[4], vec![Value::Null, s("notice")]);
+    assert_eq!(r.rows[4], vec![s(""), s("notice")]);
     assert_eq!(q("Syslog | distinct *").rows.len(), 7);
 }
 
