@@ -574,6 +574,36 @@ fn has_matches_whole_terms() {
 }
 
 #[test]
+fn has_counts_letters_of_any_script_as_part_of_a_term() {
+    let terms = RowSet {
+        schema: Schema {
+            columns: vec![("m".into(), ColumnType::String)],
+        },
+        rows: ["café au lait", "naïve", "x—y", "日本語 text"]
+            .iter()
+            .map(|t| vec![s(t)])
+            .collect(),
+    };
+    let mut src = Tables {
+        tables: vec![("U".into(), terms)],
+    };
+    let mut hits = |pred: &str| match run(&format!("U | where {pred} | count"), NOW, &mut src) {
+        Ok(r) => r.rows[0][0].clone(),
+        Err(e) => panic!("{pred}: {e:?}"),
+    };
+    assert_eq!(hits("m has 'caf'"), Value::Long(0));
+    assert_eq!(hits("m has_cs 'caf'"), Value::Long(0));
+    assert_eq!(hits("m has 'na'"), Value::Long(0));
+    assert_eq!(hits("m has 'café'"), Value::Long(1));
+    assert_eq!(hits("m has 'CAFÉ'"), Value::Long(1));
+    assert_eq!(hits("m has 'lait'"), Value::Long(1));
+    // A dash is no letter: it still separates terms.
+    assert_eq!(hits("m has 'x'"), Value::Long(1));
+    assert_eq!(hits("m has '日本'"), Value::Long(0));
+    assert_eq!(hits("m has '日本語'"), Value::Long(1));
+}
+
+#[test]
 fn has_with_a_non_alphanumeric_needle_needs_boundaries() {
     assert_eq!(rows_where("SyslogMessage has 'connection-reset'"), vec![5]);
     assert_eq!(rows_where("SyslogMessage has 'reset by'"), vec![5]);
