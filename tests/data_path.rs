@@ -879,3 +879,52 @@ fn a_string_field_missing_from_a_record_reads_as_empty_not_null() {
     ));
     assert_eq!(got, vec![json!(["", 2]), json!(["x", 1])]);
 }
+
+#[test]
+fn a_field_is_typed_datetime_exactly_when_a_query_reads_it_as_one() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    let r = post_logs(
+        &mut env.e,
+        &id,
+        "M",
+        &json!([{ "w": "1969-12-31T00:00:00Z", "v": "2026-02-31T00:00:00Z" }]),
+    );
+    assert_eq!(r.status, 200);
+    let r = query(&mut env.e, &id, "M_CL | take 1");
+    let columns: Vec<(String, String)> = r.body["tables"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().into(),
+                c["type"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    // February has no 31st: the query's datetime() refuses it, so it stays a string.
+    assert!(
+        columns.contains(&("v_s".into(), "string".into())),
+        "{columns:?}"
+    );
+    assert!(
+        columns.contains(&("w_t".into(), "datetime".into())),
+        "{columns:?}"
+    );
+    let got = rows(&query(
+        &mut env.e,
+        &id,
+        "M_CL | where w_t < datetime(1970-01-01) | project w_t, v_s, isnull(todatetime(v_s))",
+    ));
+    assert_eq!(
+        got,
+        vec![json!([
+            "1969-12-31T00:00:00.0000000Z",
+            "2026-02-31T00:00:00Z",
+            true
+        ])]
+    );
+}

@@ -13,6 +13,7 @@ use super::clock::{self, Event};
 use super::errors::{self, ApiError};
 use super::http::{Method, Request, Response, seg_is};
 use super::journal::Category;
+use super::query::lexer::parse_datetime;
 use super::query::{self, ErrorKind, QueryError, TableSource};
 use super::sources::{self, SourceConfig};
 use super::storage::{self, Ingested, ReadError};
@@ -139,16 +140,16 @@ pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response
 }
 
 /// How the Data Collector API types a JSON value: its column suffix and type (None for null).
-/// Strings that are GUIDs become `_g`, ISO 8601 dates `_t`; nested values are kept as text.
+/// Strings that are GUIDs become `_g`, dates `_t` (read as a query reads `datetime()`, so a
+/// field's type and a query's view of it agree; dates before 1970 are dates too, as in Kusto);
+/// nested values are kept as text.
 fn classify(v: &Json) -> Option<(&'static str, ColumnType)> {
     Some(match v {
         Json::Null => return None,
         Json::Bool(_) => ("b", ColumnType::Bool),
         Json::Number(_) => ("d", ColumnType::Real),
         Json::String(s) if is_guid(s) => ("g", ColumnType::Guid),
-        Json::String(s) if s.len() >= 10 && clock::parse_iso(s).is_some() => {
-            ("t", ColumnType::DateTime)
-        }
+        Json::String(s) if parse_datetime(s).is_some() => ("t", ColumnType::DateTime),
         _ => ("s", ColumnType::String),
     })
 }
@@ -158,7 +159,7 @@ fn cell(ty: ColumnType, v: &Json) -> Value {
         (ColumnType::Bool, Json::Bool(b)) => Value::Bool(*b),
         (ColumnType::Real, Json::Number(n)) => Value::Real(n.as_f64().unwrap_or(0.0)),
         (ColumnType::Guid, Json::String(s)) => Value::String(s.to_ascii_lowercase()),
-        (ColumnType::DateTime, Json::String(s)) => Value::DateTime(parse_iso_ms(s).unwrap_or(0)),
+        (ColumnType::DateTime, Json::String(s)) => Value::DateTime(parse_datetime(s).unwrap_or(0)),
         (_, Json::String(s)) => Value::String(truncate(s)),
         (_, other) => Value::String(truncate(&other.to_string())),
     }
@@ -193,26 +194,6 @@ fn truncate(s: &str) -> String {
 
 fn is_guid(s: &str) -> bool {
     super::arm::is_guid(s.trim_matches(|c| c == '{' || c == '}'))
-}
-
-/// ISO 8601 to milliseconds, keeping the fraction of a second.
-pub fn parse_iso_ms(s: &str) -> Option<i64> {
-    let secs = clock::parse_iso(s)? as i64;
-    let frac = s
-        .split_once('.')
-        .map(|(_, f)| {
-            f.chars()
-                .take_while(|c| c.is_ascii_digit())
-                .take(3)
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    let ms = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<3}").parse::<i64>().unwrap_or(0)
-    };
-    Some(secs * 1000 + ms)
 }
 
 fn records_to_rows(
@@ -254,7 +235,7 @@ fn records_to_rows(
         let time = time_field
             .and_then(|f| obj.get(f))
             .and_then(Json::as_str)
-            .and_then(parse_iso_ms)
+            .and_then(parse_datetime)
             .unwrap_or(now as i64 * 1000);
         let mut row = vec![
             Value::String(customer_id.to_string()),
@@ -526,7 +507,7 @@ fn parse_timespan(t: &str, now_ms: i64) -> Option<(i64, i64)> {
     let Some((a, b)) = t.split_once('/') else {
         return Some((now_ms.checked_sub(duration(t)?)?, now_ms));
     };
-    match (parse_iso_ms(a), parse_iso_ms(b)) {
+    match (parse_datetime(a), parse_datetime(b)) {
         (Some(from), Some(to)) => Some((from, to)),
         (Some(from), None) => Some((from, from.checked_add(duration(b)?)?)),
         (None, Some(to)) => Some((to.checked_sub(duration(a)?)?, to)),
