@@ -92,7 +92,8 @@ impl Value {
             Value::DateTime(ms) => json!(format_datetime(*ms)),
             Value::Long(n) => json!(n),
             Value::Real(f) if f.is_finite() => json!(f),
-            Value::Real(f) => json!(f.to_string()),
+            // JSON has no infinities or NaN: Kusto writes them as strings.
+            Value::Real(f) => json!(format_real(*f)),
             Value::String(s) => json!(s),
             Value::TimeSpan(ms) => json!(format_timespan(*ms)),
         }
@@ -111,6 +112,27 @@ pub fn format_datetime(ms: i64) -> String {
         s % 3600 / 60,
         s % 60
     )
+}
+
+/// Kusto's text for a real (.NET's shortest round-trip form): `Infinity`, `-Infinity`, `NaN`,
+/// and an exponent (`1E+300`, `1.5E-07`) when the decimal exponent is at least 15 or below -4.
+pub fn format_real(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    // Rust's `{:e}` gives the same shortest digits, as `1.5e-7`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if f != 0.0 && !(-4..15).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}E{sign}{:02}", exp.unsigned_abs())
+    } else {
+        f.to_string()
+    }
 }
 
 /// Kusto's timespan form: `[-][d.]hh:mm:ss[.fffffff]`.
@@ -395,5 +417,26 @@ mod tests {
         );
         assert_eq!(format_timespan(90_061_001), "1.01:01:01.0010000");
         assert_eq!(format_timespan(-60_000), "-00:01:00");
+    }
+
+    #[test]
+    fn reals_are_written_as_kusto_writes_them() {
+        for (f, text) in [
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+            (1e300, "1E+300"),
+            (-1.5e300, "-1.5E+300"),
+            (1e15, "1E+15"),
+            (123_456_789_012_345.0, "123456789012345"),
+            (1.5e-7, "1.5E-07"),
+            (0.0001, "0.0001"),
+            (0.00001, "1E-05"),
+            (2.5, "2.5"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(format_real(f), text);
+        }
+        assert_eq!(Value::Real(f64::NEG_INFINITY).to_json(), json!("-Infinity"));
     }
 }

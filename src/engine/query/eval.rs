@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::ast::TextOp;
-use crate::engine::table::{Value, format_datetime, format_timespan};
+use crate::engine::table::{Value, format_datetime, format_real, format_timespan};
 
 /// A compiled scalar expression: names resolved to column indices, types checked.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,7 +158,7 @@ impl<'a> Cell<'a> {
             Cell::Null => Cow::Borrowed(""),
             Cell::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             Cell::Long(n) => Cow::Owned(n.to_string()),
-            Cell::Real(f) => Cow::Owned(f.to_string()),
+            Cell::Real(f) => Cow::Owned(format_real(*f)),
             Cell::DateTime(ms) => Cow::Owned(format_datetime(*ms)),
             Cell::TimeSpan(ms) => Cow::Owned(format_timespan(*ms)),
             Cell::Str(s) => s.clone(),

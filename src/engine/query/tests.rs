@@ -742,6 +742,24 @@ fn ago_and_now_follow_the_clock_argument() {
 }
 
 #[test]
+fn reals_become_text_as_kusto_writes_them() {
+    let r = q(
+        "Syslog | take 1 | project a = tostring(1e300), b = strcat(1.0 / 0, ' ', -1.0 / 0), \
+               c = tostring(0.0 / 0), d = tostring(0.00001), e = tostring(2.5)",
+    );
+    assert_eq!(
+        r.rows,
+        vec![vec![
+            s("1E+300"),
+            s("Infinity -Infinity"),
+            s("NaN"),
+            s("1E-05"),
+            s("2.5")
+        ]]
+    );
+}
+
+#[test]
 fn scalar_functions() {
     assert_eq!(rows_where("isempty(SyslogMessage)"), vec![6]);
     assert_eq!(rows_where("isempty(Computer)"), vec![6]);
