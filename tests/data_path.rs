@@ -683,6 +683,50 @@ fn time_generated_field_sets_the_record_time() {
     );
 }
 
+/// One record with `n` numeric fields named `{prefix}{i}`.
+fn wide_record(prefix: &str, n: usize) -> Value {
+    Value::Object((0..n).map(|i| (format!("{prefix}{i}"), json!(1))).collect())
+}
+
+#[test]
+fn a_post_is_refused_when_a_field_name_or_the_tables_columns_exceed_the_limits() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    // Once these were stored, their block could no longer be decoded: the table failed for good.
+    let long = json!([{ "a".repeat(70_000): 1 }]);
+    let r = env.refused(&errors::INGEST_INVALID_DATA_FORMAT, |env| {
+        post_logs(&mut env.e, &id, "Long", &long)
+    });
+    assert!(
+        r.body["Message"]
+            .as_str()
+            .unwrap()
+            .contains("70000 characters")
+    );
+    env.refused(&errors::INGEST_INVALID_DATA_FORMAT, |env| {
+        post_logs(&mut env.e, &id, "Wide", &wide_record("k", 65_540))
+    });
+    // TenantId, SourceSystem, TimeGenerated and Type count too: 496 fields fill the table.
+    assert_eq!(
+        post_logs(&mut env.e, &id, "Mix", &wide_record("k", 496)).status,
+        200
+    );
+    assert_eq!(
+        post_logs(&mut env.e, &id, "Mix", &wide_record("k", 496)).status,
+        200
+    );
+    let r = env.refused(&errors::INGEST_INVALID_DATA_FORMAT, |env| {
+        post_logs(&mut env.e, &id, "Mix", &json!([{ "extra": 1 }]))
+    });
+    assert!(r.body["Message"].as_str().unwrap().contains("500 columns"));
+    assert_eq!(
+        rows(&query(&mut env.e, &id, "Mix_CL | count"))[0],
+        json!([2])
+    );
+}
+
 // ---- the query API's answers ---------------------------------------------------------------
 
 #[test]
@@ -763,4 +807,124 @@ fn timespan_limits_the_rows_a_query_sees() {
         Some(&json!({ "query": "App_CL | count", "timespan": "PT1H" }).to_string()),
     );
     assert_eq!(rows(&r)[0], json!([1]));
+}
+
+#[test]
+fn a_timespan_is_any_iso_8601_duration_or_interval_and_one_out_of_range_is_a_bad_argument() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    post_logs(&mut env.e, &id, "App", &records(2, "old"));
+    env.advance(2 * HOUR);
+    post_logs(&mut env.e, &id, "App", &records(1, "new"));
+    let within = |e: &mut Engine, timespan: &str| {
+        e.handle(
+            "POST",
+            &format!("https://api.loganalytics.io/v1/workspaces/{id}/query"),
+            &[],
+            Some(&json!({ "query": "App_CL | count", "timespan": timespan }).to_string()),
+        )
+    };
+    // A month counts as 30 days.
+    assert_eq!(rows(&within(&mut env.e, "P1M"))[0], json!([3]));
+    assert_eq!(
+        rows(&within(&mut env.e, "2026-03-02T07:00:00Z/PT2H"))[0],
+        json!([2])
+    );
+    assert_eq!(
+        rows(&within(&mut env.e, "PT1H/2026-03-02T10:30:00Z"))[0],
+        json!([1])
+    );
+    assert_eq!(rows(&within(&mut env.e, "PT0.5S"))[0], json!([1]));
+    for huge in [
+        "P9999999999999999999W9999999999999999999D",
+        "PT9999999999999999999H9999999999999999999M",
+        "P5000000000000000D",
+        "P300000000Y/2026-03-02T10:30:00Z",
+    ] {
+        env.refused(&errors::QUERY_BAD_ARGUMENT, |env| within(&mut env.e, huge));
+    }
+}
+
+#[test]
+fn a_string_field_missing_from_a_record_reads_as_empty_not_null() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    // Within one post, and across posts whose schemas differ.
+    assert_eq!(
+        post_logs(&mut env.e, &id, "N", &json!([{ "a": "x" }, { "b": 1 }])).status,
+        200
+    );
+    assert_eq!(
+        post_logs(&mut env.e, &id, "N", &json!([{ "b": 2 }])).status,
+        200
+    );
+    for q in [
+        "N_CL | where a_s != \"x\" | count",
+        "N_CL | where a_s == \"\" | count",
+        "N_CL | where a_s !contains \"x\" | count",
+        "N_CL | where a_s !has \"x\" | count",
+        "N_CL | where a_s !in (\"x\") | count",
+        "N_CL | where strlen(a_s) == 0 | count",
+    ] {
+        assert_eq!(rows(&query(&mut env.e, &id, q))[0], json!([2]), "{q}");
+    }
+    let got = rows(&query(
+        &mut env.e,
+        &id,
+        "N_CL | summarize n = count() by a_s | order by n desc",
+    ));
+    assert_eq!(got, vec![json!(["", 2]), json!(["x", 1])]);
+}
+
+#[test]
+fn a_field_is_typed_datetime_exactly_when_a_query_reads_it_as_one() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let id = customer_id(&mut env, WS);
+    let r = post_logs(
+        &mut env.e,
+        &id,
+        "M",
+        &json!([{ "w": "1969-12-31T00:00:00Z", "v": "2026-02-31T00:00:00Z" }]),
+    );
+    assert_eq!(r.status, 200);
+    let r = query(&mut env.e, &id, "M_CL | take 1");
+    let columns: Vec<(String, String)> = r.body["tables"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().into(),
+                c["type"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    // February has no 31st: the query's datetime() refuses it, so it stays a string.
+    assert!(
+        columns.contains(&("v_s".into(), "string".into())),
+        "{columns:?}"
+    );
+    assert!(
+        columns.contains(&("w_t".into(), "datetime".into())),
+        "{columns:?}"
+    );
+    let got = rows(&query(
+        &mut env.e,
+        &id,
+        "M_CL | where w_t < datetime(1970-01-01) | project w_t, v_s, isnull(todatetime(v_s))",
+    ));
+    assert_eq!(
+        got,
+        vec![json!([
+            "1969-12-31T00:00:00.0000000Z",
+            "2026-02-31T00:00:00Z",
+            true
+        ])]
+    );
 }

@@ -4,6 +4,8 @@
 //! ticks. Rows go to storage (where placement, key chain and drops are decided); queries read
 //! them back through the key chain and run the KQL subset in `query`.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value as Json, json};
 
 use super::Ctx;
@@ -11,6 +13,7 @@ use super::clock::{self, Event};
 use super::errors::{self, ApiError};
 use super::http::{Method, Request, Response, seg_is};
 use super::journal::Category;
+use super::query::lexer::parse_datetime;
 use super::query::{self, ErrorKind, QueryError, TableSource};
 use super::sources::{self, SourceConfig};
 use super::storage::{self, Ingested, ReadError};
@@ -20,6 +23,11 @@ pub const DATA_COLLECTOR_API: &str = "2016-04-01";
 /// Data Collector API limits: 30 MB per post, 32 KB per field (longer values are truncated).
 pub const MAX_POST_BYTES: usize = 30 * 1024 * 1024;
 pub const MAX_FIELD_BYTES: usize = 32 * 1024;
+/// Columns a custom table may have, counting earlier posts, and characters in a field name. The
+/// shared reference documents neither; these are the playground's choices, far inside what a
+/// block's encoding holds (u16 column count and name length).
+pub const MAX_COLUMNS: usize = 500;
+pub const MAX_FIELD_NAME_CHARS: usize = 500;
 
 /// The workspace (lower-cased id) whose customer id is `customer_id`.
 pub fn workspace_by_customer_id(cx: &Ctx, customer_id: &str) -> Option<String> {
@@ -91,6 +99,7 @@ pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response
             );
         }
     };
+    let table = format!("{log_type}_CL");
     let rows = records_to_rows(
         &records,
         customer_id,
@@ -98,10 +107,24 @@ pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response
         req.header("time-generated-field").map(str::trim),
         req.header("x-ms-AzureResourceId"),
         cx.w.now,
-    );
-    let table = format!("{log_type}_CL");
+        cx.w.workspaces[&ws].custom_columns.get(&table),
+    )
+    .map_err(|detail| ApiError::new(&errors::INGEST_INVALID_DATA_FORMAT).arg("detail", detail))?;
     let n = rows.rows.len();
-    match storage::ingest(cx, &ws, &table, rows) {
+    let columns: Vec<String> = rows.schema.columns.iter().map(|(c, _)| c.clone()).collect();
+    let outcome = storage::ingest(cx, &ws, &table, rows);
+    if let Ingested::Refused(_) = outcome {
+        // The checks above keep rows encodable; this is the backstop, and it changes nothing.
+        return Err(ApiError::new(&errors::INGEST_INVALID_DATA_FORMAT)
+            .arg("detail", "The records cannot be stored."));
+    }
+    if let Some(w) = cx.w.workspaces.get_mut(&ws) {
+        w.custom_columns
+            .entry(table.clone())
+            .or_default()
+            .extend(columns);
+    }
+    match outcome {
         Ingested::Stored { blocks, account } if !blocks.is_empty() => {
             let id = cx.w.workspaces[&ws].id.clone();
             let text = format!(
@@ -117,16 +140,16 @@ pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response
 }
 
 /// How the Data Collector API types a JSON value: its column suffix and type (None for null).
-/// Strings that are GUIDs become `_g`, ISO 8601 dates `_t`; nested values are kept as text.
+/// Strings that are GUIDs become `_g`, dates `_t` (read as a query reads `datetime()`, so a
+/// field's type and a query's view of it agree; dates before 1970 are dates too, as in Kusto);
+/// nested values are kept as text.
 fn classify(v: &Json) -> Option<(&'static str, ColumnType)> {
     Some(match v {
         Json::Null => return None,
         Json::Bool(_) => ("b", ColumnType::Bool),
         Json::Number(_) => ("d", ColumnType::Real),
         Json::String(s) if is_guid(s) => ("g", ColumnType::Guid),
-        Json::String(s) if s.len() >= 10 && clock::parse_iso(s).is_some() => {
-            ("t", ColumnType::DateTime)
-        }
+        Json::String(s) if parse_datetime(s).is_some() => ("t", ColumnType::DateTime),
         _ => ("s", ColumnType::String),
     })
 }
@@ -136,7 +159,7 @@ fn cell(ty: ColumnType, v: &Json) -> Value {
         (ColumnType::Bool, Json::Bool(b)) => Value::Bool(*b),
         (ColumnType::Real, Json::Number(n)) => Value::Real(n.as_f64().unwrap_or(0.0)),
         (ColumnType::Guid, Json::String(s)) => Value::String(s.to_ascii_lowercase()),
-        (ColumnType::DateTime, Json::String(s)) => Value::DateTime(parse_iso_ms(s).unwrap_or(0)),
+        (ColumnType::DateTime, Json::String(s)) => Value::DateTime(parse_datetime(s).unwrap_or(0)),
         (_, Json::String(s)) => Value::String(truncate(s)),
         (_, other) => Value::String(truncate(&other.to_string())),
     }
@@ -173,26 +196,6 @@ fn is_guid(s: &str) -> bool {
     super::arm::is_guid(s.trim_matches(|c| c == '{' || c == '}'))
 }
 
-/// ISO 8601 to milliseconds, keeping the fraction of a second.
-pub fn parse_iso_ms(s: &str) -> Option<i64> {
-    let secs = clock::parse_iso(s)? as i64;
-    let frac = s
-        .split_once('.')
-        .map(|(_, f)| {
-            f.chars()
-                .take_while(|c| c.is_ascii_digit())
-                .take(3)
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    let ms = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<3}").parse::<i64>().unwrap_or(0)
-    };
-    Some(secs * 1000 + ms)
-}
-
 fn records_to_rows(
     records: &[Json],
     customer_id: &str,
@@ -200,7 +203,8 @@ fn records_to_rows(
     time_field: Option<&str>,
     resource: Option<&str>,
     now: u64,
-) -> RowSet {
+    existing: Option<&BTreeSet<String>>,
+) -> Result<RowSet, String> {
     let mut schema = Schema {
         columns: vec![
             ("TenantId".into(), ColumnType::String),
@@ -214,6 +218,14 @@ fn records_to_rows(
             .columns
             .push(("_ResourceId".into(), ColumnType::String));
     }
+    let existing_has = |name: &str| existing.is_some_and(|e| e.contains(name));
+    // Columns of the table after this post: the earlier ones plus those new here.
+    let mut total = existing.map_or(0, BTreeSet::len)
+        + schema
+            .columns
+            .iter()
+            .filter(|(n, _)| !existing_has(n))
+            .count();
     let mut rows: Vec<Vec<Value>> = Vec::with_capacity(records.len());
     let mut columns: std::collections::HashMap<(&str, &str), usize> =
         std::collections::HashMap::new();
@@ -223,7 +235,7 @@ fn records_to_rows(
         let time = time_field
             .and_then(|f| obj.get(f))
             .and_then(Json::as_str)
-            .and_then(parse_iso_ms)
+            .and_then(parse_datetime)
             .unwrap_or(now as i64 * 1000);
         let mut row = vec![
             Value::String(customer_id.to_string()),
@@ -243,10 +255,25 @@ fn records_to_rows(
             let i = match columns.get(&(k.as_str(), suffix)) {
                 Some(i) => *i,
                 None => {
+                    let chars = k.chars().count();
+                    if chars > MAX_FIELD_NAME_CHARS {
+                        let head: String = k.chars().take(40).collect();
+                        return Err(format!(
+                            "The field name '{head}...' has {chars} characters; a field name can have at most {MAX_FIELD_NAME_CHARS}."
+                        ));
+                    }
                     let name = column_name(k, suffix);
                     let i = match schema.index(&name) {
                         Some(i) => i,
                         None => {
+                            if !existing_has(&name) {
+                                total += 1;
+                                if total > MAX_COLUMNS {
+                                    return Err(format!(
+                                        "Table {table} would have more than {MAX_COLUMNS} columns; a custom table can have at most {MAX_COLUMNS}."
+                                    ));
+                                }
+                            }
                             schema.columns.push((name, ty));
                             for earlier in &mut rows {
                                 earlier.push(Value::Null);
@@ -263,7 +290,7 @@ fn records_to_rows(
         }
         rows.push(row);
     }
-    RowSet { schema, rows }
+    Ok(RowSet { schema, rows })
 }
 
 // ---- simulated sources -----------------------------------------------------------------------
@@ -468,36 +495,24 @@ fn str_field(m: &Map<String, Json>, name: &str) -> Option<String> {
     m.get(name).and_then(Json::as_str).map(str::to_string)
 }
 
-/// `PT1H`, `P1D`, `P2DT3H`, or `start/end` (ISO datetimes) → (from, to) in milliseconds.
+/// An ISO 8601 duration ending now (`PT1H`, `P2DT3H`, `P1M`: months and years count as in
+/// [`clock::parse_duration_ms`]), or an interval `start/end`, `start/duration` or
+/// `duration/end` → (from, to) in milliseconds; `None` if malformed or out of range.
 fn parse_timespan(t: &str, now_ms: i64) -> Option<(i64, i64)> {
-    if let Some((a, b)) = t.split_once('/') {
-        return Some((parse_iso_ms(a)?, parse_iso_ms(b)?));
-    }
-    let rest = t.strip_prefix('P')?;
-    let (days, time) = match rest.split_once('T') {
-        Some((d, tm)) => (d, tm),
-        None => (rest, ""),
+    let duration = |s: &str| {
+        clock::parse_duration_ms(s)
+            .and_then(|ms| i64::try_from(ms).ok())
+            .filter(|ms| *ms > 0)
     };
-    let mut ms = 0i64;
-    let mut num = String::new();
-    for (part, units) in [
-        (days, &[('W', 604_800_000i64), ('D', 86_400_000)][..]),
-        (time, &[('H', 3_600_000), ('M', 60_000), ('S', 1000)][..]),
-    ] {
-        for c in part.chars() {
-            if c.is_ascii_digit() || c == '.' {
-                num.push(c);
-            } else {
-                let unit = units.iter().find(|(u, _)| *u == c)?.1;
-                ms += (num.parse::<f64>().ok()? * unit as f64) as i64;
-                num.clear();
-            }
-        }
-        if !num.is_empty() {
-            return None;
-        }
+    let Some((a, b)) = t.split_once('/') else {
+        return Some((now_ms.checked_sub(duration(t)?)?, now_ms));
+    };
+    match (parse_datetime(a), parse_datetime(b)) {
+        (Some(from), Some(to)) => Some((from, to)),
+        (Some(from), None) => Some((from, from.checked_add(duration(b)?)?)),
+        (None, Some(to)) => Some((to.checked_sub(duration(a)?)?, to)),
+        (None, None) => None,
     }
-    (ms > 0).then_some((now_ms - ms, now_ms))
 }
 
 fn result_table(rows: &RowSet) -> Json {

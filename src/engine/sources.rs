@@ -604,11 +604,11 @@ mod tests {
         assert_eq!(
             logs_for([2; 32])
                 .iter()
-                .map(|(_, r)| r.encode())
+                .map(|(_, r)| r.encode().unwrap())
                 .collect::<Vec<_>>(),
             logs_for([2; 32])
                 .iter()
-                .map(|(_, r)| r.encode())
+                .map(|(_, r)| r.encode().unwrap())
                 .collect::<Vec<_>>()
         );
         let a = logs_for([2; 32]);

@@ -92,7 +92,8 @@ impl Value {
             Value::DateTime(ms) => json!(format_datetime(*ms)),
             Value::Long(n) => json!(n),
             Value::Real(f) if f.is_finite() => json!(f),
-            Value::Real(f) => json!(f.to_string()),
+            // JSON has no infinities or NaN: Kusto writes them as strings.
+            Value::Real(f) => json!(format_real(*f)),
             Value::String(s) => json!(s),
             Value::TimeSpan(ms) => json!(format_timespan(*ms)),
         }
@@ -111,6 +112,27 @@ pub fn format_datetime(ms: i64) -> String {
         s % 3600 / 60,
         s % 60
     )
+}
+
+/// Kusto's text for a real (.NET's shortest round-trip form): `Infinity`, `-Infinity`, `NaN`,
+/// and an exponent (`1E+300`, `1.5E-07`) when the decimal exponent is at least 15 or below -4.
+pub fn format_real(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    // Rust's `{:e}` gives the same shortest digits, as `1.5e-7`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if f != 0.0 && !(-4..15).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}E{sign}{:02}", exp.unsigned_abs())
+    } else {
+        f.to_string()
+    }
 }
 
 /// Kusto's timespan form: `[-][d.]hh:mm:ss[.fffffff]`.
@@ -160,6 +182,22 @@ pub struct RowSet {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeError;
 
+/// Why encoding failed: a count or length is too large for its field in the layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EncodeError;
+
+fn len_u16(n: usize) -> Result<[u8; 2], EncodeError> {
+    u16::try_from(n)
+        .map(u16::to_le_bytes)
+        .map_err(|_| EncodeError)
+}
+
+fn len_u32(n: usize) -> Result<[u8; 4], EncodeError> {
+    u32::try_from(n)
+        .map(u32::to_le_bytes)
+        .map_err(|_| EncodeError)
+}
+
 // ---- binary encoding --------------------------------------------------------------------------
 // Layout: magic "CMKR", version 1, column count (u16), per column: name (u16 len + UTF-8) and
 // type tag; row count (u32); then per row per column: a presence byte (0 = null) and the value
@@ -168,17 +206,18 @@ pub struct DecodeError;
 const MAGIC: &[u8; 4] = b"CMKR";
 
 impl RowSet {
-    pub fn encode(&self) -> Vec<u8> {
+    /// Fails, rather than truncating a length, when a count or length does not fit its field.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::with_capacity(64 + self.rows.len() * self.schema.columns.len() * 12);
         out.extend_from_slice(MAGIC);
         out.push(1);
-        out.extend_from_slice(&(self.schema.columns.len() as u16).to_le_bytes());
+        out.extend_from_slice(&len_u16(self.schema.columns.len())?);
         for (name, ty) in &self.schema.columns {
-            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&len_u16(name.len())?);
             out.extend_from_slice(name.as_bytes());
             out.push(ty.tag());
         }
-        out.extend_from_slice(&(self.rows.len() as u32).to_le_bytes());
+        out.extend_from_slice(&len_u32(self.rows.len())?);
         for row in &self.rows {
             for v in row {
                 match v {
@@ -194,13 +233,13 @@ impl RowSet {
                     }
                     Value::String(s) => {
                         out.push(1);
-                        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                        out.extend_from_slice(&len_u32(s.len())?);
                         out.extend_from_slice(s.as_bytes());
                     }
                 }
             }
         }
-        out
+        Ok(out)
     }
 
     pub fn decode(bytes: &[u8]) -> Result<RowSet, DecodeError> {
@@ -336,7 +375,7 @@ mod tests {
     #[test]
     fn encoding_round_trips() {
         let s = sample();
-        let back = RowSet::decode(&s.encode()).unwrap();
+        let back = RowSet::decode(&s.encode().unwrap()).unwrap();
         assert_eq!(back.schema, s.schema);
         assert_eq!(back.rows[0], s.rows[0]);
         assert!(matches!(back.rows[1][3], Value::Real(f) if f.is_nan()));
@@ -344,7 +383,7 @@ mod tests {
 
     #[test]
     fn truncated_or_padded_input_is_refused() {
-        let bytes = sample().encode();
+        let bytes = sample().encode().unwrap();
         for cut in 0..bytes.len() {
             assert_eq!(
                 RowSet::decode(&bytes[..cut]),
@@ -358,6 +397,19 @@ mod tests {
     }
 
     #[test]
+    fn encoding_refuses_lengths_its_fields_cannot_hold() {
+        let mut wide = sample();
+        wide.schema.columns = (0..=u16::MAX as usize)
+            .map(|i| (format!("c{i}"), ColumnType::Bool))
+            .collect();
+        wide.rows.clear();
+        assert_eq!(wide.encode(), Err(EncodeError));
+        let mut long_name = sample();
+        long_name.schema.columns[1].0 = "n".repeat(u16::MAX as usize + 1);
+        assert_eq!(long_name.encode(), Err(EncodeError));
+    }
+
+    #[test]
     fn formats_match_log_analytics() {
         assert_eq!(
             format_datetime(1_772_438_400_123),
@@ -365,5 +417,26 @@ mod tests {
         );
         assert_eq!(format_timespan(90_061_001), "1.01:01:01.0010000");
         assert_eq!(format_timespan(-60_000), "-00:01:00");
+    }
+
+    #[test]
+    fn reals_are_written_as_kusto_writes_them() {
+        for (f, text) in [
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+            (1e300, "1E+300"),
+            (-1.5e300, "-1.5E+300"),
+            (1e15, "1E+15"),
+            (123_456_789_012_345.0, "123456789012345"),
+            (1.5e-7, "1.5E-07"),
+            (0.0001, "0.0001"),
+            (0.00001, "1E-05"),
+            (2.5, "2.5"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(format_real(f), text);
+        }
+        assert_eq!(Value::Real(f64::NEG_INFINITY).to_json(), json!("-Infinity"));
     }
 }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::ast::TextOp;
-use crate::engine::table::{Value, format_datetime, format_timespan};
+use crate::engine::table::{Value, format_datetime, format_real, format_timespan};
 
 /// A compiled scalar expression: names resolved to column indices, types checked.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,7 +158,7 @@ impl<'a> Cell<'a> {
             Cell::Null => Cow::Borrowed(""),
             Cell::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             Cell::Long(n) => Cow::Owned(n.to_string()),
-            Cell::Real(f) => Cow::Owned(f.to_string()),
+            Cell::Real(f) => Cow::Owned(format_real(*f)),
             Cell::DateTime(ms) => Cow::Owned(format_datetime(*ms)),
             Cell::TimeSpan(ms) => Cow::Owned(format_timespan(*ms)),
             Cell::Str(s) => s.clone(),
@@ -544,22 +544,51 @@ impl Needle {
     }
 }
 
-/// `has`: the needle occurs with a non-alphanumeric byte (or an end of the value) on both
-/// sides. For an alphanumeric needle that is exactly "some term equals it", a term being a
-/// maximal run of ASCII alphanumerics; for any other needle it is the documented fallback.
+/// `has`: the needle occurs with no term character (or an end of the value) on either side.
+/// For an alphanumeric needle that is exactly "some term equals it", a term being a maximal run
+/// of alphanumeric characters in any script (`é` is part of `café`, so `caf` is not a term);
+/// for any other needle it is the documented fallback. Matches start and end on character
+/// boundaries: the needle is UTF-8 and only ASCII letters are case-folded.
 fn has(hay: &[u8], needle: &[u8], ci: bool) -> bool {
-    let alnum = |b: u8| b.is_ascii_alphanumeric();
     let mut from = 0;
     while let Some(at) = find(hay, needle, from, ci) {
         let end = at + needle.len();
-        let before = at == 0 || !alnum(hay[at - 1]);
-        let after = end == hay.len() || !alnum(hay[end]);
-        if before && after {
+        if !term_char_before(hay, at) && !term_char_at(hay, end) {
             return true;
         }
         from = at + 1;
     }
     false
+}
+
+/// Whether the character ending at byte `at` is alphanumeric.
+fn term_char_before(hay: &[u8], at: usize) -> bool {
+    let Some(start) = (0..at).rev().find(|&i| hay[i] & 0xC0 != 0x80) else {
+        return false;
+    };
+    is_term_char(&hay[start..at])
+}
+
+/// Whether the character starting at byte `at` is alphanumeric.
+fn term_char_at(hay: &[u8], at: usize) -> bool {
+    let width = match hay.get(at) {
+        None => return false,
+        Some(b) if *b < 0x80 => 1,
+        Some(b) if *b >= 0xF0 => 4,
+        Some(b) if *b >= 0xE0 => 3,
+        Some(_) => 2,
+    };
+    hay.get(at..at + width).is_some_and(is_term_char)
+}
+
+fn is_term_char(c: &[u8]) -> bool {
+    match c {
+        [b] => b.is_ascii_alphanumeric(),
+        _ => std::str::from_utf8(c)
+            .ok()
+            .and_then(|s| s.chars().next())
+            .is_some_and(char::is_alphanumeric),
+    }
 }
 
 /// The first index at or after `from` where `needle` occurs in `hay`, ASCII case folded when

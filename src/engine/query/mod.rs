@@ -43,7 +43,7 @@ mod tests;
 
 use std::fmt;
 
-use super::table::RowSet;
+use super::table::{ColumnType, RowSet, Value};
 
 /// Log Analytics returns at most this many records per query ("Maximum records returned by a
 /// log query: 500,000", Azure Monitor service limits); larger results are cut silently.
@@ -166,9 +166,33 @@ pub fn run(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<RowS
         }
         Err(message) => return Err(QueryError::source(message, &query.table.name, table_at)),
     };
+    let input = absent_strings_are_empty(input);
     // Every stage is checked against the schema it will see before a single row is scanned.
     let plan = compile::plan(&query, &input.schema, now_ms)?;
     let mut out = exec::run(&plan, input);
     out.rows.truncate(MAX_RESULT_ROWS);
     Ok(out)
+}
+
+/// Kusto strings are never null: a string cell a row does not have (a field missing from a
+/// record, or a column added by a later post) reads as "". Other types, guid and dynamic
+/// included, stay null.
+fn absent_strings_are_empty(mut rows: RowSet) -> RowSet {
+    let strings: Vec<usize> = (rows.schema.columns.iter().enumerate())
+        .filter(|(_, (_, ty))| *ty == ColumnType::String)
+        .map(|(i, _)| i)
+        .collect();
+    if strings.is_empty() {
+        return rows;
+    }
+    let width = rows.schema.columns.len();
+    for row in &mut rows.rows {
+        row.resize(width, Value::Null);
+        for &i in &strings {
+            if row[i] == Value::Null {
+                row[i] = Value::String(String::new());
+            }
+        }
+    }
+    rows
 }

@@ -225,7 +225,7 @@ fn pids(text: &str) -> Vec<Option<i64>> {
 
 /// The fixture rows (by index) a `where` keeps.
 fn rows_where(pred: &str) -> Vec<usize> {
-    let all = syslog();
+    let all = absent_strings_are_empty(syslog());
     let out = q(&format!("Syslog | where {pred}"));
     out.rows
         .iter()
@@ -434,7 +434,8 @@ fn comparisons_on_every_type() {
     assert_eq!(rows_where("Latency == 3"), vec![2]);
     assert_eq!(rows_where("Computer == 'web-01'"), vec![0, 2]);
     assert_eq!(rows_where("Computer == \"WEB-01\""), Vec::<usize>::new());
-    assert_eq!(rows_where("Computer < 'db'"), vec![4]);
+    // Row 6's missing Computer is "", which sorts first.
+    assert_eq!(rows_where("Computer < 'db'"), vec![4, 6]);
     assert_eq!(rows_where("Computer > 'web-01'"), vec![1]);
     assert_eq!(rows_where("Ok == true"), vec![0, 1, 4, 6]);
     assert_eq!(rows_where("Ok"), vec![0, 1, 4, 6]);
@@ -450,9 +451,10 @@ fn comparisons_on_every_type() {
 
 #[test]
 fn comparisons_with_null_are_false_even_not_equal() {
-    // Row 5 has no ProcessID, row 6 no Computer, row 3 no Latency/Duration/Ok.
+    // Row 5 has no ProcessID, row 3 no Latency/Duration/Ok. Row 6 has no Computer, but a
+    // string is never null: it is "", which is not 'web-01'.
     assert_eq!(rows_where("ProcessID != 105"), vec![0, 1, 2, 3, 6]);
-    assert_eq!(rows_where("Computer != 'web-01'"), vec![1, 3, 4, 5]);
+    assert_eq!(rows_where("Computer != 'web-01'"), vec![1, 3, 4, 5, 6]);
     assert_eq!(
         rows_where("Latency > 0 or Latency <= 0"),
         vec![0, 1, 2, 4, 5, 6]
@@ -527,11 +529,11 @@ fn contains_startswith_endswith_and_their_case_rules() {
         rows_where("SyslogMessage !endswith 'r'"),
         vec![0, 1, 2, 3, 4, 6]
     );
-    assert_eq!(rows_where("Computer !endswith_cs '01'"), vec![1]);
-    // Null never matches, not even a negated predicate.
+    // The missing Computer is "", so negated predicates keep it.
+    assert_eq!(rows_where("Computer !endswith_cs '01'"), vec![1, 6]);
     assert_eq!(
         rows_where("Computer !contains 'zzz'"),
-        vec![0, 1, 2, 3, 4, 5]
+        vec![0, 1, 2, 3, 4, 5, 6]
     );
     // The empty needle is in every string.
     assert_eq!(rows_where("SyslogMessage contains ''").len(), 7);
@@ -569,6 +571,36 @@ fn has_matches_whole_terms() {
     );
     assert_eq!(rows_where("Computer has 'web'"), vec![0, 1, 2]);
     assert_eq!(rows_where("Computer has 'DB'"), vec![3, 4, 5]);
+}
+
+#[test]
+fn has_counts_letters_of_any_script_as_part_of_a_term() {
+    let terms = RowSet {
+        schema: Schema {
+            columns: vec![("m".into(), ColumnType::String)],
+        },
+        rows: ["café au lait", "naïve", "x—y", "日本語 text"]
+            .iter()
+            .map(|t| vec![s(t)])
+            .collect(),
+    };
+    let mut src = Tables {
+        tables: vec![("U".into(), terms)],
+    };
+    let mut hits = |pred: &str| match run(&format!("U | where {pred} | count"), NOW, &mut src) {
+        Ok(r) => r.rows[0][0].clone(),
+        Err(e) => panic!("{pred}: {e:?}"),
+    };
+    assert_eq!(hits("m has 'caf'"), Value::Long(0));
+    assert_eq!(hits("m has_cs 'caf'"), Value::Long(0));
+    assert_eq!(hits("m has 'na'"), Value::Long(0));
+    assert_eq!(hits("m has 'café'"), Value::Long(1));
+    assert_eq!(hits("m has 'CAFÉ'"), Value::Long(1));
+    assert_eq!(hits("m has 'lait'"), Value::Long(1));
+    // A dash is no letter: it still separates terms.
+    assert_eq!(hits("m has 'x'"), Value::Long(1));
+    assert_eq!(hits("m has '日本'"), Value::Long(0));
+    assert_eq!(hits("m has '日本語'"), Value::Long(1));
 }
 
 #[test]
@@ -611,17 +643,20 @@ fn case_insensitive_matching_covers_unicode() {
 #[test]
 fn equality_ignoring_case_and_in_lists() {
     assert_eq!(rows_where("Computer =~ 'DB-01'"), vec![3, 4, 5]);
-    assert_eq!(rows_where("Computer !~ 'db-01'"), vec![0, 1, 2]);
+    assert_eq!(rows_where("Computer !~ 'db-01'"), vec![0, 1, 2, 6]);
     assert_eq!(
         rows_where("Computer in ('web-01', 'db-01')"),
         vec![0, 2, 3, 5]
     );
-    assert_eq!(rows_where("Computer !in ('web-01', 'db-01')"), vec![1, 4]);
+    assert_eq!(
+        rows_where("Computer !in ('web-01', 'db-01')"),
+        vec![1, 4, 6]
+    );
     assert_eq!(
         rows_where("Computer in~ ('WEB-01', 'DB-01')"),
         vec![0, 2, 3, 4, 5]
     );
-    assert_eq!(rows_where("Computer !in~ ('WEB-01')"), vec![1, 3, 4, 5]);
+    assert_eq!(rows_where("Computer !in~ ('WEB-01')"), vec![1, 3, 4, 5, 6]);
     assert_eq!(rows_where("ProcessID in (101, 102.0, 999)"), vec![0, 1]);
     assert_eq!(rows_where("ProcessID !in (101)"), vec![1, 2, 3, 4, 6]);
     assert_eq!(
@@ -704,6 +739,24 @@ fn ago_and_now_follow_the_clock_argument() {
     assert_eq!(r.rows[0][0], Value::DateTime(NOW - 24 * HOUR));
     assert_eq!(rows_where("TimeGenerated - ago(1h) > 25m"), vec![0, 1, 2]);
     assert_eq!(rows_where("now() - TimeGenerated >= 1h"), vec![3]);
+}
+
+#[test]
+fn reals_become_text_as_kusto_writes_them() {
+    let r = q(
+        "Syslog | take 1 | project a = tostring(1e300), b = strcat(1.0 / 0, ' ', -1.0 / 0), \
+               c = tostring(0.0 / 0), d = tostring(0.00001), e = tostring(2.5)",
+    );
+    assert_eq!(
+        r.rows,
+        vec![vec![
+            s("1E+300"),
+            s("Infinity -Infinity"),
+            s("NaN"),
+            s("1E-05"),
+            s("2.5")
+        ]]
+    );
 }
 
 #[test]
@@ -839,7 +892,7 @@ fn summarize_groups_in_first_appearance_order() {
             ("count_", ColumnType::Long)
         ]
     );
-    use Value::{Long, Null};
+    use Value::Long;
     assert_eq!(
         r.rows,
         vec![
@@ -847,7 +900,7 @@ fn summarize_groups_in_first_appearance_order() {
             vec![s("web-02"), Long(1)],
             vec![s("db-01"), Long(2)],
             vec![s("DB-01"), Long(1)],
-            vec![Null, Long(1)],
+            vec![s(""), Long(1)],
         ]
     );
     let r = q("Syslog | summarize n = count() by SeverityLevel, Facility");
@@ -909,7 +962,8 @@ fn summarize_aggregates_and_bins() {
             Real(3.0),
             DateTime(NOW - 2 * HOUR),
             TimeSpan(HOUR),
-            Long(4),
+            // The missing Computer is "", a fifth value.
+            Long(5),
             Long(4),
             s("slow query: 2.5s"),
             TimeSpan(HOUR + 30_000 + 2500 + MIN + 100 + 2000),
@@ -1032,7 +1086,7 @@ fn top_and_distinct() {
     );
     let r = q("Syslog | distinct Computer, SeverityLevel");
     assert_eq!(r.rows.len(), 5);
-    assert_eq!(r.rows[4], vec![Value::Null, s("notice")]);
+    assert_eq!(r.rows[4], vec![s(""), s("notice")]);
     assert_eq!(q("Syslog | distinct *").rows.len(), 7);
 }
 

@@ -588,6 +588,10 @@ fn reload_hot_cache(cx: &mut Ctx, account: &str) -> usize {
         let Ok(Some(rows)) = super::read_block(cx, id) else {
             continue;
         };
+        // Decoded from a block, so it encodes again; if not, the block just stays out of the cache.
+        let Ok(plaintext) = rows.encode() else {
+            continue;
+        };
         let nonce: [u8; GCM_NONCE] = cx.w.rng.bytes();
         let cached = cx.s.blocks[&id].ingested;
         cx.s.hot.insert(
@@ -606,7 +610,7 @@ fn reload_hot_cache(cx: &mut Ctx, account: &str) -> usize {
             key: hot_key.key.clone(),
             nonce,
             aad: super::hot_aad(id).into(),
-            plaintext: rows.encode().into(),
+            plaintext: plaintext.into(),
             infra: None,
         });
         n += 1;

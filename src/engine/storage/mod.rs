@@ -37,7 +37,7 @@ use super::cluster::{ClusterState, KeyVaultProperties};
 use super::crypto::{self, GCM_NONCE, SymKey, hex};
 use super::journal::Category;
 use super::keyvault::keys;
-use super::table::RowSet;
+use super::table::{EncodeError, RowSet};
 use super::workspace::LinkState;
 
 /// Hot cache: data ingested in the last 14 days (seed).
@@ -633,8 +633,15 @@ pub fn placement(cx: &mut Ctx, workspace: &str) -> Placement {
 /// What happened to ingested rows.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ingested {
-    Stored { blocks: Vec<u64>, account: String },
-    Dropped { reason: String },
+    Stored {
+        blocks: Vec<u64>,
+        account: String,
+    },
+    Dropped {
+        reason: String,
+    },
+    /// The rows cannot be encoded into blocks; nothing was stored or dropped.
+    Refused(EncodeError),
 }
 
 /// Stores rows for a workspace table, or drops them as the seed says. Rows must be valid.
@@ -646,6 +653,15 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
             account: String::new(),
         };
     }
+    // Encode first: rows that cannot become blocks change nothing, not even the drop counters.
+    let encoded = match chunks(rows)
+        .into_iter()
+        .map(|c| c.encode().map(|bytes| (c, Rc::<[u8]>::from(bytes))))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(e) => e,
+        Err(e) => return Ingested::Refused(e),
+    };
     let account = match placement(cx, workspace) {
         Placement::Account(a) => a,
         Placement::Drop(reason) => return drop_rows(cx, workspace, table, n, reason),
@@ -684,10 +700,9 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
     };
     let customer_id = cx.w.workspaces[workspace].customer_id.clone();
     let mut ids = Vec::new();
-    for chunk in chunks(rows) {
+    for (chunk, plaintext) in encoded {
         cx.s.next_block += 1;
         let id = cx.s.next_block;
-        let plaintext: Rc<[u8]> = chunk.encode().into();
         let time = |f: fn(i64, i64) -> i64, init: i64| {
             let ti = chunk.schema.index("TimeGenerated");
             chunk

@@ -5,6 +5,8 @@
 //! Both transitions are asynchronous; while one runs, another is refused (409). The cluster's
 //! `associatedWorkspaces` is derived from these states, never stored twice.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -61,6 +63,9 @@ pub struct Workspace {
     /// Simulated machines sending logs, and since when.
     pub sources: Option<super::sources::SourceConfig>,
     pub sources_since: u64,
+    /// Columns each custom table (`*_CL`) has gained through the Data Collector API, so its
+    /// column limit counts earlier posts without decrypting them.
+    pub custom_columns: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Workspace {
@@ -429,6 +434,7 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
         deleted: None,
         sources: None,
         sources_since: 0,
+        custom_columns: BTreeMap::new(),
     };
     cx.j.note(
         now,
