@@ -306,11 +306,21 @@ fn tampering_with_any_byte_of_a_block_or_its_header_fails_authentication() {
         env.e.inspect_block(block).unwrap().check.is_ok(),
         "undoing every flip restores the block"
     );
+    assert!(!env.e.snapshot().storage.blocks[0].tampered);
+    assert!(env.e.inspect_block(block).unwrap().flips.is_empty());
     // A tampered block makes the query fail; it never returns altered data.
     env.e.tamper(block, TamperTarget::Sealed, 3).unwrap();
     env.refused(&errors::QUERY_DATA_CORRUPTED, |env| {
         query(&mut env.e, &id, "App_CL | count")
     });
+    // The engine remembers the flip, so the page can mark the block and offer the undo.
+    assert!(env.e.snapshot().storage.blocks[0].tampered);
+    assert_eq!(
+        env.e.inspect_block(block).unwrap().flips,
+        vec![(TamperTarget::Sealed, 3)]
+    );
+    env.e.tamper(block, TamperTarget::Sealed, 3).unwrap();
+    assert!(!env.e.snapshot().storage.blocks[0].tampered);
 }
 
 #[test]

@@ -176,6 +176,8 @@ pub struct BlockView {
     pub hot: bool,
     pub pending: bool,
     pub double: bool,
+    /// A bit of it (or of its account's wrapped AEK) was flipped and not flipped back.
+    pub tampered: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -789,6 +791,7 @@ fn storage_view(w: &World, s: &super::storage::BlockStore) -> StorageView {
             hot: s.hot.contains_key(&b.id),
             pending: b.pending,
             double: b.double,
+            tampered: s.flips.contains_key(&b.id),
         })
         .collect();
     let drops = s

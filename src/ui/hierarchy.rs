@@ -460,7 +460,10 @@ pub fn key_hierarchy() -> Html {
         ));
     }
     let height = y + 12;
-    let blocks = snap.storage.blocks.iter().take(12).map(|b| {
+    // Tampered blocks first, so a flipped bit can always be found and flipped back.
+    let tampered = snap.storage.blocks.iter().filter(|b| b.tampered);
+    let intact = snap.storage.blocks.iter().filter(|b| !b.tampered);
+    let blocks = tampered.chain(intact).take(12).map(|b| {
         let app = app.clone();
         let id = b.id;
         let onclick = Callback::from(move |_| app.runner.run(Command::InspectBlock { id }, "Inspect", None));
@@ -473,6 +476,7 @@ pub fn key_hierarchy() -> Html {
                     <span class="muted">{ format!("{} rows", b.rows) }</span>
                     <span class={classes!("pill", if b.cmk { "ok" } else { "running" })}>{ if b.cmk { "CMK" } else { "MMK" } }</span>
                     if b.hot { <span class="pill hot">{ "hot" }</span> }
+                    if b.tampered { <span class="pill bad" data-testid="block-tampered">{ "tampered" }</span> }
                 </button>
             </li>
         }

@@ -13,31 +13,36 @@ use crate::protocol::Command;
 pub fn inspector() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let dialog = use_node_ref();
-    // The flip to undo: the same target and offset flip the same byte back.
-    let last_flip = use_state(|| None::<(TamperTarget, usize)>);
+    // Where focus was when the dialog opened (the block's button): it goes back there on close.
+    let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
     let open = app.state.inspection.clone();
     {
         let dialog = dialog.clone();
-        let id = open.as_ref().map(|i| i.id);
-        use_effect_with(id, move |id| {
-            if id.is_some() {
+        let opener = opener.clone();
+        let is_open = open.is_some();
+        use_effect_with(is_open, move |is_open| {
+            if *is_open {
+                *opener.borrow_mut() = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.active_element())
+                    .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
                 if let Some(el) = dialog.cast::<web_sys::HtmlElement>() {
                     let _ = el.focus();
                 }
+            } else if let Some(el) = opener.borrow_mut().take() {
+                let _ = el.focus();
             }
         });
     }
     // Escape closes the dialog wherever focus is (a clicked button may be disabled while busy).
     {
         let app = app.clone();
-        let last_flip = last_flip.clone();
         let is_open = open.is_some();
         use_effect_with(is_open, move |is_open| {
             let listener = is_open.then(|| {
                 let f = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(
                     move |e: web_sys::KeyboardEvent| {
                         if e.key() == "Escape" {
-                            last_flip.set(None);
                             app.dispatch(Action::CloseInspector);
                         }
                     },
@@ -60,32 +65,71 @@ pub fn inspector() -> Html {
     let busy = app.state.busy.is_some();
     let close = {
         let app = app.clone();
-        let last_flip = last_flip.clone();
-        Callback::from(move |_| {
-            last_flip.set(None);
-            app.dispatch(Action::CloseInspector);
-        })
+        Callback::from(move |_| app.dispatch(Action::CloseInspector))
     };
+    // Flipping the same bit again is the undo; the engine remembers which bits are flipped.
     let flip = |target: TamperTarget, offset: usize| {
         let app = app.clone();
-        let last_flip = last_flip.clone();
         let id = i.id;
         Callback::from(move |_| {
-            last_flip.set(Some((target, offset)));
             app.runner
                 .run(Command::Tamper { id, target, offset }, "Tamper", None);
         })
     };
-    let undo = last_flip.map(|(target, offset)| {
-        let app = app.clone();
-        let last_flip = last_flip.clone();
-        let id = i.id;
-        Callback::from(move |_| {
-            last_flip.set(None);
-            app.runner
-                .run(Command::Tamper { id, target, offset }, "Tamper", None);
-        })
+    let undos = i.flips.iter().map(|&(target, offset)| {
+        let what = match target {
+            TamperTarget::Sealed => "ciphertext",
+            TamperTarget::Header => "header",
+            TamperTarget::WrappedAek => "wrapped AEK",
+        };
+        html! {
+            <button class="primary" onclick={flip(target, offset)} disabled={busy} data-testid="tamper-undo">
+                { format!("Undo the {what} flip") }
+            </button>
+        }
     });
+    // Tab and Shift+Tab stay inside the dialog while it is open.
+    let trap_focus = {
+        let dialog = dialog.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() != "Tab" {
+                return;
+            }
+            let Some(root) = dialog.cast::<web_sys::Element>() else {
+                return;
+            };
+            let Ok(list) =
+                root.query_selector_all("button:not([disabled]), [href], input, textarea, select")
+            else {
+                return;
+            };
+            let items: Vec<web_sys::HtmlElement> = (0..list.length())
+                .filter_map(|k| list.item(k))
+                .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                .collect();
+            let (Some(first), Some(last)) = (items.first(), items.last()) else {
+                return;
+            };
+            let active = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element());
+            let at = |el: &web_sys::HtmlElement| {
+                active.as_ref().is_some_and(|a| a.is_same_node(Some(el)))
+            };
+            let outside = active.as_ref().is_none_or(|a| !root.contains(Some(a)));
+            if e.shift_key()
+                && (at(first)
+                    || outside
+                    || active.as_ref().is_some_and(|a| a.is_same_node(Some(&root))))
+            {
+                e.prevent_default();
+                let _ = last.focus();
+            } else if !e.shift_key() && (at(last) || outside) {
+                e.prevent_default();
+                let _ = first.focus();
+            }
+        })
+    };
     let recheck = {
         let app = app.clone();
         let id = i.id;
@@ -115,12 +159,12 @@ pub fn inspector() -> Html {
     let header_mid = i.header_bytes / 3;
     html! {
         <div class="backdrop" onclick={backdrop_click}>
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="inspector-title" tabindex="-1" ref={dialog} data-testid="inspector">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="inspector-title" tabindex="-1" ref={dialog} data-testid="inspector" onkeydown={trap_focus}>
                 <header class="dialog-head">
                     <h2 id="inspector-title">{ format!("Block {}", i.id) }</h2>
                     <button class="icon" onclick={close.reform(|_| ())} aria-label="Close">{ "✕" }</button>
                 </header>
-                <p class={check_class} data-testid="inspector-check">{ check_text }</p>
+                <p class={check_class} data-testid="inspector-check">{ check_text.clone() }</p>
                 <h3>{ "The keys that decrypt it" }</h3>
                 <ol class="key-path">{ for i.key_path.iter().map(|s| html! { <li>{ s }</li> }) }</ol>
                 <p class="small muted">
@@ -137,11 +181,11 @@ pub fn inspector() -> Html {
                     <button class="secondary" onclick={flip(TamperTarget::Sealed, mid)} disabled={busy} data-testid="tamper-sealed">{ "Flip a ciphertext bit" }</button>
                     <button class="secondary" onclick={flip(TamperTarget::Header, header_mid)} disabled={busy}>{ "Flip a header bit" }</button>
                     <button class="secondary" onclick={flip(TamperTarget::WrappedAek, 17)} disabled={busy}>{ "Flip a bit of the wrapped AEK" }</button>
-                    if let Some(undo) = undo {
-                        <button class="primary" onclick={undo} disabled={busy} data-testid="tamper-undo">{ "Undo the flip" }</button>
-                    }
+                    { for undos }
                     <button class="secondary" onclick={recheck} disabled={busy}>{ "Decrypt again" }</button>
                 </div>
+                // The outcome next to the buttons that cause it (the line at the top is out of view).
+                <p class={check_class} role="status" data-testid="inspector-result">{ check_text }</p>
             </div>
         </div>
     }

@@ -432,6 +432,7 @@ fn answered(
                     let acct = cx.w.storage.accounts.get_mut(account).expect("exists");
                     acct.cache = Some((aek, now));
                     acct.last_unwrap = Some(now);
+                    acct.unwrap_failed = false;
                     cx.j.note(
                         now,
                         Category::KeyVault,

@@ -157,6 +157,9 @@ pub struct BlockStore {
     pub hot: BTreeMap<u64, HotEntry>,
     /// Rows dropped, by (workspace customer id, table).
     pub drops: BTreeMap<(String, String), u64>,
+    /// Bits flipped by the tampering demonstration and not flipped back, by block: the page marks
+    /// those blocks and offers the undo however it was closed.
+    pub flips: BTreeMap<u64, std::collections::BTreeSet<(TamperTarget, usize)>>,
     /// Seal service layers through [`BlockStore::take_jobs`] (the page's SubtleCrypto) instead of
     /// in place.
     pub external: bool,
@@ -1243,6 +1246,8 @@ pub struct BlockInspection {
     pub in_hot_cache: bool,
     /// `Ok(summary)` if the block decrypts through the key chain now, `Err(why)` otherwise.
     pub check: Result<String, String>,
+    /// Bits flipped and not flipped back (flipping the same one again undoes it).
+    pub flips: Vec<(TamperTarget, usize)>,
 }
 
 pub fn inspect(cx: &mut Ctx, id: u64) -> Result<BlockInspection, String> {
@@ -1323,11 +1328,17 @@ pub fn inspect(cx: &mut Ctx, id: u64) -> Result<BlockInspection, String> {
         key_path: path,
         in_hot_cache: cx.s.hot.contains_key(&id),
         check,
+        flips: cx
+            .s
+            .flips
+            .get(&id)
+            .map(|f| f.iter().copied().collect())
+            .unwrap_or_default(),
     })
 }
 
 /// What a tampering demonstration flips.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TamperTarget {
     /// A byte of the block's stored ciphertext.
     Sealed,
@@ -1339,6 +1350,19 @@ pub enum TamperTarget {
 
 /// Flips one byte. Applying the same flip twice restores the original.
 pub fn tamper_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> Result<(), String> {
+    flip_at(cx, id, target, offset)?;
+    // The same flip twice is an undo.
+    let flips = cx.s.flips.entry(id).or_default();
+    if !flips.remove(&(target, offset)) {
+        flips.insert((target, offset));
+    }
+    if flips.is_empty() {
+        cx.s.flips.remove(&id);
+    }
+    Ok(())
+}
+
+fn flip_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> Result<(), String> {
     match target {
         TamperTarget::Sealed | TamperTarget::Header => {
             tamper(cx.s, id, target == TamperTarget::Header, offset)
@@ -1360,6 +1384,8 @@ pub fn tamper_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> 
             let i = offset % a.wrapped_aek.len();
             a.wrapped_aek[i] ^= 0x01;
             a.cache = None;
+            // New bytes: whether they unwrap is for the next poll to find out.
+            a.unwrap_failed = false;
             // The account's hot-cache copies go too, so reads must unwrap the tampered AEK.
             evict_hot_cache(cx.s, &account);
             Ok(())
