@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use super::AppCtx;
 use super::response::source_text;
-use super::state::Action;
+use super::state::{Action, TimelineFilter};
 use super::util::{event_value, short};
 use crate::engine::clock;
 use crate::engine::errors::CATALOGUE;
@@ -29,34 +29,53 @@ fn category_label(c: Category) -> &'static str {
 #[function_component(Timeline)]
 pub fn timeline() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
-    let hidden = use_state(Vec::<Category>::new);
-    let alerts_only = use_state(|| false);
-    let search = use_state(String::new);
-    let on_search = {
-        let search = search.clone();
-        Callback::from(move |e: InputEvent| search.set(event_value(&e)))
+    let filter = app.state.timeline_filter.clone();
+    // Every change goes through the app state, so the filters survive a visit to another tab.
+    let update = {
+        let app = app.clone();
+        let filter = filter.clone();
+        move |f: fn(&mut TimelineFilter)| {
+            let app = app.clone();
+            let filter = filter.clone();
+            Callback::from(move |_| {
+                let mut next = (*filter).clone();
+                f(&mut next);
+                app.dispatch(Action::TimelineFilter(next));
+            })
+        }
     };
-    let needle = search.to_lowercase();
+    let on_search = {
+        let app = app.clone();
+        let filter = filter.clone();
+        Callback::from(move |e: InputEvent| {
+            let mut next = (*filter).clone();
+            next.search = event_value(&e);
+            app.dispatch(Action::TimelineFilter(next));
+        })
+    };
+    let needle = filter.search.to_lowercase();
     let picked = app.state.highlight.clone();
     let chips = CATEGORIES.iter().map(|(c, label)| {
-        let hidden = hidden.clone();
         let c = *c;
-        let on = !hidden.contains(&c);
-        let onclick = Callback::from(move |_| {
-            let mut h = (*hidden).clone();
-            if let Some(i) = h.iter().position(|x| *x == c) {
-                h.remove(i);
-            } else {
-                h.push(c);
-            }
-            hidden.set(h);
-        });
+        let on = !filter.hidden.contains(&c);
+        let onclick = {
+            let app = app.clone();
+            let filter = filter.clone();
+            Callback::from(move |_: MouseEvent| {
+                let mut next = (*filter).clone();
+                if let Some(i) = next.hidden.iter().position(|x| *x == c) {
+                    next.hidden.remove(i);
+                } else {
+                    next.hidden.push(c);
+                }
+                app.dispatch(Action::TimelineFilter(next));
+            })
+        };
         html! { <button class={classes!("chip-toggle", on.then_some("on"))} aria-pressed={on.to_string()} {onclick}>{ *label }</button> }
     });
-    let toggle_alerts = {
-        let a = alerts_only.clone();
-        Callback::from(move |_| a.set(!*a))
-    };
+    let alerts_only = filter.alerts_only;
+    let toggle_alerts: Callback<MouseEvent> = update(|f| f.alerts_only = !f.alerts_only);
+    let clear_filters: Callback<MouseEvent> = update(|f| *f = TimelineFilter::default());
     // Key Vault calls (from the audit log) interleaved with the timeline, newest first.
     let snap = &app.state.snap;
     let mut merged: Vec<TimelineEntry> = snap
@@ -68,7 +87,7 @@ pub fn timeline() -> Html {
     merged.sort_by_key(|e| std::cmp::Reverse(e.time));
     let entries: Vec<_> = merged
         .iter()
-        .filter(|e| !hidden.contains(&e.category) && (!*alerts_only || e.alert))
+        .filter(|e| !filter.hidden.contains(&e.category) && (!alerts_only || e.alert))
         .filter(|e| {
             needle.is_empty()
                 || e.text.to_lowercase().contains(&needle)
@@ -93,11 +112,16 @@ pub fn timeline() -> Html {
                     { "Problems only" }
                 </button>
                 <label for="timeline-search" class="sr-only">{ "Search the timeline" }</label>
-                <input id="timeline-search" type="search" placeholder="Search: unwrap, dropped, a version…" value={(*search).clone()} oninput={on_search} />
+                <input id="timeline-search" type="search" placeholder="Search: unwrap, dropped, a version…" value={filter.search.clone()} oninput={on_search} />
             </div>
             <p class="muted small">{ format!("{} events shown. Pick an event's subject to highlight what it affected in the key hierarchy.", entries.len()) }</p>
-            if entries.is_empty() {
+            if entries.is_empty() && merged.is_empty() {
                 <p class="muted">{ "Nothing yet. Everything the simulation does on the virtual clock shows up here, newest first." }</p>
+            } else if entries.is_empty() {
+                <p class="muted" data-testid="timeline-no-match">
+                    { format!("No events match the filters ({} events in all). ", merged.len()) }
+                    <button class="link" onclick={clear_filters}>{ "Clear the filters" }</button>
+                </p>
             }
             <ol class="events">
                 { for entries.iter().take(SHOWN).map(|e| html! {

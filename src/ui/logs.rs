@@ -256,7 +256,7 @@ pub fn logs() -> Html {
                 <label for="log-query" class="sr-only">{ "KQL query" }</label>
                 <textarea id="log-query" class="body" rows="5" spellcheck="false" value={draft.query.clone()}
                     oninput={set_input(|d, v| d.query = v)} onkeydown={on_query_keys} />
-                <div class="row">
+                <div class="row wrap">
                     <button class="primary" onclick={on_run} disabled={busy} data-testid="run-query">{ "Run" }<kbd>{ "Ctrl+Enter" }</kbd></button>
                     <span class="muted small">{ "KQL subset: where, project, extend, take, count, summarize count()/countif/dcount/sum/avg/min/max by, order by, top, distinct, ago(), bin()." }</span>
                 </div>

@@ -170,8 +170,9 @@ pub fn app(props: &AppProps) -> Html {
         let selected = state.tab == t;
         let onclick = Callback::from(move |_| ctx.dispatch(Action::Tab(t)));
         html! {
+            // Roving tabindex: Tab reaches the selected tab only; arrows, Home and End move along.
             <button role="tab" id={format!("tab-{}", tab_id(t))} aria-selected={selected.to_string()}
-                aria-controls="main-panel" class={classes!("tab", selected.then_some("selected"))} {onclick}>
+                tabindex={if selected { "0" } else { "-1" }} aria-controls="main-panel" class={classes!("tab", selected.then_some("selected"))} {onclick}>
                 { t.label() }
                 if t == Tab::Console && !state.history.is_empty() {
                     <span class="count">{ state.history.len() }</span>
@@ -188,6 +189,8 @@ pub fn app(props: &AppProps) -> Html {
             let next = match e.key().as_str() {
                 "ArrowRight" => all[(i + 1) % all.len()],
                 "ArrowLeft" => all[(i + all.len() - 1) % all.len()],
+                "Home" => all[0],
+                "End" => all[all.len() - 1],
                 _ => return,
             };
             e.prevent_default();

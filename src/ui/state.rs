@@ -125,6 +125,16 @@ pub struct AppState {
     pub drill: Option<Rc<Driver>>,
     /// What the key hierarchy highlights (a timeline entry's subject).
     pub highlight: Option<String>,
+    /// The timeline's filters, kept while the user visits other tabs.
+    pub timeline_filter: Rc<TimelineFilter>,
+}
+
+/// Which timeline events are shown.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimelineFilter {
+    pub hidden: Vec<crate::engine::journal::Category>,
+    pub alerts_only: bool,
+    pub search: String,
 }
 
 /// The logs view's editors and its last query.
@@ -147,7 +157,8 @@ impl Default for LogsDraft {
             workspace: None,
             log_type: "AppEvents".into(),
             records: "[\n  { \"Level\": \"Error\", \"Message\": \"Payment service timed out\", \"DurationMs\": 5012, \"Retried\": true },\n  { \"Level\": \"Info\", \"Message\": \"Order 1042 shipped\", \"DurationMs\": 87, \"Retried\": false }\n]".into(),
-            query: "Heartbeat\n| where TimeGenerated > ago(1h)\n| summarize count() by Computer\n| order by Computer asc".into(),
+            // Answers the sample records above, so the first query a user runs finds data.
+            query: "AppEvents_CL\n| where TimeGenerated > ago(1h)\n| summarize count() by Level_s\n| order by Level_s asc".into(),
             last_query: None,
             last_ingest: None,
         }
@@ -175,6 +186,7 @@ impl Default for AppState {
             inspection: None,
             drill: None,
             highlight: None,
+            timeline_filter: Rc::default(),
         }
     }
 }
@@ -204,6 +216,7 @@ pub enum Action {
     PinVersion(bool),
     Drill(Option<Driver>),
     Highlight(Option<String>),
+    TimelineFilter(TimelineFilter),
 }
 
 impl Reducible for AppState {
@@ -337,6 +350,7 @@ impl Reducible for AppState {
             }
             Action::Drill(d) => s.drill = d.map(Rc::new),
             Action::Highlight(h) => s.highlight = h,
+            Action::TimelineFilter(f) => s.timeline_filter = Rc::new(f),
             Action::PinVersion(pin) => {
                 let mut settings = (*s.settings).clone();
                 settings.pin_version = pin;

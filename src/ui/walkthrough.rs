@@ -19,12 +19,23 @@ fn status_class(s: &Status) -> &'static str {
     }
 }
 
-fn status_icon(s: &Status) -> &'static str {
+/// The stepper's badge: the step's number until there is something to say about it.
+fn status_icon(s: &Status, n: usize) -> String {
     match s {
-        Status::Todo(_) => "○",
-        Status::Running(_) => "◔",
-        Status::Done(_) => "✓",
-        Status::Warning(_) => "!",
+        Status::Todo(_) => n.to_string(),
+        Status::Running(_) => "◔".into(),
+        Status::Done(_) => "✓".into(),
+        Status::Warning(_) => "!".into(),
+    }
+}
+
+/// Said by screen readers, and the only text on a phone, where the titles are hidden.
+fn status_word(s: &Status) -> &'static str {
+    match s {
+        Status::Todo(_) => "to do",
+        Status::Running(_) => "in progress",
+        Status::Done(_) => "done",
+        Status::Warning(_) => "needs attention",
     }
 }
 
@@ -46,8 +57,10 @@ pub fn walkthrough() -> Html {
             <li>
                 <button class={classes!("stepper-item", status_class(status), current.then_some("current"))}
                     aria-current={if current { "step" } else { "false" }} {onclick}
+                    aria-label={format!("Step {n}: {} ({})", s.title, status_word(status))}
+                    title={format!("Step {n}: {}", s.title)}
                     id={format!("step-{n}")}>
-                    <span class="stepper-icon" aria-hidden="true">{ status_icon(status) }</span>
+                    <span class="stepper-icon" aria-hidden="true">{ status_icon(status, n) }</span>
                     <span class="stepper-text"><span class="stepper-n">{ format!("Step {n}") }</span>{ s.title }</span>
                 </button>
             </li>
@@ -88,7 +101,7 @@ pub fn walkthrough() -> Html {
                     <p class="eyebrow">{ format!("Step {} of {}", step.number, STEPS.len()) }</p>
                     <h2 id="step-title">{ step.title }</h2>
                     <p class={classes!("status-line", status_class(status))} data-testid="step-status">
-                        <span aria-hidden="true">{ status_icon(status) }</span>{ " " }{ status.text() }
+                        <span aria-hidden="true">{ if matches!(status, wt::Status::Todo(_)) { "○".to_string() } else { status_icon(status, 0) } }</span>{ " " }{ status.text() }
                     </p>
                 </header>
                 <blockquote class="why">

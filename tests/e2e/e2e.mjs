@@ -109,12 +109,23 @@ try {
     await page.click("[data-testid=tamper-sealed]");
     await idle(page);
     check((await page.textContent("[data-testid=inspector-check]")).includes("failed authentication"), "a flipped bit fails authentication");
+    check((await page.textContent("[data-testid=inspector-result]")).includes("failed authentication"), "the outcome is shown next to the tamper buttons");
     await page.screenshot({ path: path.join(shots, "inspector.png") });
+    // Focus stays in the dialog: many Tabs never leave it.
+    for (let k = 0; k < 12; k++) await page.keyboard.press("Tab");
+    check(await page.evaluate(() => document.querySelector("[data-testid=inspector]").contains(document.activeElement)), "Tab keeps focus inside the inspector");
+    // Closed and reopened, the flip is remembered: the block is marked and the undo is offered.
+    await page.keyboard.press("Escape");
+    check((await page.$("[data-testid=inspector]")) === null, "Escape closes the inspector");
+    check(await page.evaluate(() => document.activeElement && document.activeElement.matches("[data-block]")), "focus goes back to the block that opened it");
+    check((await page.$("[data-testid=block-tampered]")) !== null, "the block list marks the tampered block");
+    await page.click("[data-block]");
+    await idle(page);
     await page.click("[data-testid=tamper-undo]");
     await idle(page);
     check((await page.textContent("[data-testid=inspector-check]")).includes("decrypted and authenticated"), "undoing the flip restores the block");
+    check((await page.$("[data-testid=block-tampered]")) === null, "and the mark goes away");
     await page.keyboard.press("Escape");
-    check((await page.$("[data-testid=inspector]")) === null, "Escape closes the inspector");
 
     // Keyboard: Ctrl+Enter sends from the console's body editor; arrow keys move between tabs.
     await page.click("#tab-walkthrough");
@@ -125,6 +136,12 @@ try {
     check(await page.$("#tab-logs[aria-selected=true]") !== null, "and to the next (logs)");
     await page.keyboard.press("ArrowRight");
     check(await page.$("#tab-console[aria-selected=true]") !== null, "and again to the REST console");
+    await page.keyboard.press("End");
+    check(await page.$("#tab-catalogue[aria-selected=true]") !== null, "End moves to the last tab");
+    await page.keyboard.press("Home");
+    check(await page.$("#tab-walkthrough[aria-selected=true]") !== null, "Home moves to the first tab");
+    check((await page.$$("[role=tab][tabindex='0']")).length === 1, "only the selected tab is a Tab stop");
+    await page.click("#tab-console");
     await page.fill("#console-url", "https://graph.microsoft.com/v1.0/me");
     await page.focus("#console-body");
     await page.keyboard.press("Control+Enter");
@@ -138,6 +155,14 @@ try {
     await page.screenshot({ path: path.join(shots, "console.png") });
     await page.click("#tab-timeline");
     await page.screenshot({ path: path.join(shots, "timeline.png") });
+    // Filters survive a visit to another tab; no match says so and offers to clear them.
+    await page.fill("#timeline-search", "zzzz-no-such-event");
+    check((await page.$("[data-testid=timeline-no-match]")) !== null, "a search without matches says so");
+    await page.click("#tab-logs");
+    await page.click("#tab-timeline");
+    check((await page.inputValue("#timeline-search")) === "zzzz-no-such-event", "the timeline search survives a tab switch");
+    await page.click("[data-testid=timeline-no-match] button");
+    check((await page.inputValue("#timeline-search")) === "", "clearing the filters empties the search");
     check(problems.length === 0, `no console errors, page errors or failed requests${problems.length ? ": " + problems.join("; ") : ""}`);
     await page.close();
   }
@@ -218,6 +243,12 @@ try {
     await provision(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     check(overflow <= 0, `no horizontal overflow at 390px (overflow ${overflow}px)`);
+    const steps = await page.$$eval(".stepper-item", (els) => els.map((el) => el.getAttribute("aria-label") || ""));
+    check(steps.length === 5 && steps.every((l) => /^Step \d: .+ \(.+\)$/.test(l)), `the stepper's buttons are named on a phone (${steps[0]})`);
+    await page.click("#tab-logs");
+    const logsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    check(logsOverflow <= 0, `no horizontal overflow on the Logs tab at 390px (overflow ${logsOverflow}px)`);
+    await page.click("#tab-walkthrough");
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(shots, "phone.png") });
     check(problems.length === 0, "no errors on the phone layout");
