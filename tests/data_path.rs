@@ -938,3 +938,41 @@ fn a_field_is_typed_datetime_exactly_when_a_query_reads_it_as_one() {
         ])]
     );
 }
+
+/// Log Analytics checks a query before it touches storage: a query that names an unknown column
+/// fails without unwrapping the account key (no Key Vault call in the audit log), and the same
+/// query written correctly then reads through the key chain.
+#[test]
+fn a_query_that_does_not_compile_never_reaches_key_vault() {
+    let mut env = Env::new();
+    env.provisioned();
+    let id = customer_id(&mut env, WS);
+    post_logs(&mut env.e, &id, "App", &records(2, "t"));
+    let block = env.e.snapshot().storage.blocks[0].id;
+    // Flip a bit of the wrapped AEK and back: the cached key is gone, the bytes are intact.
+    for _ in 0..2 {
+        env.e.tamper(block, TamperTarget::WrappedAek, 9).unwrap();
+    }
+    let unwraps = |env: &Env| {
+        env.e
+            .audit_log()
+            .iter()
+            .filter(|a| a.operation == "KeyUnwrap")
+            .count()
+    };
+    let before = unwraps(&env);
+    let r = query(&mut env.e, &id, "App_CL | where NoSuchColumn == 1");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        unwraps(&env),
+        before,
+        "no unwrap for a query that cannot run"
+    );
+    let r = query(&mut env.e, &id, "App_CL | count");
+    assert_eq!(rows(&r), vec![json!([2])]);
+    assert_eq!(
+        unwraps(&env),
+        before + 1,
+        "a query that runs unwraps the key"
+    );
+}

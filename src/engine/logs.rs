@@ -399,6 +399,14 @@ struct StorageSource<'c, 'a> {
 }
 
 impl TableSource for StorageSource<'_, '_> {
+    fn schema(&mut self, name: &str) -> Result<Option<Schema>, String> {
+        storage::table_schema(self.cx, &self.customer_id, name).map_err(|e| {
+            let m = e.message();
+            self.failure = Some(e);
+            m
+        })
+    }
+
     fn table(&mut self, name: &str) -> Result<Option<RowSet>, String> {
         match storage::read_table(self.cx, &self.customer_id, name) {
             Ok(Some(read)) => {

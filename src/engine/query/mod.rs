@@ -43,7 +43,7 @@ mod tests;
 
 use std::fmt;
 
-use super::table::{ColumnType, RowSet, Value};
+use super::table::{ColumnType, RowSet, Schema, Value};
 
 /// Log Analytics returns at most this many records per query ("Maximum records returned by a
 /// log query: 500,000", Azure Monitor service limits); larger results are cut silently.
@@ -51,6 +51,13 @@ pub const MAX_RESULT_ROWS: usize = 500_000;
 
 /// Where the query reads tables from. The storage layer implements it (decrypting blocks).
 pub trait TableSource {
+    /// The columns of table `name`, without reading its rows, so a query is checked before any
+    /// data is touched (Log Analytics compiles first: a bad query never reaches storage). The
+    /// default reads the table; storage answers from its metadata.
+    fn schema(&mut self, name: &str) -> Result<Option<Schema>, String> {
+        self.table(name).map(|t| t.map(|r| r.schema))
+    }
+
     /// The rows of table `name` (exact, case-sensitive name), Ok(None) if no such table exists in
     /// the workspace, Err(message) if the table exists but cannot be read (e.g. the key is revoked).
     fn table(&mut self, name: &str) -> Result<Option<RowSet>, String>;
@@ -152,26 +159,53 @@ impl std::error::Error for QueryError {}
 pub fn run(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<RowSet, QueryError> {
     let query = parser::parse(text)?;
     let table_at = query.table.at;
-    let input = match source.table(&query.table.name) {
-        Ok(Some(rows)) => rows,
+    let missing = |query: &ast::Query| {
         // Log Analytics names the first operator that consumed the missing table; a bare table
         // name is run as `T | take …`, hence 'take'.
-        Ok(None) => {
-            let operator = query.stages.first().map_or("take", |s| s.operator);
-            return Err(QueryError::unresolved(
-                operator,
-                &query.table.name,
-                table_at,
-            ));
-        }
+        let operator = query.stages.first().map_or("take", |s| s.operator);
+        QueryError::unresolved(operator, &query.table.name, table_at)
+    };
+    let schema = match source.schema(&query.table.name) {
+        Ok(Some(schema)) => schema,
+        Ok(None) => return Err(missing(&query)),
         Err(message) => return Err(QueryError::source(message, &query.table.name, table_at)),
     };
-    let input = absent_strings_are_empty(input);
-    // Every stage is checked against the schema it will see before a single row is scanned.
-    let plan = compile::plan(&query, &input.schema, now_ms)?;
+    // Every stage is checked against the schema it will see before a single row is read.
+    let plan = compile::plan(&query, &schema, now_ms)?;
+    let input = match source.table(&query.table.name) {
+        Ok(Some(rows)) => rows,
+        Ok(None) => return Err(missing(&query)),
+        Err(message) => return Err(QueryError::source(message, &query.table.name, table_at)),
+    };
+    let input = absent_strings_are_empty(conform(input, &schema));
     let mut out = exec::run(&plan, input);
     out.rows.truncate(MAX_RESULT_ROWS);
     Ok(out)
+}
+
+/// The rows laid out as the plan was compiled: the schema's columns in its order, a column the
+/// rows lack read as absent.
+fn conform(rows: RowSet, schema: &Schema) -> RowSet {
+    if rows.schema == *schema {
+        return rows;
+    }
+    let map: Vec<Option<usize>> = schema
+        .columns
+        .iter()
+        .map(|(n, _)| rows.schema.index(n))
+        .collect();
+    RowSet {
+        schema: schema.clone(),
+        rows: rows
+            .rows
+            .into_iter()
+            .map(|r| {
+                map.iter()
+                    .map(|i| i.and_then(|i| r.get(i).cloned()).unwrap_or(Value::Null))
+                    .collect()
+            })
+            .collect(),
+    }
 }
 
 /// Kusto strings are never null: a string cell a row does not have (a field missing from a

@@ -37,7 +37,7 @@ use super::cluster::{ClusterState, KeyVaultProperties};
 use super::crypto::{self, GCM_NONCE, SymKey, hex};
 use super::journal::Category;
 use super::keyvault::keys;
-use super::table::{EncodeError, RowSet};
+use super::table::{EncodeError, RowSet, Schema};
 use super::workspace::LinkState;
 
 /// Hot cache: data ingested in the last 14 days (seed).
@@ -157,6 +157,10 @@ pub struct BlockStore {
     pub hot: BTreeMap<u64, HotEntry>,
     /// Rows dropped, by (workspace customer id, table).
     pub drops: BTreeMap<(String, String), u64>,
+    /// Each stored table's columns, by (workspace customer id, table), in the order they first
+    /// came: queries are checked against them before any block is decrypted. Table metadata, not
+    /// data, so it is kept in the clear (and kept after retention, as a table's schema is).
+    pub schemas: BTreeMap<(String, String), Schema>,
     /// Bits flipped by the tampering demonstration and not flipped back, by block: the page marks
     /// those blocks and offers the undo however it was closed.
     pub flips: BTreeMap<u64, std::collections::BTreeSet<(TamperTarget, usize)>>,
@@ -702,6 +706,17 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
         Owner::Shared { .. } => None,
     };
     let customer_id = cx.w.workspaces[workspace].customer_id.clone();
+    let columns =
+        cx.s.schemas
+            .entry((customer_id.clone(), table.to_string()))
+            .or_default();
+    for (chunk, _) in &encoded {
+        for (name, ty) in &chunk.schema.columns {
+            if columns.index(name).is_none() {
+                columns.columns.push((name.clone(), *ty));
+            }
+        }
+    }
     let mut ids = Vec::new();
     for (chunk, plaintext) in encoded {
         cx.s.next_block += 1;
@@ -1012,6 +1027,25 @@ pub fn read_table(
         rows: out.unwrap_or_default(),
         skipped,
     }))
+}
+
+/// A table's columns without decrypting anything; fails like [`read_table`] when the workspace's
+/// storage is out of reach, and is None when the table holds no data.
+pub fn table_schema(cx: &Ctx, customer_id: &str, table: &str) -> Result<Option<Schema>, ReadError> {
+    if let Some((account, reason)) = current_account_unavailable(cx, customer_id) {
+        return Err(ReadError::KeyUnavailable { account, reason });
+    }
+    let stored =
+        cx.s.blocks
+            .values()
+            .any(|b| b.customer_id == customer_id && b.table == table);
+    Ok(stored
+        .then(|| {
+            cx.s.schemas
+                .get(&(customer_id.to_string(), table.to_string()))
+                .cloned()
+        })
+        .flatten())
 }
 
 /// The dedicated-cluster account a workspace writes to, and why it cannot serve, when it cannot.
