@@ -15,6 +15,7 @@ pub mod json;
 pub mod logs;
 pub mod panels;
 pub mod response;
+pub mod session;
 pub mod state;
 pub mod util;
 pub mod walkthrough;
@@ -24,6 +25,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use self::host::Host;
+use self::session::Session;
 use self::state::{Action, AppState, Sent, Tab};
 use self::util::Theme;
 use crate::protocol::Command;
@@ -34,6 +36,8 @@ use crate::walkthrough::Card;
 pub struct Runner {
     host: Host,
     dispatch: UseReducerDispatcher<AppState>,
+    /// Journals what succeeded, when the page keeps its session.
+    session: Option<Session>,
 }
 
 impl Runner {
@@ -49,10 +53,15 @@ impl Runner {
         card: Option<Card>,
         then: impl FnOnce(&crate::protocol::Reply) + 'static,
     ) {
+        let cmd = match self.session {
+            Some(_) => Session::seeded(cmd),
+            None => cmd,
+        };
         let t0 = util::now_ms();
         self.dispatch.dispatch(Action::Busy(cmd.label(), t0));
         let dispatch = self.dispatch.clone();
         let host = self.host.clone();
+        let session = self.session.clone();
         let sent = Sent {
             cmd: cmd.clone(),
             source: source.into(),
@@ -61,6 +70,7 @@ impl Runner {
         self.host.send(cmd, move |result| match result {
             Ok(reply) => {
                 let reply = Box::new(reply);
+                let unsaved = session.and_then(|s| s.record(&sent, &reply));
                 dispatch.dispatch(Action::Replied {
                     reply: reply.clone(),
                     sent,
@@ -68,6 +78,10 @@ impl Runner {
                     host_kind: host.kind(),
                     sealing: host.sealing(),
                 });
+                if let Some(n) = unsaved {
+                    dispatch.dispatch(Action::Saved(false));
+                    dispatch.dispatch(Action::Notice(Some(n)));
+                }
                 then(&reply);
             }
             Err(e) => dispatch.dispatch(Action::Failed(e)),
@@ -91,6 +105,9 @@ impl AppCtx {
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub host: Host,
+    /// The localStorage key the session is kept under (`None`: kept only in the tab).
+    #[prop_or_default]
+    pub session: Option<String>,
 }
 
 #[function_component(App)]
@@ -112,9 +129,13 @@ pub fn app(props: &AppProps) -> Html {
             s
         })
     };
+    let session = use_memo(props.session.clone(), |key| {
+        key.as_deref().map(Session::new)
+    });
     let runner = Runner {
         host: props.host.clone(),
         dispatch: state.dispatcher(),
+        session: (*session).clone(),
     };
     let theme = {
         let forced = options.theme;
@@ -140,9 +161,13 @@ pub fn app(props: &AppProps) -> Html {
         let host = props.host.clone();
         use_effect_with((), move |_| {
             let progress = dispatch.clone();
+            let dispatch_start = dispatch.clone();
             host.on_notice(move |text| dispatch.dispatch(Action::Notice(Some(text))));
             host.on_progress(move |f, label| progress.dispatch(Action::Progress(f, label)));
-            runner.run(Command::Snapshot, "Start", None);
+            match &runner.session {
+                Some(s) => s.start(host, dispatch_start),
+                None => runner.run(Command::Snapshot, "Start", None),
+            }
         });
     }
     {
@@ -150,8 +175,9 @@ pub fn app(props: &AppProps) -> Html {
         use_effect_with(t, move |t| t.apply());
     }
     {
-        let has_work = !state.history.is_empty();
-        use_effect_with(has_work, move |on| util::guard_unload(*on));
+        // Ask before leaving only when a reload would lose something.
+        let at_risk = !state.history.is_empty() && !state.saved;
+        use_effect_with(at_risk, move |on| util::guard_unload(*on));
     }
     let ctx = AppCtx {
         state: state.clone(),
@@ -295,6 +321,7 @@ pub fn mount() {
         root,
         AppProps {
             host: Host::worker(),
+            session: Some(session::KEY.into()),
         },
     )
     .render();
@@ -302,7 +329,26 @@ pub fn mount() {
 
 /// Mounts the app into `root` with a given host (tests use an in-page engine with a fixed seed).
 pub fn mount_with(root: web_sys::Element, host: Host) -> yew::AppHandle<App> {
-    yew::Renderer::<App>::with_root_and_props(root, AppProps { host }).render()
+    yew::Renderer::<App>::with_root_and_props(
+        root,
+        AppProps {
+            host,
+            session: None,
+        },
+    )
+    .render()
+}
+
+/// Like [`mount_with`], keeping the session in localStorage under `key` as the page does.
+pub fn mount_with_session(root: web_sys::Element, host: Host, key: &str) -> yew::AppHandle<App> {
+    yew::Renderer::<App>::with_root_and_props(
+        root,
+        AppProps {
+            host,
+            session: Some(key.into()),
+        },
+    )
+    .render()
 }
 
 /// Shared by components that need a `Rc<Settings>`-aware walkthrough context.

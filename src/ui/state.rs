@@ -125,6 +125,10 @@ pub struct AppState {
     pub drill: Option<Rc<Driver>>,
     /// What the key hierarchy highlights (a timeline entry's subject).
     pub highlight: Option<String>,
+    /// A saved session is being replayed: replies are filed, but the page waits for the end.
+    pub restoring: bool,
+    /// The session is saved in the browser as it goes (see `super::session`).
+    pub saved: bool,
 }
 
 /// The logs view's editors and its last query.
@@ -175,6 +179,8 @@ impl Default for AppState {
             inspection: None,
             drill: None,
             highlight: None,
+            restoring: false,
+            saved: false,
         }
     }
 }
@@ -204,6 +210,8 @@ pub enum Action {
     PinVersion(bool),
     Drill(Option<Driver>),
     Highlight(Option<String>),
+    Restoring(bool),
+    Saved(bool),
 }
 
 impl Reducible for AppState {
@@ -233,10 +241,10 @@ impl Reducible for AppState {
             } => {
                 s.busy = None;
                 s.progress = None;
-                s.ready = true;
+                s.ready |= !s.restoring;
                 s.host_kind = host_kind;
                 s.sealing = sealing;
-                if let Some(e) = &reply.error {
+                if let Some(e) = reply.error.as_ref().filter(|_| !s.restoring) {
                     s.notice = Some(e.clone());
                 }
                 if let Some(i) = reply.inspection.clone() {
@@ -337,6 +345,8 @@ impl Reducible for AppState {
             }
             Action::Drill(d) => s.drill = d.map(Rc::new),
             Action::Highlight(h) => s.highlight = h,
+            Action::Restoring(on) => s.restoring = on,
+            Action::Saved(on) => s.saved = on,
             Action::PinVersion(pin) => {
                 let mut settings = (*s.settings).clone();
                 settings.pin_version = pin;
