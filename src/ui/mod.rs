@@ -53,7 +53,8 @@ impl Runner {
         card: Option<Card>,
         then: impl FnOnce(&crate::protocol::Reply) + 'static,
     ) {
-        let cmd = match self.session {
+        let cmd = match &self.session {
+            Some(s) if s.replaying() => return,
             Some(_) => Session::seeded(cmd),
             None => cmd,
         };

@@ -61,6 +61,8 @@ struct Inner {
     /// False once storage failed (unavailable, or over quota): the session is then kept only in
     /// the tab, and the page says so once.
     saving: Cell<bool>,
+    /// A saved session is being replayed; the page sends nothing else meanwhile.
+    replaying: Cell<bool>,
 }
 
 /// The journal of the page's session; clones share it.
@@ -96,6 +98,7 @@ impl Session {
                 entries: Vec::new(),
             }),
             saving: Cell::new(storage().is_some()),
+            replaying: Cell::new(false),
         }))
     }
 
@@ -149,6 +152,7 @@ impl Session {
     /// Replays `journal` one command at a time, showing progress; on a divergence starts fresh.
     fn replay(&self, journal: Journal, host: Host, dispatch: UseReducerDispatcher<AppState>) {
         dispatch.dispatch(Action::Restoring(true));
+        self.0.replaying.set(true);
         let t0 = super::util::now_ms();
         let session = self.clone();
         let entries = Rc::new(journal.entries.clone());
@@ -174,6 +178,7 @@ impl Session {
                 &format!("cmk-playground: restored {n} commands in {ms:.0} ms").into(),
             );
             dispatch.dispatch(Action::Restoring(false));
+            self.0.replaying.set(false);
             send(
                 &host,
                 &dispatch,
@@ -213,6 +218,7 @@ impl Session {
             entries: Vec::new(),
         };
         dispatch.dispatch(Action::Restoring(false));
+        self.0.replaying.set(false);
         self.begin(host, dispatch);
     }
 
@@ -225,6 +231,12 @@ impl Session {
             },
             c => c,
         }
+    }
+
+    /// True while a saved session is replayed: a click on a side panel then would run in the
+    /// middle of the replay and be journalled at its end, so the page drops it.
+    pub fn replaying(&self) -> bool {
+        self.0.replaying.get()
     }
 
     /// Journals a command that succeeded. Returns a notice the first time saving fails.
