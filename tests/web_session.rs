@@ -85,6 +85,11 @@ async fn a_provisioned_world_survives_a_reload() {
         "{}",
         text(&root, ".notice")
     );
+    // The restored page is live: the next command runs and joins the journal.
+    let saved = storage().get_item(key).unwrap().unwrap().len();
+    plus_hour(&root).await;
+    assert_ne!(text(&root, "[data-testid=clock-time]"), before[1]);
+    assert!(storage().get_item(key).unwrap().unwrap().len() > saved);
     app.destroy();
     root.remove();
     storage().remove_item(key).unwrap();
