@@ -247,7 +247,7 @@ impl Reducible for AppState {
                 if let Some(e) = reply.error.as_ref().filter(|_| !s.restoring) {
                     s.notice = Some(e.clone());
                 }
-                if let Some(i) = reply.inspection.clone() {
+                if let Some(i) = reply.inspection.clone().filter(|_| !s.restoring) {
                     s.inspection = Some(Rc::new(i));
                 }
                 if let Command::Reset { .. } = sent.cmd {
