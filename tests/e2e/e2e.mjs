@@ -138,6 +138,16 @@ try {
     await page.screenshot({ path: path.join(shots, "console.png") });
     await page.click("#tab-timeline");
     await page.screenshot({ path: path.join(shots, "timeline.png") });
+    // A reload replays all of it, a day of sealed machine data included.
+    const seen = async () => [await page.textContent("[data-testid=clock-time]"), await page.textContent("[data-testid=cluster]"), await page.textContent("#main-panel")].join("\n");
+    const before = await seen();
+    const t0 = Date.now();
+    await page.reload();
+    await page.waitForSelector("#main-panel .loading", { state: "detached", timeout: 300000 });
+    await idle(page);
+    const ms = Date.now() - t0;
+    await page.click("#tab-timeline");
+    check((await seen()) === before, `a reload restores a provisioned session with a day of machine data, tampering and console requests (page ready ${ms} ms after the reload)`);
     check(problems.length === 0, `no console errors, page errors or failed requests${problems.length ? ": " + problems.join("; ") : ""}`);
     await page.close();
   }
