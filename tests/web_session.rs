@@ -67,6 +67,7 @@ async fn reload(key: &str) -> (Element, yew::AppHandle<cmk_playground::ui::App>,
 async fn a_provisioned_world_survives_a_reload() {
     let key = "test.session.provisioned";
     storage().remove_item(key).unwrap();
+    storage().remove_item(&format!("{key}.view")).unwrap();
     let root = root();
     let app = mount_with_session(root.clone(), Host::local(None), key);
     settle(&root).await;
@@ -85,6 +86,11 @@ async fn a_provisioned_world_survives_a_reload() {
         "{}",
         text(&root, ".notice")
     );
+    // The page reopens the step it was on.
+    assert_eq!(
+        find(&root, "#step-5").and_then(|e| e.get_attribute("aria-current")),
+        Some("step".into())
+    );
     // The restored page is live: the next command runs and joins the journal.
     let saved = storage().get_item(key).unwrap().unwrap().len();
     plus_hour(&root).await;
@@ -93,6 +99,7 @@ async fn a_provisioned_world_survives_a_reload() {
     app.destroy();
     root.remove();
     storage().remove_item(key).unwrap();
+    storage().remove_item(&format!("{key}.view")).unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -124,6 +131,7 @@ async fn a_world_after_a_drill_survives_a_reload() {
     app.destroy();
     root.remove();
     storage().remove_item(key).unwrap();
+    storage().remove_item(&format!("{key}.view")).unwrap();
 }
 
 #[wasm_bindgen_test]

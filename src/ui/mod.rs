@@ -114,10 +114,26 @@ pub struct AppProps {
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let options = use_memo((), |_| util::PageOptions::from_location());
+    // With a saved session, the page also reopens the step and the view it was on.
+    let view_key = props.session.as_ref().map(|k| format!("{k}.view"));
     let state = {
         let options = options.clone();
+        let view_key = view_key.clone();
         use_reducer(move || {
             let mut s = AppState::default();
+            if let Some((step, tab)) = view_key.as_deref().and_then(util::load_pref).and_then(|v| {
+                v.split_once(' ')
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+            }) {
+                s.step = step
+                    .parse()
+                    .unwrap_or(1)
+                    .clamp(1, crate::walkthrough::STEPS.len());
+                s.tab = Tab::all()
+                    .into_iter()
+                    .find(|x| tab_id(*x) == tab)
+                    .unwrap_or(Tab::Walkthrough);
+            }
             if let Some(n) = options.step {
                 s.step = n;
             }
@@ -168,6 +184,14 @@ pub fn app(props: &AppProps) -> Html {
             match &runner.session {
                 Some(s) => s.start(host, dispatch_start),
                 None => runner.run(Command::Snapshot, "Start", None),
+            }
+        });
+    }
+    {
+        let view = (state.step, state.tab);
+        use_effect_with(view, move |(step, tab)| {
+            if let Some(k) = view_key {
+                util::save_pref(&k, &format!("{step} {}", tab_id(*tab)));
             }
         });
     }
@@ -322,7 +346,9 @@ pub fn mount() {
         root,
         AppProps {
             host: Host::worker(),
-            session: Some(session::KEY.into()),
+            // An embed in documentation is a fresh, throwaway world; it must not replay (or
+            // overwrite) the session of the full page on the same site.
+            session: (!util::PageOptions::from_location().embed).then(|| session::KEY.into()),
         },
     )
     .render();
