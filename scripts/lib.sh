@@ -52,7 +52,7 @@ build_site() {
   rm -rf dist
   mkdir -p dist
   wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-    --out-dir dist/pkg target/wasm32-unknown-unknown/release/cmk_playground.wasm
+    --out-dir dist/pkg "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/cmk_playground.wasm"
   cp index.html dist/
   cp -r www/. dist/
   local raw gz

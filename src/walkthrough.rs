@@ -45,7 +45,9 @@ impl Default for Settings {
 const ARM: &str = "https://management.azure.com";
 
 /// One request card of a step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Card {
     Group,
     Vault,

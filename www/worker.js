@@ -27,9 +27,15 @@ function drain(id, label) {
   });
 }
 
-onmessage = async (event) => {
-  await ready;
-  const { id, command } = event.data;
+// One command at a time, in arrival order: a command that awaits WebCrypto (sealing, a sliced
+// clock run) finishes before the next starts, so the engine sees exactly the sequence the page
+// sent and replies come back in that order. The page's saved session replays that sequence.
+let queue = ready;
+onmessage = (event) => {
+  queue = queue.then(() => handle(event.data));
+};
+
+async function handle({ id, command }) {
   try {
     const advance = command && command.Advance;
     if (advance && advance.seconds > SLICE) {
@@ -53,4 +59,4 @@ onmessage = async (event) => {
   } catch (e) {
     postMessage({ id, error: String((e && e.message) || e) });
   }
-};
+}

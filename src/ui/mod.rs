@@ -15,6 +15,7 @@ pub mod json;
 pub mod logs;
 pub mod panels;
 pub mod response;
+pub mod session;
 pub mod state;
 pub mod util;
 pub mod walkthrough;
@@ -24,6 +25,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use self::host::Host;
+use self::session::Session;
 use self::state::{Action, AppState, Sent, Tab};
 use self::util::Theme;
 use crate::protocol::Command;
@@ -34,6 +36,8 @@ use crate::walkthrough::Card;
 pub struct Runner {
     host: Host,
     dispatch: UseReducerDispatcher<AppState>,
+    /// Journals what succeeded, when the page keeps its session.
+    session: Option<Session>,
 }
 
 impl Runner {
@@ -49,10 +53,16 @@ impl Runner {
         card: Option<Card>,
         then: impl FnOnce(&crate::protocol::Reply) + 'static,
     ) {
+        let cmd = match &self.session {
+            Some(s) if s.replaying() => return,
+            Some(_) => Session::seeded(cmd),
+            None => cmd,
+        };
         let t0 = util::now_ms();
         self.dispatch.dispatch(Action::Busy(cmd.label(), t0));
         let dispatch = self.dispatch.clone();
         let host = self.host.clone();
+        let session = self.session.clone();
         let sent = Sent {
             cmd: cmd.clone(),
             source: source.into(),
@@ -61,6 +71,7 @@ impl Runner {
         self.host.send(cmd, move |result| match result {
             Ok(reply) => {
                 let reply = Box::new(reply);
+                let unsaved = session.and_then(|s| s.record(&sent, &reply));
                 dispatch.dispatch(Action::Replied {
                     reply: reply.clone(),
                     sent,
@@ -68,6 +79,10 @@ impl Runner {
                     host_kind: host.kind(),
                     sealing: host.sealing(),
                 });
+                if let Some(n) = unsaved {
+                    dispatch.dispatch(Action::Saved(false));
+                    dispatch.dispatch(Action::Notice(Some(n)));
+                }
                 then(&reply);
             }
             Err(e) => dispatch.dispatch(Action::Failed(e)),
@@ -91,15 +106,34 @@ impl AppCtx {
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub host: Host,
+    /// The localStorage key the session is kept under (`None`: kept only in the tab).
+    #[prop_or_default]
+    pub session: Option<String>,
 }
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let options = use_memo((), |_| util::PageOptions::from_location());
+    // With a saved session, the page also reopens the step and the view it was on.
+    let view_key = props.session.as_ref().map(|k| format!("{k}.view"));
     let state = {
         let options = options.clone();
+        let view_key = view_key.clone();
         use_reducer(move || {
             let mut s = AppState::default();
+            if let Some((step, tab)) = view_key.as_deref().and_then(util::load_pref).and_then(|v| {
+                v.split_once(' ')
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+            }) {
+                s.step = step
+                    .parse()
+                    .unwrap_or(1)
+                    .clamp(1, crate::walkthrough::STEPS.len());
+                s.tab = Tab::all()
+                    .into_iter()
+                    .find(|x| tab_id(*x) == tab)
+                    .unwrap_or(Tab::Walkthrough);
+            }
             if let Some(n) = options.step {
                 s.step = n;
             }
@@ -112,9 +146,13 @@ pub fn app(props: &AppProps) -> Html {
             s
         })
     };
+    let session = use_memo(props.session.clone(), |key| {
+        key.as_deref().map(Session::new)
+    });
     let runner = Runner {
         host: props.host.clone(),
         dispatch: state.dispatcher(),
+        session: (*session).clone(),
     };
     let theme = {
         let forced = options.theme;
@@ -140,9 +178,21 @@ pub fn app(props: &AppProps) -> Html {
         let host = props.host.clone();
         use_effect_with((), move |_| {
             let progress = dispatch.clone();
+            let dispatch_start = dispatch.clone();
             host.on_notice(move |text| dispatch.dispatch(Action::Notice(Some(text))));
             host.on_progress(move |f, label| progress.dispatch(Action::Progress(f, label)));
-            runner.run(Command::Snapshot, "Start", None);
+            match &runner.session {
+                Some(s) => s.start(host, dispatch_start),
+                None => runner.run(Command::Snapshot, "Start", None),
+            }
+        });
+    }
+    {
+        let view = (state.step, state.tab);
+        use_effect_with(view, move |(step, tab)| {
+            if let Some(k) = view_key {
+                util::save_pref(&k, &format!("{step} {}", tab_id(*tab)));
+            }
         });
     }
     {
@@ -150,8 +200,9 @@ pub fn app(props: &AppProps) -> Html {
         use_effect_with(t, move |t| t.apply());
     }
     {
-        let has_work = !state.history.is_empty();
-        use_effect_with(has_work, move |on| util::guard_unload(*on));
+        // Ask before leaving only when a reload would lose something.
+        let at_risk = !state.history.is_empty() && !state.saved;
+        use_effect_with(at_risk, move |on| util::guard_unload(*on));
     }
     let ctx = AppCtx {
         state: state.clone(),
@@ -298,6 +349,9 @@ pub fn mount() {
         root,
         AppProps {
             host: Host::worker(),
+            // An embed in documentation is a fresh, throwaway world; it must not replay (or
+            // overwrite) the session of the full page on the same site.
+            session: (!util::PageOptions::from_location().embed).then(|| session::KEY.into()),
         },
     )
     .render();
@@ -305,7 +359,26 @@ pub fn mount() {
 
 /// Mounts the app into `root` with a given host (tests use an in-page engine with a fixed seed).
 pub fn mount_with(root: web_sys::Element, host: Host) -> yew::AppHandle<App> {
-    yew::Renderer::<App>::with_root_and_props(root, AppProps { host }).render()
+    yew::Renderer::<App>::with_root_and_props(
+        root,
+        AppProps {
+            host,
+            session: None,
+        },
+    )
+    .render()
+}
+
+/// Like [`mount_with`], keeping the session in localStorage under `key` as the page does.
+pub fn mount_with_session(root: web_sys::Element, host: Host, key: &str) -> yew::AppHandle<App> {
+    yew::Renderer::<App>::with_root_and_props(
+        root,
+        AppProps {
+            host,
+            session: Some(key.into()),
+        },
+    )
+    .render()
 }
 
 /// Shared by components that need a `Rc<Settings>`-aware walkthrough context.

@@ -127,6 +127,10 @@ pub struct AppState {
     pub highlight: Option<String>,
     /// The timeline's filters, kept while the user visits other tabs.
     pub timeline_filter: Rc<TimelineFilter>,
+    /// A saved session is being replayed: replies are filed, but the page waits for the end.
+    pub restoring: bool,
+    /// The session is saved in the browser as it goes (see `super::session`).
+    pub saved: bool,
 }
 
 /// Which timeline events are shown.
@@ -187,6 +191,8 @@ impl Default for AppState {
             drill: None,
             highlight: None,
             timeline_filter: Rc::default(),
+            restoring: false,
+            saved: false,
         }
     }
 }
@@ -217,6 +223,8 @@ pub enum Action {
     Drill(Option<Driver>),
     Highlight(Option<String>),
     TimelineFilter(TimelineFilter),
+    Restoring(bool),
+    Saved(bool),
 }
 
 impl Reducible for AppState {
@@ -246,13 +254,13 @@ impl Reducible for AppState {
             } => {
                 s.busy = None;
                 s.progress = None;
-                s.ready = true;
+                s.ready |= !s.restoring;
                 s.host_kind = host_kind;
                 s.sealing = sealing;
-                if let Some(e) = &reply.error {
+                if let Some(e) = reply.error.as_ref().filter(|_| !s.restoring) {
                     s.notice = Some(e.clone());
                 }
-                if let Some(i) = reply.inspection.clone() {
+                if let Some(i) = reply.inspection.clone().filter(|_| !s.restoring) {
                     s.inspection = Some(Rc::new(i));
                 }
                 if let Command::Reset { .. } = sent.cmd {
@@ -351,6 +359,8 @@ impl Reducible for AppState {
             Action::Drill(d) => s.drill = d.map(Rc::new),
             Action::Highlight(h) => s.highlight = h,
             Action::TimelineFilter(f) => s.timeline_filter = Rc::new(f),
+            Action::Restoring(on) => s.restoring = on,
+            Action::Saved(on) => s.saved = on,
             Action::PinVersion(pin) => {
                 let mut settings = (*s.settings).clone();
                 settings.pin_version = pin;

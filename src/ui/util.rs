@@ -27,7 +27,8 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-/// Only UI preferences are stored (the theme); never engine state or anything key-derived.
+/// UI preferences (the theme). The session (a seed and commands) is `super::session`'s; engine
+/// state and key material are never stored.
 pub fn load_pref(key: &str) -> Option<String> {
     storage().and_then(|s| s.get_item(key).ok().flatten())
 }
@@ -165,7 +166,7 @@ pub fn no_newline() -> yew::Callback<web_sys::KeyboardEvent> {
     })
 }
 
-/// Asks before leaving the page once there is work to lose (the session lives only in memory).
+/// Asks before leaving the page when there is work to lose (the session could not be saved).
 pub fn guard_unload(enabled: bool) {
     let Some(w) = web_sys::window() else { return };
     if enabled {

@@ -155,6 +155,16 @@ try {
     await page.screenshot({ path: path.join(shots, "console.png") });
     await page.click("#tab-timeline");
     await page.screenshot({ path: path.join(shots, "timeline.png") });
+    // A reload replays all of it, a day of sealed machine data included.
+    const seen = async () => [await page.textContent("[data-testid=clock-time]"), await page.textContent("[data-testid=cluster]"), await page.textContent("#main-panel")].join("\n");
+    const before = await seen();
+    const t0 = Date.now();
+    await page.reload();
+    await page.waitForSelector("#main-panel .loading", { state: "detached", timeout: 300000 });
+    await idle(page);
+    const ms = Date.now() - t0;
+    await page.click("#tab-timeline");
+    check((await seen()) === before, `a reload restores a provisioned session with a day of machine data, tampering and console requests (page ready ${ms} ms after the reload)`);
     // Filters survive a visit to another tab; no match says so and offers to clear them.
     await page.fill("#timeline-search", "zzzz-no-such-event");
     check((await page.$("[data-testid=timeline-no-match]")) !== null, "a search without matches says so");
@@ -252,6 +262,63 @@ try {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(shots, "phone.png") });
     check(problems.length === 0, "no errors on the phone layout");
+    await page.close();
+  }
+
+  // 5. A reload loses nothing: a drill run and an hour on the clock, in the Worker, replayed
+  // from the session journal in localStorage; then a session too large to save.
+  {
+    const { page, problems } = await open({ width: 1280, height: 800 });
+    await page.click("#tab-drills");
+    await page.click("[data-drill=revoke-recover]");
+    await page.click("[data-testid=drill-run-all]");
+    await page.waitForSelector("[data-testid=drill-verdict]", { timeout: 300000 });
+    await page.click("#tab-walkthrough");
+    await page.click("#step-5");
+    await page.click("text=+1 h");
+    await idle(page);
+    const world = async () => {
+      await page.click("#tab-timeline");
+      const w = {
+        cluster: await page.textContent("[data-testid=cluster]"),
+        clock: await page.textContent("[data-testid=clock-time]"),
+        timeline: await page.textContent("#main-panel"),
+        hierarchy: await page.textContent("[data-testid=hierarchy]"),
+        history: await page.textContent("#tab-console"),
+      };
+      await page.click("#tab-walkthrough");
+      return w;
+    };
+    const before = await world();
+    check(await page.evaluate(() => window.onbeforeunload === null), "a saved session does not ask before leaving");
+    const restored = [];
+    page.on("console", (m) => { if (m.text().includes("restored")) restored.push(m.text()); });
+    const t0 = Date.now();
+    await page.reload();
+    await page.waitForSelector("#main-panel .loading", { state: "detached", timeout: 120000 });
+    await idle(page);
+    const ms = Date.now() - t0;
+    const after = await world();
+    for (const k of Object.keys(before)) check(after[k] === before[k], `after a reload the ${k} is the same${after[k] === before[k] ? "" : `: ${before[k].slice(0, 200)} became ${after[k].slice(0, 200)}`}`);
+    check(restored.length === 1, `the journal replayed in the Worker: ${restored.join("; ")}; page ready ${ms} ms after the reload`);
+    check((await page.$(".notice")) === null, "restoring shows no notice");
+    check(problems.length === 0, `no errors while restoring${problems.length ? ": " + problems.join("; ") : ""}`);
+
+    // Storage nearly full: the next command cannot be saved; the page says so and guards unload.
+    await page.evaluate(() => {
+      let i = 0;
+      for (let size = 256 * 1024; size >= 16; size /= 4) {
+        const chunk = "x".repeat(size);
+        for (;;) {
+          try { localStorage.setItem(`fill${i++}`, chunk); } catch { break; }
+        }
+      }
+    });
+    await page.click("text=+1 min");
+    await idle(page);
+    const notice = (await page.textContent(".notice")) || "";
+    check(notice.includes("can't be saved"), `a session storage cannot hold is reported: ${notice.trim()}`);
+    check(await page.evaluate(() => window.onbeforeunload !== null && localStorage.getItem("cmk-playground.session.v1") === null), "then the page asks before leaving, and no partial journal is left");
     await page.close();
   }
 } catch (e) {
