@@ -43,17 +43,7 @@ fn ingested_rows_come_back_unchanged_through_the_whole_chain() {
         &id,
         "App_CL | project Message_s, Level_d, Critical_b, When_t, Corr_g | order by Level_d desc",
     );
-    let cols: Vec<_> = r.body["tables"][0]["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap().to_string(),
-                c["type"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let cols = columns(&r);
     assert_eq!(cols[0], ("Message_s".into(), "string".into()));
     assert_eq!(cols[1], ("Level_d".into(), "real".into()));
     assert_eq!(cols[2], ("Critical_b".into(), "bool".into()));
@@ -904,17 +894,7 @@ fn a_field_is_typed_datetime_exactly_when_a_query_reads_it_as_one() {
     );
     assert_eq!(r.status, 200);
     let r = query(&mut env.e, &id, "M_CL | take 1");
-    let columns: Vec<(String, String)> = r.body["tables"][0]["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap().into(),
-                c["type"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let columns = columns(&r);
     // February has no 31st: the query's datetime() refuses it, so it stays a string.
     assert!(
         columns.contains(&("v_s".into(), "string".into())),

@@ -31,20 +31,6 @@ fn access(root: &Element) -> String {
         .unwrap_or_default()
 }
 
-/// Clicks "+1 h" in the clock panel.
-async fn plus_hour(root: &Element) {
-    let buttons = root.query_selector_all(".clock button").unwrap();
-    for i in 0..buttons.length() {
-        let b: HtmlElement = buttons.item(i).unwrap().dyn_into().unwrap();
-        if b.text_content().unwrap_or_default() == "+1 h" {
-            b.click();
-            yew::scheduler::flush().await;
-            return settle(root).await;
-        }
-    }
-    panic!("no +1 h button");
-}
-
 #[wasm_bindgen_test]
 async fn a_drill_runs_from_one_click_and_its_checks_hold() {
     let root = root();

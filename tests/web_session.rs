@@ -4,28 +4,14 @@
 
 mod web_common;
 use cmk_playground::ui::{host::Host, mount_with_session};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_common::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::Element;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
-}
-
-async fn plus_hour(root: &Element) {
-    let buttons = root.query_selector_all(".clock button").unwrap();
-    for i in 0..buttons.length() {
-        let b: HtmlElement = buttons.item(i).unwrap().dyn_into().unwrap();
-        if b.text_content().unwrap_or_default() == "+1 h" {
-            b.click();
-            yew::scheduler::flush().await;
-            return settle(root).await;
-        }
-    }
-    panic!("no +1 h button");
 }
 
 async fn wait_for(root: &Element, selector: &str) {

@@ -703,6 +703,21 @@ pub fn query(e: &mut Engine, customer_id: &str, q: &str) -> Response {
     )
 }
 
+/// A query answer's columns as (name, type).
+pub fn columns(r: &Response) -> Vec<(String, String)> {
+    r.body["tables"][0]["columns"]
+        .as_array()
+        .expect("a table")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The rows of a successful query's first table.
 #[track_caller]
 pub fn rows(r: &Response) -> Vec<Value> {

@@ -79,3 +79,17 @@ pub async fn provision(root: &Element) {
         }
     }
 }
+
+/// Clicks "+1 h" in the clock panel and waits for the page to settle.
+pub async fn plus_hour(root: &Element) {
+    let buttons = root.query_selector_all(".clock button").unwrap();
+    for i in 0..buttons.length() {
+        let b: HtmlElement = buttons.item(i).unwrap().dyn_into().unwrap();
+        if b.text_content().unwrap_or_default() == "+1 h" {
+            b.click();
+            yew::scheduler::flush().await;
+            return settle(root).await;
+        }
+    }
+    panic!("no +1 h button");
+}
