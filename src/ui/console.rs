@@ -148,12 +148,23 @@ fn examples(app: &AppCtx) -> Vec<(&'static str, ConsoleDraft)> {
     ]
 }
 
-/// `Name: value` lines to header pairs; lines without a colon are ignored.
+/// `Name: value` lines to header pairs; other lines are left out (and listed by [`not_headers`]).
 fn parse_headers(text: &str) -> Vec<(String, String)> {
+    text.lines().filter_map(header_line).collect()
+}
+
+fn header_line(l: &str) -> Option<(String, String)> {
+    let (k, v) = l.split_once(':')?;
+    let k = k.trim();
+    (!k.is_empty()).then(|| (k.to_string(), v.trim().to_string()))
+}
+
+/// Non-empty lines of the headers field that are not `Name: value`, so the page can say they
+/// will not be sent.
+fn not_headers(text: &str) -> Vec<&str> {
     text.lines()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .filter(|(k, _)| !k.is_empty())
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && header_line(l).is_none())
         .collect()
 }
 
@@ -254,6 +265,11 @@ pub fn console() -> Html {
             <label for="console-headers" class="field-label">{ "Headers" }</label>
             <textarea id="console-headers" class="body small-area" rows="2" spellcheck="false" value={draft.headers.clone()}
                 oninput={set_input(|d, v| d.headers = v)} onkeydown={on_keys.clone()} />
+            if !not_headers(&draft.headers).is_empty() {
+                <p class="small warn-text" role="status" data-testid="console-bad-headers">
+                    { format!("Not sent (a header is \"Name: value\"): {}", not_headers(&draft.headers).join(" · ")) }
+                </p>
+            }
             <label for="console-body" class="field-label">{ "Body" }</label>
             <textarea id="console-body" class="body" rows="8" spellcheck="false" value={draft.body.clone()}
                 oninput={set_input(|d, v| d.body = v)} onkeydown={on_keys} placeholder="JSON body (empty for none)" />

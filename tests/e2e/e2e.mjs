@@ -152,6 +152,9 @@ try {
     await page.keyboard.press("Control+Enter");
     await idle(page);
     check((await page.textContent(".console .response")).includes("InvalidApiVersionParameter"), "a bad api-version gets ARM's InvalidApiVersionParameter in the page");
+    await page.fill("#console-headers", "Content-Type: application/json\nnot a header");
+    check((await page.textContent("[data-testid=console-bad-headers]")).includes("not a header"), "a header line that is not Name: value is named as not sent");
+    await page.fill("#console-headers", "Content-Type: application/json");
     await page.screenshot({ path: path.join(shots, "console.png") });
     await page.click("#tab-timeline");
     await page.screenshot({ path: path.join(shots, "timeline.png") });
