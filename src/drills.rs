@@ -1509,6 +1509,44 @@ mod tests {
     }
 
     /// A drill's set-up stage only: a provisioned cluster with data.
+    /// A saved session replays alike in either host: a long clock run builds the same world as
+    /// one command (the page's host) or as the Worker's hour-long slices.
+    #[test]
+    fn a_long_advance_and_its_hourly_slices_build_the_same_world() {
+        // The drill's set-up starts over from a fresh seed; pin it, as the page's session does.
+        let pinned = || {
+            let mut e = Engine::with_seed([6; 32]);
+            let mut d = Driver::new(DrillId::RevokeRecover);
+            let mut snap = e.snapshot();
+            while d.stage < 1 {
+                if let Next::Send(cmd) = d.next(&snap) {
+                    let cmd = match cmd {
+                        Command::Reset { seed: None } => Command::Reset {
+                            seed: Some([6; 32]),
+                        },
+                        c => c,
+                    };
+                    let reply = execute(&mut e, &cmd);
+                    d.record(&reply);
+                    snap = reply.snapshot;
+                }
+            }
+            e
+        };
+        let (mut whole, mut sliced) = (pinned(), pinned());
+        assert_eq!(whole.snapshot(), sliced.snapshot(), "the same start");
+        let total = 3 * 86_400 + 1_234;
+        execute(&mut whole, &Command::Advance { seconds: total });
+        let mut left = total;
+        while left > 0 {
+            let step = left.min(crate::protocol::ADVANCE_SLICE);
+            execute(&mut sliced, &Command::Advance { seconds: step });
+            left -= step;
+        }
+        assert_eq!(whole.snapshot(), sliced.snapshot());
+        assert_eq!(whole.audit_log(), sliced.audit_log());
+    }
+
     fn set_up(seed: u8) -> (Engine, Driver, Snapshot) {
         let mut e = Engine::with_seed([seed; 32]);
         let mut d = Driver::new(DrillId::RevokeRecover);

@@ -10,6 +10,10 @@ use crate::engine::storage::access::Outage;
 use crate::engine::storage::{BlockInspection, TamperTarget};
 use crate::engine::{Engine, Response, Snapshot};
 
+/// Clock runs longer than this go in slices of it, in both hosts (the Worker reports progress
+/// between slices; `SLICE` in worker.js must stay equal).
+pub const ADVANCE_SLICE: u64 = 3600;
+
 /// One instruction for the engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Command {
@@ -137,7 +141,15 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
             Some(engine.handle(method, url, &headers, body.as_deref()))
         }
         Command::Advance { seconds } => {
-            engine.advance(*seconds);
+            // In the same slices as the Worker (`SLICE` in worker.js): how storage folds its polls
+            // depends on where each advance ends, and a saved session must replay to the same
+            // world in either host.
+            let mut left = *seconds;
+            while left > 0 {
+                let step = left.min(ADVANCE_SLICE);
+                engine.advance(step);
+                left -= step;
+            }
             None
         }
         Command::RunToNextEvent => {

@@ -18,7 +18,8 @@ const ready = init()
   })
   .catch((e) => postMessage({ failed: String((e && e.message) || e) }));
 
-// Clock advances longer than this run in slices, reporting progress between them.
+// Clock advances longer than this run in slices, reporting progress between them. Must equal
+// protocol::ADVANCE_SLICE: the in-page host slices the same way, so a saved session replays alike.
 const SLICE = 3600;
 
 function drain(id, label) {

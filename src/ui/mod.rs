@@ -71,7 +71,12 @@ impl Runner {
         self.host.send(cmd, move |result| match result {
             Ok(reply) => {
                 let reply = Box::new(reply);
-                let unsaved = session.and_then(|s| s.record(&sent, &reply));
+                let was_saving = session.as_ref().is_some_and(|s| s.saving());
+                let unsaved = session.as_ref().and_then(|s| s.record(&sent, &reply));
+                let saving = session.as_ref().is_some_and(|s| s.saving());
+                if saving && !was_saving {
+                    dispatch.dispatch(Action::Saved(true));
+                }
                 dispatch.dispatch(Action::Replied {
                     reply: reply.clone(),
                     sent,
@@ -85,7 +90,13 @@ impl Runner {
                 }
                 then(&reply);
             }
-            Err(e) => dispatch.dispatch(Action::Failed(e)),
+            Err(e) => {
+                dispatch.dispatch(Action::Failed(e));
+                if let Some(n) = session.as_ref().and_then(|s| s.engine_failed()) {
+                    dispatch.dispatch(Action::Saved(false));
+                    dispatch.dispatch(Action::Notice(Some(n)));
+                }
+            }
         });
     }
 }

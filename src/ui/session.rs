@@ -125,6 +125,7 @@ impl Session {
             }
             Some(Some(Err(_))) => {
                 session.discard(&dispatch);
+                dispatch.dispatch(Action::Saved(true));
                 session.begin(host, dispatch);
             }
             Some(Some(Ok(journal))) => {
@@ -194,11 +195,18 @@ impl Session {
         let expected = entry.check;
         let next = {
             let (host, dispatch) = (host.clone(), dispatch.clone());
-            move |reply: Option<&Reply>| {
-                if reply.map(Check::of) == Some(expected) {
-                    session.replay_from(k + 1, entries, t0, host, dispatch);
-                } else {
-                    session.fresh_start(host, dispatch);
+            move |reply: Option<&Reply>| match reply {
+                Some(r) if Check::of(r) == expected => {
+                    session.replay_from(k + 1, entries, t0, host, dispatch)
+                }
+                Some(_) => session.fresh_start(host, dispatch),
+                // The engine failed (its error is on screen): the saved session is not at fault,
+                // so it stays for the next load, and nothing more is saved over it.
+                None => {
+                    session.0.saving.set(false);
+                    session.0.replaying.set(false);
+                    dispatch.dispatch(Action::Restoring(false));
+                    dispatch.dispatch(Action::Saved(false));
                 }
             }
         };
@@ -239,6 +247,19 @@ impl Session {
         self.0.replaying.get()
     }
 
+    /// Whether the session is being saved as it goes.
+    pub fn saving(&self) -> bool {
+        self.0.saving.get()
+    }
+
+    /// The engine failed on a command, which may have changed state without a reply to journal:
+    /// saving stops, so the stored journal keeps the world as it was before that command.
+    pub fn engine_failed(&self) -> Option<String> {
+        self.0.saving.replace(false).then(|| {
+            "The engine failed, so this session is no longer saved: a reload restores it as it was before the failure.".to_string()
+        })
+    }
+
     /// Journals a command that succeeded. Returns a notice the first time saving fails.
     pub fn record(&self, sent: &Sent, reply: &Reply) -> Option<String> {
         match &sent.cmd {
@@ -248,6 +269,8 @@ impl Session {
                     seed: seed.unwrap_or_else(fresh_seed),
                     entries: Vec::new(),
                 };
+                // A fresh world is small again: try saving anew (it may have outgrown storage).
+                self.0.saving.set(storage().is_some());
                 if seed.is_none() {
                     // Not replayable; cannot happen through `seeded`.
                     return self.fail();
@@ -278,8 +301,18 @@ impl Session {
         if !self.0.saving.replace(false) {
             return None;
         }
+        // Remove the partial journal only if it is this tab's: another tab may have saved its own.
+        let seed = self.0.journal.borrow().seed;
         if let Some(s) = storage() {
-            let _ = s.remove_item(&self.0.key);
+            let ours = s
+                .get_item(&self.0.key)
+                .ok()
+                .flatten()
+                .and_then(|t| serde_json::from_str::<Journal>(&t).ok())
+                .is_some_and(|j| j.seed == seed);
+            if ours {
+                let _ = s.remove_item(&self.0.key);
+            }
         }
         Some(format!(
             "{UNSAVED} (It outgrew the space this browser gives the page, probably because of large uploads.)"

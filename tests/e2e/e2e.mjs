@@ -162,8 +162,11 @@ try {
     const seen = async () => [await page.textContent("[data-testid=clock-time]"), await page.textContent("[data-testid=cluster]"), await page.textContent("#main-panel")].join("\n");
     const before = await seen();
     const t0 = Date.now();
+    // Wait for the replay to say it is done: before the page has mounted, "no loading marker"
+    // and "idle" are both true of a page that has not restored anything yet.
+    const replayed = page.waitForEvent("console", { predicate: (m) => m.text().includes("restored"), timeout: 120000 });
     await page.reload();
-    await page.waitForSelector("#main-panel .loading", { state: "detached", timeout: 300000 });
+    await replayed;
     await idle(page);
     const ms = Date.now() - t0;
     await page.click("#tab-timeline");
@@ -297,8 +300,9 @@ try {
     const restored = [];
     page.on("console", (m) => { if (m.text().includes("restored")) restored.push(m.text()); });
     const t0 = Date.now();
+    const replayed = page.waitForEvent("console", { predicate: (m) => m.text().includes("restored"), timeout: 120000 });
     await page.reload();
-    await page.waitForSelector("#main-panel .loading", { state: "detached", timeout: 120000 });
+    await replayed;
     await idle(page);
     const ms = Date.now() - t0;
     const after = await world();
