@@ -791,8 +791,8 @@ fn query_api_errors_follow_log_analytics() {
     });
 }
 
-#[test]
-fn timespan_limits_the_rows_a_query_sees() {
+/// A workspace with two rows ingested two hours ago and one now.
+fn old_and_new_rows() -> (Env, String) {
     let mut env = Env::new();
     env.group(RG, "eastus");
     env.create_workspace(WS, "eastus");
@@ -800,6 +800,12 @@ fn timespan_limits_the_rows_a_query_sees() {
     post_logs(&mut env.e, &id, "App", &records(2, "old"));
     env.advance(2 * HOUR);
     post_logs(&mut env.e, &id, "App", &records(1, "new"));
+    (env, id)
+}
+
+#[test]
+fn timespan_limits_the_rows_a_query_sees() {
+    let (mut env, id) = old_and_new_rows();
     let r = env.e.handle(
         "POST",
         &format!("https://api.loganalytics.io/v1/workspaces/{id}/query"),
@@ -811,13 +817,7 @@ fn timespan_limits_the_rows_a_query_sees() {
 
 #[test]
 fn a_timespan_is_any_iso_8601_duration_or_interval_and_one_out_of_range_is_a_bad_argument() {
-    let mut env = Env::new();
-    env.group(RG, "eastus");
-    env.create_workspace(WS, "eastus");
-    let id = customer_id(&mut env, WS);
-    post_logs(&mut env.e, &id, "App", &records(2, "old"));
-    env.advance(2 * HOUR);
-    post_logs(&mut env.e, &id, "App", &records(1, "new"));
+    let (mut env, id) = old_and_new_rows();
     let within = |e: &mut Engine, timespan: &str| {
         e.handle(
             "POST",

@@ -12,19 +12,6 @@ use web_sys::{Element, HtmlElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Waits for `selector` to appear (drills chain many commands; the page goes idle between them).
-async fn wait_for(root: &Element, selector: &str) {
-    for _ in 0..2400 {
-        yew::scheduler::flush().await;
-        if find(root, selector).is_some() {
-            settle(root).await;
-            return;
-        }
-        sleep(25).await;
-    }
-    panic!("{selector} never appeared");
-}
-
 fn access(root: &Element) -> String {
     find(root, "[data-testid=cluster-access] .pill")
         .and_then(|e| e.get_attribute("data-access"))

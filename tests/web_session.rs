@@ -14,18 +14,6 @@ fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
 }
 
-async fn wait_for(root: &Element, selector: &str) {
-    for _ in 0..2400 {
-        yew::scheduler::flush().await;
-        if find(root, selector).is_some() {
-            settle(root).await;
-            return;
-        }
-        sleep(25).await;
-    }
-    panic!("{selector} never appeared");
-}
-
 /// What must survive: the cluster, the clock, the timeline, the key hierarchy, the history size.
 async fn world(root: &Element) -> Vec<String> {
     click(root, "#tab-timeline").await;

@@ -93,3 +93,16 @@ pub async fn plus_hour(root: &Element) {
     }
     panic!("no +1 h button");
 }
+
+/// Waits for `selector` to appear (drills chain many commands; the page goes idle between them).
+pub async fn wait_for(root: &Element, selector: &str) {
+    for _ in 0..2400 {
+        yew::scheduler::flush().await;
+        if find(root, selector).is_some() {
+            settle(root).await;
+            return;
+        }
+        sleep(25).await;
+    }
+    panic!("{selector} never appeared");
+}
