@@ -294,6 +294,26 @@ impl Parser {
         Ok(self.expr_d()?.0)
     }
 
+    /// Comma-separated expressions up to and including the closing `)` (none at all only when
+    /// `may_be_empty`), with the deepest nesting among them.
+    fn expr_list(&mut self, may_be_empty: bool) -> Result<(Vec<Expr>, usize), QueryError> {
+        let mut list = Vec::new();
+        let mut depth = 0;
+        if !(may_be_empty && self.is_sym(")")) {
+            loop {
+                let (e, d) = self.expr_d()?;
+                depth = depth.max(d);
+                list.push(e);
+                if !self.is_sym(",") {
+                    break;
+                }
+                self.bump();
+            }
+        }
+        self.expect_sym(")")?;
+        Ok((list, depth))
+    }
+
     fn expr_d(&mut self) -> Parsed {
         self.enter()?;
         let e = self.binary(0);
@@ -395,19 +415,8 @@ impl Parser {
     fn in_list(&mut self, left: Expr, ld: usize, negated: bool, ci: bool) -> Parsed {
         let t = self.bump();
         self.expect_sym("(")?;
-        let mut depth = ld;
-        let mut list = Vec::new();
-        loop {
-            let (e, d) = self.expr_d()?;
-            depth = depth.max(d);
-            list.push(e);
-            if !self.is_sym(",") {
-                break;
-            }
-            self.bump();
-        }
-        self.expect_sym(")")?;
-        let depth = Self::grow(depth, &t)?;
+        let (list, d) = self.expr_list(false)?;
+        let depth = Self::grow(ld.max(d), &t)?;
         Ok((
             Expr::In {
                 expr: Box::new(left),
@@ -486,20 +495,7 @@ impl Parser {
             return Err(QueryError::syntax(&t.text, t.at));
         };
         self.bump(); // '('
-        let mut args = Vec::new();
-        let mut depth = 0;
-        if !self.is_sym(")") {
-            loop {
-                let (e, d) = self.expr_d()?;
-                depth = depth.max(d);
-                args.push(e);
-                if !self.is_sym(",") {
-                    break;
-                }
-                self.bump();
-            }
-        }
-        self.expect_sym(")")?;
+        let (args, depth) = self.expr_list(true)?;
         let depth = Self::grow(depth, &t)?;
         Ok((
             Expr::Call {
