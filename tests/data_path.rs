@@ -28,11 +28,18 @@ fn linked_without_key() -> (Env, String, String) {
     (env, id, principal)
 }
 
-#[test]
-fn ingested_rows_come_back_unchanged_through_the_whole_chain() {
+/// The five provisioning steps (auto-rotation, a linked workspace); returns the workspace's
+/// customer id with the environment.
+fn provisioned_workspace() -> (Env, String) {
     let mut env = Env::new();
     env.provisioned();
     let id = customer_id(&mut env, WS);
+    (env, id)
+}
+
+#[test]
+fn ingested_rows_come_back_unchanged_through_the_whole_chain() {
+    let (mut env, id) = provisioned_workspace();
     let sent = json!([
         { "Message": "disk full on /var", "Level": 3, "Critical": true, "When": "2026-03-02T09:15:00.250Z", "Corr": "1b4e28ba-2fa1-11d2-883f-0016d3cca427" },
         { "Message": "ok", "Level": 1.5, "Critical": false }
@@ -155,9 +162,7 @@ fn the_aek_is_wrapped_and_unwrapped_by_key_vault_with_the_cluster_identity() {
 
 #[test]
 fn after_unlink_new_data_goes_to_shared_storage_under_mmk() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(4, "linked"));
     let r = env.arm(
         "DELETE",
@@ -250,9 +255,7 @@ fn data_ingested_to_a_workspace_linked_before_provisioning_finished_is_dropped()
 
 #[test]
 fn every_block_is_double_encrypted_on_a_double_encryption_cluster_only() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(2, "x"));
     assert!(env.e.snapshot().storage.blocks.iter().all(|b| b.double));
     // An unlinked workspace in shared storage: single (service) layer.
@@ -272,9 +275,7 @@ fn every_block_is_double_encrypted_on_a_double_encryption_cluster_only() {
 
 #[test]
 fn tampering_with_any_byte_of_a_block_or_its_header_fails_authentication() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(2, "t"));
     let block = env.e.snapshot().storage.blocks[0].id;
     let clean = env.e.inspect_block(block).unwrap();
@@ -315,9 +316,7 @@ fn tampering_with_any_byte_of_a_block_or_its_header_fails_authentication() {
 
 #[test]
 fn tampering_with_the_wrapped_aek_fails_authentication() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(2, "t"));
     let block = env.e.snapshot().storage.blocks[0].id;
     // Every byte of the RSA-OAEP-256 wrapped AEK (a 2048-bit key wraps to 256 bytes).
@@ -339,9 +338,7 @@ fn tampering_with_the_wrapped_aek_fails_authentication() {
 
 #[test]
 fn no_two_blocks_share_a_key_and_nonce() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     env.e
         .configure_sources(&id, Some(Default::default()))
         .unwrap();
@@ -371,9 +368,7 @@ fn no_two_blocks_share_a_key_and_nonce() {
 
 #[test]
 fn the_hot_cache_holds_the_last_14_days_and_ages_out() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(3, "h"));
     let snap = env.e.snapshot();
     assert!(
@@ -479,9 +474,7 @@ fn external_sealing_gives_the_same_bytes_as_sealing_in_place() {
 
 #[test]
 fn simulated_sources_send_heartbeat_syslog_and_security_events() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     env.e
         .configure_sources(&id, Some(Default::default()))
         .unwrap();
@@ -517,9 +510,7 @@ fn simulated_sources_send_heartbeat_syslog_and_security_events() {
 
 #[test]
 fn retention_purges_old_blocks() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(3, "old"));
     env.advance(29 * DAY);
     assert_eq!(env.e.snapshot().storage.total_blocks, 1);
@@ -539,9 +530,7 @@ fn retention_purges_old_blocks() {
 
 #[test]
 fn a_deleted_cluster_takes_its_data_with_it() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(3, "gone"));
     let r = env.arm("DELETE", &Env::cluster_path(CLUSTER), OI, None);
     assert_eq!(r.status, 202);
@@ -924,9 +913,7 @@ fn a_field_is_typed_datetime_exactly_when_a_query_reads_it_as_one() {
 /// query written correctly then reads through the key chain.
 #[test]
 fn a_query_that_does_not_compile_never_reaches_key_vault() {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
+    let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(2, "t"));
     let block = env.e.snapshot().storage.blocks[0].id;
     // Flip a bit of the wrapped AEK and back: the cached key is gone, the bytes are intact.
