@@ -589,7 +589,7 @@ fn check(actions: &[Action]) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 32,
+        cases: common::property_cases(32),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

@@ -724,3 +724,12 @@ pub fn rows(r: &Response) -> Vec<Value> {
     assert_eq!(r.status, 200, "{}", r.body);
     r.body["tables"][0]["rows"].as_array().unwrap().clone()
 }
+
+/// How many random cases a property test runs: its own default, or `PROPTEST_CASES` when set
+/// (the explicit count in a `ProptestConfig` would otherwise hide that variable).
+pub fn property_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
