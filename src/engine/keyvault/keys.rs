@@ -863,10 +863,34 @@ pub fn check_unwrap(
     usable(cx, vk, name, version, "unwrapKey").map(|_| ())
 }
 
-/// Audits storage's periodic `unwrapkey` calls: `span` is the first and last time and how many
-/// (folded per hour; see [`Audit::record_periodic`]).
+/// Whether `wrapkey` as this identity would succeed now, without the RSA work: storage asks
+/// this before retrying a rewrap Key Vault already refused.
+pub fn check_wrap(
+    cx: &Ctx,
+    vk: &str,
+    caller: &Principal,
+    name: &str,
+    version: &str,
+) -> Result<(), ApiError> {
+    authorize(cx, vault(cx, vk), caller, KeyPerm::WrapKey, Some(name))?;
+    usable(cx, vk, name, version, "wrapKey").map(|_| ())
+}
+
+/// A call storage repeats at every poll, audited folded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Periodic {
+    /// The periodic `unwrapkey` check of the AEK.
+    Unwrap,
+    /// A retried `wrapkey` of the AEK with a newer key version that Key Vault refuses.
+    Rewrap,
+}
+
+/// Audits storage's periodic calls: `span` is the first and last time and how many (folded per
+/// hour; see [`Audit::record_periodic`]).
+#[allow(clippy::too_many_arguments)]
 pub fn audit_polls(
     cx: &mut Ctx,
+    call: Periodic,
     vk: &str,
     caller: &Principal,
     name: &str,
@@ -875,13 +899,20 @@ pub fn audit_polls(
     span: (u64, u64, u64),
 ) {
     let Some(v) = cx.w.vaults.get(vk) else { return };
+    let (operation, detail) = match call {
+        Periodic::Unwrap => ("KeyUnwrap", "RSA-OAEP-256 (storage's periodic check)"),
+        Periodic::Rewrap => (
+            "KeyWrap",
+            "RSA-OAEP-256 (storage's rewrap to a newer version)",
+        ),
+    };
     Audit {
         vault: &v.name.clone(),
-        operation: "KeyUnwrap",
+        operation,
         caller,
         key: Some(name),
         version: Some(version).filter(|v| !v.is_empty()),
-        detail: "RSA-OAEP-256 (storage's periodic check)".into(),
+        detail: detail.into(),
     }
     .record_periodic(cx, outcome.map(|_| 200), span);
 }

@@ -26,7 +26,7 @@ use crate::engine::cluster::rules::vault_name_of;
 use crate::engine::crypto::GCM_NONCE;
 use crate::engine::errors::ApiError;
 use crate::engine::journal::Category;
-use crate::engine::keyvault::keys;
+use crate::engine::keyvault::keys::{self, Periodic};
 use crate::engine::world::Principal;
 
 /// The seed: "between 6 to 60 seconds".
@@ -220,7 +220,7 @@ pub fn poll(cx: &mut Ctx, account: &str) {
                 set_transient(cx, account, false);
             }
             if let (Some(p), Some(e)) = (&principal, &error) {
-                keys::audit_polls(cx, &vault, p, &key, &version, Err(e), (now, now, 1));
+                audit_check(cx, &vault, p, &key, &version, Err(e));
             }
             refused(cx, account, &a, reason);
         }
@@ -246,18 +246,28 @@ pub fn poll(cx: &mut Ctx, account: &str) {
 
 /// Whether the next polls must give the same outcome and leave the state as it is: available
 /// with a cached key (and no newer version to rotate to), revoked and still refused, or riding out
-/// an outage on the cache. Only requests and other events can change that.
+/// an outage (on the cache, or revoked). Only requests and other events can change that.
 fn steady(cx: &Ctx, account: &str) -> Option<Outcome> {
     let a = cx.w.storage.accounts.get(account)?;
     let (outcome, _) = evaluate(cx, a)?;
     let ok = match (&outcome, &a.access) {
         (Outcome::Answered, Access::Available) => {
-            a.cache.is_some() && !a.transient && rotation_target(cx, a).is_none()
+            a.cache.is_some()
+                && !a.transient
+                && match rotation_target(cx, a) {
+                    None => true,
+                    // A rewrap Key Vault refuses, already said: every retry is refused alike.
+                    Some((kvp, version)) => {
+                        a.rewrap_refused.as_deref() == Some(version.as_str())
+                            && rewrap_refusal(cx, a, &kvp, &version).is_some()
+                    }
+                }
         }
         (Outcome::Refused(..), Access::Revoked { .. }) => !a.transient,
         // Key Vault answers, but this wrapped AEK has already failed to unwrap (tampered).
         (Outcome::Answered, Access::Revoked { .. }) => a.unwrap_failed && !a.transient,
-        (Outcome::Transient(_), Access::Available) => a.transient,
+        // An outage changes nothing for a revoked account: only the vault answering again can.
+        (Outcome::Transient(_), Access::Available | Access::Revoked { .. }) => a.transient,
         _ => false,
     };
     ok.then_some(outcome)
@@ -310,6 +320,7 @@ fn schedule_next(cx: &mut Ctx, account: &str) {
         let span = (next, last, count);
         keys::audit_polls(
             cx,
+            Periodic::Unwrap,
             &vault,
             &p,
             &key,
@@ -317,6 +328,22 @@ fn schedule_next(cx: &mut Ctx, account: &str) {
             result.as_ref().map(|_| ()),
             span,
         );
+        if let Some((kvp, target)) = rotation_target(cx, &a) {
+            if let Some((p, e)) = rewrap_refusal(cx, &a, &kvp, &target) {
+                let vault = kvp.vault();
+                let e = Err(&e);
+                keys::audit_polls(
+                    cx,
+                    Periodic::Rewrap,
+                    &vault,
+                    &p,
+                    &kvp.key_name,
+                    &target,
+                    e,
+                    span,
+                );
+            }
+        }
     }
     cx.w.events.schedule(
         after,
@@ -411,7 +438,7 @@ fn answered(
                     return refused(cx, account, a, why);
                 }
             } else {
-                keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1));
+                audit_check(cx, vault, p, key, version, Ok(()));
             }
             if let Access::Revoking { .. } = a.access {
                 cx.j.note(
@@ -456,12 +483,10 @@ fn answered(
             }
         }
         Access::Recovering { at, .. } if now >= *at => {
-            keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1));
+            audit_check(cx, vault, p, key, version, Ok(()));
             resume(cx, account);
         }
-        Access::Recovering { .. } => {
-            keys::audit_polls(cx, vault, p, key, version, Ok(()), (now, now, 1))
-        }
+        Access::Recovering { .. } => audit_check(cx, vault, p, key, version, Ok(())),
     }
 }
 
@@ -535,6 +560,48 @@ fn rotation_target(cx: &Ctx, a: &StorageAccount) -> Option<(KeyVaultProperties, 
     (!same && target.enabled).then(|| (kvp, target.version.clone()))
 }
 
+/// Audits one periodic unwrap check, now.
+fn audit_check(
+    cx: &mut Ctx,
+    vault: &str,
+    p: &Principal,
+    key: &str,
+    version: &str,
+    outcome: Result<(), &ApiError>,
+) {
+    let now = cx.w.now;
+    keys::audit_polls(
+        cx,
+        Periodic::Unwrap,
+        vault,
+        p,
+        key,
+        version,
+        outcome,
+        (now, now, 1),
+    );
+}
+
+/// The identity and Key Vault's refusal, if a rewrap to `version` would be refused now (decided
+/// without the RSA work, like the periodic unwrap checks).
+fn rewrap_refusal(
+    cx: &Ctx,
+    a: &StorageAccount,
+    kvp: &KeyVaultProperties,
+    version: &str,
+) -> Option<(Principal, ApiError)> {
+    let Owner::Cluster { cluster } = &a.owner else {
+        return None;
+    };
+    let p = cx.w.clusters.get(cluster)?.principal(cx.w)?;
+    let vault = kvp.vault();
+    if !cx.w.vaults.contains_key(&vault) {
+        return None;
+    }
+    let refused = keys::check_wrap(cx, &vault, &p, &kvp.key_name, version).err()?;
+    Some((p, refused))
+}
+
 /// Rewraps the account's AEK with its [`rotation_target`]: the writable account through the
 /// cluster's key adoption (auto-rotation), a retired one in place. Blocks are untouched: only the
 /// AEK's wrapping changes.
@@ -548,6 +615,37 @@ fn auto_rotate(cx: &mut Ctx, account: &str) {
     let Owner::Cluster { cluster } = a.owner.clone() else {
         return;
     };
+    if let Some((p, e)) = rewrap_refusal(cx, a, &kvp, &version) {
+        let (now, said) = (
+            cx.w.now,
+            a.rewrap_refused.as_deref() == Some(version.as_str()),
+        );
+        let text = format!(
+            "Key Vault refuses to wrap the AEK with {} version {version}: {}. Storage keeps the AEK wrapped with {} and retries at every check",
+            kvp.key_name,
+            e.message(),
+            a.protector.describe()
+        );
+        let vault = kvp.vault();
+        let span = (now, now, 1);
+        keys::audit_polls(
+            cx,
+            Periodic::Rewrap,
+            &vault,
+            &p,
+            &kvp.key_name,
+            &version,
+            Err(&e),
+            span,
+        );
+        if !said {
+            cx.j.alert(now, Category::KeyVault, account, text);
+            if let Some(a) = cx.w.storage.accounts.get_mut(account) {
+                a.rewrap_refused = Some(version);
+            }
+        }
+        return;
+    }
     let done = if a.writable {
         super::adopt_key(cx, &cluster, Some((&kvp, version)))
     } else {

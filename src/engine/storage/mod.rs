@@ -76,6 +76,9 @@ pub struct StorageAccount {
     /// Key Vault answered, but this wrapped AEK did not unwrap (it was tampered with): polls need
     /// not try the same bytes again.
     pub unwrap_failed: bool,
+    /// The newer key version Key Vault refused to wrap the AEK with (its `key_ops` or the
+    /// identity's permissions): said once, retried at each poll without the RSA work.
+    pub rewrap_refused: Option<String>,
     pub double_encryption: bool,
     /// The account new data goes to (one per owner).
     pub writable: bool,
@@ -336,6 +339,7 @@ fn new_account(
             access: access::Access::Available,
             transient: false,
             unwrap_failed: false,
+            rewrap_refused: None,
             double_encryption: double,
             writable: true,
             created: now,
@@ -404,6 +408,7 @@ pub(super) fn rewrap(
     acct.wrapped_aek = wrapped;
     acct.wrapped_at = now;
     acct.unwrap_failed = false;
+    acct.rewrap_refused = None;
     cx.j.note(now, Category::KeyVault, account, text);
     Ok(())
 }
