@@ -849,33 +849,6 @@ pub fn get_as(
     result
 }
 
-/// Whether `unwrapkey` as this identity would succeed now (permission, key present, version
-/// enabled and allowing the operation), without doing the RSA work. Storage's periodic checks are
-/// decided this way; the real unwrap runs when the outcome changes.
-pub fn check_unwrap(
-    cx: &Ctx,
-    vk: &str,
-    caller: &Principal,
-    name: &str,
-    version: &str,
-) -> Result<(), ApiError> {
-    authorize(cx, vault(cx, vk), caller, KeyPerm::UnwrapKey, Some(name))?;
-    usable(cx, vk, name, version, "unwrapKey").map(|_| ())
-}
-
-/// Whether `wrapkey` as this identity would succeed now, without the RSA work: storage asks
-/// this before retrying a rewrap Key Vault already refused.
-pub fn check_wrap(
-    cx: &Ctx,
-    vk: &str,
-    caller: &Principal,
-    name: &str,
-    version: &str,
-) -> Result<(), ApiError> {
-    authorize(cx, vault(cx, vk), caller, KeyPerm::WrapKey, Some(name))?;
-    usable(cx, vk, name, version, "wrapKey").map(|_| ())
-}
-
 /// A call storage repeats at every poll, audited folded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Periodic {
@@ -883,6 +856,25 @@ pub enum Periodic {
     Unwrap,
     /// A retried `wrapkey` of the AEK with a newer key version that Key Vault refuses.
     Rewrap,
+}
+
+/// Whether storage's call as this identity would succeed now (permission, key present, version
+/// enabled and allowing the operation), without doing the RSA work. Storage's periodic checks and
+/// retried rewraps are decided this way; the real RSA runs when the outcome changes.
+pub fn check(
+    cx: &Ctx,
+    call: Periodic,
+    vk: &str,
+    caller: &Principal,
+    name: &str,
+    version: &str,
+) -> Result<(), ApiError> {
+    let (perm, op) = match call {
+        Periodic::Unwrap => (KeyPerm::UnwrapKey, "unwrapKey"),
+        Periodic::Rewrap => (KeyPerm::WrapKey, "wrapKey"),
+    };
+    authorize(cx, vault(cx, vk), caller, perm, Some(name))?;
+    usable(cx, vk, name, version, op).map(|_| ())
 }
 
 /// Audits storage's periodic calls: `span` is the first and last time and how many (folded per

@@ -154,7 +154,7 @@ fn evaluate(cx: &Ctx, a: &StorageAccount) -> Option<(Outcome, Option<Principal>)
             Some(p),
         ));
     }
-    let outcome = match keys::check_unwrap(cx, &vault, &p, &key, &version) {
+    let outcome = match keys::check(cx, Periodic::Unwrap, &vault, &p, &key, &version) {
         Ok(()) => Outcome::Answered,
         Err(e) => Outcome::Refused(e.message(), Some(e)),
     };
@@ -330,18 +330,7 @@ fn schedule_next(cx: &mut Ctx, account: &str) {
         );
         if let Some((kvp, target)) = rotation_target(cx, &a) {
             if let Some((p, e)) = rewrap_refusal(cx, &a, &kvp, &target) {
-                let vault = kvp.vault();
-                let e = Err(&e);
-                keys::audit_polls(
-                    cx,
-                    Periodic::Rewrap,
-                    &vault,
-                    &p,
-                    &kvp.key_name,
-                    &target,
-                    e,
-                    span,
-                );
+                audit_rewrap_refused(cx, &kvp, &p, &target, &e, span);
             }
         }
     }
@@ -560,6 +549,28 @@ fn rotation_target(cx: &Ctx, a: &StorageAccount) -> Option<(KeyVaultProperties, 
     (!same && target.enabled).then(|| (kvp, target.version.clone()))
 }
 
+/// Audits storage's refused rewraps to `version` (`span`: first, last, how many).
+fn audit_rewrap_refused(
+    cx: &mut Ctx,
+    kvp: &KeyVaultProperties,
+    p: &Principal,
+    version: &str,
+    refusal: &ApiError,
+    span: (u64, u64, u64),
+) {
+    let (vault, key) = (kvp.vault(), &kvp.key_name);
+    keys::audit_polls(
+        cx,
+        Periodic::Rewrap,
+        &vault,
+        p,
+        key,
+        version,
+        Err(refusal),
+        span,
+    );
+}
+
 /// Audits one periodic unwrap check, now.
 fn audit_check(
     cx: &mut Ctx,
@@ -598,7 +609,7 @@ fn rewrap_refusal(
     if !cx.w.vaults.contains_key(&vault) {
         return None;
     }
-    let refused = keys::check_wrap(cx, &vault, &p, &kvp.key_name, version).err()?;
+    let refused = keys::check(cx, Periodic::Rewrap, &vault, &p, &kvp.key_name, version).err()?;
     Some((p, refused))
 }
 
@@ -626,18 +637,7 @@ fn auto_rotate(cx: &mut Ctx, account: &str) {
             e.message(),
             a.protector.describe()
         );
-        let vault = kvp.vault();
-        let span = (now, now, 1);
-        keys::audit_polls(
-            cx,
-            Periodic::Rewrap,
-            &vault,
-            &p,
-            &kvp.key_name,
-            &version,
-            Err(&e),
-            span,
-        );
+        audit_rewrap_refused(cx, &kvp, &p, &version, &e, (now, now, 1));
         if !said {
             cx.j.alert(now, Category::KeyVault, account, text);
             if let Some(a) = cx.w.storage.accounts.get_mut(account) {
