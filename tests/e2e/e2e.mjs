@@ -58,6 +58,17 @@ const send = async (page, card) => {
   await idle(page);
   return (await page.textContent(`[data-card="${card}"] .pill`)).trim();
 };
+// Reloads and waits for the session replay to say it is done (before the page has mounted,
+// "no loading marker" and "idle" are both true of a page that has restored nothing yet);
+// returns how long the page took to be ready, in ms.
+async function reloadAndReplay(page) {
+  const t0 = Date.now();
+  const replayed = page.waitForEvent("console", { predicate: (m) => m.text().includes("restored"), timeout: 120000 });
+  await page.reload();
+  await replayed;
+  await idle(page);
+  return Date.now() - t0;
+}
 const stepStatus = (page) => page.textContent("[data-testid=step-status]");
 
 async function provision(page) {
@@ -161,14 +172,7 @@ try {
     // A reload replays all of it, a day of sealed machine data included.
     const seen = async () => [await page.textContent("[data-testid=clock-time]"), await page.textContent("[data-testid=cluster]"), await page.textContent("#main-panel")].join("\n");
     const before = await seen();
-    const t0 = Date.now();
-    // Wait for the replay to say it is done: before the page has mounted, "no loading marker"
-    // and "idle" are both true of a page that has not restored anything yet.
-    const replayed = page.waitForEvent("console", { predicate: (m) => m.text().includes("restored"), timeout: 120000 });
-    await page.reload();
-    await replayed;
-    await idle(page);
-    const ms = Date.now() - t0;
+    const ms = await reloadAndReplay(page);
     await page.click("#tab-timeline");
     check((await seen()) === before, `a reload restores a provisioned session with a day of machine data, tampering and console requests (page ready ${ms} ms after the reload)`);
     // Filters survive a visit to another tab; no match says so and offers to clear them.
@@ -299,12 +303,7 @@ try {
     check(await page.evaluate(() => window.onbeforeunload === null), "a saved session does not ask before leaving");
     const restored = [];
     page.on("console", (m) => { if (m.text().includes("restored")) restored.push(m.text()); });
-    const t0 = Date.now();
-    const replayed = page.waitForEvent("console", { predicate: (m) => m.text().includes("restored"), timeout: 120000 });
-    await page.reload();
-    await replayed;
-    await idle(page);
-    const ms = Date.now() - t0;
+    const ms = await reloadAndReplay(page);
     const after = await world();
     for (const k of Object.keys(before)) check(after[k] === before[k], `after a reload the ${k} is the same${after[k] === before[k] ? "" : `: ${before[k].slice(0, 200)} became ${after[k].slice(0, 200)}`}`);
     check(restored.length === 1, `the journal replayed in the Worker: ${restored.join("; ")}; page ready ${ms} ms after the reload`);
