@@ -10,9 +10,58 @@ use crate::engine::storage::access::Outage;
 use crate::engine::storage::{BlockInspection, TamperTarget};
 use crate::engine::{Engine, Response, Snapshot};
 
-/// Clock runs longer than this go in slices of it, in both hosts (the Worker reports progress
-/// between slices; `SLICE` in worker.js must stay equal).
+/// Clock runs longer than this go in slices of it, in both hosts, through [`advance_step`] (the
+/// Worker reports progress and can be cancelled between steps).
 pub const ADVANCE_SLICE: u64 = 3600;
+
+/// The longest clock move one command makes: twelve years, the longest period these services
+/// document (total log retention "up to 12 years"). Storage polls Key Vault every minute or so,
+/// so a move costs work in proportion to its length; a longer one (a hand-edited journal, a
+/// shared link) is refused with this figure instead of running for hours.
+pub const MAX_ADVANCE: u64 = (12 * 365 + 3) * crate::engine::clock::DAY;
+
+/// How far an `Advance { seconds }` really moves the clock: it stops at the end of year 9999
+/// (`clock::LATEST`); a move longer than [`MAX_ADVANCE`] is refused, saying why.
+pub fn advance_total(engine: &Engine, seconds: u64) -> Result<u64, String> {
+    if seconds > MAX_ADVANCE {
+        let days = |s: u64| crate::engine::sources::thousands(s / crate::engine::clock::DAY);
+        return Err(format!(
+            "The playground moves the clock at most 12 years ({} days) in one step, and {} days were asked for: the longest period these services document is 12 years of log retention, and every virtual hour of a customer-managed key costs real work. Move it in several steps.",
+            days(MAX_ADVANCE),
+            days(seconds)
+        ));
+    }
+    Ok(seconds.min(engine.clock_left()))
+}
+
+/// One step of a sliced clock move with `left` seconds to go; returns the seconds moved (0 only
+/// when `left` is 0 or the clock is at its end).
+///
+/// A step is one slice of [`ADVANCE_SLICE`] (or the shorter last one), or, when nothing at all
+/// is scheduled before the next event, every whole slice up to it at once: a slice with no event
+/// in it changes nothing but the clock, so skipping ahead gives exactly the world the slices
+/// would. Where each slice ends matters (storage folds its polls up to the end of each advance),
+/// so both hosts move the clock only through this function and a saved session replays alike;
+/// a cancelled run is journalled as the seconds it really moved, which replay in the same steps.
+pub fn advance_step(engine: &mut Engine, left: u64) -> u64 {
+    let left = left.min(engine.clock_left());
+    if left == 0 {
+        return 0;
+    }
+    // Whole slices that end before the next event (an event due exactly at a slice's end runs in
+    // that slice).
+    let quiet = engine
+        .next_due()
+        .map_or(u64::MAX, |at| at.saturating_sub(engine.now()));
+    let whole = quiet.saturating_sub(1) / ADVANCE_SLICE;
+    let step = if whole >= 1 {
+        left.min(whole.saturating_mul(ADVANCE_SLICE))
+    } else {
+        left.min(ADVANCE_SLICE)
+    };
+    engine.advance(step);
+    step
+}
 
 /// One instruction for the engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -122,6 +171,10 @@ pub struct Reply {
     pub inspection: Option<BlockInspection>,
     /// Why a non-REST command was refused.
     pub error: Option<String>,
+    /// A clock move stopped by the person before its end (`snapshot.now - started` is how far
+    /// it got).
+    #[serde(default)]
+    pub cancelled: bool,
 }
 
 pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
@@ -141,14 +194,13 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
             Some(engine.handle(method, url, &headers, body.as_deref()))
         }
         Command::Advance { seconds } => {
-            // In the same slices as the Worker (`SLICE` in worker.js): how storage folds its polls
-            // depends on where each advance ends, and a saved session must replay to the same
-            // world in either host.
-            let mut left = *seconds;
-            while left > 0 {
-                let step = left.min(ADVANCE_SLICE);
-                engine.advance(step);
-                left -= step;
+            match advance_total(engine, *seconds) {
+                Ok(mut left) => {
+                    while left > 0 {
+                        left -= advance_step(engine, left);
+                    }
+                }
+                Err(e) => error = Some(e),
             }
             None
         }
@@ -196,6 +248,7 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
         snapshot: engine.snapshot(),
         inspection,
         error,
+        cancelled: false,
     }
 }
 

@@ -28,15 +28,6 @@ fn linked_without_key() -> (Env, String, String) {
     (env, id, principal)
 }
 
-/// The five provisioning steps (auto-rotation, a linked workspace); returns the workspace's
-/// customer id with the environment.
-fn provisioned_workspace() -> (Env, String) {
-    let mut env = Env::new();
-    env.provisioned();
-    let id = customer_id(&mut env, WS);
-    (env, id)
-}
-
 #[test]
 fn ingested_rows_come_back_unchanged_through_the_whole_chain() {
     let (mut env, id) = provisioned_workspace();
@@ -312,6 +303,49 @@ fn tampering_with_any_byte_of_a_block_or_its_header_fails_authentication() {
     );
     env.e.tamper(block, TamperTarget::Sealed, 3).unwrap();
     assert!(!env.e.snapshot().storage.blocks[0].tampered);
+}
+
+#[test]
+fn offsets_past_the_end_name_the_same_byte_so_flipping_it_twice_is_an_undo() {
+    let (mut env, id) = provisioned_workspace();
+    post_logs(&mut env.e, &id, "App", &records(2, "t"));
+    post_logs(&mut env.e, &id, "Other", &records(2, "t"));
+    let blocks: Vec<u64> = env
+        .e
+        .snapshot()
+        .storage
+        .blocks
+        .iter()
+        .map(|b| b.id)
+        .collect();
+    let (block, sibling) = (blocks[0], blocks[1]);
+    let len = env.e.inspect_block(block).unwrap().sealed_bytes;
+    env.e.tamper(block, TamperTarget::Sealed, 5).unwrap();
+    env.e.tamper(block, TamperTarget::Sealed, 5 + len).unwrap();
+    let i = env.e.inspect_block(block).unwrap();
+    assert!(i.check.is_ok(), "{:?}", i.check);
+    assert!(i.flips.is_empty(), "{:?}", i.flips);
+    assert!(!env.e.snapshot().storage.blocks[0].tampered);
+    // The wrapped AEK is the account's: a flip through one block, undone through another.
+    env.e.tamper(block, TamperTarget::WrappedAek, 7).unwrap();
+    let tampered: Vec<bool> = env
+        .e
+        .snapshot()
+        .storage
+        .blocks
+        .iter()
+        .map(|b| b.tampered)
+        .collect();
+    assert_eq!(
+        tampered,
+        vec![true, true],
+        "both blocks sit behind the flipped AEK"
+    );
+    env.e
+        .tamper(sibling, TamperTarget::WrappedAek, 7 + 256)
+        .unwrap();
+    assert!(env.e.snapshot().storage.blocks.iter().all(|b| !b.tampered));
+    assert!(env.e.inspect_block(block).unwrap().check.is_ok());
 }
 
 #[test]

@@ -150,42 +150,87 @@ pub enum CryptoError {
 }
 
 /// An RSA private key, shared cheaply between engine snapshots.
-#[derive(Clone, Debug)]
-pub struct RsaKey(Rc<RsaPrivateKey>);
+///
+/// The key is drawn as a 32-byte seed from the engine's CSPRNG when the version is created and
+/// generated from that seed the first time it is needed (a public-key read, a wrap or an unwrap).
+/// The same seed always gives the same key, so when it is generated changes nothing; what it buys
+/// is that versions nobody uses cost no prime search (a weekly rotation policy run over decades
+/// would otherwise generate thousands of keys no caller ever asks for).
+#[derive(Clone)]
+pub struct RsaKey(Rc<LazyRsa>);
+
+struct LazyRsa {
+    seed: [u8; 32],
+    bits: usize,
+    key: std::cell::OnceCell<RsaPrivateKey>,
+}
+
+impl Drop for LazyRsa {
+    fn drop(&mut self) {
+        // The seed is the key: wipe it like the key itself (rsa zeroizes its own on drop).
+        self.seed.zeroize();
+    }
+}
 
 impl PartialEq for RsaKey {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+        Rc::ptr_eq(&self.0, &other.0)
+            || (self.0.seed == other.0.seed && self.0.bits == other.0.bits)
+    }
+}
+
+/// Never prints key material: a failing `assert_eq!` on engine state must not write private
+/// keys into a test log.
+impl std::fmt::Debug for RsaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RsaKey({} bits, …)", self.0.bits)
     }
 }
 
 impl RsaKey {
-    /// Generates a fresh key from the engine's CSPRNG. Cost grows steeply with size: natively
-    /// about 0.1-0.4 s for 2048 bits and up to several seconds for 4096; 3-4x that in wasm.
+    /// A fresh key from the engine's CSPRNG (`bits` must be a size Key Vault offers: callers
+    /// validate it). Generation itself is deferred to first use, and costs then about 0.1-0.4 s
+    /// natively for 2048 bits and up to several seconds for 4096; 3-10x that in wasm.
     pub fn generate(rng: &mut Csprng, bits: usize) -> RsaKey {
-        match RsaPrivateKey::new(rng.rng(), bits) {
-            Ok(k) => RsaKey(Rc::new(k)),
-            // `new` fails only for unsupported sizes; callers validate the size first.
-            Err(e) => unreachable!("RSA key generation failed for {bits} bits: {e}"),
-        }
+        RsaKey(Rc::new(LazyRsa {
+            seed: rng.bytes(),
+            bits,
+            key: std::cell::OnceCell::new(),
+        }))
+    }
+
+    fn key(&self) -> &RsaPrivateKey {
+        self.0.key.get_or_init(|| {
+            let mut rng = ChaCha20Rng::from_seed(self.0.seed);
+            match RsaPrivateKey::new(&mut rng, self.0.bits) {
+                Ok(k) => k,
+                // `new` fails only for unsupported sizes; callers validate the size first.
+                Err(e) => unreachable!("RSA key generation failed for {} bits: {e}", self.0.bits),
+            }
+        })
+    }
+
+    /// Whether the key has been generated yet (for tests and benchmarks).
+    pub fn is_generated(&self) -> bool {
+        self.0.key.get().is_some()
     }
 
     pub fn bits(&self) -> usize {
-        self.0.size() * 8
+        self.0.bits
     }
 
     /// JWK `n`: the modulus, base64url.
     pub fn n(&self) -> String {
-        b64url(&self.0.n().to_bytes_be())
+        b64url(&self.key().n().to_bytes_be())
     }
 
     /// JWK `e`: the public exponent, base64url.
     pub fn e(&self) -> String {
-        b64url(&self.0.e().to_bytes_be())
+        b64url(&self.key().e().to_bytes_be())
     }
 
     fn public(&self) -> RsaPublicKey {
-        RsaPublicKey::from(self.0.as_ref())
+        RsaPublicKey::from(self.key())
     }
 
     pub fn wrap(
@@ -194,7 +239,7 @@ impl RsaKey {
         alg: WrapAlg,
         plain: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        if plain.len() > alg.max_plaintext(self.0.size()) {
+        if plain.len() > alg.max_plaintext(self.key().size()) {
             return Err(CryptoError::TooLong);
         }
         let key = self.public();
@@ -208,9 +253,9 @@ impl RsaKey {
 
     pub fn unwrap(&self, alg: WrapAlg, wrapped: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let out = match alg {
-            WrapAlg::RsaOaep256 => self.0.decrypt(Oaep::new::<sha2::Sha256>(), wrapped),
-            WrapAlg::RsaOaep => self.0.decrypt(Oaep::new::<sha1::Sha1>(), wrapped),
-            WrapAlg::Rsa15 => self.0.decrypt(Pkcs1v15Encrypt, wrapped),
+            WrapAlg::RsaOaep256 => self.key().decrypt(Oaep::new::<sha2::Sha256>(), wrapped),
+            WrapAlg::RsaOaep => self.key().decrypt(Oaep::new::<sha1::Sha1>(), wrapped),
+            WrapAlg::Rsa15 => self.key().decrypt(Pkcs1v15Encrypt, wrapped),
         };
         out.map_err(|_| CryptoError::Decrypt)
     }

@@ -109,6 +109,15 @@ catalogue! {
     METHOD_NOT_ALLOWED: 405 Arm "MethodNotAllowed",
         "The HTTP method '{method}' is not supported on the resource '{path}'.",
         Source::Service("Microsoft.Sql via ARM, azure-powershell issue 9709");
+    ARM_TOO_MANY_TAGS: 400 Arm "InvalidTagsCount",
+        "The request has {count} tags; a resource or resource group can have at most 50 tag name/value pairs.",
+        Source::Playground("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters");
+    ARM_TAG_NAME_TOO_LONG: 400 Arm "InvalidTagNameLength",
+        "The tag name '{head}…' has {length} characters; a tag name can have at most 512.",
+        Source::Playground("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters");
+    ARM_TAG_VALUE_TOO_LONG: 400 Arm "InvalidTagValueLength",
+        "The value of tag '{name}' has {length} characters; a tag value can have at most 256.",
+        Source::Playground("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters");
     INVALID_REQUEST_CONTENT: 400 Arm "InvalidRequestContent",
         "The request content was invalid and could not be deserialized: '{detail}'.",
         Source::Service("az rest output");
@@ -255,6 +264,12 @@ catalogue! {
     KEY_TYPE_UNSUPPORTED: 400 KeyVault "BadParameter",
         "The playground's Key Vault creates RSA keys only (kty RSA or RSA-HSM); Azure Monitor customer-managed keys are RSA keys. Got kty '{kty}'.",
         Source::Playground("Azure Monitor CMK requires an RSA key");
+    KV_TAGS_LIMIT: 400 KeyVault "BadParameter",
+        "Property tags has invalid value: {detail}",
+        Source::Playground("playground bound on key tags, ARM's numbers: 50 pairs, names 512 and values 256 characters");
+    KEY_VERSIONS_LIMIT: 400 KeyVault "BadParameter",
+        "Key '{name}' already has {limit} versions, the most this playground keeps for one key. Key Vault documents no limit on versions; the playground keeps a browser tab from filling up. Use a new key name to go on rotating.",
+        Source::Playground("playground bound: 500 versions per key (Key Vault documents none)");
     KEY_HSM_NEEDS_PREMIUM: 400 KeyVault "BadParameter",
         "HSM-protected keys (kty '{kty}') require a premium vault; vault '{vault}' is standard.",
         Source::Playground("RSA-HSM keys need the premium SKU");
@@ -468,6 +483,9 @@ catalogue! {
     INGEST_INVALID_DATA_FORMAT: 400 Ingestion "InvalidDataFormat",
         "An invalid JSON was submitted. The response body might contain more information about how to resolve the error. {detail}",
         Source::Docs("data-collector-api.md, Return codes");
+    INGEST_PROPERTY_NAMES_COLLIDE: 400 Ingestion "InvalidDataFormat",
+        "Properties {names} of record {record} would all be stored in column {column}: a property name can contain only letters, numbers and the underscore (_), every other character becomes '_', and one column holds one value, so all but one of them would be lost. Rename them and post again; nothing of this post was stored.",
+        Source::Playground("documented: \"The property name can contain only letters, numbers, and the underscore (_) character\"; what the service does with other names is undocumented, so the playground refuses rather than lose a value");
     INGEST_NOT_FOUND: 404 Ingestion "NotFound",
         "Either the provided URL is incorrect or the request is too large.",
         Source::Docs("data-collector-api.md, Return codes");
@@ -485,6 +503,9 @@ catalogue! {
     QUERY_BAD_ARGUMENT: 400 Query "BadArgumentError" / "QueryValidationError",
         "The request had some invalid properties: {detail}",
         Source::Service("BadArgumentError envelope; the inner detail is the playground's");
+    QUERY_RUNAWAY: 400 Query "BadArgumentError" / "E_RUNAWAY_QUERY",
+        "{detail}",
+        Source::Playground("playground bound: 64,000,000 bytes of new values per query (Kusto stops runaway queries)");
     QUERY_DATA_UNAVAILABLE: 403 Query "Forbidden" / "CustomerManagedKeyUnavailable",
         "{detail}",
         Source::Playground("seed: data becomes inaccessible and queries fail when key access is revoked");

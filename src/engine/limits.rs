@@ -29,3 +29,10 @@ pub const WORKSPACE_LINK: (u64, u64) = (30 * MINUTE, 90 * MINUTE);
 pub const WORKSPACE_UNLINK: (u64, u64) = (15 * MINUTE, 45 * MINUTE);
 /// Workspace soft-delete period before a deleted workspace is purged.
 pub const WORKSPACE_SOFT_DELETE: u64 = 14 * DAY;
+
+/// Versions the playground keeps of one Key Vault key. Key Vault documents no such limit (only
+/// request rates: "20 CREATE key" per 10 s for software keys, service-limits); this bound is the
+/// playground's own, so a weekly rotation policy left running for decades cannot fill a browser
+/// tab: 500 versions is nearly ten years of weekly rotation. Creating or rotating past it is
+/// refused, and a rotation policy stops at it, both saying why.
+pub const MAX_KEY_VERSIONS: usize = 500;

@@ -108,8 +108,7 @@ pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response
         req.header("x-ms-AzureResourceId"),
         cx.w.now,
         cx.w.workspaces[&ws].custom_columns.get(&table),
-    )
-    .map_err(|detail| ApiError::new(&errors::INGEST_INVALID_DATA_FORMAT).arg("detail", detail))?;
+    )?;
     let n = rows.rows.len();
     let columns: Vec<String> = rows.schema.columns.iter().map(|(c, _)| c.clone()).collect();
     let outcome = storage::ingest(cx, &ws, &table, rows);
@@ -165,13 +164,14 @@ fn cell(ty: ColumnType, v: &Json) -> Value {
     }
 }
 
-/// `name_s` (string), `_d` (number), `_b` (boolean), `_t` (date), `_g` (GUID); characters outside
-/// letters, digits and `_` become `_`.
+/// `name_s` (string), `_d` (number), `_b` (boolean), `_t` (date), `_g` (GUID). "The property name
+/// can contain only letters, numbers, and the underscore (_) character" (data-collector-api.md):
+/// letters and digits of any script are kept, every other character becomes `_`.
 fn column_name(name: &str, suffix: &str) -> String {
     let clean: String = name
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
+            if c.is_alphanumeric() || c == '_' {
                 c
             } else {
                 '_'
@@ -204,7 +204,9 @@ fn records_to_rows(
     resource: Option<&str>,
     now: u64,
     existing: Option<&BTreeSet<String>>,
-) -> Result<RowSet, String> {
+) -> Result<RowSet, ApiError> {
+    let invalid =
+        |detail: String| ApiError::new(&errors::INGEST_INVALID_DATA_FORMAT).arg("detail", detail);
     let mut schema = Schema {
         columns: vec![
             ("TenantId".into(), ColumnType::String),
@@ -230,8 +232,10 @@ fn records_to_rows(
     let mut columns: std::collections::HashMap<(&str, &str), usize> =
         std::collections::HashMap::new();
     let table = format!("{log_type}_CL");
-    for r in records {
+    for (record, r) in records.iter().enumerate() {
         let Json::Object(obj) = r else { continue };
+        // Which property of this record filled each column: two may not share one.
+        let mut filled: std::collections::HashMap<usize, &str> = std::collections::HashMap::new();
         let time = time_field
             .and_then(|f| obj.get(f))
             .and_then(Json::as_str)
@@ -258,9 +262,9 @@ fn records_to_rows(
                     let chars = k.chars().count();
                     if chars > MAX_FIELD_NAME_CHARS {
                         let head: String = k.chars().take(40).collect();
-                        return Err(format!(
+                        return Err(invalid(format!(
                             "The field name '{head}...' has {chars} characters; a field name can have at most {MAX_FIELD_NAME_CHARS}."
-                        ));
+                        )));
                     }
                     let name = column_name(k, suffix);
                     let i = match schema.index(&name) {
@@ -269,9 +273,9 @@ fn records_to_rows(
                             if !existing_has(&name) {
                                 total += 1;
                                 if total > MAX_COLUMNS {
-                                    return Err(format!(
+                                    return Err(invalid(format!(
                                         "Table {table} would have more than {MAX_COLUMNS} columns; a custom table can have at most {MAX_COLUMNS}."
-                                    ));
+                                    )));
                                 }
                             }
                             schema.columns.push((name, ty));
@@ -286,6 +290,23 @@ fn records_to_rows(
                     i
                 }
             };
+            if let Some(first) = filled.insert(i, k.as_str()) {
+                let mut names: Vec<&str> = obj
+                    .iter()
+                    .filter(|(other, v)| {
+                        classify(v)
+                            .is_some_and(|(sx, _)| column_name(other, sx) == schema.columns[i].0)
+                    })
+                    .map(|(other, _)| other.as_str())
+                    .collect();
+                names.sort_unstable();
+                debug_assert!(names.contains(&first));
+                let names: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+                return Err(ApiError::new(&errors::INGEST_PROPERTY_NAMES_COLLIDE)
+                    .arg("names", names.join(", "))
+                    .arg("record", (record + 1).to_string())
+                    .arg("column", schema.columns[i].0.clone()));
+            }
             row[i] = cell(ty, v);
         }
         rows.push(row);
@@ -479,22 +500,39 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
         failure: None,
         partial: Vec::new(),
     };
-    match query::run(&text, now_ms, &mut source) {
-        Ok(rows) if source.partial.is_empty() => {
-            Ok(Response::ok(json!({ "tables": [result_table(&rows)] })))
+    match query::answer(&text, now_ms, &mut source) {
+        Ok(a) if source.partial.is_empty() && a.truncated.is_none() => {
+            Ok(Response::ok(json!({ "tables": [result_table(&a.rows)] })))
         }
-        // Log Analytics answers 200 with the tables and a PartialError naming what is missing.
-        Ok(rows) => Ok(Response::ok(json!({
-            "tables": [result_table(&rows)],
-            "error": {
-                "code": "PartialError",
-                "message": "There were some errors when processing your query.",
-                "details": source.partial.iter().map(|e| json!({
-                    "code": "CustomerManagedKeyUnavailable",
-                    "message": e.message(),
-                })).collect::<Vec<_>>(),
-            },
-        }))),
+        // Log Analytics answers 200 with the tables and a PartialError naming what is missing or
+        // which limit cut the rows.
+        Ok(a) => {
+            let mut details: Vec<Json> = source
+                .partial
+                .iter()
+                .map(|e| json!({ "code": "CustomerManagedKeyUnavailable", "message": e.message() }))
+                .collect();
+            if let Some(m) = &a.truncated {
+                details.push(json!({
+                    "code": "EngineError",
+                    "message": m,
+                    "innererror": {
+                        "code": "-2133196797",
+                        "message": m,
+                        "severity": 2,
+                        "severityName": "Error",
+                    },
+                }));
+            }
+            Ok(Response::ok(json!({
+                "tables": [result_table(&a.rows)],
+                "error": {
+                    "code": "PartialError",
+                    "message": "There were some errors when processing your query.",
+                    "details": details,
+                },
+            })))
+        }
         Err(e) => Err(query_error(&e, source.failure)),
     }
 }
@@ -545,6 +583,9 @@ fn query_error(e: &QueryError, failure: Option<ReadError>) -> ApiError {
             "message": "A recognition error occurred in the query.",
             "innererror": { "code": e.code, "message": e.message, "line": e.line, "pos": e.pos, "token": e.token },
         })),
+        (ErrorKind::Limit, _) => {
+            ApiError::new(&errors::QUERY_RUNAWAY).arg("detail", e.message.clone())
+        }
         (ErrorKind::Semantic, _) => ApiError::new(&errors::QUERY_SEMANTIC_ERROR).detail(json!({
             "code": "SemanticError",
             "message": "A semantic error occurred.",

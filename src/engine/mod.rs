@@ -162,6 +162,16 @@ impl Engine {
         self.world.now
     }
 
+    /// Seconds the clock can still move before it stops at [`clock::LATEST`].
+    pub fn clock_left(&self) -> u64 {
+        clock::LATEST.saturating_sub(self.world.now)
+    }
+
+    /// When the next scheduled event of any kind (background housekeeping included) is due.
+    pub fn next_due(&self) -> Option<u64> {
+        self.world.events.next_due()
+    }
+
     /// When the next scheduled event (other than background housekeeping) is due, if any.
     pub fn next_event_at(&self) -> Option<u64> {
         self.world.events.next_foreground().map(|(at, _)| at)

@@ -40,11 +40,27 @@ impl Default for SourceConfig {
     }
 }
 
-/// Upper bounds that keep a browser tab responsive.
+/// Upper bounds that keep a browser tab responsive: the playground's own. Machines and per-machine
+/// rates bound each field; the rows per hour bound what they make together (500 machines at the
+/// top rate would send 3 million rows per five-minute tick, gigabytes no tab holds).
 pub const MAX_MACHINES: u32 = 500;
 pub const MAX_RATE: u32 = 36_000;
+pub const MAX_ROWS_PER_HOUR: u64 = 60_000;
 
 impl SourceConfig {
+    /// Rows the machines send per virtual hour, all tables together.
+    pub fn rows_per_hour(&self) -> u64 {
+        let (linux, windows) = (u64::from(self.linux), u64::from(self.windows));
+        let heartbeat = if self.heartbeat {
+            (linux + windows) * 60
+        } else {
+            0
+        };
+        heartbeat
+            + linux * u64::from(self.syslog_per_hour)
+            + windows * u64::from(self.security_per_hour)
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if u64::from(self.linux) + u64::from(self.windows) > u64::from(MAX_MACHINES) {
             return Err(format!(
@@ -54,8 +70,29 @@ impl SourceConfig {
         if self.syslog_per_hour > MAX_RATE || self.security_per_hour > MAX_RATE {
             return Err(format!("at most {MAX_RATE} rows per machine per hour"));
         }
+        let rows = self.rows_per_hour();
+        if rows > MAX_ROWS_PER_HOUR {
+            return Err(format!(
+                "these machines would send {} rows per hour; the playground simulates at most {} per workspace, which a browser tab can hold for days (fewer machines or lower rates)",
+                thousands(rows),
+                thousands(MAX_ROWS_PER_HOUR)
+            ));
+        }
         Ok(())
     }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Where the machines live (for resource ids and TenantId).

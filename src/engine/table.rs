@@ -208,6 +208,16 @@ const MAGIC: &[u8; 4] = b"CMKR";
 impl RowSet {
     /// Fails, rather than truncating a length, when a count or length does not fit its field.
     pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        // Rows without columns encode to no bytes, so their count could not be checked on the
+        // way back; and every row has exactly the schema's width.
+        if self.schema.columns.is_empty() && !self.rows.is_empty()
+            || self
+                .rows
+                .iter()
+                .any(|r| r.len() != self.schema.columns.len())
+        {
+            return Err(EncodeError);
+        }
         let mut out = Vec::with_capacity(64 + self.rows.len() * self.schema.columns.len() * 12);
         out.extend_from_slice(MAGIC);
         out.push(1);
@@ -248,7 +258,9 @@ impl RowSet {
             return Err(DecodeError);
         }
         let ncols = r.u16()? as usize;
-        let mut columns = Vec::with_capacity(ncols);
+        // Each column takes at least 3 bytes (name length and type): a corrupt count cannot
+        // reserve more than the input could describe.
+        let mut columns = Vec::with_capacity(ncols.min(r.left() / 3));
         for _ in 0..ncols {
             let len = r.u16()? as usize;
             let name = std::str::from_utf8(r.take(len)?)
@@ -258,8 +270,9 @@ impl RowSet {
             columns.push((name, ty));
         }
         let nrows = r.u32()? as usize;
-        // Every cell takes at least one byte: a corrupt count cannot allocate beyond the input.
-        if nrows.saturating_mul(ncols) > bytes.len() {
+        // Every cell takes at least one byte, so rows cannot outnumber the bytes left; rows
+        // without columns would take none, so the layout has none (`encode` refuses them).
+        if (ncols == 0 && nrows > 0) || nrows.saturating_mul(ncols) > r.left() {
             return Err(DecodeError);
         }
         let mut rows = Vec::with_capacity(nrows);
@@ -306,6 +319,10 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    fn left(&self) -> usize {
+        self.b.len().saturating_sub(self.pos)
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError)?;
         let s = self.b.get(self.pos..end).ok_or(DecodeError)?;
@@ -407,6 +424,29 @@ mod tests {
         let mut long_name = sample();
         long_name.schema.columns[1].0 = "n".repeat(u16::MAX as usize + 1);
         assert_eq!(long_name.encode(), Err(EncodeError));
+    }
+
+    #[test]
+    fn rows_without_columns_have_no_encoding() {
+        // 11 bytes that once decoded to ten million empty rows (240 MB), and u32::MAX of them
+        // (an abort on a 103 GB allocation).
+        let ten_million = [0x43, 0x4d, 0x4b, 0x52, 1, 0, 0, 0x80, 0x96, 0x98, 0];
+        assert_eq!(RowSet::decode(&ten_million), Err(DecodeError));
+        let most = [0x43, 0x4d, 0x4b, 0x52, 1, 0, 0, 0xff, 0xff, 0xff, 0xff];
+        assert_eq!(RowSet::decode(&most), Err(DecodeError));
+        let no_columns = RowSet {
+            schema: Schema { columns: vec![] },
+            rows: vec![vec![]],
+        };
+        assert_eq!(no_columns.encode(), Err(EncodeError));
+        let empty = RowSet {
+            schema: Schema { columns: vec![] },
+            rows: vec![],
+        };
+        assert_eq!(RowSet::decode(&empty.encode().unwrap()), Ok(empty));
+        let mut ragged = sample();
+        ragged.rows[0].pop();
+        assert_eq!(ragged.encode(), Err(EncodeError));
     }
 
     #[test]

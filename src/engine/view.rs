@@ -791,7 +791,7 @@ fn storage_view(w: &World, s: &super::storage::BlockStore) -> StorageView {
             hot: s.hot.contains_key(&b.id),
             pending: b.pending,
             double: b.double,
-            tampered: s.flips.contains_key(&b.id),
+            tampered: s.flips.contains_key(&b.id) || s.aek_flips.contains_key(&b.account),
         })
         .collect();
     let drops = s

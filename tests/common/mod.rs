@@ -676,6 +676,15 @@ pub mod seed {
 // ---- logs: the HTTP Data Collector API and the Query API ---------------------------------------
 
 /// The workspace's customer id (its Log Analytics workspace id).
+/// The five provisioning steps (auto-rotation, a linked workspace); returns the workspace's
+/// customer id with the environment.
+pub fn provisioned_workspace() -> (Env, String) {
+    let mut env = Env::new();
+    env.provisioned();
+    let id = customer_id(&mut env, WS);
+    (env, id)
+}
+
 pub fn customer_id(env: &mut Env, ws: &str) -> String {
     env.arm("GET", &Env::workspace_path(ws), OI, None).body["properties"]["customerId"]
         .as_str()

@@ -275,11 +275,26 @@ pub fn prop<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
         .filter(|v| !v.is_null())
 }
 
-/// `tags` of a request body: an object of string values, or an ARM deserialization error.
+/// ARM's tag limits ("Each resource, resource group, and subscription can have a maximum of 50
+/// tag name-value pairs"; "The tag name has a limit of 512 characters and the tag value has a
+/// limit of 256 characters", tag-resources.md).
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_NAME: usize = 512;
+pub const MAX_TAG_VALUE: usize = 256;
+
+/// `tags` of a request body: an object of string values within ARM's limits, or ARM's error.
 pub fn tags(obj: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
     match prop(obj, "tags") {
         None => Ok(None),
         Some(Value::Object(m)) if m.values().all(Value::is_string) => {
+            if m.len() > MAX_TAGS {
+                return Err(
+                    ApiError::new(&errors::ARM_TOO_MANY_TAGS).arg("count", m.len().to_string())
+                );
+            }
+            if let Some(e) = tag_limits(m) {
+                return Err(e);
+            }
             Ok(Some(Value::Object(m.clone())))
         }
         Some(_) => Err(ApiError::new(&errors::INVALID_REQUEST_CONTENT).arg(
@@ -287,6 +302,27 @@ pub fn tags(obj: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
             "Tags must be an object of string values. Path 'tags'.",
         )),
     }
+}
+
+/// The first tag whose name or value is longer than ARM allows.
+fn tag_limits(m: &Map<String, Value>) -> Option<ApiError> {
+    m.iter().find_map(|(name, value)| {
+        let length = name.chars().count();
+        if length > MAX_TAG_NAME {
+            let head: String = name.chars().take(40).collect();
+            return Some(
+                ApiError::new(&errors::ARM_TAG_NAME_TOO_LONG)
+                    .arg("head", head)
+                    .arg("length", length.to_string()),
+            );
+        }
+        let length = value.as_str().map_or(0, |v| v.chars().count());
+        (length > MAX_TAG_VALUE).then(|| {
+            ApiError::new(&errors::ARM_TAG_VALUE_TOO_LONG)
+                .arg("name", name.chars().take(40).collect::<String>())
+                .arg("length", length.to_string())
+        })
+    })
 }
 
 /// The requested `location`, resolved against the region catalogue.

@@ -332,7 +332,22 @@ fn tags_of(body: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
     match body.get("tags") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(m)) if m.values().all(Value::is_string) => {
-            Ok(Some(Value::Object(m.clone())))
+            use crate::engine::arm::{MAX_TAG_NAME, MAX_TAG_VALUE, MAX_TAGS};
+            let too_long = |s: &str, max: usize| s.chars().count() > max;
+            let detail = if m.len() > MAX_TAGS {
+                Some(format!("{} tags; at most {MAX_TAGS}", m.len()))
+            } else {
+                m.iter().find_map(|(k, v)| {
+                    let v = v.as_str().unwrap_or("");
+                    (too_long(k, MAX_TAG_NAME) || too_long(v, MAX_TAG_VALUE)).then(|| {
+                        format!("a tag name can have at most {MAX_TAG_NAME} characters and a value at most {MAX_TAG_VALUE}")
+                    })
+                })
+            };
+            match detail {
+                Some(d) => Err(ApiError::new(&errors::KV_TAGS_LIMIT).arg("detail", d)),
+                None => Ok(Some(Value::Object(m.clone()))),
+            }
         }
         Some(_) => Err(ApiError::new(&errors::KV_PROPERTY_INVALID).arg("property", "tags")),
     }
@@ -402,6 +417,9 @@ fn create(
     let lname = name.to_ascii_lowercase();
     if vault(cx, vk).deleted_keys.contains_key(&lname) {
         return Err(ApiError::new(&errors::KEY_DELETED_BUT_RECOVERABLE).arg("name", name));
+    }
+    if let Some(key) = vault(cx, vk).keys.get(&lname) {
+        key.room_for_version()?;
     }
     let now = cx.w.now;
     let version = cx.w.rng.hex(16);
@@ -514,6 +532,7 @@ pub fn rotate(
 ) -> Result<Response, ApiError> {
     authorize(cx, vault(cx, vk), caller, KeyPerm::Rotate, Some(name))?;
     let (key, _) = resolve(cx, vk, name, "")?;
+    key.room_for_version()?;
     let lname = key.name.to_ascii_lowercase();
     let version = super::rotation::new_version(cx, vk, &lname).expect("resolved above");
     let vlt = &cx.w.vaults[vk];

@@ -13,6 +13,8 @@ pub mod vaults;
 use serde_json::{Value, json};
 
 use super::crypto::RsaKey;
+use super::errors::{self, ApiError};
+use super::limits::MAX_KEY_VERSIONS;
 
 pub const DATA_PLANE_API: &[&str] = &[
     "2025-07-01",
@@ -93,6 +95,17 @@ impl Key {
         self.versions
             .last()
             .expect("a key has at least one version")
+    }
+
+    /// Refuses a new version once the key has as many as the playground keeps
+    /// ([`MAX_KEY_VERSIONS`]); the one place that rule lives.
+    pub fn room_for_version(&self) -> Result<(), ApiError> {
+        if self.versions.len() < MAX_KEY_VERSIONS {
+            return Ok(());
+        }
+        Err(ApiError::new(&errors::KEY_VERSIONS_LIMIT)
+            .arg("name", self.name.clone())
+            .arg("limit", MAX_KEY_VERSIONS.to_string()))
     }
 
     pub fn version(&self, v: &str) -> Option<&KeyVersion> {

@@ -390,6 +390,18 @@ pub fn rotation_due(cx: &mut Ctx, vk: &str, lname: &str) {
         Some(at) if at > cx.w.now => return reschedule(cx, vk, lname),
         Some(_) => {}
     }
+    let key = &cx.w.vaults[vk].keys[lname];
+    if let Err(e) = key.room_for_version() {
+        // Not rescheduled: the policy stays, but rotates no further until the key has room.
+        let subject = format!("{}/keys/{}", cx.w.vaults[vk].base_url(), key.name);
+        let text = format!(
+            "Rotation policy did not rotate key {}: {}",
+            key.name,
+            e.message()
+        );
+        cx.j.alert(cx.w.now, Category::Resource, &subject, text);
+        return;
+    }
     let caller = Principal {
         object_id: KEY_VAULT_APP_ID.into(),
         app_id: KEY_VAULT_APP_ID.into(),

@@ -166,20 +166,71 @@ impl<'a> Cell<'a> {
     }
 }
 
+/// How many bytes of new values (computed columns, `strcat` results, group keys) a query may
+/// still build. Evaluation cannot fail, so a value that would not fit yields null and marks the
+/// budget exhausted; the executor checks that after each step and fails the query as a whole,
+/// so a null from an exhausted budget is never part of an answer.
+#[derive(Debug)]
+pub struct Budget {
+    left: std::cell::Cell<usize>,
+    exhausted: std::cell::Cell<bool>,
+}
+
+impl Budget {
+    pub fn new(bytes: usize) -> Budget {
+        Budget {
+            left: std::cell::Cell::new(bytes),
+            exhausted: std::cell::Cell::new(false),
+        }
+    }
+
+    /// For constant folding: constants are bounded by the query text.
+    pub fn unlimited() -> Budget {
+        Budget::new(usize::MAX)
+    }
+
+    /// Whether one value of `bytes` would still fit (it is not charged: it may be temporary).
+    pub fn fits(&self, bytes: usize) -> bool {
+        let ok = bytes <= self.left.get();
+        if !ok {
+            self.exhausted.set(true);
+        }
+        ok
+    }
+
+    /// Charges `bytes` of values the query keeps; false (and exhausted) when they do not fit.
+    pub fn charge(&self, bytes: usize) -> bool {
+        match self.left.get().checked_sub(bytes) {
+            Some(left) => {
+                self.left.set(left);
+                true
+            }
+            None => {
+                self.exhausted.set(true);
+                false
+            }
+        }
+    }
+
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.get()
+    }
+}
+
 /// Evaluates `e` over `row`. Missing cells (a short row) read as null.
-pub fn eval<'a>(e: &'a CExpr, row: &'a [Value]) -> Cell<'a> {
+pub fn eval<'a>(e: &'a CExpr, row: &'a [Value], b: &Budget) -> Cell<'a> {
     match e {
         CExpr::Col(i) => row.get(*i).map_or(Cell::Null, Cell::of),
         CExpr::Const(v) => Cell::of(v),
-        CExpr::Neg(x) => match eval(x, row) {
+        CExpr::Neg(x) => match eval(x, row, b) {
             Cell::Long(n) => n.checked_neg().map_or(Cell::Null, Cell::Long),
             Cell::Real(f) => Cell::Real(-f),
             Cell::TimeSpan(n) => n.checked_neg().map_or(Cell::Null, Cell::TimeSpan),
             _ => Cell::Null,
         },
-        CExpr::Arith(op, l, r) => arith(*op, eval(l, row), eval(r, row)),
+        CExpr::Arith(op, l, r) => arith(*op, eval(l, row, b), eval(r, row, b)),
         CExpr::Cmp(op, l, r) => {
-            let ord = compare(&eval(l, row), &eval(r, row));
+            let ord = compare(&eval(l, row, b), &eval(r, row, b));
             // A comparison with null (or NaN) is false, `!=` included.
             Cell::Bool(ord.is_some_and(|o| match op {
                 CmpOp::Eq => o == Ordering::Equal,
@@ -194,7 +245,7 @@ pub fn eval<'a>(e: &'a CExpr, row: &'a [Value]) -> Cell<'a> {
             left,
             right,
             negated,
-        } => match (eval(left, row), eval(right, row)) {
+        } => match (eval(left, row, b), eval(right, row, b)) {
             (Cell::Str(a), Cell::Str(b)) => Cell::Bool(eq_ci(&a, &b) != *negated),
             _ => Cell::Bool(false),
         },
@@ -204,14 +255,14 @@ pub fn eval<'a>(e: &'a CExpr, row: &'a [Value]) -> Cell<'a> {
             hay,
             needle,
         } => {
-            let hay = eval(hay, row);
+            let hay = eval(hay, row, b);
             if hay.is_null() {
                 return Cell::Bool(false);
             }
             let hay = hay.to_text();
             let hit = match needle {
                 NeedleSrc::Const(n) => n.test(*op, &hay),
-                NeedleSrc::Expr(x) => match eval(x, row) {
+                NeedleSrc::Expr(x) => match eval(x, row, b) {
                     Cell::Null => return Cell::Bool(false),
                     c => Needle::new(&c.to_text()).test(*op, &hay),
                 },
@@ -224,12 +275,12 @@ pub fn eval<'a>(e: &'a CExpr, row: &'a [Value]) -> Cell<'a> {
             negated,
             case_insensitive,
         } => {
-            let x = eval(expr, row);
+            let x = eval(expr, row, b);
             if x.is_null() {
                 return Cell::Bool(false);
             }
             let found = list.iter().any(|item| {
-                let y = eval(item, row);
+                let y = eval(item, row, b);
                 match (&x, &y) {
                     (Cell::Str(a), Cell::Str(b)) if *case_insensitive => eq_ci(a, b),
                     _ => compare(&x, &y) == Some(Ordering::Equal),
@@ -238,18 +289,18 @@ pub fn eval<'a>(e: &'a CExpr, row: &'a [Value]) -> Cell<'a> {
             Cell::Bool(found != *negated)
         }
         // Three-valued logic: null and false is false, null or true is true.
-        CExpr::All(xs) => logic(xs, row, false),
-        CExpr::Any(xs) => logic(xs, row, true),
-        CExpr::Call(f, args) => call(*f, args, row),
+        CExpr::All(xs) => logic(xs, row, false, b),
+        CExpr::Any(xs) => logic(xs, row, true, b),
+        CExpr::Call(f, args) => call(*f, args, row, b),
     }
 }
 
 /// `and` (`decisive` false) or `or` (`decisive` true): the first operand equal to `decisive`
 /// settles it; otherwise any null operand makes the result null.
-fn logic<'a>(xs: &'a [CExpr], row: &'a [Value], decisive: bool) -> Cell<'a> {
+fn logic<'a>(xs: &'a [CExpr], row: &'a [Value], decisive: bool, b: &Budget) -> Cell<'a> {
     let mut unknown = false;
     for x in xs {
-        match eval(x, row).truth() {
+        match eval(x, row, b).truth() {
             Some(b) if b == decisive => return Cell::Bool(decisive),
             Some(_) => {}
             None => unknown = true,
@@ -263,8 +314,8 @@ fn logic<'a>(xs: &'a [CExpr], row: &'a [Value], decisive: bool) -> Cell<'a> {
 }
 
 /// Whether `e` keeps `row` (a `where` predicate: null keeps nothing).
-pub fn keeps(e: &CExpr, row: &[Value]) -> bool {
-    eval(e, row).truth() == Some(true)
+pub fn keeps(e: &CExpr, row: &[Value], b: &Budget) -> bool {
+    eval(e, row, b).truth() == Some(true)
 }
 
 /// Replaces an expression whose operands are all constants by its value, so `ago(1h)`, needles
@@ -284,7 +335,8 @@ pub fn fold(e: CExpr) -> CExpr {
     if !all_const {
         return e;
     }
-    let value = eval(&e, &[]).into_value();
+    // Constants come from the query text, so they are as long as it at most.
+    let value = eval(&e, &[], &Budget::unlimited()).into_value();
     CExpr::Const(value)
 }
 
@@ -375,8 +427,8 @@ fn real_ms<'a>(ms: f64) -> Cell<'a> {
     }
 }
 
-fn call<'a>(f: Func, args: &'a [CExpr], row: &'a [Value]) -> Cell<'a> {
-    let arg = |i: usize| args.get(i).map_or(Cell::Null, |a| eval(a, row));
+fn call<'a>(f: Func, args: &'a [CExpr], row: &'a [Value], b: &Budget) -> Cell<'a> {
+    let arg = |i: usize| args.get(i).map_or(Cell::Null, |a| eval(a, row, b));
     match f {
         Func::Not => match arg(0).truth() {
             Some(b) => Cell::Bool(!b),
@@ -402,7 +454,12 @@ fn call<'a>(f: Func, args: &'a [CExpr], row: &'a [Value]) -> Cell<'a> {
         Func::StrCat => {
             let mut s = String::new();
             for a in args {
-                s.push_str(&eval(a, row).to_text());
+                let piece = eval(a, row, b).to_text();
+                // Checked before it is built: one call can repeat a long value thousands of times.
+                if !b.fits(s.len() + piece.len()) {
+                    return Cell::Null;
+                }
+                s.push_str(&piece);
             }
             Cell::Str(Cow::Owned(s))
         }

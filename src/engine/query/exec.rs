@@ -10,89 +10,126 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use super::compile::{Agg, AggKind, Plan, SortPlan, Src, Step};
-use super::eval::{CExpr, Cell, compare, eval, keeps};
+use super::eval::{Budget, CExpr, Cell, compare, eval, keeps};
 use crate::engine::table::{ColumnType, RowSet, Value};
 
 type Row = Vec<Value>;
 
-/// Runs every step of `plan` over `input` (whose schema the plan was compiled against).
-pub fn run(plan: &Plan, input: RowSet) -> RowSet {
+/// The query built more new values than its [`Budget`] allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exhausted;
+
+/// Runs every step of `plan` over `input` (whose schema the plan was compiled against), building
+/// at most `budget` bytes of new values.
+pub fn run(plan: &Plan, input: RowSet, budget: &Budget) -> Result<RowSet, Exhausted> {
     let mut rows = input.rows;
     for step in &plan.steps {
-        rows = apply(step, rows);
+        rows = apply(step, rows, budget);
+        if budget.exhausted() {
+            return Err(Exhausted);
+        }
     }
-    RowSet {
+    Ok(RowSet {
         schema: plan.schema.clone(),
         rows,
+    })
+}
+
+/// What a value weighs in a query's budget and its result size: its bytes (strings) or 8.
+pub fn weight(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len().max(8),
+        _ => 8,
     }
 }
 
-fn apply(step: &Step, mut rows: Vec<Row>) -> Vec<Row> {
+fn apply(step: &Step, mut rows: Vec<Row>, b: &Budget) -> Vec<Row> {
     match step {
         Step::Filter(pred) => {
-            rows.retain(|r| keeps(pred, r));
+            rows.retain(|r| keeps(pred, r, b));
             rows
         }
-        Step::Project(srcs) => project(srcs, rows),
+        Step::Project(srcs) => project(srcs, rows, b),
         Step::Take(n) => {
             rows.truncate(*n);
             rows
         }
         Step::Count => vec![vec![Value::Long(rows.len() as i64)]],
-        Step::Summarize { keys, aggs } => summarize(keys, aggs, &rows),
-        Step::Sort(keys) => sort(keys, rows, None),
-        Step::Top(n, keys) => sort(keys, rows, Some(*n)),
+        Step::Summarize { keys, aggs } => summarize(keys, aggs, &rows, b),
+        Step::Sort(keys) => sort(keys, rows, None, b),
+        Step::Top(n, keys) => sort(keys, rows, Some(*n), b),
     }
 }
 
-fn project(srcs: &[Src], rows: Vec<Row>) -> Vec<Row> {
-    // A column used once is moved out of its row; later uses of the same column clone it.
+fn project(srcs: &[Src], rows: Vec<Row>, b: &Budget) -> Vec<Row> {
+    // A column's last use moves it out of its row; earlier uses of the same column clone it.
+    let mut last_use: HashMap<usize, usize> = HashMap::new();
+    for (k, s) in srcs.iter().enumerate() {
+        if let Src::Col(c) = s {
+            last_use.insert(*c, k);
+        }
+    }
     let moves: Vec<(usize, usize, bool)> = srcs
         .iter()
         .enumerate()
         .filter_map(|(k, s)| match s {
-            Src::Col(c) => {
-                let later = srcs[k + 1..].contains(&Src::Col(*c));
-                Some((k, *c, !later))
-            }
+            Src::Col(c) => Some((k, *c, last_use[c] == k)),
             Src::Expr(_) => None,
         })
         .collect();
-    rows.into_iter()
-        .map(|mut row| {
-            let mut out: Row = vec![Value::Null; srcs.len()];
-            // Computed columns first: they read the row before any cell is moved out.
-            for (k, s) in srcs.iter().enumerate() {
-                if let Src::Expr(e) = s {
-                    out[k] = eval(e, &row).into_value();
+    let mut out_rows = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        let mut out: Row = vec![Value::Null; srcs.len()];
+        // Computed columns first: they read the row before any cell is moved out.
+        for (k, s) in srcs.iter().enumerate() {
+            if let Src::Expr(e) = s {
+                let v = eval(e, &row, b).into_value();
+                if !b.charge(weight(&v)) {
+                    return out_rows;
                 }
+                out[k] = v;
             }
-            for &(k, c, take) in &moves {
-                if let Some(cell) = row.get_mut(c) {
-                    out[k] = if take {
-                        std::mem::replace(cell, Value::Null)
-                    } else {
-                        cell.clone()
-                    };
-                }
+        }
+        for &(k, c, take) in &moves {
+            if let Some(cell) = row.get_mut(c) {
+                out[k] = if take {
+                    std::mem::replace(cell, Value::Null)
+                } else {
+                    // A copy is a new value: projecting one long column a thousand times is
+                    // as costly as computing it.
+                    if !b.charge(weight(cell)) {
+                        return out_rows;
+                    }
+                    cell.clone()
+                };
             }
-            out
-        })
-        .collect()
+        }
+        out_rows.push(out);
+    }
+    out_rows
 }
 
 // ---- sorting ----------------------------------------------------------------------------------
 
 /// Sorts `rows` by `keys`; with `limit`, only the first `limit` rows are produced (`top`).
-fn sort(keys: &[SortPlan], rows: Vec<Row>, limit: Option<usize>) -> Vec<Row> {
+fn sort(keys: &[SortPlan], rows: Vec<Row>, limit: Option<usize>, b: &Budget) -> Vec<Row> {
     // Computed keys are evaluated once per row, not once per comparison.
     let computed: Vec<Vec<Value>> = keys
         .iter()
         .map(|k| match &k.key {
-            Src::Expr(e) => rows.iter().map(|r| eval(e, r).into_value()).collect(),
+            Src::Expr(e) => rows
+                .iter()
+                .map_while(|r| {
+                    let v = eval(e, r, b).into_value();
+                    b.charge(weight(&v)).then_some(v)
+                })
+                .collect(),
             Src::Col(_) => Vec::new(),
         })
         .collect();
+    if b.exhausted() {
+        return Vec::new();
+    }
     // Keys side by side in memory, so comparing them does not chase every row's allocation;
     // string keys become ranks, so comparing them does not chase every string either.
     let cols: Vec<SortCol> = keys
@@ -251,6 +288,15 @@ impl<'a> Key<'a> {
         }
     }
 
+    /// New bytes a key holds: a string it owns (computed); borrowed cells and numbers are as
+    /// many as the input rows, which are already held.
+    fn weight(&self) -> usize {
+        match self {
+            Key::Str(Cow::Owned(s)) => s.len(),
+            _ => 0,
+        }
+    }
+
     fn to_value(&self) -> Value {
         match self {
             Key::Null => Value::Null,
@@ -265,7 +311,10 @@ impl<'a> Key<'a> {
 }
 
 /// FxHash (rustc's hasher): much faster than SipHash for short keys, and there is nothing to
-/// defend against here, the rows are the user's own.
+/// defend against here, the rows are the user's own. Its multiply only carries low bits upward,
+/// so `finish` mixes the high bits back down (murmur3's finalizer): the table picks buckets by
+/// the low bits, and integer-valued reals (every number the Data Collector API stores, `_d`)
+/// have all-zero low bits, which put every group in one bucket chain (quadratic grouping).
 #[derive(Default)]
 struct Fx(u64);
 
@@ -294,7 +343,12 @@ impl Hasher for Fx {
         self.add(n as u64);
     }
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -331,8 +385,8 @@ impl<'a> State<'a> {
         }
     }
 
-    fn update(&mut self, agg: &'a Agg, row: &'a [Value]) {
-        let arg = || agg.arg.as_ref().map_or(Cell::Null, |a| eval(a, row));
+    fn update(&mut self, agg: &'a Agg, row: &'a [Value], b: &Budget) {
+        let arg = || agg.arg.as_ref().map_or(Cell::Null, |a| eval(a, row, b));
         match self {
             State::Count(n) => {
                 if agg.kind == AggKind::Count || arg().truth() == Some(true) {
@@ -343,7 +397,10 @@ impl<'a> State<'a> {
                 let c = arg();
                 // dcount() ignores nulls, like every aggregate but count().
                 if c != Cell::Null {
-                    set.insert(Key::of(c));
+                    let key = Key::of(c);
+                    if !set.contains(&key) && b.charge(key.weight()) {
+                        set.insert(key);
+                    }
                 }
             }
             State::SumLong(sum, seen) => match arg() {
@@ -410,16 +467,20 @@ impl<'a> State<'a> {
     }
 }
 
-fn summarize(keys: &[CExpr], aggs: &[Agg], rows: &[Row]) -> Vec<Row> {
+fn summarize(keys: &[CExpr], aggs: &[Agg], rows: &[Row], b: &Budget) -> Vec<Row> {
     let mut index: HashMap<Vec<Key>, usize, FxBuild> = HashMap::default();
     let mut groups: Vec<(Vec<Key>, Vec<State>)> = Vec::new();
     let mut scratch: Vec<Key> = Vec::with_capacity(keys.len());
     for row in rows {
         scratch.clear();
-        scratch.extend(keys.iter().map(|k| Key::of(eval(k, row))));
+        scratch.extend(keys.iter().map(|k| Key::of(eval(k, row, b))));
         let g = match index.get(scratch.as_slice()) {
             Some(&g) => g,
             None => {
+                // A new group keeps its computed key strings twice (index and groups).
+                if !b.charge(2 * scratch.iter().map(Key::weight).sum::<usize>()) {
+                    return Vec::new();
+                }
                 let g = groups.len();
                 index.insert(scratch.clone(), g);
                 groups.push((scratch.clone(), aggs.iter().map(State::new).collect()));
@@ -427,7 +488,7 @@ fn summarize(keys: &[CExpr], aggs: &[Agg], rows: &[Row]) -> Vec<Row> {
             }
         };
         for (state, agg) in groups[g].1.iter_mut().zip(aggs) {
-            state.update(agg, row);
+            state.update(agg, row, b);
         }
     }
     // Without `by`, summarize answers one row even over no rows (count() = 0).
@@ -442,4 +503,22 @@ fn summarize(keys: &[CExpr], aggs: &[Agg], rows: &[Row]) -> Vec<Row> {
             row
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    /// The hash table picks a bucket from the low bits: integer-valued reals, whose low mantissa
+    /// bits are all zero, must still spread over them (they all landed in one bucket before).
+    #[test]
+    fn integer_valued_reals_spread_over_the_low_bits() {
+        let build = FxBuild::default();
+        let buckets: HashSet<u64> = (0..4096)
+            .map(|n| build.hash_one(Key::of(Cell::Real(f64::from(n)))) & 0xfff)
+            .collect();
+        // 4,096 random values fall in about 2,590 of 4,096 buckets.
+        assert!(buckets.len() > 2_000, "{} buckets used", buckets.len());
+    }
 }

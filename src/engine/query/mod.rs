@@ -45,9 +45,23 @@ use std::fmt;
 
 use super::table::{ColumnType, RowSet, Schema, Value};
 
-/// Log Analytics returns at most this many records per query ("Maximum records returned by a
-/// log query: 500,000", Azure Monitor service limits); larger results are cut silently.
+/// Log Analytics returns at most this many records and bytes per query ("the Query API returns at
+/// most 500,000 records and 64,000,000 bytes", Azure Monitor service limits); a larger result is
+/// cut there and the answer says so (`E_QUERY_RESULT_SET_TOO_LARGE`, a partial query failure).
 pub const MAX_RESULT_ROWS: usize = 500_000;
+pub const MAX_RESULT_BYTES: usize = 64_000_000;
+/// New values (computed columns, copies, `strcat` results, group keys) one query may build: the
+/// playground's bound, as large as the largest answer, so a query text of a few kilobytes cannot
+/// build gigabytes in a browser tab (Kusto stops such queries as runaway queries).
+pub const MAX_COMPUTED_BYTES: usize = 64_000_000;
+
+/// A query's rows, and why they were cut if they were.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    pub rows: RowSet,
+    /// Kusto's message when the result passed a limit and was cut to fit.
+    pub truncated: Option<String>,
+}
 
 /// Where the query reads tables from. The storage layer implements it (decrypting blocks).
 pub trait TableSource {
@@ -72,6 +86,8 @@ pub enum ErrorKind {
     Semantic,
     /// The table exists but its source could not deliver it (`SourceUnavailable`).
     Source,
+    /// The query would build more than a query may (`E_RUNAWAY_QUERY`).
+    Limit,
 }
 
 /// A refused query, shaped like the `innererror` Log Analytics returns: `line` is 1-based, `pos`
@@ -134,6 +150,20 @@ impl QueryError {
         }
     }
 
+    /// The query built more new values than [`MAX_COMPUTED_BYTES`].
+    pub fn runaway(at: Pos) -> Self {
+        QueryError {
+            kind: ErrorKind::Limit,
+            code: "E_RUNAWAY_QUERY",
+            message: format!(
+                "The query built more than {MAX_COMPUTED_BYTES} bytes of new values (computed or copied columns, strcat results, group keys), the most the playground evaluates in a browser tab; Kusto stops such queries as runaway queries (E_RUNAWAY_QUERY). Project fewer or shorter columns, or filter and take fewer rows first."
+            ),
+            line: at.line,
+            pos: at.pos,
+            token: String::new(),
+        }
+    }
+
     /// The table exists but could not be read; the source's message is passed on.
     pub fn source(message: String, table: &str, at: Pos) -> Self {
         QueryError {
@@ -155,8 +185,14 @@ impl fmt::Display for QueryError {
 
 impl std::error::Error for QueryError {}
 
-/// Runs `text` against `source`; `now_ms` is the virtual clock (milliseconds since the Unix epoch) for now()/ago().
+/// Runs `text` against `source`; `now_ms` is the virtual clock (milliseconds since the Unix
+/// epoch) for now()/ago(). The rows are cut to the result limits; [`answer`] says when.
 pub fn run(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<RowSet, QueryError> {
+    answer(text, now_ms, source).map(|a| a.rows)
+}
+
+/// [`run`], saying whether the result was cut to Log Analytics' limits.
+pub fn answer(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<Answer, QueryError> {
     let query = parser::parse(text)?;
     let table_at = query.table.at;
     let missing = |query: &ast::Query| {
@@ -178,9 +214,30 @@ pub fn run(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<RowS
         Err(message) => return Err(QueryError::source(message, &query.table.name, table_at)),
     };
     let input = absent_strings_are_empty(conform(input, &schema));
-    let mut out = exec::run(&plan, input);
-    out.rows.truncate(MAX_RESULT_ROWS);
-    Ok(out)
+    let budget = eval::Budget::new(MAX_COMPUTED_BYTES);
+    let rows = exec::run(&plan, input, &budget).map_err(|_| QueryError::runaway(table_at))?;
+    Ok(cut_to_limits(rows))
+}
+
+/// The rows that fit the result limits, in order, and Kusto's message for the first limit passed.
+fn cut_to_limits(mut rows: RowSet) -> Answer {
+    let mut bytes = 0usize;
+    let mut keep = rows.rows.len().min(MAX_RESULT_ROWS);
+    let mut truncated = (rows.rows.len() > MAX_RESULT_ROWS).then(|| {
+        format!("Query result set has exceeded the internal record count limit {MAX_RESULT_ROWS} (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)")
+    });
+    for (i, row) in rows.rows.iter().take(keep).enumerate() {
+        bytes += row.iter().map(exec::weight).sum::<usize>();
+        if bytes > MAX_RESULT_BYTES {
+            keep = i;
+            truncated = Some(format!(
+                "Query result set has exceeded the internal data size limit {MAX_RESULT_BYTES} (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)"
+            ));
+            break;
+        }
+    }
+    rows.rows.truncate(keep);
+    Answer { rows, truncated }
 }
 
 /// The rows laid out as the plan was compiled: the schema's columns in its order, a column the

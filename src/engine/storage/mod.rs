@@ -167,6 +167,9 @@ pub struct BlockStore {
     /// Bits flipped by the tampering demonstration and not flipped back, by block: the page marks
     /// those blocks and offers the undo however it was closed.
     pub flips: BTreeMap<u64, std::collections::BTreeSet<(TamperTarget, usize)>>,
+    /// Bytes of a storage account's wrapped AEK flipped and not flipped back, by account: the
+    /// AEK is the account's, so a flip through one block and its undo through another cancel.
+    pub aek_flips: BTreeMap<String, std::collections::BTreeSet<usize>>,
     /// Seal service layers through [`BlockStore::take_jobs`] (the page's SubtleCrypto) instead of
     /// in place.
     pub external: bool,
@@ -1251,7 +1254,13 @@ fn evict_hot_cache(store: &mut BlockStore, account: &str) -> (usize, usize) {
 
 /// Flips one byte of a block's sealed bytes or header (a tampering demonstration). The block's
 /// hot-cache copy is evicted so the next read goes to the tampered bytes.
-pub fn tamper(store: &mut BlockStore, id: u64, header: bool, offset: usize) -> Result<(), String> {
+/// `offset` wraps around the bytes' length; returns the byte index flipped.
+pub fn tamper(
+    store: &mut BlockStore,
+    id: u64,
+    header: bool,
+    offset: usize,
+) -> Result<usize, String> {
     let b = store
         .blocks
         .get_mut(&id)
@@ -1265,7 +1274,7 @@ pub fn tamper(store: &mut BlockStore, id: u64, header: bool, offset: usize) -> R
     bytes[i] ^= 0x01;
     *target = bytes.into();
     store.hot.remove(&id);
-    Ok(())
+    Ok(i)
 }
 
 // ---- inspection (the block inspector in the page) -------------------------------------------
@@ -1367,12 +1376,7 @@ pub fn inspect(cx: &mut Ctx, id: u64) -> Result<BlockInspection, String> {
         key_path: path,
         in_hot_cache: cx.s.hot.contains_key(&id),
         check,
-        flips: cx
-            .s
-            .flips
-            .get(&id)
-            .map(|f| f.iter().copied().collect())
-            .unwrap_or_default(),
+        flips: flips_of(cx.s, id),
     })
 }
 
@@ -1389,19 +1393,41 @@ pub enum TamperTarget {
 
 /// Flips one byte. Applying the same flip twice restores the original.
 pub fn tamper_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> Result<(), String> {
-    flip_at(cx, id, target, offset)?;
-    // The same flip twice is an undo.
-    let flips = cx.s.flips.entry(id).or_default();
-    if !flips.remove(&(target, offset)) {
-        flips.insert((target, offset));
-    }
-    if flips.is_empty() {
-        cx.s.flips.remove(&id);
+    // Offsets wrap around the bytes' length, so the flip is remembered by the byte it flipped:
+    // 5 and 5 + len are the same byte, and flipping it twice is an undo.
+    let offset = flip_at(cx, id, target, offset)?;
+    if target == TamperTarget::WrappedAek {
+        let account = cx.s.blocks[&id].account.clone();
+        toggle(&mut cx.s.aek_flips, account, offset);
+    } else {
+        toggle(&mut cx.s.flips, id, (target, offset));
     }
     Ok(())
 }
 
-fn flip_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> Result<(), String> {
+/// Records a flip, or forgets it if the same flip was recorded (flipping twice is an undo).
+fn toggle<K: Ord, V: Ord>(flips: &mut BTreeMap<K, std::collections::BTreeSet<V>>, key: K, flip: V) {
+    let set = flips.entry(key).or_default();
+    if !set.remove(&flip) {
+        set.insert(flip);
+    }
+    flips.retain(|_, set| !set.is_empty());
+}
+
+/// Every byte flipped in this block or its account's wrapped AEK, not flipped back.
+pub fn flips_of(store: &BlockStore, id: u64) -> Vec<(TamperTarget, usize)> {
+    let own = store.flips.get(&id).into_iter().flatten().copied();
+    let aek = store
+        .blocks
+        .get(&id)
+        .and_then(|b| store.aek_flips.get(&b.account))
+        .into_iter()
+        .flatten()
+        .map(|&i| (TamperTarget::WrappedAek, i));
+    own.chain(aek).collect()
+}
+
+fn flip_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> Result<usize, String> {
     match target {
         TamperTarget::Sealed | TamperTarget::Header => {
             tamper(cx.s, id, target == TamperTarget::Header, offset)
@@ -1427,7 +1453,7 @@ fn flip_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> Result
             a.unwrap_failed = false;
             // The account's hot-cache copies go too, so reads must unwrap the tampered AEK.
             evict_hot_cache(cx.s, &account);
-            Ok(())
+            Ok(i)
         }
     }
 }
