@@ -110,6 +110,25 @@ impl WasmEngine {
         self.inner.advance(seconds.max(0.0) as u64);
     }
 
+    /// How far the protocol's `Advance { seconds }` really moves the clock (it stops at the end
+    /// of 9999), or -1 when the move is refused (longer than `protocol::MAX_ADVANCE`; `exec`
+    /// then answers the refusal).
+    #[wasm_bindgen(js_name = advanceTotal)]
+    pub fn advance_total(&self, seconds: f64) -> f64 {
+        match protocol::advance_total(&self.inner, seconds.max(0.0) as u64) {
+            Ok(s) => s as f64,
+            Err(_) => -1.0,
+        }
+    }
+
+    /// One step of a long clock move with `left` seconds to go (see `protocol::advance_step`):
+    /// the Worker runs long moves this way, reporting progress and checking for a cancel between
+    /// steps. Returns the seconds moved.
+    #[wasm_bindgen(js_name = advanceStep)]
+    pub fn advance_step(&mut self, left: f64) -> f64 {
+        protocol::advance_step(&mut self.inner, left.max(0.0) as u64) as f64
+    }
+
     #[wasm_bindgen(js_name = runToNextEvent)]
     pub fn run_to_next_event(&mut self) -> bool {
         self.inner.run_to_next_event()

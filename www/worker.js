@@ -18,9 +18,20 @@ const ready = init()
   })
   .catch((e) => postMessage({ failed: String((e && e.message) || e) }));
 
-// Clock advances longer than this run in slices, reporting progress between them. Must equal
-// protocol::ADVANCE_SLICE: the in-page host slices the same way, so a saved session replays alike.
-const SLICE = 3600;
+// Long clock moves run step by step through the engine's own `advanceStep` (the slicing rule
+// lives in protocol::advance_step, shared with the in-page host, so a saved session replays
+// alike), reporting progress between steps; `{ cancel: true }` stops the move between two steps.
+let cancelRequested = false;
+
+// A macrotask boundary, so a `cancel` message can arrive while a long move runs (awaiting a
+// resolved promise alone never lets `onmessage` in).
+function yieldToMessages() {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(null);
+  });
+}
 
 function drain(id, label) {
   return drainSeals(engine, subtle, (done, total) => {
@@ -33,24 +44,34 @@ function drain(id, label) {
 // sent and replies come back in that order. The page's saved session replays that sequence.
 let queue = ready;
 onmessage = (event) => {
+  if (event.data && event.data.cancel) {
+    cancelRequested = true;
+    return;
+  }
   queue = queue.then(() => handle(event.data));
 };
 
 async function handle({ id, command }) {
   try {
     const advance = command && command.Advance;
-    if (advance && advance.seconds > SLICE) {
+    const total = advance ? engine.advanceTotal(advance.seconds) : -1;
+    if (total >= 0) {
       const started = engine.now();
-      const total = advance.seconds;
-      for (let done = 0; done < total; ) {
-        const step = Math.min(SLICE, total - done);
-        engine.advance(step);
-        done += step;
+      cancelRequested = false;
+      let done = 0;
+      let lastYield = performance.now();
+      while (done < total && !cancelRequested) {
+        done += engine.advanceStep(total - done);
         await drain(id, "Sealing the logs of the simulated sources");
-        postMessage({ id, progress: { done, total, label: "Advancing the virtual clock" } });
+        if (performance.now() - lastYield > 50) {
+          postMessage({ id, progress: { done, total, label: "Advancing the virtual clock" } });
+          await yieldToMessages();
+          lastYield = performance.now();
+        }
       }
       const reply = engine.exec("Snapshot");
       reply.started = started;
+      reply.cancelled = done < total;
       postMessage({ id, reply });
       return;
     }

@@ -41,6 +41,8 @@ struct Inner {
     /// How blocks are sealed: "WebCrypto" in the Worker, "wasm" otherwise.
     sealing: RefCell<&'static str>,
     listeners: RefCell<Option<Listeners>>,
+    /// The person asked to stop the in-page clock move that is running.
+    cancel: Cell<bool>,
 }
 
 /// A handle on the engine host; clones share it.
@@ -64,6 +66,7 @@ impl Host {
             on_progress: RefCell::new(None),
             sealing: RefCell::new("wasm"),
             listeners: RefCell::new(None),
+            cancel: Cell::new(false),
         }))
     }
 
@@ -163,9 +166,66 @@ impl Host {
         wasm_bindgen_futures::spawn_local(async move {
             // Yield to the browser first so the page can paint its busy state.
             super::util::next_frame().await;
-            let reply = protocol::execute(&mut engine.borrow_mut(), &cmd);
+            let reply = match cmd {
+                // Step by step, as the Worker does, so the page stays responsive, shows progress
+                // and can stop the move (a plain `execute` would take the same steps at once).
+                Command::Advance { seconds } => host.advance_local(&engine, seconds).await,
+                cmd => protocol::execute(&mut engine.borrow_mut(), &cmd),
+            };
             host.resolve(id, Ok(reply));
         });
+    }
+
+    async fn advance_local(&self, engine: &Rc<RefCell<Engine>>, seconds: u64) -> Reply {
+        let (started, total) = {
+            let e = engine.borrow();
+            (e.now(), protocol::advance_total(&e, seconds))
+        };
+        let Ok(total) = total else {
+            // Refused: `execute` says why.
+            return protocol::execute(&mut engine.borrow_mut(), &Command::Advance { seconds });
+        };
+        self.0.cancel.set(false);
+        let (mut done, mut last_yield) = (0, super::util::now_ms());
+        while done < total && !self.0.cancel.get() {
+            done += protocol::advance_step(&mut engine.borrow_mut(), total - done);
+            if super::util::now_ms() - last_yield > 50.0 {
+                self.progress(
+                    done as f64 / total as f64,
+                    "Advancing the virtual clock".into(),
+                );
+                super::util::next_frame().await;
+                last_yield = super::util::now_ms();
+            }
+        }
+        let mut reply = protocol::execute(&mut engine.borrow_mut(), &Command::Snapshot);
+        reply.started = started;
+        reply.cancelled = done < total;
+        reply
+    }
+
+    /// Stops the clock move that is running, between two of its steps; its reply says how far
+    /// it got (`Reply::cancelled`).
+    pub fn cancel(&self) {
+        let worker = match &*self.0.mode.borrow() {
+            Mode::Worker(w) => Some(w.clone()),
+            _ => None,
+        };
+        match worker {
+            Some(w) => {
+                let msg = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&msg, &"cancel".into(), &JsValue::TRUE);
+                let _ = w.post_message(&msg);
+            }
+            None => self.0.cancel.set(true),
+        }
+    }
+
+    fn progress(&self, fraction: f64, label: String) {
+        let f = self.0.on_progress.borrow().clone();
+        if let Some(f) = f {
+            f(fraction, label);
+        }
     }
 
     fn resolve(&self, id: u32, result: Result<Reply, String>) {
@@ -189,10 +249,7 @@ impl Host {
                 .and_then(|v| v.as_string())
                 .unwrap_or_default();
             let (done, total) = (num("done"), num("total"));
-            let f = self.0.on_progress.borrow().clone();
-            if let Some(f) = f {
-                f(if total > 0.0 { done / total } else { 0.0 }, label);
-            }
+            self.progress(if total > 0.0 { done / total } else { 0.0 }, label);
             return;
         }
         if get("ready").is_truthy() {

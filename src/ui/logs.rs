@@ -8,7 +8,7 @@ use super::AppCtx;
 use super::response::ResponseView;
 use super::state::{Action, LogsDraft};
 use super::util::{event_value, is_send_shortcut};
-use crate::engine::sources::SourceConfig;
+use crate::engine::sources::{self, SourceConfig};
 use crate::engine::view::{Snapshot, WorkspaceView};
 use crate::protocol::Command;
 
@@ -309,14 +309,22 @@ fn sources(p: &SourcesProps) -> Html {
             )
         })
     };
-    let field = |id: &str, label: &str, value: u32, oninput: Callback<InputEvent>| {
+    let field = |id: &str, label: &str, value: u32, max: u32, oninput: Callback<InputEvent>| {
         html! {
             <label class="num-field" for={id.to_string()}>
                 <span>{ label.to_string() }</span>
-                <input id={id.to_string()} type="number" min="0" value={value.to_string()} {oninput} />
+                <input id={id.to_string()} type="number" min="0" max={max.to_string()} value={value.to_string()} {oninput}
+                    aria-describedby="src-rate" />
             </label>
         }
     };
+    // The engine refuses what a browser tab cannot hold; the form says so before it is sent.
+    let invalid = cfg.validate().err();
+    let rate = format!(
+        "{} rows per hour (at most {})",
+        sources::thousands(cfg.rows_per_hour()),
+        sources::thousands(sources::MAX_ROWS_PER_HOUR)
+    );
     html! {
         <div class="sources">
             <p class="muted small">
@@ -324,14 +332,18 @@ fn sources(p: &SourcesProps) -> Html {
                 if on { <strong>{ "Running: advance the clock to collect logs." }</strong> } else { { "Off." } }
             </p>
             <div class="row wrap">
-                { field("src-linux", "Linux machines", cfg.linux, num(|c, v| c.linux = v)) }
-                { field("src-windows", "Windows machines", cfg.windows, num(|c, v| c.windows = v)) }
-                { field("src-syslog", "Syslog/h per machine", cfg.syslog_per_hour, num(|c, v| c.syslog_per_hour = v)) }
-                { field("src-security", "SecurityEvent/h per machine", cfg.security_per_hour, num(|c, v| c.security_per_hour = v)) }
+                { field("src-linux", "Linux machines", cfg.linux, sources::MAX_MACHINES, num(|c, v| c.linux = v)) }
+                { field("src-windows", "Windows machines", cfg.windows, sources::MAX_MACHINES, num(|c, v| c.windows = v)) }
+                { field("src-syslog", "Syslog/h per machine", cfg.syslog_per_hour, sources::MAX_RATE, num(|c, v| c.syslog_per_hour = v)) }
+                { field("src-security", "SecurityEvent/h per machine", cfg.security_per_hour, sources::MAX_RATE, num(|c, v| c.security_per_hour = v)) }
                 <label class="toggle inline"><input type="checkbox" checked={cfg.heartbeat} onchange={toggle_heartbeat} />{ " Heartbeat" }</label>
             </div>
+            <p id="src-rate" class={classes!("small", if invalid.is_some() { "error-text" } else { "muted" })}
+                role={invalid.as_ref().map(|_| "alert")} data-testid="sources-rate">
+                { match &invalid { Some(e) => format!("Too much for the playground: {e}."), None => rate } }
+            </p>
             <div class="row">
-                <button class="primary" onclick={apply(Some((*cfg).clone()))} disabled={busy} data-testid="sources-on">
+                <button class="primary" onclick={apply(Some((*cfg).clone()))} disabled={busy || invalid.is_some()} data-testid="sources-on">
                     { if on { "Update rates" } else { "Start the machines" } }
                 </button>
                 if on {

@@ -45,6 +45,11 @@ impl Runner {
         self.run_then(cmd, source, card, |_| {});
     }
 
+    /// Stops the long clock move that is running (the Stop button of the busy bar).
+    pub fn cancel(&self) {
+        self.host.cancel();
+    }
+
     /// Like [`Runner::run`], then hands the reply to `then` (after the state has it).
     pub fn run_then(
         &self,
@@ -59,7 +64,10 @@ impl Runner {
             None => cmd,
         };
         let t0 = util::now_ms();
-        self.dispatch.dispatch(Action::Busy(cmd.label(), t0));
+        let cancellable =
+            matches!(cmd, Command::Advance { seconds } if seconds > crate::protocol::ADVANCE_SLICE);
+        self.dispatch
+            .dispatch(Action::Busy(cmd.label(), t0, cancellable));
         let dispatch = self.dispatch.clone();
         let host = self.host.clone();
         let session = self.session.clone();

@@ -61,6 +61,12 @@ pub fn busy_bar() -> Html {
                         }
                     </div>
                     <span>{ label }{ if secs >= 0.5 { format!(" · {secs:.1} s") } else { String::new() } }</span>
+                    if app.state.cancellable {
+                        <button class="secondary small stop" data-testid="stop-advance" aria-label="Stop advancing the clock"
+                            onclick={{ let runner = app.runner.clone(); Callback::from(move |_| runner.cancel()) }}>
+                            { "Stop" }
+                        </button>
+                    }
                 </div>
             }
         }
@@ -97,6 +103,8 @@ pub fn clock_panel() -> Html {
                 <button class="secondary" onclick={advance(MINUTE)} disabled={busy}>{ "+1 min" }</button>
                 <button class="secondary" onclick={advance(HOUR)} disabled={busy}>{ "+1 h" }</button>
                 <button class="secondary" onclick={advance(DAY)} disabled={busy}>{ "+1 day" }</button>
+                <button class="secondary" onclick={advance(30 * DAY)} disabled={busy} data-testid="advance-30d"
+                    title="A month of virtual time, step by step: the bar shows progress and Stop ends it where it is">{ "+30 days" }</button>
                 <button class="primary" onclick={next} disabled={busy || snap.next_event.is_none()} data-testid="run-next">
                     { "Run to next event" }
                 </button>

@@ -189,7 +189,7 @@ impl Session {
             return;
         };
         let label = format!("Restoring your session: {} of {n}", k + 1);
-        dispatch.dispatch(Action::Busy(label.clone(), super::util::now_ms()));
+        dispatch.dispatch(Action::Busy(label.clone(), super::util::now_ms(), false));
         dispatch.dispatch(Action::Progress(k as f64 / n as f64, label));
         let session = self.clone();
         let expected = entry.check;
@@ -277,7 +277,14 @@ impl Session {
                 }
             }
             cmd => self.0.journal.borrow_mut().entries.push(Entry {
-                cmd: cmd.clone(),
+                // A clock move is journalled as far as it really went (it stops at the end of the
+                // clock, or where the person stopped it): replaying that takes the same steps.
+                cmd: match cmd {
+                    Command::Advance { .. } if reply.error.is_none() => Command::Advance {
+                        seconds: reply.snapshot.now.saturating_sub(reply.started),
+                    },
+                    cmd => cmd.clone(),
+                },
                 source: sent.source.clone(),
                 card: sent.card,
                 check: Check::of(reply),

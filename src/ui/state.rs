@@ -103,6 +103,8 @@ pub struct AppState {
     pub ready: bool,
     /// What the engine is doing, and since when (wall-clock ms).
     pub busy: Option<(String, f64)>,
+    /// The running command is a long clock move the person may stop.
+    pub cancellable: bool,
     pub history: Rc<Vec<Exchange>>,
     /// Cards the user edited (or loaded with a mistake); others follow their template.
     pub edits: Rc<BTreeMap<Card, (Draft, Option<Mistake>)>>,
@@ -175,6 +177,7 @@ impl Default for AppState {
             snap: Rc::new(Snapshot::default()),
             ready: false,
             busy: None,
+            cancellable: false,
             history: Rc::new(Vec::new()),
             edits: Rc::new(BTreeMap::new()),
             last: Rc::new(BTreeMap::new()),
@@ -198,7 +201,8 @@ impl Default for AppState {
 }
 
 pub enum Action {
-    Busy(String, f64),
+    /// What the engine is doing, since when, and whether the person may stop it.
+    Busy(String, f64, bool),
     Replied {
         reply: Box<Reply>,
         sent: Sent,
@@ -233,13 +237,15 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::Busy(label, since) => {
+            Action::Busy(label, since, cancellable) => {
                 s.busy = Some((label, since));
+                s.cancellable = cancellable;
                 s.progress = None;
             }
             Action::Progress(f, label) => s.progress = Some((f, label)),
             Action::Failed(msg) => {
                 s.busy = None;
+                s.cancellable = false;
                 s.progress = None;
                 s.notice = Some(msg);
             }
@@ -253,8 +259,17 @@ impl Reducible for AppState {
                 sealing,
             } => {
                 s.busy = None;
+                s.cancellable = false;
                 s.progress = None;
                 s.ready |= !s.restoring;
+                if let (Command::Advance { seconds }, true) = (&sent.cmd, reply.cancelled) {
+                    s.notice = Some(format!(
+                        "Stopped: the clock moved {} of the {} asked for, to {}.",
+                        crate::engine::clock::duration(reply.snapshot.now - reply.started),
+                        crate::engine::clock::duration(*seconds),
+                        crate::engine::clock::human(reply.snapshot.now),
+                    ));
+                }
                 s.host_kind = host_kind;
                 s.sealing = sealing;
                 if let Some(e) = reply.error.as_ref().filter(|_| !s.restoring) {

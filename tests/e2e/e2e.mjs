@@ -108,6 +108,25 @@ try {
     }
     await idle(page);
     check(sawProgress, "a long clock run shows its progress");
+    // What a tab cannot hold is refused in the form, with the figure, before it is sent.
+    await page.fill("#src-linux", "250");
+    await page.fill("#src-syslog", "36000");
+    const rate = await page.textContent("[data-testid=sources-rate]");
+    check(rate.includes("Too much") && rate.includes("9,015,240 rows per hour"), `the sources form refuses 250 machines at 36,000 rows/h with the figure (${rate})`);
+    check(await page.$eval("[data-testid=sources-on]", (b) => b.disabled), "and its button is disabled");
+    await page.screenshot({ path: path.join(shots, "sources-limit.png") });
+    await page.fill("#src-linux", "2");
+    await page.fill("#src-syslog", "120");
+    check(!(await page.$eval("[data-testid=sources-on]", (b) => b.disabled)), "a configuration within the limit can be sent again");
+    // A month of machine data is a long move: Stop ends it where it is, and says so.
+    await page.click("[data-testid=advance-30d]");
+    await page.waitForSelector("[data-testid=stop-advance]", { timeout: 30000 });
+    await page.screenshot({ path: path.join(shots, "long-move.png"), clip: { x: 0, y: 0, width: 1280, height: 140 } });
+    await page.click("[data-testid=stop-advance]");
+    await idle(page);
+    const stopped = await page.textContent(".notice");
+    check(stopped.includes("Stopped: the clock moved") && stopped.includes("of the 30d asked for"), `Stop ends a long clock move and says how far it got (${stopped.trim().slice(0, 120)})`);
+    await page.click(".notice button");
     await page.fill("#log-query", "Heartbeat | summarize count() by Computer");
     await page.click("[data-testid=run-query]");
     await idle(page);
