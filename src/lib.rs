@@ -9,6 +9,7 @@
 pub mod drills;
 pub mod engine;
 pub mod fleet;
+pub mod fuzzing;
 pub mod protocol;
 pub mod walkthrough;
 

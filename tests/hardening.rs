@@ -156,15 +156,15 @@ fn sources_beyond_what_a_tab_holds_are_refused_with_the_figure() {
     );
     let error = reply.error.expect("refused");
     assert!(error.contains("18,030,000 rows per hour"), "{error}");
-    assert!(error.contains("60,000"), "{error}");
+    assert!(error.contains("at most 1,000"), "{error}");
     assert!(env.e.checkpoint() == before);
-    // At the limit a five-minute tick is 5,000 rows.
+    // At the limit a five-minute tick is about 80 rows.
     let limit = SourceConfig {
-        linux: 10,
-        windows: 10,
+        linux: 5,
+        windows: 5,
         heartbeat: true,
-        syslog_per_hour: 2_940,
-        security_per_hour: 2_940,
+        syslog_per_hour: 40,
+        security_per_hour: 40,
     };
     assert_eq!(limit.rows_per_hour(), MAX_ROWS_PER_HOUR);
     let reply = execute(
@@ -184,8 +184,9 @@ fn sources_beyond_what_a_tab_holds_are_refused_with_the_figure() {
                 .unwrap()
         })
         .sum();
+    // The agents' rows vary around their rates from tick to tick.
     assert!(
-        n > 0 && n as u64 <= MAX_ROWS_PER_HOUR,
+        n > 0 && n as u64 <= MAX_ROWS_PER_HOUR * 11 / 10,
         "{n} rows in an hour"
     );
 }

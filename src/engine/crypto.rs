@@ -187,6 +187,49 @@ impl std::fmt::Debug for RsaKey {
     }
 }
 
+fn generate_from_seed(seed: &[u8; 32], bits: usize) -> RsaPrivateKey {
+    #[cfg(fuzzing)]
+    if let Some(k) = fuzzing_cache::get(seed, bits) {
+        return k;
+    }
+    let mut rng = ChaCha20Rng::from_seed(*seed);
+    let key = match RsaPrivateKey::new(&mut rng, bits) {
+        Ok(k) => k,
+        // `new` fails only for unsupported sizes; callers validate the size first.
+        Err(e) => unreachable!("RSA key generation failed for {bits} bits: {e}"),
+    };
+    #[cfg(fuzzing)]
+    fuzzing_cache::put(seed, bits, &key);
+    key
+}
+
+/// Fuzz builds only (`--cfg fuzzing`): every input rebuilds its world from the same seeds, so
+/// the same keys would be generated over and over; the same seed gives the same key, so a cache
+/// changes no result and makes the request fuzzer about ten times faster.
+#[cfg(fuzzing)]
+mod fuzzing_cache {
+    use super::RsaPrivateKey;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    thread_local! {
+        static KEYS: RefCell<HashMap<([u8; 32], usize), RsaPrivateKey>> = RefCell::new(HashMap::new());
+    }
+
+    pub fn get(seed: &[u8; 32], bits: usize) -> Option<RsaPrivateKey> {
+        KEYS.with(|k| k.borrow().get(&(*seed, bits)).cloned())
+    }
+
+    pub fn put(seed: &[u8; 32], bits: usize, key: &RsaPrivateKey) {
+        KEYS.with(|k| {
+            let mut k = k.borrow_mut();
+            if k.len() < 4096 {
+                k.insert((*seed, bits), key.clone());
+            }
+        });
+    }
+}
+
 impl RsaKey {
     /// A fresh key from the engine's CSPRNG (`bits` must be a size Key Vault offers: callers
     /// validate it). Generation itself is deferred to first use, and costs then about 0.1-0.4 s
@@ -200,14 +243,9 @@ impl RsaKey {
     }
 
     fn key(&self) -> &RsaPrivateKey {
-        self.0.key.get_or_init(|| {
-            let mut rng = ChaCha20Rng::from_seed(self.0.seed);
-            match RsaPrivateKey::new(&mut rng, self.0.bits) {
-                Ok(k) => k,
-                // `new` fails only for unsupported sizes; callers validate the size first.
-                Err(e) => unreachable!("RSA key generation failed for {} bits: {e}", self.0.bits),
-            }
-        })
+        self.0
+            .key
+            .get_or_init(|| generate_from_seed(&self.0.seed, self.0.bits))
     }
 
     /// Whether the key has been generated yet (for tests and benchmarks).

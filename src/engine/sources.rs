@@ -40,12 +40,14 @@ impl Default for SourceConfig {
     }
 }
 
-/// Upper bounds that keep a browser tab responsive: the playground's own. Machines and per-machine
-/// rates bound each field; the rows per hour bound what they make together (500 machines at the
-/// top rate would send 3 million rows per five-minute tick, gigabytes no tab holds).
+/// Upper bounds that keep a browser tab alive: the playground's own. Machines and per-machine
+/// rates bound each field; the rows per hour bound what they make together. Every row stays in
+/// the tab, encrypted, until retention deletes it: about 1.2 KB with its hot-cache copy (the
+/// agents' real columns, measured in BENCHMARKS.md), so 1,000 rows an hour fill some 30 MB a
+/// virtual day and about 650 MB at the 30-day default retention.
 pub const MAX_MACHINES: u32 = 500;
 pub const MAX_RATE: u32 = 36_000;
-pub const MAX_ROWS_PER_HOUR: u64 = 60_000;
+pub const MAX_ROWS_PER_HOUR: u64 = 1_000;
 
 impl SourceConfig {
     /// Rows the machines send per virtual hour, all tables together.
@@ -73,7 +75,7 @@ impl SourceConfig {
         let rows = self.rows_per_hour();
         if rows > MAX_ROWS_PER_HOUR {
             return Err(format!(
-                "these machines would send {} rows per hour; the playground simulates at most {} per workspace, which a browser tab can hold for days (fewer machines or lower rates)",
+                "these machines would send {} rows per hour; the playground simulates at most {} per workspace, since every row stays encrypted in this tab until retention deletes it (a virtual day at that rate is about 30 MB, a month about 650 MB). Use fewer machines or lower rates",
                 thousands(rows),
                 thousands(MAX_ROWS_PER_HOUR)
             ));
