@@ -639,6 +639,8 @@ fn resource_providers_are_listed_and_registered() {
         None,
     );
     assert_eq!(r.status, 200);
+    assert_eq!(state(&mut env, "microsoft.documentdb"), "Registering");
+    env.advance(5 * 60);
     assert_eq!(state(&mut env, "microsoft.documentdb"), "Registered");
     env.refused(&errors::INVALID_RESOURCE_NAMESPACE, |env| {
         env.arm("GET", &format!("{base}/Microsoft.Nope"), "2021-04-01", None)

@@ -35,6 +35,12 @@ pub enum Event {
     KeyVaultPoll { account: String },
     /// A key's rotation policy creates a new version (lower-cased vault and key names).
     KeyRotationDue { vault: String, key: String },
+    /// A resource provider's registration (or unregistration) in a subscription completes
+    /// (canonical subscription id and namespace).
+    ProviderRegistration {
+        subscription: String,
+        namespace: String,
+    },
 }
 
 impl Event {

@@ -22,6 +22,8 @@ pub enum Surface {
     Ingestion,
     /// Log Analytics query API: `{"error":{"message","code","correlationId","innererror"}}`.
     Query,
+    /// Microsoft Graph: `{"error":{"code","message","innerError":{"date","request-id",...}}}`.
+    Graph,
     /// Requests the playground cannot route at all.
     Playground,
 }
@@ -154,6 +156,9 @@ catalogue! {
     OPERATION_NOT_FOUND: 404 Arm "ResourceNotFound",
         "The operation '{id}' was not found.",
         Source::Playground("unknown asynchronous operation id");
+    MISSING_SUBSCRIPTION_REGISTRATION: 409 Arm "MissingSubscriptionRegistration",
+        "The subscription is not registered to use namespace '{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.",
+        Source::Service("microsoft/AzureTRE issue 4510 (409 Conflict); Azure/data-management-zone docs/EnterpriseScaleAnalytics-KnownIssues.md (Microsoft.DocumentDB)");
 
     // ---- Microsoft.Authorization ----------------------------------------------------------
     ROLE_ASSIGNMENT_EXISTS: 409 Arm "RoleAssignmentExists",
@@ -514,9 +519,15 @@ catalogue! {
         Source::Playground("a tampered block fails authentication instead of returning data");
 
     // ---- Microsoft Graph ------------------------------------------------------------------
-    GRAPH_NOT_FOUND: 404 Arm "Request_ResourceNotFound",
+    GRAPH_NOT_FOUND: 404 Graph "Request_ResourceNotFound",
         "Resource '{path}' does not exist or one of its queried reference-property objects are not present.",
-        Source::Playground("Microsoft Graph: only /v1.0/me is simulated");
+        Source::Playground("Microsoft Graph: only /v1.0/me and servicePrincipals are simulated");
+    GRAPH_INVALID_FILTER: 400 Graph "BadRequest",
+        "Invalid filter clause",
+        Source::Service("microsoft-graph-docs-contrib issue 4133, azure-cli issue 25164");
+    GRAPH_UNSUPPORTED_FILTER: 400 Graph "Request_UnsupportedQuery",
+        "Unsupported or invalid query filter clause specified for property '{property}' of resource 'ServicePrincipal'.",
+        Source::Service("microsoft-graph-docs-contrib issue 1726 (Graph Explorer output)");
 }
 
 /// An error ready to be rendered: a catalogue entry plus the values of its placeholders.
@@ -576,6 +587,21 @@ impl ApiError {
                 json!({ "error": err })
             }
             Surface::Ingestion => json!({ "Error": self.spec.code, "Message": message }),
+            Surface::Graph => {
+                // Graph's request ids are GUIDs; here derived from the message and the date the
+                // handler sets, so answers stay deterministic.
+                let mut inner = match &self.inner {
+                    Some(Value::Object(m)) => m.clone(),
+                    _ => serde_json::Map::new(),
+                };
+                let date = inner.get("date").and_then(Value::as_str).unwrap_or("");
+                let id = correlation_id(&format!("{message}{date}"));
+                inner.insert("request-id".into(), json!(id));
+                inner
+                    .entry("client-request-id")
+                    .or_insert_with(|| json!(id));
+                json!({ "error": { "code": self.spec.code, "message": message, "innerError": inner } })
+            }
             Surface::Query => {
                 let mut err = json!({ "message": message, "code": self.spec.code, "correlationId": correlation_id(&message) });
                 if let Some(inner) = &self.inner {

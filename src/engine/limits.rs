@@ -29,6 +29,8 @@ pub const WORKSPACE_LINK: (u64, u64) = (30 * MINUTE, 90 * MINUTE);
 pub const WORKSPACE_UNLINK: (u64, u64) = (15 * MINUTE, 45 * MINUTE);
 /// Workspace soft-delete period before a deleted workspace is purged.
 pub const WORKSPACE_SOFT_DELETE: u64 = 14 * DAY;
+/// Provider (un)registration "can take a few minutes" (docs); 1-5 minutes is the playground's choice.
+pub const PROVIDER_REGISTRATION: (u64, u64) = (MINUTE, 5 * MINUTE);
 
 /// Versions the playground keeps of one Key Vault key. Key Vault documents no such limit (only
 /// request rates: "20 CREATE key" per 10 s for software keys, service-limits); this bound is the

@@ -337,6 +337,10 @@ impl Engine {
             Event::KeyRotationDue { vault, key } => {
                 keyvault::rotation::rotation_due(&mut cx, &vault, &key)
             }
+            Event::ProviderRegistration {
+                subscription,
+                namespace,
+            } => arm::groups::finish_registration(&mut cx, &subscription, &namespace),
         }
     }
 }

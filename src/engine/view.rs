@@ -32,6 +32,8 @@ pub struct Snapshot {
     pub subscriptions: Vec<(String, String)>,
     pub regions: Vec<RegionView>,
     pub groups: Vec<GroupView>,
+    /// Registration state of the providers a subscription starts without, per subscription.
+    pub providers: Vec<ProviderView>,
     pub vaults: Vec<VaultView>,
     pub identities: Vec<IdentityView>,
     pub role_assignments: Vec<RoleAssignmentView>,
@@ -194,6 +196,15 @@ pub struct RegionView {
     pub name: String,
     pub display: String,
     pub double_encryption: bool,
+}
+
+/// A resource provider's registration state in a subscription (`Registered`, `Registering`,
+/// `Unregistering`, `NotRegistered`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProviderView {
+    pub subscription: String,
+    pub namespace: String,
+    pub state: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -595,6 +606,16 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                 deleting: g.deleting,
             })
             .collect(),
+        providers: SUBSCRIPTIONS
+            .iter()
+            .flat_map(|(sub, _)| {
+                super::arm::groups::optional_providers().map(move |ns| ProviderView {
+                    subscription: sub.to_string(),
+                    namespace: ns.into(),
+                    state: super::arm::groups::registration_state(w, sub, ns).into(),
+                })
+            })
+            .collect(),
         vaults,
         identities: w
             .identities
@@ -658,6 +679,19 @@ fn describe_event(w: &World, e: &super::clock::Event) -> String {
         }
         Event::KeyRotationDue { vault, key } => {
             format!("Rotation policy rotates key {key} in vault {vault}")
+        }
+        Event::ProviderRegistration {
+            subscription,
+            namespace,
+        } => {
+            let state = super::arm::groups::registration_state(w, subscription, namespace);
+            let done = if state == "Unregistering" {
+                "unregistered"
+            } else {
+                "registered"
+            };
+            let name = w.subscription(subscription).map_or("?", |(_, n)| n);
+            format!("{namespace} is {done} in subscription {name}")
         }
     }
 }

@@ -4,11 +4,12 @@ use serde_json::{Value, json};
 
 use super::lro::{self, OpKind};
 use super::{ApiResult, api_version, body_object, id_key, method_not_allowed, subscription, tags};
-use crate::engine::clock;
+use crate::engine::clock::{self, Event};
 use crate::engine::errors::{self, ApiError};
 use crate::engine::http::{Method, Request, Response, seg_is};
 use crate::engine::journal::Category;
-use crate::engine::world::{SUBSCRIPTIONS, TENANT_ID};
+use crate::engine::limits;
+use crate::engine::world::{SUBSCRIPTIONS, TENANT_ID, World};
 use crate::engine::{Ctx, cluster, keyvault, workspace};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -266,7 +267,56 @@ pub fn finish_delete(cx: &mut Ctx, key: &str) {
     );
 }
 
-/// `GET /subscriptions/{s}/providers[/{ns}]` and `POST .../providers/{ns}/register`.
+/// A provider's registration state in a subscription, in ARM's words (`Registered`,
+/// `Registering`, `Unregistering`, `NotRegistered`). `World::registrations` holds the lower-cased
+/// state of every provider a request has registered or unregistered; others have their default.
+pub fn registration_state(w: &World, sub: &str, namespace: &str) -> &'static str {
+    let default = PROVIDERS
+        .iter()
+        .find(|(p, _)| p.eq_ignore_ascii_case(namespace))
+        .is_some_and(|(_, d)| *d);
+    match w
+        .registrations
+        .get(&registration_key(sub, namespace))
+        .map(String::as_str)
+    {
+        Some("registered") => "Registered",
+        Some("registering") => "Registering",
+        Some("unregistering") => "Unregistering",
+        Some(_) => "NotRegistered",
+        None if default => "Registered",
+        None => "NotRegistered",
+    }
+}
+
+/// The providers a new subscription does not have registered (the page shows their state).
+pub fn optional_providers() -> impl Iterator<Item = &'static str> {
+    PROVIDERS.iter().filter(|(_, d)| !d).map(|(p, _)| *p)
+}
+
+fn registration_key(sub: &str, namespace: &str) -> String {
+    format!("{sub}/{namespace}").to_ascii_lowercase()
+}
+
+/// ARM's provider resource. Microsoft.Resources and Microsoft.Authorization need no registration.
+fn provider_json(sub: &str, namespace: &str, state: &str) -> Value {
+    let policy = if matches!(namespace, "Microsoft.Resources" | "Microsoft.Authorization") {
+        "RegistrationFree"
+    } else {
+        "RegistrationRequired"
+    };
+    json!({
+        "id": format!("/subscriptions/{sub}/providers/{namespace}"),
+        "namespace": namespace,
+        "registrationPolicy": policy,
+        "registrationState": state,
+        "resourceTypes": [],
+    })
+}
+
+/// `GET /subscriptions/{s}/providers[/{ns}]` and `POST .../providers/{ns}/register|unregister`.
+/// Registering (or unregistering) takes a few minutes on the virtual clock: the answer says
+/// `Registering` (`Unregistering`) and an [`Event::ProviderRegistration`] finishes it.
 pub fn providers(
     cx: &mut Ctx,
     req: &Request,
@@ -276,80 +326,112 @@ pub fn providers(
 ) -> ApiResult {
     api_version(req, super::RESOURCES_API)?;
     let sub = super::subscription_scope(cx, scope)?;
-    let state = |cx: &Ctx, ns: &str, default: bool| -> &'static str {
-        match cx
-            .w
-            .registrations
-            .get(&format!("{sub}/{ns}").to_ascii_lowercase())
-            .map(String::as_str)
-        {
-            Some("registered") => "Registered",
-            Some(_) => "NotRegistered",
-            None if default => "Registered",
-            None => "NotRegistered",
-        }
-    };
-    let provider_json = |ns: &str, st: &str| json!({ "id": format!("/subscriptions/{sub}/providers/{ns}"), "namespace": ns, "registrationState": st });
     let Some(ns) = namespace else {
         if req.method != Method::Get {
             return Err(method_not_allowed(req));
         }
         let value: Vec<Value> = PROVIDERS
             .iter()
-            .map(|(ns, d)| provider_json(ns, state(cx, ns, *d)))
+            .map(|(ns, _)| provider_json(sub, ns, registration_state(cx.w, sub, ns)))
             .collect();
         return Ok(Response::ok(json!({ "value": value })));
     };
-    let Some(&(canonical, default)) = PROVIDERS.iter().find(|(p, _)| p.eq_ignore_ascii_case(ns))
-    else {
+    let Some(&(canonical, _)) = PROVIDERS.iter().find(|(p, _)| p.eq_ignore_ascii_case(ns)) else {
         return Err(
             ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE).arg("namespace", ns.as_str())
         );
     };
+    let current = registration_state(cx.w, sub, canonical);
     match (
         req.method,
         rest.first().map(|s| s.to_ascii_lowercase()).as_deref(),
     ) {
-        (Method::Get, None) => Ok(Response::ok(provider_json(
-            canonical,
-            state(cx, canonical, default),
-        ))),
+        (Method::Get, None) => Ok(Response::ok(provider_json(sub, canonical, current))),
         (Method::Post, Some(action @ ("register" | "unregister"))) => {
-            let value = if action == "register" {
-                "registered"
+            let (settled, moving) = if action == "register" {
+                ("Registered", "Registering")
             } else {
-                "unregistered"
+                ("NotRegistered", "Unregistering")
             };
+            if current == settled || current == moving {
+                return Ok(Response::ok(provider_json(sub, canonical, current)));
+            }
+            // A registration still under way in the other direction is overtaken by this one.
+            let (s, n) = (sub.to_string(), canonical.to_string());
+            cx.w.events.retain(|e| {
+                !matches!(e, Event::ProviderRegistration { subscription, namespace }
+                    if *subscription == s && *namespace == n)
+            });
             cx.w.registrations.insert(
-                format!("{sub}/{canonical}").to_ascii_lowercase(),
-                value.into(),
+                registration_key(sub, canonical),
+                moving.to_ascii_lowercase(),
             );
-            let st = state(cx, canonical, default);
+            let (lo, hi) = limits::PROVIDER_REGISTRATION;
+            let at = cx.w.now.saturating_add(cx.w.rng.between(lo, hi));
+            cx.w.events.schedule(
+                at,
+                Event::ProviderRegistration {
+                    subscription: sub.to_string(),
+                    namespace: canonical.to_string(),
+                },
+            );
             cx.j.note(
                 cx.w.now,
                 Category::Resource,
                 &format!("/subscriptions/{sub}/providers/{canonical}"),
-                format!("{canonical} {st}"),
+                format!(
+                    "{canonical} {moving} in subscription {}",
+                    subscription_name(sub)
+                ),
             );
-            Ok(Response::ok(provider_json(canonical, st)))
+            Ok(Response::ok(provider_json(sub, canonical, moving)))
         }
         _ => Err(method_not_allowed(req)),
     }
 }
 
+fn subscription_name(sub: &str) -> &'static str {
+    SUBSCRIPTIONS
+        .iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(sub))
+        .map_or("?", |(_, name)| *name)
+}
+
+/// [`Event::ProviderRegistration`]: a registration (or unregistration) under way completes.
+pub fn finish_registration(cx: &mut Ctx, sub: &str, namespace: &str) {
+    let done = match registration_state(cx.w, sub, namespace) {
+        "Registering" => "Registered",
+        "Unregistering" => "NotRegistered",
+        _ => return,
+    };
+    let value = if done == "Registered" {
+        "registered"
+    } else {
+        "unregistered"
+    };
+    cx.w.registrations
+        .insert(registration_key(sub, namespace), value.into());
+    cx.j.note(
+        cx.w.now,
+        Category::Resource,
+        &format!("/subscriptions/{sub}/providers/{namespace}"),
+        format!(
+            "{namespace} {done} in subscription {}",
+            subscription_name(sub)
+        ),
+    );
+}
+
 /// Whether a resource provider is registered in a subscription.
 pub fn is_registered(cx: &Ctx, sub: &str, namespace: &str) -> bool {
-    let default = PROVIDERS
-        .iter()
-        .find(|(p, _)| p.eq_ignore_ascii_case(namespace))
-        .is_some_and(|(_, d)| *d);
-    match cx
-        .w
-        .registrations
-        .get(&format!("{sub}/{namespace}").to_ascii_lowercase())
-        .map(String::as_str)
-    {
-        Some(s) => s == "registered",
-        None => default,
+    registration_state(cx.w, sub, namespace) == "Registered"
+}
+
+/// ARM's refusal of a request to a provider the subscription is not registered for (while it is
+/// still `Registering` too). `namespace` is echoed as the request spelled it, as ARM does.
+pub fn require_registered(cx: &Ctx, subscription: &str, namespace: &str) -> Result<(), ApiError> {
+    if is_registered(cx, subscription, namespace) {
+        return Ok(());
     }
+    Err(ApiError::new(&errors::MISSING_SUBSCRIPTION_REGISTRATION).arg("namespace", namespace))
 }

@@ -97,6 +97,16 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
     if scope.len() == 2 && matches!(rest, [] | [_]) && !is_collection(namespace, rest) {
         return groups::providers(cx, req, scope, Some(namespace), rest);
     }
+    // Providers a subscription starts without: ARM refuses their resources until registered.
+    if matches!(
+        namespace.to_ascii_lowercase().as_str(),
+        "microsoft.documentdb" | "microsoft.securityinsights"
+    ) && let [s, sub, ..] = scope
+        && s.eq_ignore_ascii_case("subscriptions")
+        && let Ok(sub) = subscription(cx, sub)
+    {
+        groups::require_registered(cx, sub, namespace)?;
+    }
     match namespace.to_ascii_lowercase().as_str() {
         "microsoft.authorization" => authorization::route(cx, req, scope, rest),
         "microsoft.keyvault" => keyvault::vaults::route(cx, req, scope, rest),
