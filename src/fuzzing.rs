@@ -820,6 +820,7 @@ enum Api {
     ManagedIdentity,
     Authorization,
     KeyVault,
+    SecurityInsights,
     Collector,
     /// Graph and the Query API take none.
     None,
@@ -834,6 +835,7 @@ impl Api {
             Api::ManagedIdentity => MANAGED_IDENTITY_API,
             Api::Authorization => AUTHORIZATION_API,
             Api::KeyVault => DATA_PLANE_API,
+            Api::SecurityInsights => crate::engine::sentinel::SECURITY_INSIGHTS_API,
             Api::Collector => &[COLLECTOR_API],
             Api::None => &[],
         }
@@ -848,6 +850,7 @@ impl Api {
             Api::ManagedIdentity => MI_API,
             Api::Authorization => AUTH_API,
             Api::KeyVault => KV_API,
+            Api::SecurityInsights => "2024-09-01",
             Api::Collector => COLLECTOR_API,
             Api::None => "",
         }
@@ -1225,6 +1228,79 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
                 POST,
                 vec![records, json!({ "Message": "one" })],
             )
+        }
+        39 if inp.chance(128) => {
+            // Microsoft Sentinel: registration, the Cosmos DB grant, onboarding and its content.
+            let si = format!(
+                "/subscriptions/{}/resourceGroups/{RG}/providers/Microsoft.OperationalInsights/workspaces/{ws}/providers/Microsoft.SecurityInsights",
+                sub()
+            );
+            match inp.below(6) {
+                0 => ep(
+                    arm(&format!(
+                        "/subscriptions/{}/providers/{}/register",
+                        sub(),
+                        inp.pick(&["Microsoft.SecurityInsights", "Microsoft.DocumentDB"])
+                    )),
+                    Api::Resources,
+                    POST,
+                    vec![],
+                ),
+                1 => ep(
+                    arm(&format!("{}/accessPolicies/add", vault_path())),
+                    Api::KeyVaultArm,
+                    &["PUT"],
+                    vec![
+                        json!({ "properties": { "accessPolicies": [{ "tenantId": crate::engine::world::TENANT_ID,
+                        "objectId": crate::engine::world::COSMOS_DB_OBJECT_ID,
+                        "permissions": { "keys": ["get", "wrapKey", "unwrapKey"] } }] } }),
+                    ],
+                ),
+                2 => ep(
+                    arm(&format!(
+                        "{si}/onboardingStates/{}",
+                        inp.pick(&["default", "other"])
+                    )),
+                    Api::SecurityInsights,
+                    &["PUT", "GET", "DELETE"],
+                    vec![
+                        json!({ "properties": { "customerManagedKey": true } }),
+                        json!({ "properties": { "customerManagedKey": false } }),
+                    ],
+                ),
+                3 => ep(
+                    arm(&format!("{si}/watchlists/vips")),
+                    Api::SecurityInsights,
+                    &["PUT", "GET", "DELETE"],
+                    vec![
+                        json!({ "properties": { "displayName": "VIPs", "provider": "p", "source": "Local file",
+                        "itemsSearchKey": "Ip", "rawContent": "Ip,Owner\n10.0.0.1,\"a, b\"\n" } }),
+                    ],
+                ),
+                4 => ep(
+                    arm(&format!("{si}/alertRules/r1")),
+                    Api::SecurityInsights,
+                    &["PUT", "GET", "DELETE"],
+                    vec![
+                        json!({ "kind": "Scheduled", "properties": { "displayName": "r", "enabled": true,
+                        "query": "FuzzData_CL | count", "queryFrequency": "PT5M", "queryPeriod": "PT1H",
+                        "severity": "High", "triggerOperator": "GreaterThan", "triggerThreshold": 0 } }),
+                    ],
+                ),
+                _ => ep(
+                    arm(&format!(
+                        "{si}/{}",
+                        inp.pick(&[
+                            "incidents",
+                            "watchlists/vips/watchlistItems",
+                            "onboardingStates"
+                        ])
+                    )),
+                    Api::SecurityInsights,
+                    GET,
+                    vec![],
+                ),
+            }
         }
         _ => match inp.below(4) {
             0 => ep(
@@ -1703,8 +1779,8 @@ pub fn handle_requests(data: &[u8]) {
                     Some(Outage::ConnectionFailure),
                     Some(Outage::Dns),
                 ]);
-                fx.e.set_key_vault_outage(VAULT, outage)
-                    .expect("the fixture's vault exists");
+                // Refused (and harmless) once the vault is gone with its resource group.
+                let _ = fx.e.set_key_vault_outage(VAULT, outage);
                 if fx.trace {
                     eprintln!("Key Vault outage: {outage:?}");
                 }

@@ -365,6 +365,58 @@ fn workspace_req() -> impl Strategy<Value = Req> {
         })
 }
 
+/// Microsoft Sentinel on a workspace: provider registration, the Cosmos DB grant, onboarding
+/// (with and without CMK), watchlists, rules, incidents and offboarding.
+fn sentinel_req() -> impl Strategy<Value = Req> {
+    (
+        group_url(),
+        select(&WORKSPACES[..]),
+        select(&VAULTS[..]),
+        select(&["2021-03-01-preview", "2024-09-01", "2025-09-01"][..]),
+        any::<bool>(),
+        0..12u8,
+    )
+        .prop_map(|(g, w, v, ver, cmk, op)| {
+            let sub = &g[..g.find("/resourceGroups").unwrap()];
+            let si = format!("{g}/providers/Microsoft.OperationalInsights/workspaces/{w}/providers/Microsoft.SecurityInsights");
+            let q = format!("?api-version={ver}");
+            match op {
+                0 => req("POST", format!("{sub}/providers/Microsoft.SecurityInsights/register?api-version=2021-04-01"), None),
+                1 => req("POST", format!("{sub}/providers/Microsoft.DocumentDB/register?api-version=2021-04-01"), None),
+                2 => req(
+                    "PUT",
+                    format!("{g}/providers/Microsoft.KeyVault/vaults/{v}/accessPolicies/add?api-version=2023-07-01"),
+                    Some(json!({ "properties": { "accessPolicies": [{ "tenantId": TENANT,
+                        "objectId": cmk_playground::engine::world::COSMOS_DB_OBJECT_ID,
+                        "permissions": { "keys": ["get", "wrapKey", "unwrapKey"] } }] } })),
+                ),
+                3 | 4 => req(
+                    "PUT",
+                    format!("{si}/onboardingStates/default{q}"),
+                    Some(json!({ "properties": { "customerManagedKey": cmk } })),
+                ),
+                5 => req("DELETE", format!("{si}/onboardingStates/default{q}"), None),
+                6 => req(
+                    "PUT",
+                    format!("{si}/watchlists/vips{q}"),
+                    Some(json!({ "properties": { "displayName": "VIPs", "provider": "p", "source": "Local file",
+                        "itemsSearchKey": "Ip", "rawContent": "Ip,Owner\n10.0.0.1,a\n" } })),
+                ),
+                7 => req(
+                    "PUT",
+                    format!("{si}/alertRules/r1{q}"),
+                    Some(json!({ "kind": "Scheduled", "properties": { "displayName": "r", "enabled": true,
+                        "query": "App_CL | count", "queryFrequency": "PT5M", "queryPeriod": "PT1H", "severity": "High",
+                        "triggerOperator": "GreaterThan", "triggerThreshold": 0 } })),
+                ),
+                8 => req("DELETE", format!("{si}/watchlists/vips{q}"), None),
+                9 => req("GET", format!("{si}/incidents{q}"), None),
+                10 => req("GET", format!("{si}/watchlists/vips/watchlistItems{q}"), None),
+                _ => req("GET", format!("{si}/onboardingStates{q}"), None),
+            }
+        })
+}
+
 fn misc_req() -> impl Strategy<Value = Req> {
     (group_url(), select(&REGIONS[..]), 0..5u8).prop_map(|(g, loc, op)| match op {
         0 => req(
@@ -397,6 +449,7 @@ fn valid_req() -> impl Strategy<Value = Req> {
         5 => key_req(),
         6 => cluster_req(),
         5 => workspace_req(),
+        3 => sentinel_req(),
         2 => misc_req(),
     ]
 }

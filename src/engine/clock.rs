@@ -41,12 +41,17 @@ pub enum Event {
         subscription: String,
         namespace: String,
     },
+    /// A Microsoft Sentinel scheduled analytics rule runs (lower-cased workspace id and rule id).
+    SentinelRule { workspace: String, rule: String },
 }
 
 impl Event {
     /// Background housekeeping that runs every few seconds: "run to next event" skips over it.
     pub fn is_background(&self) -> bool {
-        matches!(self, Event::KeyVaultPoll { .. } | Event::SourceTick { .. })
+        matches!(
+            self,
+            Event::KeyVaultPoll { .. } | Event::SourceTick { .. } | Event::SentinelRule { .. }
+        )
     }
 }
 

@@ -156,6 +156,54 @@ catalogue! {
     OPERATION_NOT_FOUND: 404 Arm "ResourceNotFound",
         "The operation '{id}' was not found.",
         Source::Playground("unknown asynchronous operation id");
+    SENTINEL_STATE_NAME: 400 Arm "BadRequest",
+        "The onboarding state name '{name}' is not supported: Microsoft Sentinel has one onboarding state per workspace, named 'default'.",
+        Source::Playground("onboardingStates: the name supports only 'default'");
+    SENTINEL_NOT_ONBOARDED: 400 Arm "BadRequest",
+        "Workspace '{workspace}' is not onboarded to Microsoft Sentinel. Onboard it first: PUT .../providers/Microsoft.SecurityInsights/onboardingStates/default.",
+        Source::Playground("Sentinel resources exist only on an onboarded workspace");
+    SENTINEL_NOT_FOUND: 404 Arm "NotFound",
+        "The {kind} '{name}' was not found.",
+        Source::Playground("Microsoft Sentinel resource not found");
+    SENTINEL_CMK_NEEDS_CLUSTER: 400 Arm "BadRequest",
+        "Workspace '{workspace}' is not linked to a Log Analytics dedicated cluster, so it can't be onboarded with a customer-managed key: \"Make sure you have a Log Analytics workspace, and that it's linked to a dedicated cluster on which CMK is enabled.\"",
+        Source::Playground("Sentinel seed, Enable CMK step 1, quoted");
+    SENTINEL_CMK_NEEDS_KEY: 400 Arm "BadRequest",
+        "Cluster '{cluster}' has no customer-managed key in effect yet (no key identifier, or its key update is still running): \"Configure CMK on the dedicated cluster and link your workspace to that cluster.\"",
+        Source::Playground("Sentinel seed, Prerequisites, quoted");
+    SENTINEL_CMK_SYSTEM_ASSIGNED: 400 Arm "BadRequest",
+        "Cluster '{cluster}' has a {identity} identity: \"Microsoft Sentinel supports System Assigned Identities in CMK configuration. Therefore, the dedicated Log Analytics cluster's identity should be of System Assigned type.\"",
+        Source::Playground("Sentinel seed, Considerations, quoted");
+    SENTINEL_CMK_COSMOS_NOT_REGISTERED: 400 Arm "BadRequest",
+        "The subscription is not registered to Microsoft.DocumentDB: \"Microsoft Sentinel works with Azure Cosmos DB as an additional storage resource. Make sure to register to the Azure Cosmos DB Resource Provider before onboarding a CMK workspace to Microsoft Sentinel.\"",
+        Source::Playground("Sentinel seed, Enable CMK step 2, quoted");
+    SENTINEL_CMK_COSMOS_NO_ACCESS: 400 Arm "BadRequest",
+        "Azure Cosmos DB can't use the cluster's key ({detail}): \"Add an access policy that allows Azure Cosmos DB to access the Azure Key Vault instance that is linked to your dedicated Log Analytics cluster (the same key will be used by Microsoft Sentinel).\" It needs get, wrapKey and unwrapKey, or the Key Vault Crypto Service Encryption User role.",
+        Source::Playground("Sentinel seed, Enable CMK step 3, quoted");
+    SENTINEL_ALREADY_ONBOARDED: 400 Arm "BadRequest",
+        "Workspace '{workspace}' is already onboarded to Microsoft Sentinel without a customer-managed key: \"The Microsoft Sentinel CMK capability is provided only to workspaces in Log Analytics dedicated clusters that have not already been onboarded to Microsoft Sentinel.\" Enabling CMK on a workspace that's already onboarded is not supported because it is ineffective.",
+        Source::Playground("Sentinel seed, Considerations, quoted");
+    SENTINEL_CMK_DISABLE: 400 Arm "BadRequest",
+        "\"Disabling CMK on a workspace already onboarded to Microsoft Sentinel\" is not supported because it may lead to undefined and problematic behavior.",
+        Source::Playground("Sentinel seed, Considerations, quoted");
+    SENTINEL_UNLINK: 400 Arm "BadRequest",
+        "Workspace(s) {workspace} are onboarded to Microsoft Sentinel with a customer-managed key: \"Setting a Sentinel-onboarded, CMK-enabled workspace as a non-CMK workspace by unlinking it from its CMK-enabled dedicated cluster\" is not supported because it may lead to undefined and problematic behavior.",
+        Source::Playground("Sentinel seed, Considerations, quoted");
+    SENTINEL_CLUSTER_KEY_REMOVAL: 400 Arm "BadRequest",
+        "The cluster holds Microsoft Sentinel CMK workspace(s) {workspaces}: \"Disabling CMK on a CMK-enabled Log Analytics dedicated cluster\" is not supported because it may lead to undefined and problematic behavior, and \"Revoking access by removing the key from the dedicated Log Analytics cluster, or by removing the identity associated with the dedicated Log Analytics cluster isn't supported.\" Disable the key in the key vault, or delete the access policies, instead.",
+        Source::Playground("Sentinel seed, Considerations and Key Encryption Key revocation, quoted");
+    SENTINEL_KEY_REPLACEMENT: 400 Arm "BadRequest",
+        "The cluster holds Microsoft Sentinel CMK workspace(s) {workspaces}: \"Changing the customer-managed key to another key (with another URI) currently isn't supported. You should change the key by rotating it.\"",
+        Source::Playground("Sentinel seed, Considerations, quoted");
+    SENTINEL_DATA_UNAVAILABLE: 403 Arm "CustomerManagedKeyUnavailable",
+        "Microsoft Sentinel can't reach its data: its store's key is out of reach ({reason}). \"Any operation that uses persistent storage resources such as data ingestion, persistent configuration changes, and incident creation, is prevented. Previously stored data isn't deleted but remains inaccessible.\" Only offboarding or deleting the workspace is possible until access is restored.",
+        Source::Playground("Sentinel seed, Key Encryption Key revocation or deletion, quoted");
+    SENTINEL_BAD_REQUEST: 400 Arm "BadRequest",
+        "{detail}",
+        Source::Playground("Microsoft Sentinel request validation");
+    SENTINEL_RULE_KIND: 400 Arm "BadRequest",
+        "The playground runs analytics rules of kind Scheduled only; kind '{kind}' is not simulated.",
+        Source::Playground("only Scheduled analytics rules are simulated");
     MISSING_SUBSCRIPTION_REGISTRATION: 409 Arm "MissingSubscriptionRegistration",
         "The subscription is not registered to use namespace '{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.",
         Source::Service("microsoft/AzureTRE issue 4510 (409 Conflict); Azure/data-management-zone docs/EnterpriseScaleAnalytics-KnownIssues.md (Microsoft.DocumentDB)");

@@ -456,6 +456,28 @@ impl TableSource for StorageSource<'_, '_> {
     }
 }
 
+/// A query a service runs on a workspace's data (Sentinel's scheduled analytics rules), through
+/// the same storage reads and key chain as the Query API, over `window` (milliseconds): the rows,
+/// or why the query could not run, in Log Analytics' words.
+pub fn run_for_service(
+    cx: &mut Ctx,
+    customer_id: &str,
+    text: &str,
+    window: (i64, i64),
+) -> Result<RowSet, String> {
+    let now_ms = cx.w.now as i64 * 1000;
+    let mut source = StorageSource {
+        cx,
+        customer_id: customer_id.to_string(),
+        window: Some(window),
+        failure: None,
+        partial: Vec::new(),
+    };
+    query::answer(text, now_ms, &mut source)
+        .map(|a| a.rows)
+        .map_err(|e| e.to_string())
+}
+
 /// `GET|POST https://api.loganalytics.io/v1/workspaces/{customerId}/query`.
 pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
     let s = &req.segments;

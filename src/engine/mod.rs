@@ -26,6 +26,7 @@ pub mod keyvault;
 pub mod limits;
 pub mod logs;
 pub mod query;
+pub mod sentinel;
 pub mod sources;
 pub mod storage;
 pub mod table;
@@ -341,6 +342,9 @@ impl Engine {
                 subscription,
                 namespace,
             } => arm::groups::finish_registration(&mut cx, &subscription, &namespace),
+            Event::SentinelRule { workspace, rule } => {
+                sentinel::content::run_rule(&mut cx, &workspace, &rule)
+            }
         }
     }
 }

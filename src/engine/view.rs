@@ -43,6 +43,29 @@ pub struct Snapshot {
     pub timeline: Vec<TimelineEntry>,
     pub audit: Vec<AuditEntry>,
     pub storage: StorageView,
+    /// Microsoft Sentinel on each onboarded workspace.
+    #[serde(default)]
+    pub sentinel: Vec<SentinelView>,
+}
+
+/// Microsoft Sentinel on one workspace: how it was onboarded and what its store holds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SentinelView {
+    pub workspace: String,
+    pub workspace_id: String,
+    /// Onboarded with `customerManagedKey: true`.
+    pub cmk: bool,
+    /// The store's storage account (see `storage.accounts`).
+    pub store: String,
+    /// `CMK` or `MMK`: what wraps the store's AEK.
+    pub protection: String,
+    pub access: AccessView,
+    pub watchlists: Vec<String>,
+    pub rules: Vec<String>,
+    pub incidents: usize,
+    /// Why Sentinel's data stays under a Microsoft-managed key although the cluster has one.
+    pub ineffective: Option<String>,
+    pub onboarded: u64,
 }
 
 /// Storage as the key-hierarchy view draws it: accounts with their wrapped AEKs, and blocks.
@@ -61,8 +84,16 @@ pub struct StorageView {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountView {
     pub name: String,
-    /// The owning cluster's id, or None for shared storage.
+    /// The owning cluster's id (for Sentinel's store, its workspace's cluster), or None for
+    /// shared storage.
     pub cluster: Option<String>,
+    /// For Microsoft Sentinel's store: the workspace it belongs to.
+    #[serde(default)]
+    pub sentinel: Option<String>,
+    /// For CMK accounts: who calls Key Vault to unwrap the AEK (the cluster's identity, or Azure
+    /// Cosmos DB for Sentinel's store).
+    #[serde(default)]
+    pub principal: Option<String>,
     pub region: String,
     pub aek_id: String,
     /// `MMK` or `CMK`.
@@ -643,7 +674,34 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
         timeline: tail(&j.timeline, TIMELINE_TAIL),
         audit: tail(&j.audit, AUDIT_TAIL),
         storage,
+        sentinel: sentinel_views(w),
     }
+}
+
+/// What the page shows of Sentinel on each onboarded workspace.
+fn sentinel_views(w: &World) -> Vec<SentinelView> {
+    w.sentinel
+        .values()
+        .map(|s| {
+            let ws = w.workspaces.get(&s.workspace);
+            let account = w.storage.accounts.get(&s.account);
+            SentinelView {
+                workspace: ws.map(|w| w.name.clone()).unwrap_or_default(),
+                workspace_id: ws.map(|w| w.id.clone()).unwrap_or_default(),
+                cmk: s.cmk,
+                store: s.account.clone(),
+                protection: account
+                    .map_or("MMK", |a| if a.protector.is_cmk() { "CMK" } else { "MMK" })
+                    .into(),
+                access: account.map(AccessView::of).unwrap_or_default(),
+                watchlists: s.watchlists.values().map(|d| d.name.clone()).collect(),
+                rules: s.rules.values().map(|r| r.doc.name.clone()).collect(),
+                incidents: s.incidents.len(),
+                ineffective: s.ineffective.clone(),
+                onboarded: s.created,
+            }
+        })
+        .collect()
 }
 
 fn describe_event(w: &World, e: &super::clock::Event) -> String {
@@ -679,6 +737,13 @@ fn describe_event(w: &World, e: &super::clock::Event) -> String {
         }
         Event::KeyRotationDue { vault, key } => {
             format!("Rotation policy rotates key {key} in vault {vault}")
+        }
+        Event::SentinelRule { workspace, rule } => {
+            let s = w.sentinel.get(workspace);
+            let name = s
+                .and_then(|s| s.rules.get(rule))
+                .map_or(rule.as_str(), |r| r.doc.name.as_str());
+            format!("Microsoft Sentinel runs analytics rule {name}")
         }
         Event::ProviderRegistration {
             subscription,
@@ -777,20 +842,26 @@ fn storage_view(w: &World, s: &super::storage::BlockStore) -> StorageView {
         .values()
         .map(|a| {
             let blocks: Vec<_> = s.blocks.values().filter(|b| b.account == a.name).collect();
-            let (cluster, region) = match &a.owner {
-                Owner::Shared { region } => (None, region.to_string()),
-                Owner::Cluster { cluster } => {
-                    let c = w.clusters.get(cluster);
-                    (
-                        c.map(|c| c.id.clone()),
-                        c.map(|c| c.location.to_string()).unwrap_or_default(),
-                    )
-                }
+            let cluster = a
+                .owner
+                .cluster(w)
+                .and_then(|c| w.clusters.get(c))
+                .map(|c| c.id.clone());
+            let sentinel = match &a.owner {
+                Owner::Sentinel { workspace } => Some(ws_name(workspace)),
+                _ => None,
             };
             AccountView {
                 name: a.name.clone(),
                 cluster,
-                region,
+                sentinel,
+                principal: a
+                    .protector
+                    .is_cmk()
+                    .then(|| a.owner.principal(w).ok())
+                    .flatten()
+                    .map(|p| p.display_name),
+                region: a.owner.region(w).to_string(),
                 aek_id: a.aek_id.clone(),
                 protection: if a.protector.is_cmk() { "CMK" } else { "MMK" }.into(),
                 key: key_ref(&a.protector),

@@ -221,6 +221,8 @@ pub struct World {
     pub registrations: BTreeMap<String, String>,
     /// Storage accounts and the service's own keys (no block data: see `storage::BlockStore`).
     pub storage: StorageState,
+    /// Microsoft Sentinel on each onboarded workspace, by lower-cased workspace id.
+    pub sentinel: BTreeMap<String, super::sentinel::Sentinel>,
 }
 
 impl World {
@@ -242,6 +244,7 @@ impl World {
             operations: BTreeMap::new(),
             registrations: BTreeMap::new(),
             storage: StorageState::default(),
+            sentinel: BTreeMap::new(),
         }
     }
 

@@ -119,6 +119,7 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
             }
         }
         "microsoft.managedidentity" => identity::route(cx, req, scope, rest),
+        "microsoft.securityinsights" => super::sentinel::route(cx, req, scope, rest),
         _ => {
             Err(ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE)
                 .arg("namespace", namespace.as_str()))

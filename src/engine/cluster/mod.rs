@@ -24,36 +24,9 @@ use super::http::{Method, Request, Response, seg_is};
 use super::journal::Category;
 use super::limits;
 use super::world::{Principal, TENANT_ID, World, find_region};
-use super::{Ctx, storage, workspace};
+use super::{Ctx, sentinel, storage, workspace};
 
-/// `keyVaultProperties`: which key in which vault. An empty `key_version` means "always the latest
-/// version" (the seed's auto-rotation mode).
-#[derive(Clone, Debug, PartialEq)]
-pub struct KeyVaultProperties {
-    /// `https://{vault}.vault.azure.net`.
-    pub vault_uri: String,
-    pub key_name: String,
-    pub key_version: String,
-    pub key_rsa_size: Option<u64>,
-}
-
-impl KeyVaultProperties {
-    pub fn to_json(&self) -> Value {
-        let mut v = json!({ "keyVaultUri": self.vault_uri, "keyName": self.key_name, "keyVersion": self.key_version });
-        if let Some(s) = self.key_rsa_size {
-            v["keyRsaSize"] = json!(s);
-        }
-        v
-    }
-
-    pub fn vault(&self) -> String {
-        rules::vault_name_of(&self.vault_uri).unwrap_or_default()
-    }
-
-    pub fn auto_rotation(&self) -> bool {
-        self.key_version.is_empty()
-    }
-}
+pub use super::keyvault::client::KeyVaultProperties;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClusterIdentity {
@@ -225,6 +198,20 @@ impl Cluster {
     }
 
     /// The principal the cluster's storage authenticates to Key Vault with.
+    /// Still being created: its storage does not exist yet.
+    pub fn is_provisioning(&self) -> bool {
+        matches!(self.state, ClusterState::Provisioning(_))
+    }
+
+    /// The key identifier the cluster's storage uses, once no update is running (Sentinel's
+    /// "a dedicated cluster on which CMK is enabled").
+    pub fn ready_key(&self) -> Option<&KeyVaultProperties> {
+        match self.state {
+            ClusterState::Succeeded => self.storage_key.as_ref(),
+            _ => None,
+        }
+    }
+
     pub fn principal(&self, w: &World) -> Option<Principal> {
         self.identity
             .principal_id()
@@ -533,6 +520,17 @@ fn update(
     if identity_change.is_some() && c.identity == ClusterIdentity::None {
         return Err(ApiError::new(&errors::IDENTITY_NONE_IRREVERSIBLE));
     }
+    // The Sentinel document's unsupported changes on a cluster with Sentinel CMK workspaces.
+    if let Some(r) = &identity_change {
+        sentinel::check_cluster_change(cx.w, key, sentinel::ClusterChange::Identity(r.kind()))?;
+    }
+    match &key_change {
+        Some(None) => sentinel::check_cluster_change(cx.w, key, sentinel::ClusterChange::ClearKey)?,
+        Some(Some(k)) => {
+            sentinel::check_cluster_change(cx.w, key, sentinel::ClusterChange::Key(k))?
+        }
+        None => {}
+    }
     if let Some(Some(k)) = &key_change {
         let principal = c.principal(cx.w);
         rules::validate_key(cx, &c.id, c.location, principal.as_ref(), k)?;
@@ -654,6 +652,8 @@ fn delete(cx: &mut Ctx, _req: &Request, scope: &[String], name: &str, version: &
         }
         _ => {}
     }
+    // Deleting the cluster unlinks its workspaces: not for Sentinel CMK workspaces.
+    sentinel::check_cluster_change(cx.w, &key, sentinel::ClusterChange::Delete)?;
     if workspace::attached_to(cx.w, &key).next().is_none() {
         remove(cx, &key);
         return Ok(Response::empty(200));
@@ -822,6 +822,7 @@ fn adopt(cx: &mut Ctx, key: &str, k: &KeyVaultProperties) -> Result<(), ApiError
         return Err(ApiError::new(&errors::KEY_VALIDATION_FAILED));
     }
     cx.w.clusters.get_mut(key).expect("exists").storage_key = Some(k.clone());
+    sentinel::note_ineffective(cx, key);
     let text = format!(
         "Cluster storage now protects its account key with {}/keys/{} version {version}{}",
         k.vault_uri,

@@ -145,6 +145,17 @@ pub enum IdentityRequest {
     None,
 }
 
+impl IdentityRequest {
+    /// The identity `type` asked for.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IdentityRequest::SystemAssigned => "SystemAssigned",
+            IdentityRequest::UserAssigned(_) => "UserAssigned",
+            IdentityRequest::None => "None",
+        }
+    }
+}
+
 /// Parses `identity` (its shape only; see [`user_identity`] for the reference). `Ok(None)` when
 /// the body has no identity at all.
 pub fn identity(body: &Map<String, Value>) -> Result<Option<IdentityRequest>, ApiError> {
@@ -247,15 +258,7 @@ pub fn key_properties(v: &Value) -> Result<Option<KeyVaultProperties>, ApiError>
     }))
 }
 
-/// `https://{vault}.vault.azure.net[/]` → `{vault}` (lower-cased).
-pub fn vault_name_of(uri: &str) -> Option<String> {
-    let lower = uri.trim().trim_end_matches('/').to_ascii_lowercase();
-    let host = lower.strip_prefix("https://")?;
-    let name = host.strip_suffix(".vault.azure.net")?;
-    let ok = (3..=24).contains(&name.len())
-        && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
-    ok.then(|| name.to_string())
-}
+pub use crate::engine::keyvault::client::vault_name_of;
 
 /// The key identifier checks the cluster's storage runs with its managed identity before it
 /// accepts a key: vault reachable in the same region and tenant, key readable and enabled (the

@@ -6,6 +6,7 @@
 //! authorization checks and audit log as a REST caller.
 
 pub mod access;
+pub mod client;
 pub mod keys;
 pub mod rotation;
 pub mod vaults;

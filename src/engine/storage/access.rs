@@ -21,12 +21,10 @@ use super::block::KeySource;
 use super::{HOT_CACHE_DAYS, JobKind, Owner, Pending, StorageAccount};
 use crate::engine::Ctx;
 use crate::engine::clock::{self, DAY, Event, MINUTE};
-use crate::engine::cluster::KeyVaultProperties;
-use crate::engine::cluster::rules::vault_name_of;
 use crate::engine::crypto::GCM_NONCE;
 use crate::engine::errors::ApiError;
 use crate::engine::journal::Category;
-use crate::engine::keyvault::keys::{self, Periodic};
+use crate::engine::keyvault::client::{self, KeyVaultProperties, Periodic, vault_name_of};
 use crate::engine::world::Principal;
 
 /// The seed: "between 6 to 60 seconds".
@@ -110,7 +108,7 @@ enum Outcome {
     Transient(Outage),
 }
 
-/// The principal storage authenticates with, and the vault, key and version of a CMK account.
+/// The principal the holder authenticates with, and the vault, key and version of a CMK account.
 fn target(cx: &Ctx, a: &StorageAccount) -> Option<(Option<Principal>, String, String, String)> {
     let KeySource::Cmk {
         vault_uri,
@@ -120,10 +118,7 @@ fn target(cx: &Ctx, a: &StorageAccount) -> Option<(Option<Principal>, String, St
     else {
         return None;
     };
-    let Owner::Cluster { cluster } = &a.owner else {
-        return None;
-    };
-    let principal = cx.w.clusters.get(cluster).and_then(|c| c.principal(cx.w));
+    let principal = a.owner.principal(cx.w).ok();
     Some((
         principal,
         vault_name_of(vault_uri).unwrap_or_default(),
@@ -148,13 +143,13 @@ fn evaluate(cx: &Ctx, a: &StorageAccount) -> Option<(Outcome, Option<Principal>)
     if let Some(o) = cx.w.storage.outages.get(&vault) {
         return Some((Outcome::Transient(*o), Some(p)));
     }
-    if !cx.w.vaults.contains_key(&vault) {
+    if !client::reachable(cx, &vault) {
         return Some((
             Outcome::Refused(format!("Key Vault {vault} no longer exists"), None),
             Some(p),
         ));
     }
-    let outcome = match keys::check(cx, Periodic::Unwrap, &vault, &p, &key, &version) {
+    let outcome = match client::check(cx, Periodic::Unwrap, &vault, &p, &key, &version) {
         Ok(()) => Outcome::Answered,
         Err(e) => Outcome::Refused(e.message(), Some(e)),
     };
@@ -318,7 +313,7 @@ fn schedule_next(cx: &mut Ctx, account: &str) {
     let a = cx.w.storage.accounts[account].clone();
     if let (Some(result), Some((Some(p), vault, key, version))) = (reached, target(cx, &a)) {
         let span = (next, last, count);
-        keys::audit_polls(
+        client::audit(
             cx,
             Periodic::Unwrap,
             &vault,
@@ -396,15 +391,16 @@ fn revoke(cx: &mut Ctx, account: &str, reason: &str) {
         since: now,
         reason: reason.to_string(),
     };
-    cx.j.alert(
-        now,
-        Category::Data,
-        account,
-        format!(
-            "Storage account {account} is unavailable: new data sent to its workspaces is dropped, queries on them fail, {hot} hot-cache block(s) deleted. Stored data ({} block(s)) stays, governed by retention",
-            blocks
+    let text = match a.owner.clone() {
+        Owner::Sentinel { .. } => format!(
+            "{} is unavailable: Microsoft Sentinel behaves as if its data is no longer available (watchlists, analytics rules and incidents can't be read or changed, no incident is created); previously stored data isn't deleted but remains inaccessible",
+            a.owner.clone().describe(cx.w, account)
         ),
-    );
+        _ => format!(
+            "Storage account {account} is unavailable: new data sent to its workspaces is dropped, queries on them fail, {hot} hot-cache block(s) deleted. Stored data ({blocks} block(s)) stays, governed by retention"
+        ),
+    };
+    cx.j.alert(now, Category::Data, account, text);
 }
 
 fn answered(
@@ -485,12 +481,17 @@ fn resume(cx: &mut Ctx, account: &str) {
     // Available first: reloading reads the blocks through the account key.
     set(cx, account, Access::Available);
     let reloaded = reload_hot_cache(cx, account);
-    cx.j.note(
-        now,
-        Category::Data,
-        account,
-        format!("Storage account {account} available again: ingestion and queries resumed, {reloaded} blocks reloaded into the hot cache"),
-    );
+    let owner = cx.w.storage.accounts[account].owner.clone();
+    let text = match &owner {
+        Owner::Sentinel { .. } => format!(
+            "{} available again: Microsoft Sentinel restores access to its data",
+            owner.describe(cx.w, account)
+        ),
+        _ => format!(
+            "Storage account {account} available again: ingestion and queries resumed, {reloaded} blocks reloaded into the hot cache"
+        ),
+    };
+    cx.j.note(now, Category::Data, account, text);
 }
 
 fn set_unwrap_failed(cx: &mut Ctx, account: &str) {
@@ -512,14 +513,13 @@ fn set(cx: &mut Ctx, account: &str, access: Access) {
 }
 
 /// The key identifier and key version the account's AEK should be rewrapped with, if any:
-/// with auto-rotation (`keyVersion` empty), a newer enabled version; for a retired account (one the
-/// cluster moved to a new key version while this one was out of reach), the cluster's current
-/// version once it is enabled, so the old version can be retired without losing the old data.
+/// with auto-rotation (`keyVersion` empty), a newer enabled version; for a retired cluster account
+/// (one the cluster moved to a new key version while this one was out of reach), the cluster's
+/// current version once it is enabled, so the old version can be retired without losing the old
+/// data. Other holders (Sentinel's store) follow their cluster's key version, automatic or
+/// pinned, in place: a pinned cluster moves them when its key update completes.
 fn rotation_target(cx: &Ctx, a: &StorageAccount) -> Option<(KeyVaultProperties, String)> {
-    let Owner::Cluster { cluster } = &a.owner else {
-        return None;
-    };
-    let kvp = cx.w.clusters.get(cluster)?.storage_key.clone()?;
+    let kvp = a.owner.key_config(cx.w)?;
     let KeySource::Cmk {
         vault_uri,
         key_name,
@@ -528,25 +528,15 @@ fn rotation_target(cx: &Ctx, a: &StorageAccount) -> Option<(KeyVaultProperties, 
     else {
         return None;
     };
-    if a.writable && !(kvp.auto_rotation() && kvp.key_name.eq_ignore_ascii_case(key_name)) {
+    let cluster_writable = a.writable && matches!(a.owner, Owner::Cluster { .. });
+    if cluster_writable && !(kvp.auto_rotation() && kvp.key_name.eq_ignore_ascii_case(key_name)) {
         return None;
     }
-    let key =
-        cx.w.vaults
-            .get(&kvp.vault())?
-            .keys
-            .get(&kvp.key_name.to_ascii_lowercase())?;
-    let target = if kvp.auto_rotation() {
-        key.latest()
-    } else {
-        key.versions
-            .iter()
-            .find(|v| v.version.eq_ignore_ascii_case(&kvp.key_version))?
-    };
-    let same = target.version.eq_ignore_ascii_case(key_version)
+    let (target, enabled) = client::designated_version(cx, &kvp)?;
+    let same = target.eq_ignore_ascii_case(key_version)
         && kvp.key_name.eq_ignore_ascii_case(key_name)
         && vault_name_of(vault_uri).as_deref() == Some(kvp.vault().as_str());
-    (!same && target.enabled).then(|| (kvp, target.version.clone()))
+    (!same && enabled).then_some((kvp, target))
 }
 
 /// Audits storage's refused rewraps to `version` (`span`: first, last, how many).
@@ -559,7 +549,7 @@ fn audit_rewrap_refused(
     span: (u64, u64, u64),
 ) {
     let (vault, key) = (kvp.vault(), &kvp.key_name);
-    keys::audit_polls(
+    client::audit(
         cx,
         Periodic::Rewrap,
         &vault,
@@ -581,7 +571,7 @@ fn audit_check(
     outcome: Result<(), &ApiError>,
 ) {
     let now = cx.w.now;
-    keys::audit_polls(
+    client::audit(
         cx,
         Periodic::Unwrap,
         vault,
@@ -601,15 +591,12 @@ fn rewrap_refusal(
     kvp: &KeyVaultProperties,
     version: &str,
 ) -> Option<(Principal, ApiError)> {
-    let Owner::Cluster { cluster } = &a.owner else {
-        return None;
-    };
-    let p = cx.w.clusters.get(cluster)?.principal(cx.w)?;
+    let p = a.owner.principal(cx.w).ok()?;
     let vault = kvp.vault();
-    if !cx.w.vaults.contains_key(&vault) {
+    if !client::reachable(cx, &vault) {
         return None;
     }
-    let refused = keys::check(cx, Periodic::Rewrap, &vault, &p, &kvp.key_name, version).err()?;
+    let refused = client::check(cx, Periodic::Rewrap, &vault, &p, &kvp.key_name, version).err()?;
     Some((p, refused))
 }
 
@@ -621,9 +608,6 @@ fn auto_rotate(cx: &mut Ctx, account: &str) {
         return;
     };
     let Some((kvp, version)) = rotation_target(cx, a) else {
-        return;
-    };
-    let Owner::Cluster { cluster } = a.owner.clone() else {
         return;
     };
     if let Some((p, e)) = rewrap_refusal(cx, a, &kvp, &version) {
@@ -646,10 +630,13 @@ fn auto_rotate(cx: &mut Ctx, account: &str) {
         }
         return;
     }
-    let done = if a.writable {
-        super::adopt_key(cx, &cluster, Some((&kvp, version)))
-    } else {
-        super::rewrap(cx, account, &kvp, &version)
+    // A cluster's writable account moves through the cluster's key adoption (a new key may mean
+    // a new account); every other account is rewrapped in place.
+    let done = match a.owner.clone() {
+        Owner::Cluster { cluster } if a.writable => {
+            super::adopt_key(cx, &cluster, Some((&kvp, version)))
+        }
+        _ => super::rewrap(cx, account, &kvp, &version),
     };
     if let Err(why) = done {
         cx.j.alert(

@@ -33,12 +33,11 @@ use self::block::{
 };
 use super::Ctx;
 use super::clock::{self, DAY};
-use super::cluster::{ClusterState, KeyVaultProperties};
 use super::crypto::{self, GCM_NONCE, SymKey, hex};
 use super::journal::Category;
-use super::keyvault::keys;
+use super::keyvault::client::{self, KeyVaultProperties};
 use super::table::{EncodeError, RowSet, Schema};
-use super::workspace::LinkState;
+use super::world::{COSMOS_DB_OBJECT_ID, Principal, World};
 
 /// Hot cache: data ingested in the last 14 days (seed).
 pub const HOT_CACHE_DAYS: u64 = 14;
@@ -49,12 +48,82 @@ pub const BLOCK_BYTES: usize = 256 * 1024;
 /// smaller ones are sealed in place, where a call's fixed cost would dominate.
 pub const EXTERNAL_MIN_BYTES: usize = 4096;
 
+/// Who holds an account and its AEK. Every holder of an AEK wrapped by a Key Vault key uses the
+/// same mechanism (polling, cache, revocation and recovery, rewrap, audit: [`access`]); what
+/// differs is the principal it calls Key Vault with and where its key identifier comes from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Owner {
     /// Shared storage for workspaces not linked to a cluster, one per region.
     Shared { region: &'static str },
-    /// A dedicated cluster's storage (lower-cased cluster id).
+    /// A dedicated cluster's storage (lower-cased cluster id), through the cluster's identity.
     Cluster { cluster: String },
+    /// Microsoft Sentinel's own store for an onboarded workspace (lower-cased workspace id): Azure
+    /// Cosmos DB in the service, through the Azure Cosmos DB first-party principal, under the
+    /// key of the workspace's cluster.
+    Sentinel { workspace: String },
+}
+
+impl Owner {
+    /// The identity this holder calls Key Vault with, or why it has none.
+    pub fn principal(&self, w: &World) -> Result<Principal, String> {
+        match self {
+            Owner::Shared { .. } => {
+                Err("shared storage is protected by Microsoft-managed keys".into())
+            }
+            Owner::Cluster { cluster } => w
+                .clusters
+                .get(cluster)
+                .and_then(|c| c.principal(w))
+                .ok_or_else(|| "the cluster has no managed identity".into()),
+            Owner::Sentinel { .. } => w
+                .directory
+                .get(COSMOS_DB_OBJECT_ID)
+                .cloned()
+                .ok_or_else(|| "the Azure Cosmos DB principal is missing".into()),
+        }
+    }
+
+    /// The cluster whose key identifier this holder follows.
+    pub fn cluster<'w>(&self, w: &'w World) -> Option<&'w str> {
+        match self {
+            Owner::Shared { .. } => None,
+            Owner::Cluster { cluster } => {
+                w.clusters.get_key_value(cluster).map(|(k, _)| k.as_str())
+            }
+            Owner::Sentinel { workspace } => w.workspaces.get(workspace)?.cluster(),
+        }
+    }
+
+    /// The key identifier this holder's AEK should be wrapped with: its cluster's, once the
+    /// cluster's storage adopted it.
+    pub fn key_config(&self, w: &World) -> Option<KeyVaultProperties> {
+        w.clusters.get(self.cluster(w)?)?.storage_key.clone()
+    }
+
+    /// The region the holder's data lives in.
+    pub fn region(&self, w: &World) -> &'static str {
+        match self {
+            Owner::Shared { region } => region,
+            Owner::Cluster { cluster } => w.clusters.get(cluster).map_or("eastus", |c| c.location),
+            Owner::Sentinel { workspace } => w
+                .workspaces
+                .get(workspace)
+                .map_or("eastus", |ws| ws.location),
+        }
+    }
+
+    /// What a person calls the holder, in the timeline.
+    pub fn describe(&self, w: &World, account: &str) -> String {
+        match self {
+            Owner::Sentinel { workspace } => format!(
+                "Microsoft Sentinel's store of workspace {} ({account})",
+                w.workspaces
+                    .get(workspace)
+                    .map_or(workspace.as_str(), |ws| ws.name.as_str())
+            ),
+            _ => format!("Storage account {account}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -355,7 +424,7 @@ fn new_account(
     Ok(name)
 }
 
-/// Wraps an AEK with the customer's key through Key Vault, as the cluster's identity.
+/// Wraps an AEK with the customer's key through Key Vault, as the holder's identity.
 fn cmk_wrap(
     cx: &mut Ctx,
     owner: &Owner,
@@ -363,19 +432,12 @@ fn cmk_wrap(
     version: &str,
     aek: &SymKey,
 ) -> Result<(KeySource, Vec<u8>), String> {
-    let Owner::Cluster { cluster } = owner else {
-        return Err("shared storage is protected by Microsoft-managed keys".into());
-    };
-    let principal =
-        cx.w.clusters
-            .get(cluster)
-            .and_then(|c| c.principal(cx.w))
-            .ok_or("the cluster has no managed identity")?;
+    let principal = owner.principal(cx.w)?;
     let vault = kvp.vault();
-    if !cx.w.vaults.contains_key(&vault) {
+    if !client::reachable(cx, &vault) {
         return Err(format!("Key Vault {} is not reachable", kvp.vault_uri));
     }
-    let (kid, wrapped) = keys::wrap_as(cx, &vault, &principal, &kvp.key_name, version, aek.bytes())
+    let (kid, wrapped) = client::wrap(cx, &vault, &principal, &kvp.key_name, version, aek.bytes())
         .map_err(|e| e.message())?;
     let version = kid.rsplit('/').next().unwrap_or_default().to_string();
     Ok((
@@ -414,6 +476,25 @@ pub(super) fn rewrap(
     acct.rewrap_refused = None;
     cx.j.note(now, Category::KeyVault, account, text);
     Ok(())
+}
+
+/// A new account for a holder other than a cluster or shared storage (Sentinel's store): a fresh
+/// AEK, wrapped by the holder's key identifier (`Some`, the version it designates now) or a
+/// Microsoft-managed key. CMK accounts start polling Key Vault at once.
+pub fn new_holder_account(
+    cx: &mut Ctx,
+    owner: Owner,
+    key: Option<(&KeyVaultProperties, String)>,
+) -> Result<String, String> {
+    let region = owner.region(cx.w);
+    new_account(cx, owner, region, false, key)
+}
+
+/// Removes an account and everything sealed under it (its AEK goes with it).
+pub fn remove_account(cx: &mut Ctx, account: &str) {
+    cx.w.storage.accounts.remove(account);
+    cx.s.blocks.retain(|_, b| b.account != account);
+    cx.s.aek_flips.remove(account);
 }
 
 /// The writable account of an owner.
@@ -569,19 +650,17 @@ pub fn unwrap(cx: &mut Ctx, account: &str) -> Result<SymKey, String> {
             key_name,
             key_version,
         } => {
-            let Owner::Cluster { cluster } = &acct.owner else {
-                return Err("shared storage cannot use a customer key".into());
-            };
-            let Some(principal) = cx.w.clusters.get(cluster).and_then(|c| c.principal(cx.w)) else {
-                return Err("the cluster has no managed identity to reach Key Vault".into());
-            };
-            let vault = super::cluster::rules::vault_name_of(vault_uri).unwrap_or_default();
-            if !cx.w.vaults.contains_key(&vault) {
+            let principal = acct
+                .owner
+                .principal(cx.w)
+                .map_err(|why| format!("{why}: nothing to reach Key Vault with"))?;
+            let vault = client::vault_name_of(vault_uri).unwrap_or_default();
+            if !client::reachable(cx, &vault) {
                 return Err(format!(
                     "Key Vault {vault_uri} is not reachable (no such host)"
                 ));
             }
-            let (_, bytes) = keys::unwrap_as(
+            let (_, bytes) = client::unwrap(
                 cx,
                 &vault,
                 &principal,
@@ -613,18 +692,12 @@ pub fn placement(cx: &mut Ctx, workspace: &str) -> Placement {
     let region = super::world::find_region(ws.location)
         .map(|r| r.name)
         .unwrap_or("eastus");
-    let cluster = match &ws.link {
-        LinkState::Linked { cluster, .. } | LinkState::Unlinking { cluster, .. } => {
-            Some(cluster.clone())
-        }
-        _ => None,
-    };
-    let Some(cluster) = cluster else {
+    let Some(cluster) = ws.cluster().map(str::to_string) else {
         return Placement::Account(shared_account(cx, region));
     };
-    match cx.w.clusters.get(&cluster).map(|c| &c.state) {
+    match cx.w.clusters.get(&cluster) {
         None => Placement::Account(shared_account(cx, region)),
-        Some(ClusterState::Provisioning(_)) => Placement::Drop(format!(
+        Some(c) if c.is_provisioning() => Placement::Drop(format!(
             "workspace {} is linked to cluster {} which has not finished provisioning",
             ws.name, cx.w.clusters[&cluster].name
         )),
@@ -694,15 +767,7 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
         }
     };
     let acct = cx.w.storage.accounts[&account].clone();
-    let region = match &acct.owner {
-        Owner::Shared { region } => *region,
-        Owner::Cluster { cluster } => {
-            cx.w.clusters
-                .get(cluster)
-                .map(|c| c.location)
-                .unwrap_or("eastus")
-        }
-    };
+    let region = acct.owner.region(cx.w);
     let infra = acct
         .double_encryption
         .then(|| service_key(&mut cx.w.rng, &mut cx.w.storage.infra, region, "infra"));
@@ -711,7 +776,7 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
             cluster.clone(),
             service_key(&mut cx.w.rng, &mut cx.w.storage.hot_keys, cluster, "hot"),
         )),
-        Owner::Shared { .. } => None,
+        Owner::Shared { .. } | Owner::Sentinel { .. } => None,
     };
     let customer_id = cx.w.workspaces[workspace].customer_id.clone();
     let columns =
@@ -1062,14 +1127,10 @@ fn current_account_unavailable(cx: &Ctx, customer_id: &str) -> Option<(String, S
         cx.w.workspaces
             .values()
             .find(|w| w.customer_id == customer_id && w.deleted.is_none())?;
-    let (LinkState::Linked { cluster, .. } | LinkState::Unlinking { cluster, .. }) = &ws.link
-    else {
-        return None;
-    };
     let account = writable(
         cx,
         &Owner::Cluster {
-            cluster: cluster.clone(),
+            cluster: ws.cluster()?.to_string(),
         },
     )?;
     let reason = cx.w.storage.accounts[&account].access.unavailable()?;

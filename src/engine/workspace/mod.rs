@@ -21,6 +21,7 @@ use super::errors::{self, ApiError};
 use super::http::{Method, Request, Response, seg_is};
 use super::journal::Category;
 use super::limits;
+use super::sentinel;
 use super::world::World;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -574,6 +575,7 @@ fn unlink(cx: &mut Ctx, scope: &[String], ws_name: &str, link: &str, version: &s
         LinkState::Unlinked => return Ok(Response::empty(204)),
         LinkState::Linked { cluster, since } => (cluster.clone(), *since),
     };
+    sentinel::check_unlink(cx.w, &id_key(&ws.id))?;
     let delay =
         cx.w.rng
             .between(limits::WORKSPACE_UNLINK.0, limits::WORKSPACE_UNLINK.1);
@@ -636,6 +638,7 @@ pub fn complete(cx: &mut Ctx, op: &AsyncOp) {
                 &id,
                 format!("Workspace {name} linked to cluster {cname}: new data goes to the cluster"),
             );
+            sentinel::note_ineffective(cx, cluster);
             lro::finish(cx, &op.id, Ok(()));
         }
         OpKind::WorkspaceUnlink { workspace, .. } => {
@@ -692,6 +695,9 @@ pub fn detach_all(cx: &mut Ctx, cluster: &str) {
 
 /// Soft delete: the workspace disappears but can be recovered by re-creating it within 14 days.
 pub fn soft_delete(cx: &mut Ctx, key: &str) {
+    // "The only operation possible after the encryption key is revoked or deleted is account
+    // deletion": Sentinel goes with its workspace.
+    sentinel::offboard(cx, key, "removed with its workspace");
     let now = cx.w.now;
     let Some(ws) = cx.w.workspaces.get_mut(key) else {
         return;
