@@ -310,14 +310,7 @@ fn offsets_past_the_end_name_the_same_byte_so_flipping_it_twice_is_an_undo() {
     let (mut env, id) = provisioned_workspace();
     post_logs(&mut env.e, &id, "App", &records(2, "t"));
     post_logs(&mut env.e, &id, "Other", &records(2, "t"));
-    let blocks: Vec<u64> = env
-        .e
-        .snapshot()
-        .storage
-        .blocks
-        .iter()
-        .map(|b| b.id)
-        .collect();
+    let blocks = env.block_ids();
     let (block, sibling) = (blocks[0], blocks[1]);
     let len = env.e.inspect_block(block).unwrap().sealed_bytes;
     env.e.tamper(block, TamperTarget::Sealed, 5).unwrap();
@@ -377,14 +370,7 @@ fn no_two_blocks_share_a_key_and_nonce() {
         .configure_sources(&id, Some(Default::default()))
         .unwrap();
     env.advance(6 * HOUR);
-    let blocks: Vec<u64> = env
-        .e
-        .snapshot()
-        .storage
-        .blocks
-        .iter()
-        .map(|b| b.id)
-        .collect();
+    let blocks = env.block_ids();
     assert!(blocks.len() > 30, "{} blocks", blocks.len());
     let (mut service, mut infra) = (BTreeSet::new(), BTreeSet::new());
     for b in blocks {

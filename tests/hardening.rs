@@ -53,18 +53,7 @@ fn skipping_quiet_slices_gives_the_world_the_slices_give() {
     let world = || {
         let mut env = Env::new();
         env.provisioned();
-        env.policy(
-            VAULT,
-            "add",
-            USER,
-            &["getrotationpolicy", "setrotationpolicy"],
-        );
-        let r = env.kv(
-            "PUT",
-            &format!("/keys/{KEY}/rotationpolicy"),
-            Some(json!({ "lifetimeActions": [{ "trigger": { "timeAfterCreate": "P7D" }, "action": { "type": "Rotate" } }] })),
-        );
-        assert_eq!(r.status, 200, "{}", r.body);
+        env.rotate_every("P7D");
         env
     };
     let (mut whole, mut sliced) = (world(), world());
@@ -86,18 +75,7 @@ fn skipping_quiet_slices_gives_the_world_the_slices_give() {
 fn a_weekly_rotation_policy_stops_at_the_version_limit_and_says_so() {
     let mut env = Env::new();
     env.step1_vault_and_key();
-    env.policy(
-        VAULT,
-        "add",
-        USER,
-        &["getrotationpolicy", "setrotationpolicy"],
-    );
-    let r = env.kv(
-        "PUT",
-        &format!("/keys/{KEY}/rotationpolicy"),
-        Some(json!({ "lifetimeActions": [{ "trigger": { "timeAfterCreate": "P7D" }, "action": { "type": "Rotate" } }] })),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
+    env.rotate_every("P7D");
     // To the end of the clock, twelve years at a time, as the page would.
     while env.e.clock_left() > 0 {
         let reply = execute(

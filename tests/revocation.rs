@@ -40,15 +40,6 @@ fn polls(env: &Env) -> u64 {
         .sum()
 }
 
-fn set_enabled(env: &mut Env, version: &str, enabled: bool) {
-    let r = env.kv(
-        "PATCH",
-        &format!("/keys/{KEY}/{version}"),
-        Some(json!({ "attributes": { "enabled": enabled } })),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-}
-
 fn rotate(env: &mut Env) -> String {
     let r = env.kv("POST", &format!("/keys/{KEY}/rotate"), None);
     assert_eq!(r.status, 200, "{}", r.body);
@@ -230,7 +221,7 @@ impl Fx {
     fn pull(&mut self, lever: Lever) {
         let env = &mut self.env;
         match lever {
-            Lever::DisableVersion => set_enabled(env, &self.version, false),
+            Lever::DisableVersion => env.set_enabled(&self.version, false),
             Lever::DeleteKey => {
                 let r = env.kv("DELETE", &format!("/keys/{KEY}"), None);
                 assert_eq!(r.status, 200, "{}", r.body);
@@ -274,7 +265,7 @@ impl Fx {
     fn restore(&mut self, lever: Lever) {
         let env = &mut self.env;
         match lever {
-            Lever::DisableVersion => set_enabled(env, &self.version, true),
+            Lever::DisableVersion => env.set_enabled(&self.version, true),
             Lever::DeleteKey => {
                 let r = env.kv("POST", &format!("/deletedkeys/{KEY}/recover"), None);
                 assert_eq!(r.status, 200, "{}", r.body);
@@ -492,7 +483,7 @@ fn key_vault_access_rate_the_first_refused_poll_comes_within_60_seconds_of_the_c
     let mut fx = Fx::new();
     fx.advance(HOUR);
     let t0 = fx.now();
-    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.env.set_enabled(&fx.version.clone(), false);
     let at = fx.step_until("revoking", POLL_MAX + 1);
     assert!(at > t0 && at <= t0 + POLL_MAX, "{} s", at - t0);
     assert_eq!(fx.access().since, Some(at));
@@ -547,7 +538,7 @@ fn the_audit_log_never_shows_a_successful_unwrap_after_the_version_was_disabled(
         }
     }
     let t0 = fx.now();
-    set_enabled(&mut fx.env, &v, false);
+    fx.env.set_enabled(&v, false);
     fx.advance(HOUR);
     for a in fx.env.e.audit_log().iter().filter(|a| {
         a.operation == "KeyUnwrap" && a.status == 200 && a.version.as_deref() == Some(v.as_str())
@@ -1141,7 +1132,7 @@ fn disabling_the_old_pinned_version_before_updating_the_cluster_gets_into_key_re
     fx.ingest("App", 3, "a");
     rotate(&mut fx.env);
     let t0 = fx.now();
-    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.env.set_enabled(&fx.version.clone(), false);
     fx.advance(HOUR);
     let a = fx.access();
     assert_eq!(a.state, "revoked", "{a:?}");
@@ -1186,7 +1177,7 @@ fn updating_the_cluster_to_the_new_version_then_disabling_the_old_one_keeps_all_
     assert_eq!(after.key.as_ref().unwrap().key_version, v2);
     assert_eq!(after.aek_id, before.aek_id, "rewrapped, not replaced");
     let t0 = fx.now();
-    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.env.set_enabled(&fx.version.clone(), false);
     fx.advance(2 * HOUR);
     assert_eq!(fx.access().state, "accessible");
     assert!(
@@ -1219,7 +1210,7 @@ fn updating_a_revoked_cluster_to_the_new_version_resumes_data_ingestion_and_abil
     let mut fx = Fx::pinned();
     fx.ingest("App", 3, "old");
     let v2 = rotate(&mut fx.env);
-    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.env.set_enabled(&fx.version.clone(), false);
     fx.advance(HOUR);
     assert_eq!(fx.access().state, "revoked");
     fx.query_refused("App_CL");
@@ -1253,7 +1244,7 @@ fn updating_a_revoked_cluster_to_the_new_version_resumes_data_ingestion_and_abil
     );
     // The old data comes back with its version, and its AEK moves to the new one: only the AEK
     // is rewrapped, so the old version can then be retired for good.
-    set_enabled(&mut fx.env, &fx.version.clone(), true);
+    fx.env.set_enabled(&fx.version.clone(), true);
     fx.advance(30 * MINUTE);
     assert_eq!(fx.access().state, "accessible");
     assert_eq!(
@@ -1268,7 +1259,7 @@ fn updating_a_revoked_cluster_to_the_new_version_resumes_data_ingestion_and_abil
     for a in cmk {
         assert_eq!(a.key.as_ref().unwrap().key_version, v2, "{}", a.name);
     }
-    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.env.set_enabled(&fx.version.clone(), false);
     fx.advance(2 * HOUR);
     assert_eq!(fx.access().state, "accessible");
     assert_eq!(fx.ws_access().state, "accessible");
@@ -1286,7 +1277,7 @@ fn a_revocation_already_detected_takes_effect_within_an_hour_even_if_key_vault_b
     let mut fx = Fx::new();
     fx.ingest("App", 3, "a");
     let changed = fx.now();
-    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.env.set_enabled(&fx.version.clone(), false);
     fx.step_until("revoking", 2 * MINUTE);
     fx.env
         .e
@@ -1312,10 +1303,10 @@ fn a_revocation_already_detected_takes_effect_within_an_hour_even_if_key_vault_b
 fn a_recovery_already_under_way_resumes_within_30_minutes_even_if_key_vault_becomes_unreachable() {
     let mut fx = Fx::new();
     fx.ingest("App", 3, "a");
-    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.env.set_enabled(&fx.version.clone(), false);
     fx.advance(2 * HOUR);
     assert_eq!(fx.access().state, "revoked");
-    set_enabled(&mut fx.env, &fx.version.clone(), true);
+    fx.env.set_enabled(&fx.version.clone(), true);
     fx.step_until("recovering", 2 * MINUTE);
     let unwrapped = fx.now();
     fx.env
@@ -1355,13 +1346,13 @@ fn queries_on_a_revoked_workspace_fail_whatever_key_protects_the_table() {
     let mut fx = Fx::ready(env, version, principal);
     fx.ingest("New", 5, "new");
     assert_eq!(fx.tags("Old_CL"), vec![("old".into(), 5)]);
-    set_enabled(&mut fx.env, &fx.version.clone(), false);
+    fx.env.set_enabled(&fx.version.clone(), false);
     fx.advance(2 * HOUR);
     assert_eq!(fx.ws_access().state, "revoked");
     fx.query_refused("New_CL");
     fx.query_refused("Old_CL");
     fx.query_refused("Nothing_CL");
-    set_enabled(&mut fx.env, &fx.version.clone(), true);
+    fx.env.set_enabled(&fx.version.clone(), true);
     fx.advance(HOUR);
     assert_eq!(fx.tags("Old_CL"), vec![("old".into(), 5)]);
     assert_eq!(fx.tags("New_CL"), vec![("new".into(), 5)]);
@@ -1456,7 +1447,7 @@ fn after_rotation_the_audit_log_shows_no_use_of_the_previous_version_and_disabli
     assert!(last_use(&v1).unwrap() <= rewrap);
     assert!(last_use(&v2).unwrap() > now - HOUR);
 
-    set_enabled(&mut fx.env, &v1, false);
+    fx.env.set_enabled(&v1, false);
     fx.advance(2 * HOUR);
     assert_eq!(fx.access().state, "accessible");
     fx.ingest("App", 1, "b");

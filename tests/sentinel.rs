@@ -104,15 +104,6 @@ fn incidents(env: &mut Env) -> usize {
     r.body["value"].as_array().unwrap().len()
 }
 
-fn set_enabled(env: &mut Env, version: &str, enabled: bool) {
-    let r = env.kv(
-        "PATCH",
-        &format!("/keys/{KEY}/{version}"),
-        Some(json!({ "attributes": { "enabled": enabled } })),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-}
-
 fn errors_log(env: &Env) -> Vec<String> {
     env.e.timeline().iter().map(|t| t.text.clone()).collect()
 }
@@ -133,12 +124,21 @@ fn configure_cmk_on_the_dedicated_cluster_and_link_your_workspace_to_that_cluste
     });
     // Linked, but the cluster has no key yet.
     env.step5_link(WS);
-    env.refused(&errors::SENTINEL_CMK_NEEDS_KEY, |env| onboard(env, WS, true));
+    env.refused(&errors::SENTINEL_CMK_NEEDS_KEY, |env| {
+        onboard(env, WS, true)
+    });
     // The key update has been sent but has not completed.
     env.step3_grant(&principal);
-    let r = env.arm("PATCH", &Env::cluster_path(CLUSTER), OI, Some(Env::key_props("")));
+    let r = env.arm(
+        "PATCH",
+        &Env::cluster_path(CLUSTER),
+        OI,
+        Some(Env::key_props("")),
+    );
     assert_eq!(r.status, 202);
-    env.refused(&errors::SENTINEL_CMK_NEEDS_KEY, |env| onboard(env, WS, true));
+    env.refused(&errors::SENTINEL_CMK_NEEDS_KEY, |env| {
+        onboard(env, WS, true)
+    });
     env.advance(HOUR);
     assert_eq!(onboard(&mut env, WS, true).status, 201);
 }
@@ -165,7 +165,9 @@ fn add_an_access_policy_that_allows_azure_cosmos_db_to_access_the_key_vault() {
     // A person finds the principal's object id through Graph by its app id, as the docs say.
     let r = env.call(
         "GET",
-        &format!("https://graph.microsoft.com/v1.0/servicePrincipals?$filter=appId eq '{COSMOS_APP}'"),
+        &format!(
+            "https://graph.microsoft.com/v1.0/servicePrincipals?$filter=appId eq '{COSMOS_APP}'"
+        ),
         None,
     );
     assert_eq!(r.body["value"][0]["id"], COSMOS_DB_OBJECT_ID);
@@ -176,7 +178,12 @@ fn add_an_access_policy_that_allows_azure_cosmos_db_to_access_the_key_vault() {
     let r = env.refused(&errors::SENTINEL_CMK_COSMOS_NO_ACCESS, |env| {
         onboard(env, WS, true)
     });
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("wrapKey"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("wrapKey")
+    );
     grant_cosmos(&mut env, &["get", "wrapKey", "unwrapKey"]);
     assert_eq!(onboard(&mut env, WS, true).status, 201);
 }
@@ -206,12 +213,21 @@ fn onboard_the_workspace_via_the_onboarding_api_with_customer_managed_key_true()
     let r = onboard(&mut env, WS, true);
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["name"], "default");
-    assert_eq!(r.body["type"], "Microsoft.SecurityInsights/onboardingStates");
+    assert_eq!(
+        r.body["type"],
+        "Microsoft.SecurityInsights/onboardingStates"
+    );
     assert_eq!(r.body["properties"]["customerManagedKey"], true);
     assert!(r.body["etag"].as_str().unwrap().starts_with('"'));
     assert_eq!(r.body["systemData"]["createdByType"], "User");
     // GET, LIST, the same PUT again; every api-version of the reference.
-    for v in ["2021-03-01-preview", "2022-06-01-preview", "2024-03-01", "2024-09-01", "2025-09-01"] {
+    for v in [
+        "2021-03-01-preview",
+        "2022-06-01-preview",
+        "2024-03-01",
+        "2024-09-01",
+        "2025-09-01",
+    ] {
         let got = env.arm("GET", &si_path(WS, "onboardingStates/default"), v, None);
         assert_eq!(got.body, r.body, "{v}");
     }
@@ -220,7 +236,12 @@ fn onboard_the_workspace_via_the_onboarding_api_with_customer_managed_key_true()
     assert_eq!(onboard(&mut env, WS, true).status, 200);
     // Only the name default.
     env.refused(&errors::SENTINEL_STATE_NAME, |env| {
-        env.arm("PUT", &si_path(WS, "onboardingStates/other"), SI, Some(json!({})))
+        env.arm(
+            "PUT",
+            &si_path(WS, "onboardingStates/other"),
+            SI,
+            Some(json!({})),
+        )
     });
 }
 
@@ -236,7 +257,9 @@ fn the_cmk_capability_is_provided_only_to_workspaces_not_already_onboarded_to_se
 #[test]
 fn sentinel_resources_need_an_onboarded_workspace() {
     let (mut env, _) = ready();
-    env.refused(&errors::SENTINEL_NOT_ONBOARDED, |env| put_watchlist(env, "vips"));
+    env.refused(&errors::SENTINEL_NOT_ONBOARDED, |env| {
+        put_watchlist(env, "vips")
+    });
 }
 
 // ---- Sentinel's data under the cluster's key ------------------------------------------------------
@@ -247,8 +270,16 @@ fn data_saved_by_sentinel_in_other_storage_is_encrypted_with_the_clusters_key() 
     let r = put_watchlist(&mut env, "vips");
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["properties"]["watchlistItemsCount"], 2);
-    let items = env.arm("GET", &si_path(WS, "watchlists/vips/watchlistItems"), SI, None);
-    assert_eq!(items.body["value"][1]["properties"]["itemsKeyValue"]["Owner"], "db");
+    let items = env.arm(
+        "GET",
+        &si_path(WS, "watchlists/vips/watchlistItems"),
+        SI,
+        None,
+    );
+    assert_eq!(
+        items.body["value"][1]["properties"]["itemsKeyValue"]["Owner"],
+        "db"
+    );
     assert_eq!(put_rule(&mut env, "failed-payments").status, 201);
     // The store's AEK is wrapped by the cluster's key, through the Azure Cosmos DB principal.
     let snap = env.e.snapshot();
@@ -283,7 +314,12 @@ fn scheduled_analytics_rules_run_on_the_clock_and_create_incidents() {
     let (mut env, _) = onboarded();
     assert_eq!(put_rule(&mut env, "failed-payments").status, 201);
     let id = customer_id(&mut env, WS);
-    post_logs(&mut env.e, &id, "App", &json!([{ "Level": "Error", "Message": "card declined" }]));
+    post_logs(
+        &mut env.e,
+        &id,
+        "App",
+        &json!([{ "Level": "Error", "Message": "card declined" }]),
+    );
     env.advance(6 * MINUTE);
     assert_eq!(incidents(&mut env), 1);
     let r = env.arm("GET", &si_path(WS, "incidents"), SI, None);
@@ -301,10 +337,12 @@ fn within_one_hour_of_revocation_sentinel_behaves_as_if_the_data_is_no_longer_av
     assert_eq!(put_watchlist(&mut env, "vips").status, 201);
     assert_eq!(put_rule(&mut env, "failed-payments").status, 201);
     let id = customer_id(&mut env, WS);
-    set_enabled(&mut env, &version, false);
+    env.set_enabled(&version, false);
     // Within the hour: ingestion fails, configuration changes and reads are refused, no incident.
     env.advance(HOUR);
-    env.refused(&errors::SENTINEL_DATA_UNAVAILABLE, |env| put_watchlist(env, "more"));
+    env.refused(&errors::SENTINEL_DATA_UNAVAILABLE, |env| {
+        put_watchlist(env, "more")
+    });
     env.refused(&errors::SENTINEL_DATA_UNAVAILABLE, |env| {
         env.arm("GET", &si_path(WS, "watchlists/vips"), SI, None)
     });
@@ -325,10 +363,10 @@ fn within_one_hour_of_revocation_sentinel_behaves_as_if_the_data_is_no_longer_av
 fn if_access_is_restored_sentinel_restores_access_to_the_data_within_an_hour() {
     let (mut env, version) = onboarded();
     assert_eq!(put_watchlist(&mut env, "vips").status, 201);
-    set_enabled(&mut env, &version, false);
+    env.set_enabled(&version, false);
     env.advance(HOUR);
     assert_eq!(env.e.snapshot().sentinel[0].access.state, "revoked");
-    set_enabled(&mut env, &version, true);
+    env.set_enabled(&version, true);
     env.advance(HOUR);
     assert_eq!(env.e.snapshot().sentinel[0].access.state, "accessible");
     let r = env.arm("GET", &si_path(WS, "watchlists/vips"), SI, None);
@@ -338,12 +376,19 @@ fn if_access_is_restored_sentinel_restores_access_to_the_data_within_an_hour() {
 #[test]
 fn the_only_operation_possible_after_the_key_is_revoked_is_deletion() {
     let (mut env, version) = onboarded();
-    set_enabled(&mut env, &version, false);
+    env.set_enabled(&version, false);
     env.advance(HOUR);
     let r = env.arm("DELETE", &si_path(WS, "onboardingStates/default"), SI, None);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(env.e.snapshot().sentinel.is_empty());
-    assert!(env.e.snapshot().storage.accounts.iter().all(|a| a.sentinel.is_none()));
+    assert!(
+        env.e
+            .snapshot()
+            .storage
+            .accounts
+            .iter()
+            .all(|a| a.sentinel.is_none())
+    );
 }
 
 #[test]
@@ -354,7 +399,12 @@ fn revoking_access_by_removing_the_key_or_the_identity_from_the_cluster_isnt_sup
         env.arm("PATCH", &Env::cluster_path(CLUSTER), OI, Some(clear))
     });
     env.refused(&errors::SENTINEL_CLUSTER_KEY_REMOVAL, |env| {
-        env.arm("PATCH", &Env::cluster_path(CLUSTER), OI, Some(json!({ "identity": { "type": "None" } })))
+        env.arm(
+            "PATCH",
+            &Env::cluster_path(CLUSTER),
+            OI,
+            Some(json!({ "identity": { "type": "None" } })),
+        )
     });
 }
 
@@ -370,7 +420,12 @@ fn disabling_cmk_on_a_workspace_already_onboarded_to_sentinel_is_not_supported()
 fn unlinking_a_sentinel_cmk_workspace_from_its_cluster_is_not_supported() {
     let (mut env, _) = onboarded();
     env.refused(&errors::SENTINEL_UNLINK, |env| {
-        env.arm("DELETE", &format!("{}/linkedServices/cluster", Env::workspace_path(WS)), OI, None)
+        env.arm(
+            "DELETE",
+            &format!("{}/linkedServices/cluster", Env::workspace_path(WS)),
+            OI,
+            None,
+        )
     });
     env.refused(&errors::SENTINEL_UNLINK, |env| {
         env.arm("DELETE", &Env::cluster_path(CLUSTER), OI, None)
@@ -397,13 +452,22 @@ fn sentinel_supports_the_new_key_version_within_an_hour() {
     let new = version_of(&r.body["key"]["kid"]);
     env.advance(HOUR);
     let snap = env.e.snapshot();
-    let store = snap.storage.accounts.iter().find(|a| a.sentinel.is_some()).unwrap();
-    assert_eq!(store.key.as_ref().unwrap().key_version, new, "rewrapped with {new}, not {old}");
+    let store = snap
+        .storage
+        .accounts
+        .iter()
+        .find(|a| a.sentinel.is_some())
+        .unwrap();
+    assert_eq!(
+        store.key.as_ref().unwrap().key_version,
+        new,
+        "rewrapped with {new}, not {old}"
+    );
     // The audit log shows the previous version no longer in use: disable it after that.
     let versions = &snap.vaults[0].keys[0].versions;
     let last = |v: &str| versions.iter().find(|x| x.version == v).unwrap().last_use;
     assert!(last(&new) > last(&old), "{:?} {:?}", last(&new), last(&old));
-    set_enabled(&mut env, &old, false);
+    env.set_enabled(&old, false);
     env.advance(2 * HOUR);
     assert_eq!(env.e.snapshot().sentinel[0].access.state, "accessible");
 }
@@ -426,12 +490,30 @@ fn after_rotating_a_pinned_key_update_the_cluster_with_the_new_version() {
     let new = version_of(&r.body["key"]["kid"]);
     env.advance(HOUR);
     let store_version = |env: &Env| {
-        env.e.snapshot().storage.accounts.iter().find(|a| a.sentinel.is_some()).unwrap().key.clone().unwrap().key_version
+        env.e
+            .snapshot()
+            .storage
+            .accounts
+            .iter()
+            .find(|a| a.sentinel.is_some())
+            .unwrap()
+            .key
+            .clone()
+            .unwrap()
+            .key_version
     };
-    assert_eq!(store_version(&env), old, "pinned: the store keeps the old version");
+    assert_eq!(
+        store_version(&env),
+        old,
+        "pinned: the store keeps the old version"
+    );
     env.step4_key(&new);
     env.advance(HOUR);
-    assert_eq!(store_version(&env), new, "the cluster's update moves the store too");
+    assert_eq!(
+        store_version(&env),
+        new,
+        "the cluster's update moves the store too"
+    );
 }
 
 #[test]
@@ -448,9 +530,16 @@ fn linking_a_sentinel_onboarded_non_cmk_workspace_to_a_cmk_cluster_is_ineffectiv
     assert_eq!(r.status, 202, "accepted");
     env.advance(2 * HOUR);
     let snap = env.e.snapshot();
-    assert_eq!(snap.sentinel[0].protection, "MMK", "Sentinel's data stays under the Microsoft-managed key");
+    assert_eq!(
+        snap.sentinel[0].protection, "MMK",
+        "Sentinel's data stays under the Microsoft-managed key"
+    );
     assert!(snap.sentinel[0].ineffective.is_some());
-    assert!(env.last_alert().contains("ineffective"), "{}", env.last_alert());
+    assert!(
+        env.last_alert().contains("ineffective"),
+        "{}",
+        env.last_alert()
+    );
 }
 
 #[test]
@@ -493,7 +582,12 @@ fn watchlists_and_rules_are_checked_as_sentinel_checks_them() {
         env.arm("PUT", &si_path(WS, "alertRules/r1"), SI, Some(fast))
     });
     env.refused(&errors::SENTINEL_BAD_REQUEST, |env| {
-        env.arm("PUT", &si_path(WS, "alertRules/r1"), SI, Some(rule("App_CL | where (")))
+        env.arm(
+            "PUT",
+            &si_path(WS, "alertRules/r1"),
+            SI,
+            Some(rule("App_CL | where (")),
+        )
     });
     let mut fusion = rule("App_CL | count");
     fusion["kind"] = json!("Fusion");
@@ -511,11 +605,19 @@ fn workspaces_linked_to_the_same_dedicated_cluster_share_the_same_customer_manag
     env.step5_link("second-ws");
     assert_eq!(onboard(&mut env, "second-ws", true).status, 201);
     let snap = env.e.snapshot();
-    let stores: Vec<_> = snap.storage.accounts.iter().filter(|a| a.sentinel.is_some()).collect();
+    let stores: Vec<_> = snap
+        .storage
+        .accounts
+        .iter()
+        .filter(|a| a.sentinel.is_some())
+        .collect();
     assert_eq!(stores.len(), 2, "one store per workspace");
     for s in stores {
         let k = s.key.as_ref().unwrap();
-        assert_eq!((k.key_name.as_str(), k.key_version.as_str()), (KEY, version.as_str()));
+        assert_eq!(
+            (k.key_name.as_str(), k.key_version.as_str()),
+            (KEY, version.as_str())
+        );
     }
 }
 
@@ -523,7 +625,10 @@ fn workspaces_linked_to_the_same_dedicated_cluster_share_the_same_customer_manag
 fn revoke_by_deleting_the_access_policy_for_both_the_cluster_and_azure_cosmos_db() {
     let (mut env, _) = onboarded();
     assert_eq!(put_watchlist(&mut env, "vips").status, 201);
-    let cluster_principal = env.get_cluster()["identity"]["principalId"].as_str().unwrap().to_string();
+    let cluster_principal = env.get_cluster()["identity"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for principal in [cluster_principal.as_str(), COSMOS_DB_OBJECT_ID] {
         let r = env.policy(VAULT, "remove", principal, &["get", "wrapKey", "unwrapKey"]);
         assert_eq!(r.status, 200, "{}", r.body);
@@ -531,7 +636,17 @@ fn revoke_by_deleting_the_access_policy_for_both_the_cluster_and_azure_cosmos_db
     env.advance(HOUR);
     let snap = env.e.snapshot();
     assert_eq!(snap.sentinel[0].access.state, "revoked");
-    let cluster_store = snap.storage.accounts.iter().find(|a| a.sentinel.is_none() && a.protection == "CMK").unwrap();
-    assert_eq!(cluster_store.access.state, "revoked", "ingestion fails as in Azure Monitor");
-    env.refused(&errors::SENTINEL_DATA_UNAVAILABLE, |env| put_watchlist(env, "more"));
+    let cluster_store = snap
+        .storage
+        .accounts
+        .iter()
+        .find(|a| a.sentinel.is_none() && a.protection == "CMK")
+        .unwrap();
+    assert_eq!(
+        cluster_store.access.state, "revoked",
+        "ingestion fails as in Azure Monitor"
+    );
+    env.refused(&errors::SENTINEL_DATA_UNAVAILABLE, |env| {
+        put_watchlist(env, "more")
+    });
 }

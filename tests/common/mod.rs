@@ -676,6 +676,48 @@ pub mod seed {
 // ---- logs: the HTTP Data Collector API and the Query API ---------------------------------------
 
 /// The workspace's customer id (its Log Analytics workspace id).
+impl Env {
+    /// Enables or disables one version of the fixture key.
+    #[track_caller]
+    pub fn set_enabled(&mut self, version: &str, enabled: bool) {
+        let r = self.kv(
+            "PATCH",
+            &format!("/keys/{KEY}/{version}"),
+            Some(json!({ "attributes": { "enabled": enabled } })),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    /// Gives the user the rotation-policy permissions and sets a `timeAfterCreate` policy on the
+    /// fixture key.
+    #[track_caller]
+    pub fn rotate_every(&mut self, after: &str) {
+        self.policy(
+            VAULT,
+            "add",
+            USER,
+            &["getrotationpolicy", "setrotationpolicy"],
+        );
+        let r = self.kv(
+            "PUT",
+            &format!("/keys/{KEY}/rotationpolicy"),
+            Some(json!({ "lifetimeActions": [{ "trigger": { "timeAfterCreate": after }, "action": { "type": "Rotate" } }] })),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    /// The ids of the blocks in the snapshot, oldest first.
+    pub fn block_ids(&self) -> Vec<u64> {
+        self.e
+            .snapshot()
+            .storage
+            .blocks
+            .iter()
+            .map(|b| b.id)
+            .collect()
+    }
+}
+
 /// The five provisioning steps (auto-rotation, a linked workspace); returns the workspace's
 /// customer id with the environment.
 pub fn provisioned_workspace() -> (Env, String) {
