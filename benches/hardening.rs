@@ -212,7 +212,12 @@ fn main() {
         || execute(&mut e, &Command::Advance { seconds: 3600 }),
     );
     let live = LIVE.load(Relaxed);
-    execute(&mut e, &Command::Advance { seconds: 86_400 - 3600 });
+    execute(
+        &mut e,
+        &Command::Advance {
+            seconds: 86_400 - 3600,
+        },
+    );
     let kept = LIVE.load(Relaxed).saturating_sub(live) as f64;
     println!(
         "     23 more hours at the limit keep {:.0} MB more ({:.0} bytes per row: the block and its hot-cache copy)",

@@ -1,6 +1,7 @@
 //! Guided drills: from a fully provisioned setup, pull one lever the seed documents (revoke, rotate,
 //! take Key Vault down, set the identity to None), fast-forward the virtual clock, and check what
-//! happened against what the seed promises.
+//! happened against what the seed promises. The Microsoft Sentinel drills start from the same
+//! setup with the workspace onboarded to Sentinel with CMK (the Sentinel walkthrough's requests).
 //!
 //! Pure, like the walkthrough: a [`Driver`] hands out one [`Command`] at a time and is told each
 //! reply; the page runs it against the engine in its Worker, native tests run the same driver
@@ -14,7 +15,8 @@ use crate::engine::storage::access::Outage;
 use crate::engine::view::{AccountView, ClusterView, WorkspaceView};
 use crate::engine::{Response, Snapshot};
 use crate::protocol::{Command, Reply};
-use crate::walkthrough::{self as wt, Card, Context, Settings};
+use crate::sentinel_walkthrough::{self as sw, SCard};
+use crate::walkthrough::{self as wt, Card, Context, Draft, Settings};
 
 /// The table the drills write to and query.
 pub const TABLE: &str = "DrillProbe";
@@ -31,6 +33,9 @@ pub enum DrillId {
     PinnedForget,
     Outage,
     IdentityNone,
+    SentinelRevoke,
+    SentinelRotate,
+    SentinelUndefined,
 }
 
 /// One drill: its promise (quoted from the seeds) and its stages.
@@ -64,6 +69,10 @@ pub enum Op {
     Send(&'static str, fn(&Context, &[StageRun]) -> Command),
     /// Run the clock to the next event until no cluster operation or link is in progress.
     Settle,
+    /// After [`Op::Setup`]: the Sentinel walkthrough's requests (providers registered, Azure
+    /// Cosmos DB granted, the workspace onboarded with CMK), then a watchlist and a scheduled
+    /// analytics rule that raises an incident for each probe ingestion.
+    SentinelSetup,
 }
 
 /// What one stage did: when, and what came back.
@@ -94,6 +103,11 @@ pub struct Facts {
     pub blocks: usize,
     pub dropped_rows: u64,
     pub latest_version: Option<String>,
+    /// Microsoft Sentinel's incidents on the workspace.
+    pub incidents: usize,
+    /// The key version wrapping Sentinel's store's AEK, and that AEK.
+    pub store_version: Option<String>,
+    pub store_aek: Option<String>,
 }
 
 /// One promise checked against what happened.
@@ -170,6 +184,11 @@ pub fn facts(cx: &Context) -> Facts {
         blocks: cx.snap.storage.total_blocks,
         dropped_rows: workspace(cx).map(|w| w.dropped_rows).unwrap_or(0),
         latest_version: key_versions(cx).last().cloned(),
+        incidents: sw::sentinel(cx).map(|s| s.incidents).unwrap_or(0),
+        store_version: sw::store(cx)
+            .and_then(|a| a.key.as_ref())
+            .map(|k| k.key_version.clone()),
+        store_aek: sw::store(cx).map(|a| a.aek_id.clone()),
     }
 }
 
@@ -241,7 +260,10 @@ fn probe_ingest(cx: &Context, _: &[StageRun]) -> Command {
 }
 
 fn send(card: Card, cx: &Context) -> Command {
-    let d = wt::draft(card, cx);
+    command(wt::draft(card, cx))
+}
+
+fn command(d: Draft) -> Command {
     Command::request(&d.method, &d.url, Some(&d.body))
 }
 
@@ -349,6 +371,56 @@ fn busy(cx: &Context) -> bool {
             .any(|w| w.link_state == "Linking" || w.link_state == "Unlinking")
 }
 
+// ---- Microsoft Sentinel ----------------------------------------------------------------------------
+
+/// The watchlist and the analytics rule the Sentinel set-up adds.
+pub const WATCHLIST: &str = "vips";
+pub const RULE_ID: &str = "drill-probe";
+pub const RULE_NAME: &str = "Drill probe seen";
+
+/// The rule's query: the probe rows, so each probe ingestion raises an incident.
+pub fn rule_query() -> String {
+    format!("{TABLE}_CL | where Stage_s == 'probe'")
+}
+
+/// The next command that onboards the workspace to Sentinel with CMK and gives it a watchlist and
+/// a rule, or `None` when that is done. The requests are the Sentinel walkthrough's own.
+fn sentinel_setup_step(cx: &Context) -> Option<Command> {
+    let providers = [
+        (sw::COSMOS_DB_NAMESPACE, SCard::RegisterCosmosDb),
+        (sw::SENTINEL_NAMESPACE, SCard::RegisterSentinel),
+    ];
+    for (ns, card) in providers {
+        if !matches!(sw::provider_state(cx, ns), "Registered" | "Registering") {
+            return Some(send(Card::Sentinel(card), cx));
+        }
+    }
+    if providers
+        .iter()
+        .any(|(ns, _)| sw::provider_state(cx, ns) == "Registering")
+    {
+        return Some(Command::RunToNextEvent);
+    }
+    if sw::cosmos_missing(cx).is_none_or(|m| !m.is_empty()) {
+        return Some(send(Card::Sentinel(SCard::GrantCosmosDb), cx));
+    }
+    let Some(s) = sw::sentinel(cx) else {
+        return Some(send(Card::Sentinel(SCard::Onboard), cx));
+    };
+    if s.watchlists.is_empty() {
+        return Some(command(sw::watchlist_draft(cx, WATCHLIST)));
+    }
+    if s.rules.is_empty() {
+        return Some(command(sw::rule_draft(
+            cx,
+            RULE_ID,
+            RULE_NAME,
+            &rule_query(),
+        )));
+    }
+    None
+}
+
 // ---- the driver --------------------------------------------------------------------------------
 
 /// What to do next.
@@ -434,6 +506,7 @@ impl Driver {
                 Op::Setup if self.sent == 0 => Some(Command::Reset { seed: None }),
                 Op::Setup => setup_step(&cx),
                 Op::Settle => busy(&cx).then_some(Command::RunToNextEvent),
+                Op::SentinelSetup => sentinel_setup_step(&cx),
                 Op::Send(label, f) => {
                     self.pending = Some(label.to_string());
                     self.op += 1;
@@ -503,6 +576,11 @@ pub fn preview(id: DrillId, stage: usize, snap: &Snapshot, runs: &[StageRun]) ->
                 "Start over, then the walkthrough's five steps and 20 rows of DrillProbe_CL".into()
             }
             Op::Settle => "Run the clock until the cluster operation finishes".into(),
+            Op::SentinelSetup => format!(
+                "Then the Sentinel walkthrough: register {} and {}, grant Azure Cosmos DB, onboard with customerManagedKey true; a watchlist and a scheduled analytics rule",
+                sw::COSMOS_DB_NAMESPACE,
+                sw::SENTINEL_NAMESPACE
+            ),
             Op::Send(_, f) => describe(&f(&cx, runs)),
         })
         .collect()
@@ -1416,7 +1494,559 @@ static IDENTITY_NONE: [Stage; 4] = [
     },
 ];
 
-pub static DRILLS: [Drill; 5] = [
+// Microsoft Sentinel: the set-up, and what the checks look at.
+
+fn store_access(cx: &Context) -> String {
+    sw::store(cx)
+        .map(|a| a.access.state.clone())
+        .unwrap_or_else(|| "missing".into())
+}
+
+fn incidents(cx: &Context) -> usize {
+    sw::sentinel(cx).map(|s| s.incidents).unwrap_or(0)
+}
+
+fn store_name(cx: &Context) -> String {
+    sw::sentinel(cx)
+        .map(|s| s.store.clone())
+        .unwrap_or_default()
+}
+
+/// When the store's timeline last said `what` (at or after `from`).
+fn store_event(cx: &Context, from: u64, what: &str) -> Option<u64> {
+    let store = store_name(cx);
+    cx.snap
+        .timeline
+        .iter()
+        .rev()
+        .find(|e| e.subject == store && e.time >= from && e.text.contains(what))
+        .map(|e| e.time)
+}
+
+fn error_code(r: Option<&Response>) -> String {
+    r.and_then(|r| r.body["error"]["code"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A response refused with `status` whose message quotes `quote` from the document.
+fn quoted_refusal(run: &StageRun, label: &str, status: u16, quote: &str, promise: &str) -> Check {
+    let r = run.response(label);
+    let message = r
+        .and_then(|r| r.body["error"]["message"].as_str())
+        .unwrap_or("");
+    let quoted = message.contains(quote);
+    check(
+        promise,
+        r.is_some_and(|r| r.status == status) && quoted,
+        match (quoted, message.is_empty()) {
+            (true, _) => format!("answered {}, quoting: {quote}", status_of(r)),
+            (false, true) => format!("answered {}", status_of(r)),
+            (false, false) => format!("answered {}: {message}", status_of(r)),
+        },
+    )
+}
+
+/// A new watchlist, named after the stage that writes it.
+fn put_watchlist(cx: &Context, runs: &[StageRun]) -> Command {
+    command(sw::watchlist_draft(cx, &format!("stage-{}", runs.len())))
+}
+
+fn read_watchlist(cx: &Context, _: &[StageRun]) -> Command {
+    Command::request(
+        "GET",
+        &sw::sentinel_url(
+            cx,
+            &format!("watchlists/{WATCHLIST}"),
+            sw::SECURITY_INSIGHTS_API,
+        ),
+        None,
+    )
+}
+
+/// Ten minutes: the analytics rule (every five minutes) runs at least once.
+fn rule_runs(_: &Context, _: &[StageRun]) -> Command {
+    advance(10 * MINUTE)
+}
+
+fn sentinel_setup_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let mut out = setup_checks(cx, runs);
+    let s = sw::sentinel(cx);
+    let a = sw::store(cx);
+    let cluster_version = cluster(cx).and_then(|c| c.key_version_in_use.clone());
+    out.extend([
+        check(
+            "The workspace is onboarded to Microsoft Sentinel with customerManagedKey true",
+            s.is_some_and(|s| s.cmk),
+            s.map(|s| {
+                format!(
+                    "workspace {} onboarded, customerManagedKey {}",
+                    s.workspace, s.cmk
+                )
+            })
+            .unwrap_or_else(|| "not onboarded".into()),
+        ),
+        check(
+            "Sentinel's store is encrypted with the cluster's key, unwrapped by Azure Cosmos DB",
+            a.is_some_and(|a| {
+                a.protection == "CMK"
+                    && a.principal.as_deref() == Some(sw::COSMOS_DB_NAME)
+                    && a.key.as_ref().map(|k| &k.key_version) == cluster_version.as_ref()
+            }),
+            a.map(|a| {
+                format!(
+                    "store {} protected by {}, version {}, unwrapped by {}",
+                    a.name,
+                    a.protection,
+                    short(a.key.as_ref().map(|k| k.key_version.as_str()).unwrap_or("")),
+                    a.principal.as_deref().unwrap_or("nobody")
+                )
+            })
+            .unwrap_or_else(|| "no store".into()),
+        ),
+        check(
+            "A watchlist and a scheduled analytics rule are sealed in the store",
+            s.is_some_and(|s| {
+                s.watchlists.iter().any(|w| w == WATCHLIST)
+                    && s.rules.iter().any(|r| r == RULE_NAME)
+            }),
+            s.map(|s| {
+                format!(
+                    "watchlists [{}]; rules [{}]",
+                    s.watchlists.join(", "),
+                    s.rules.join(", ")
+                )
+            })
+            .unwrap_or_default(),
+        ),
+    ]);
+    out
+}
+
+const SENTINEL_SETUP: Stage = Stage {
+    title: "Set up: a CMK cluster with a Sentinel-onboarded workspace",
+    explain: "Starts over and runs the Azure Monitor walkthrough's five steps with 20 rows of DrillProbe_CL, then the Sentinel walkthrough: registers Microsoft.DocumentDB and Microsoft.SecurityInsights, grants Azure Cosmos DB get, wrapKey and unwrapKey, onboards the workspace with customerManagedKey true, and adds a watchlist and a scheduled analytics rule that raises an incident for every probe.",
+    ops: &[Op::Setup, Op::SentinelSetup],
+    check: sentinel_setup_checks,
+};
+
+// Sentinel: revoke and restore.
+
+fn sentinel_lever_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        ok_status(run, "lever", 200, "Key Vault accepts the change"),
+        check(
+            "Sentinel keeps its cached key for now: the store is not revoked yet",
+            store_access(cx) != "revoked",
+            format!("the store is {}", store_access(cx)),
+        ),
+    ]
+}
+
+fn sentinel_revoked_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let pulled = runs[1].started;
+    let revoked = store_event(cx, pulled, "is unavailable: Microsoft Sentinel");
+    let before = runs[1].facts.incidents;
+    let skipped =
+        cx.snap.timeline.iter().any(|e| {
+            e.time >= pulled && e.text.contains(RULE_NAME) && e.text.contains("did not run")
+        });
+    let s = sw::sentinel(cx);
+    vec![
+        check(
+            "Within one hour, Sentinel behaves as if the data is no longer available",
+            store_access(cx) == "revoked" && revoked.is_some_and(|t| t - pulled <= HOUR),
+            format!(
+                "the store is {}; revoked {} after the change",
+                store_access(cx),
+                elapsed(pulled, revoked)
+            ),
+        ),
+        check(
+            "A persistent configuration change is prevented: a watchlist PUT is refused",
+            run.response("watchlist").is_some_and(|r| r.status == 403)
+                && error_code(run.response("watchlist")) == "CustomerManagedKeyUnavailable",
+            format!(
+                "the watchlist PUT answered {} {}",
+                status_of(run.response("watchlist")),
+                error_code(run.response("watchlist"))
+            ),
+        ),
+        check(
+            "Incident creation is prevented: the rule does not run, no incident is created",
+            incidents(cx) == before && skipped,
+            format!(
+                "{} incident(s), {before} before; {}",
+                incidents(cx),
+                if skipped {
+                    "the timeline says the rule did not run"
+                } else {
+                    "the timeline says nothing about the rule"
+                }
+            ),
+        ),
+        check(
+            "Previously stored data isn't deleted but remains inaccessible",
+            s.is_some_and(|s| s.watchlists.iter().any(|w| w == WATCHLIST))
+                && run.response("read").is_some_and(|r| r.status == 403),
+            format!(
+                "watchlists [{}] still in the store; reading {WATCHLIST} answered {}",
+                s.map(|s| s.watchlists.join(", ")).unwrap_or_default(),
+                status_of(run.response("read"))
+            ),
+        ),
+    ]
+}
+
+fn sentinel_restore_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        ok_status(run, "lever", 200, "Key Vault accepts the change"),
+        check(
+            "Access does not come back at once: Sentinel finds out at its store's next check",
+            store_access(cx) == "revoked",
+            format!("the store is {}", store_access(cx)),
+        ),
+    ]
+}
+
+fn sentinel_resumed_checks(cx: &Context, runs: &[StageRun], restore: usize) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let restored = runs[restore].started;
+    let back = store_event(cx, restored, "available again: Microsoft Sentinel");
+    let before = runs[restore].facts.incidents;
+    vec![
+        check(
+            "If access is restored, Sentinel restores access to the data within an hour",
+            store_access(cx) == "accessible" && back.is_some_and(|t| t - restored <= HOUR),
+            format!(
+                "the store is {}; back {} after the restore",
+                store_access(cx),
+                elapsed(restored, back)
+            ),
+        ),
+        ok_status(run, "watchlist", 201, "A watchlist PUT is accepted again"),
+        ok_status(
+            run,
+            "read",
+            200,
+            "The watchlist stored before the revocation is readable again",
+        ),
+        check(
+            "A probe raises an incident again",
+            incidents(cx) > before,
+            format!("{} incident(s), {before} before", incidents(cx)),
+        ),
+    ]
+}
+
+/// Sentinel after the change: one hour on, a watchlist written, a probe ingested, the rule run.
+const SENTINEL_USE: &[Op] = &[
+    Op::Send("advance", |_, _| advance(HOUR)),
+    Op::Send("watchlist", put_watchlist),
+    Op::Send("read", read_watchlist),
+    Op::Send("ingest", probe_ingest),
+    Op::Send("rule", rule_runs),
+];
+
+static SENTINEL_REVOKE: [Stage; 5] = [
+    SENTINEL_SETUP,
+    Stage {
+        title: "Revoke: disable the key version in use",
+        explain: "The document's way to revoke: disable the customer-managed key in the key vault (or delete the access policies for the cluster and Azure Cosmos DB). Both the cluster's storage and Sentinel's store keep their cached AEK until they notice.",
+        ops: &[Op::Send("lever", disable_in_use)],
+        check: sentinel_lever_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then use Sentinel",
+        explain: "Then a watchlist PUT, a read of the set-up watchlist, 5 probe rows and ten minutes for the analytics rule to run. Watch the Sentinel store's badge in the key hierarchy.",
+        ops: SENTINEL_USE,
+        check: sentinel_revoked_checks,
+    },
+    Stage {
+        title: "Restore: enable the key version again",
+        explain: "Access is restored in Key Vault; Sentinel's store notices at its next periodic check.",
+        ops: &[Op::Send("lever", enable_in_use)],
+        check: sentinel_restore_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then use Sentinel again",
+        explain: "The same watchlist PUT, read, probe and rule run as before the restore.",
+        ops: SENTINEL_USE,
+        check: |cx, runs| sentinel_resumed_checks(cx, runs, 3),
+    },
+];
+
+// Sentinel: rotate and retire the previous version.
+
+fn sentinel_rewrap_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let latest = run.facts.latest_version.clone().unwrap_or_default();
+    let rotated_at = runs[1].started;
+    let wrap = cx.snap.audit.iter().find(|a| {
+        a.operation == "KeyWrap"
+            && a.status == 200
+            && a.caller_name == sw::COSMOS_DB_NAME
+            && a.version.as_deref() == Some(latest.as_str())
+            && a.time >= rotated_at
+    });
+    vec![
+        check(
+            "Within an hour, Sentinel's store uses the new key version",
+            run.facts.store_version.as_deref() == Some(latest.as_str())
+                && wrap.is_some_and(|w| w.time - rotated_at <= HOUR),
+            format!(
+                "the store uses {}; Azure Cosmos DB rewrapped its AEK {} after the rotation",
+                short(run.facts.store_version.as_deref().unwrap_or("")),
+                elapsed(rotated_at, wrap.map(|w| w.time))
+            ),
+        ),
+        check(
+            "The cluster's storage follows too (keyVersion empty: auto-rotation)",
+            run.facts.version_in_use.as_deref() == Some(latest.as_str()),
+            format!(
+                "the cluster's storage uses {}",
+                short(run.facts.version_in_use.as_deref().unwrap_or(""))
+            ),
+        ),
+        check(
+            "Only the AEK is rewrapped: Sentinel's data stays readable",
+            run.facts.store_aek == runs[0].facts.store_aek
+                && run.response("read").is_some_and(|r| r.status == 200),
+            format!(
+                "store AEK {} (was {}); reading {WATCHLIST} answered {}",
+                short(run.facts.store_aek.as_deref().unwrap_or("")),
+                short(runs[0].facts.store_aek.as_deref().unwrap_or("")),
+                status_of(run.response("read"))
+            ),
+        ),
+    ]
+}
+
+fn sentinel_retire_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let old = setup_version(runs);
+    let rewrapped = runs[2].ended;
+    let cosmos_after = cx
+        .snap
+        .audit
+        .iter()
+        .filter(|a| {
+            a.caller_name == sw::COSMOS_DB_NAME
+                && a.version.as_deref() == Some(old.as_str())
+                && a.last.max(a.time) > rewrapped
+        })
+        .count();
+    let mut out = audit_then_disable_checks(cx, runs);
+    out.insert(
+        1,
+        check(
+            "Azure Cosmos DB's calls no longer use the previous version",
+            cosmos_after == 0,
+            format!("{cosmos_after} audit entries by Azure Cosmos DB with the previous version since the rewrap"),
+        ),
+    );
+    out
+}
+
+fn sentinel_available_checks(cx: &Context, runs: &[StageRun], what: &str) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let before = runs[runs.len() - 2].facts.incidents;
+    vec![
+        check(
+            format!("{what}: Sentinel's store stays accessible"),
+            store_access(cx) == "accessible" && access(cx) == "accessible",
+            format!(
+                "the store is {}; the cluster's storage is {}",
+                store_access(cx),
+                access(cx)
+            ),
+        ),
+        ok_status(run, "watchlist", 201, "A watchlist PUT is accepted"),
+        ok_status(run, "read", 200, "The set-up watchlist is readable"),
+        check(
+            "A probe raises an incident",
+            incidents(cx) > before,
+            format!("{} incident(s), {before} before", incidents(cx)),
+        ),
+    ]
+}
+
+static SENTINEL_ROTATE: [Stage; 5] = [
+    SENTINEL_SETUP,
+    Stage {
+        title: "Rotate the key in Key Vault",
+        explain: "\"In Azure Key Vault, perform key rotation by creating a new version of the key\". The cluster's key identifier has an empty keyVersion: auto-rotation.",
+        ops: &[Op::Send("rotate", rotate)],
+        check: rotated_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then read a watchlist",
+        explain: "At their next Key Vault checks, the cluster's storage and Sentinel's store rewrap their AEKs with the new version. Watch both wrap edges move in the key hierarchy.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("read", read_watchlist),
+        ],
+        check: sentinel_rewrap_checks,
+    },
+    Stage {
+        title: "Wait 24 hours, check the audit log, disable the previous version",
+        explain: "\"Disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version.\" The Audit log tab lists each version with its last use.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(DAY)),
+            Op::Send("lever", disable_previous),
+        ],
+        check: sentinel_retire_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then use Sentinel",
+        explain: "Disabling a version nobody uses revokes nothing: a watchlist PUT, a read, a probe and the rule's run.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("watchlist", put_watchlist),
+            Op::Send("read", read_watchlist),
+            Op::Send("ingest", probe_ingest),
+            Op::Send("rule", rule_runs),
+        ],
+        check: |cx, runs| sentinel_available_checks(cx, runs, "With the previous version disabled"),
+    },
+];
+
+// Sentinel: an undefined change is refused.
+
+const KEY_REMOVAL_QUOTE: &str = "\"Disabling CMK on a CMK-enabled Log Analytics dedicated cluster\" is not supported because it may lead to undefined and problematic behavior";
+const IDENTITY_REMOVAL_QUOTE: &str = "Revoking access by removing the key from the dedicated Log Analytics cluster, or by removing the identity associated with the dedicated Log Analytics cluster isn't supported.";
+const UNLINK_QUOTE: &str = "\"Setting a Sentinel-onboarded, CMK-enabled workspace as a non-CMK workspace by unlinking it from its CMK-enabled dedicated cluster\" is not supported because it may lead to undefined and problematic behavior";
+
+fn clear_key(cx: &Context, _: &[StageRun]) -> Command {
+    cluster_patch(
+        cx,
+        json!({ "properties": { "keyVaultProperties": { "keyVaultUri": "", "keyName": "", "keyVersion": "" } } }),
+    )
+}
+
+fn unlink(cx: &Context, _: &[StageRun]) -> Command {
+    Command::request(
+        "DELETE",
+        &format!(
+            "https://management.azure.com{}/linkedServices/cluster?api-version={}",
+            cx.workspace_path(),
+            cx.settings.oi_api
+        ),
+        None,
+    )
+}
+
+/// Nothing the refused change touched has moved since the set-up.
+fn unchanged_check(cx: &Context, runs: &[StageRun]) -> Check {
+    let setup = &runs[0].facts;
+    let now = facts(cx);
+    let c = cluster(cx);
+    let w = workspace(cx);
+    let same = c.is_some_and(|c| c.key.is_some() && c.identity_type == "SystemAssigned")
+        && w.is_some_and(|w| w.link_state == "Linked")
+        && now.version_in_use == setup.version_in_use
+        && now.store_version == setup.store_version
+        && now.store_aek == setup.store_aek
+        && sw::store(cx).is_some_and(|a| a.protection == "CMK");
+    check(
+        "Nothing changed: the key identifier, the identity, the link and Sentinel's store",
+        same,
+        format!(
+            "cluster key {}, identity {}; workspace {}; store on version {}",
+            if c.is_some_and(|c| c.key.is_some()) {
+                "set"
+            } else {
+                "cleared"
+            },
+            c.map(|c| c.identity_type.as_str()).unwrap_or("—"),
+            w.map(|w| w.link_state.as_str()).unwrap_or("missing"),
+            short(now.store_version.as_deref().unwrap_or(""))
+        ),
+    )
+}
+
+fn key_removal_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        quoted_refusal(
+            run,
+            "clear",
+            400,
+            KEY_REMOVAL_QUOTE,
+            "Clearing the cluster's key identifier is refused: disabling CMK on the cluster is not supported",
+        ),
+        quoted_refusal(
+            run,
+            "clear",
+            400,
+            IDENTITY_REMOVAL_QUOTE,
+            "The refusal says to revoke in Key Vault instead",
+        ),
+        unchanged_check(cx, runs),
+    ]
+}
+
+fn unlink_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        quoted_refusal(
+            run,
+            "unlink",
+            400,
+            UNLINK_QUOTE,
+            "Unlinking the Sentinel CMK workspace from its cluster is refused",
+        ),
+        quoted_refusal(
+            run,
+            "identity",
+            400,
+            IDENTITY_REMOVAL_QUOTE,
+            "Removing the cluster's identity (type None) is refused",
+        ),
+        unchanged_check(cx, runs),
+    ]
+}
+
+static SENTINEL_UNDEFINED: [Stage; 4] = [
+    SENTINEL_SETUP,
+    Stage {
+        title: "Try to clear the cluster's key identifier",
+        explain: "Sends keyVaultProperties with an empty key: on a cluster without Sentinel CMK workspaces this would return it to Microsoft-managed keys. With one, the document calls it undefined and problematic.",
+        ops: &[Op::Send("clear", clear_key)],
+        check: key_removal_checks,
+    },
+    Stage {
+        title: "Try to unlink the workspace, then to remove the cluster's identity",
+        explain: "DELETE the workspace's linked service, then PATCH the cluster's identity to None (the Azure Monitor revocation lever, not supported with Sentinel).",
+        ops: &[
+            Op::Send("unlink", unlink),
+            Op::Send("identity", |cx, _| {
+                cluster_patch(cx, json!({ "identity": { "type": "None" } }))
+            }),
+        ],
+        check: unlink_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then use Sentinel",
+        explain: "A refused request changes nothing: Sentinel works as before.",
+        ops: &[
+            Op::Send("advance", |_, _| advance(HOUR)),
+            Op::Send("watchlist", put_watchlist),
+            Op::Send("read", read_watchlist),
+            Op::Send("ingest", probe_ingest),
+            Op::Send("rule", rule_runs),
+        ],
+        check: |cx, runs| {
+            let mut out = sentinel_available_checks(cx, runs, "After the refused changes");
+            out.push(unchanged_check(cx, runs));
+            out
+        },
+    },
+];
+
+pub static DRILLS: [Drill; 8] = [
     Drill {
         id: DrillId::RevokeRecover,
         slug: "revoke-recover",
@@ -1466,6 +2096,36 @@ pub static DRILLS: [Drill; 5] = [
         source: "Azure Monitor CMK · Key revocation",
         pin_version: false,
         stages: &IDENTITY_NONE,
+    },
+    Drill {
+        id: DrillId::SentinelRevoke,
+        slug: "sentinel-revoke",
+        title: "Sentinel: revoke and restore",
+        summary: "Disable the key: within the hour Sentinel refuses changes and creates no incident; enable it: within the hour Sentinel works again.",
+        promise: "If a user revokes the key encryption key (the CMK), either by deleting it or removing access for the dedicated cluster and Azure Cosmos DB Resource Provider, Microsoft Sentinel honors the change and behave as if the data is no longer available, within one hour. At this point, any operation that uses persistent storage resources such as data ingestion, persistent configuration changes, and incident creation, is prevented. Previously stored data isn't deleted but remains inaccessible. … If access is restored after revocation, Microsoft Sentinel restores access to the data within an hour.",
+        source: "Microsoft Sentinel CMK · Key Encryption Key revocation or deletion",
+        pin_version: false,
+        stages: &SENTINEL_REVOKE,
+    },
+    Drill {
+        id: DrillId::SentinelRotate,
+        slug: "sentinel-rotate",
+        title: "Sentinel: rotate and retire the previous version",
+        summary: "Rotate the key: Sentinel's store is rewrapped within the hour; after 24 hours, with the audit log quiet, disable the previous version.",
+        promise: "Microsoft Sentinel and Log Analytics support key rotation. When a user performs key rotation in Key Vault, Microsoft Sentinel supports the new key within an hour. … Disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version.",
+        source: "Microsoft Sentinel CMK · Customer-managed key rotation",
+        pin_version: false,
+        stages: &SENTINEL_ROTATE,
+    },
+    Drill {
+        id: DrillId::SentinelUndefined,
+        slug: "sentinel-undefined",
+        title: "Sentinel: an undefined change is refused",
+        summary: "Clear the cluster's key, unlink the workspace, remove the identity: each refused in the document's words, nothing changed.",
+        promise: "The following CMK-related changes are not supported because they may lead to undefined and problematic behavior: … Setting a Sentinel-onboarded, CMK-enabled workspace as a non-CMK workspace by unlinking it from its CMK-enabled dedicated cluster. Disabling CMK on a CMK-enabled Log Analytics dedicated cluster. … Revoking access by removing the key from the dedicated Log Analytics cluster, or by removing the identity associated with the dedicated Log Analytics cluster isn't supported.",
+        source: "Microsoft Sentinel CMK · Considerations; Key Encryption Key revocation or deletion",
+        pin_version: false,
+        stages: &SENTINEL_UNDEFINED,
     },
 ];
 
@@ -1610,6 +2270,21 @@ mod tests {
     }
 
     #[test]
+    fn sentinel_revoke_and_restore_passes_its_checks() {
+        assert_passes(DrillId::SentinelRevoke);
+    }
+
+    #[test]
+    fn sentinel_rotate_and_retire_passes_its_checks() {
+        assert_passes(DrillId::SentinelRotate);
+    }
+
+    #[test]
+    fn sentinel_undefined_change_passes_its_checks() {
+        assert_passes(DrillId::SentinelUndefined);
+    }
+
+    #[test]
     fn every_lever_sends_a_request_the_service_answers_as_documented() {
         // The set-up stage only, then each lever in an order where each one applies.
         let (mut e, d, mut snap) = set_up(4);
@@ -1647,6 +2322,39 @@ mod tests {
             settings: &settings,
         };
         assert!(Lever::DisableInUse.command(&cx).is_err());
+    }
+
+    #[test]
+    fn sentinel_checks_fail_when_the_promise_is_not_kept() {
+        // The Sentinel set-up only, then the "revoked" checks without revoking anything.
+        let mut e = Engine::with_seed([7; 32]);
+        let mut d = Driver::new(DrillId::SentinelRevoke);
+        let mut snap = e.snapshot();
+        while d.stage < 1 {
+            match d.next(&snap) {
+                Next::Send(cmd) => {
+                    let reply = execute(&mut e, &cmd);
+                    d.record(&reply);
+                    snap = reply.snapshot;
+                }
+                Next::StageDone => {}
+                Next::Stuck(why) => panic!("{why}"),
+            }
+        }
+        assert!(d.passed(), "{:#?}", d.checks);
+        let settings = d.settings();
+        let cx = Context {
+            snap: &snap,
+            settings: &settings,
+        };
+        let mut runs = d.runs.clone();
+        runs.push(runs[0].clone());
+        runs.push(runs[0].clone());
+        let checks = sentinel_revoked_checks(&cx, &runs);
+        assert!(checks.iter().all(|c| !c.ok), "{checks:#?}");
+        // And the undefined-change checks fail when a change went through.
+        let checks = key_removal_checks(&cx, &runs);
+        assert!(!checks[0].ok && !checks[1].ok, "{checks:#?}");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! * [`engine`]: the deterministic, sans-IO simulation (native and wasm).
 //! * [`protocol`]: the messages between the page and the engine host.
 //! * [`walkthrough`]: the guided provisioning steps, as data.
-//! * [`drills`]: guided drills (revoke, rotate, outage, identity None) and their checks, as data.
+//! * [`sentinel_walkthrough`]: the Microsoft Sentinel CMK steps on top of them, as data.
+//! * [`drills`]: guided drills (revoke, rotate, outage, identity None, and Microsoft Sentinel's
+//!   revoke, rotate and refused changes) and their checks, as data.
 //! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
 
 pub mod drills;
@@ -11,6 +13,7 @@ pub mod engine;
 pub mod fleet;
 pub mod fuzzing;
 pub mod protocol;
+pub mod sentinel_walkthrough;
 pub mod walkthrough;
 
 #[cfg(target_arch = "wasm32")]

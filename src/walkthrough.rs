@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::engine::Snapshot;
 use crate::engine::view::{ClusterView, VaultView, WorkspaceView};
+pub use crate::sentinel_walkthrough::{SCard, SMistake};
 
 /// Names and choices the walkthrough's requests use.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,11 +58,14 @@ pub enum Card {
     KeyIdentifier,
     Workspace,
     Link,
+    /// A card of the Microsoft Sentinel walkthrough ([`crate::sentinel_walkthrough`]).
+    Sentinel(SCard),
 }
 
 impl Card {
     pub fn id(self) -> &'static str {
         match self {
+            Card::Sentinel(c) => c.id(),
             Card::Group => "group",
             Card::Vault => "vault",
             Card::Key => "key",
@@ -83,9 +87,11 @@ impl Card {
             Card::KeyIdentifier => "Set the key identifier on the cluster",
             Card::Workspace => "Create a Log Analytics workspace",
             Card::Link => "Link the workspace to the cluster",
+            Card::Sentinel(c) => c.title(),
         }
     }
 
+    /// The Azure Monitor walkthrough's cards.
     pub fn all() -> [Card; 8] {
         [
             Card::Group,
@@ -110,7 +116,7 @@ pub struct Draft {
 }
 
 impl Draft {
-    fn new(method: &str, url: String, body: Option<Value>) -> Draft {
+    pub fn new(method: &str, url: String, body: Option<Value>) -> Draft {
         Draft {
             method: method.into(),
             url,
@@ -240,6 +246,7 @@ pub fn draft(card: Card, cx: &Context) -> Draft {
     let s = cx.settings;
     let oi = &s.oi_api;
     match card {
+        Card::Sentinel(c) => crate::sentinel_walkthrough::draft(c, cx),
         Card::Group => Draft::new(
             "PUT",
             format!("{ARM}{}?api-version=2021-04-01", cx.rg_path()),
@@ -319,6 +326,8 @@ pub enum Mistake {
     KeyAndIdentityTogether,
     WrongRegionWorkspace,
     LinkBeforeProvisioned,
+    /// A mistake of the Microsoft Sentinel walkthrough ([`crate::sentinel_walkthrough`]).
+    Sentinel(SMistake),
 }
 
 impl Mistake {
@@ -331,6 +340,7 @@ impl Mistake {
             Mistake::KeyAndIdentityTogether => "Send identity and key together",
             Mistake::WrongRegionWorkspace => "Create the workspace in another region",
             Mistake::LinkBeforeProvisioned => "Link before the cluster finishes provisioning",
+            Mistake::Sentinel(m) => m.label(),
         }
     }
 
@@ -355,6 +365,7 @@ impl Mistake {
             Mistake::LinkBeforeProvisioned => {
                 "Send the link while the cluster still shows ProvisioningAccount (create it in step 2, then come straight here). The service accepts the link, and data ingested before provisioning completes is dropped and won't be recoverable."
             }
+            Mistake::Sentinel(m) => m.expect(),
         }
     }
 
@@ -366,13 +377,18 @@ impl Mistake {
             Mistake::KeyAndIdentityTogether => Card::KeyIdentifier,
             Mistake::WrongRegionWorkspace => Card::Workspace,
             Mistake::LinkBeforeProvisioned => Card::Link,
+            Mistake::Sentinel(m) => Card::Sentinel(m.card()),
         }
     }
 
     /// The card's request with the mistake made.
     pub fn draft(self, cx: &Context) -> Draft {
+        if let Mistake::Sentinel(m) = self {
+            return m.draft(cx);
+        }
         let mut d = draft(self.card(), cx);
         let body = match self {
+            Mistake::Sentinel(_) => None,
             Mistake::SkipPurgeProtection => Some(cx.vault_body(true, false)),
             Mistake::SkipSoftDelete => Some(cx.vault_body(false, false)),
             Mistake::ForgetUnwrapPermission => Some(cx.grant_body(&["get", "wrapKey"])),
@@ -432,16 +448,22 @@ pub struct Step {
     pub title: &'static str,
     /// Why, in the seed's words.
     pub why: &'static str,
+    /// Where in the seed `why` is quoted from.
+    pub source: &'static str,
     /// What to look at once it is sent.
     pub watch: &'static str,
     pub cards: &'static [Card],
     pub mistakes: &'static [Mistake],
 }
 
+const MONITOR_SOURCE: &str =
+    "Azure Monitor customer-managed key, \"Customer-Managed key provisioning steps\"";
+
 pub static STEPS: [Step; 5] = [
     Step {
         number: 1,
         title: "Create a Key Vault and store the key",
+        source: MONITOR_SOURCE,
         why: "Create or use existing Azure Key Vault in the region that the cluster is planned, then generate or import a key to be used for logs encryption. The Azure Key Vault must be configured as recoverable to protect your key and the access to your data in Azure Monitor: both Soft delete and Purge protection should be enabled.",
         watch: "The vault must show soft delete and purge protection on; the key appears in the hierarchy with its first version. Your KEK never leaves your Key Vault.",
         cards: &[Card::Group, Card::Vault, Card::Key],
@@ -450,6 +472,7 @@ pub static STEPS: [Step; 5] = [
     Step {
         number: 2,
         title: "Create the cluster",
+        source: MONITOR_SOURCE,
         why: "Clusters support System-assigned managed identity and identity type property should be set to SystemAssigned. The identity is being generated automatically with the cluster creation and can be used later to grant storage access to your Key Vault for wrap and unwrap operations.",
         watch: "The PUT answers 202 Accepted with an Azure-AsyncOperation URL. Provisioning takes about two hours of virtual time: poll the operation, or run the clock to the next event.",
         cards: &[Card::Cluster],
@@ -458,6 +481,7 @@ pub static STEPS: [Step; 5] = [
     Step {
         number: 3,
         title: "Grant Key Vault permissions",
+        source: MONITOR_SOURCE,
         why: "Create access policy in Key Vault to grant permissions to your cluster. These permissions are used by the underlay Azure Monitor storage. Key permissions: 'Get', 'Wrap Key' and 'Unwrap Key'. The Get permission is required to verify that your Key Vault is configured as recoverable.",
         watch: "The cluster's principal id (from step 2) appears in the vault's access policies with get, wrapKey and unwrapKey.",
         cards: &[Card::Grant],
@@ -466,6 +490,7 @@ pub static STEPS: [Step; 5] = [
     Step {
         number: 4,
         title: "Update the cluster with the key identifier",
+        source: MONITOR_SOURCE,
         why: "This step updates Azure Monitor Storage with the key and version to be used for data encryption. When updated, your new key is being used to wrap and unwrap the Storage key (AEK). Omit keyVersion or set it to \"\" for auto-rotation, or pin a version. Cluster update should not include both identity and key identifier details in the same operation.",
         watch: "202 Accepted, the cluster shows Updating, then Succeeded. The hierarchy draws the link from the key version to the cluster. A refusal here is the service validating the key with the cluster's identity.",
         cards: &[Card::KeyIdentifier],
@@ -474,6 +499,7 @@ pub static STEPS: [Step; 5] = [
     Step {
         number: 5,
         title: "Link Log Analytics workspaces",
+        source: MONITOR_SOURCE,
         why: "This step should be performed only after the completion of the Log Analytics cluster provisioning. If you link workspaces and ingest data prior to the provisioning, ingested data will be dropped and won't be recoverable.",
         watch: "The link is asynchronous. When it completes the workspace shows features.clusterResourceId and the cluster lists it in associatedWorkspaces.",
         cards: &[Card::Workspace, Card::Link],
@@ -626,6 +652,63 @@ pub fn status(n: usize, cx: &Context) -> Status {
             },
         },
         _ => Status::Todo(String::new()),
+    }
+}
+
+/// Which walkthrough the page shows: Azure Monitor's provisioning steps, or Microsoft Sentinel's
+/// steps on top of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Guide {
+    #[default]
+    Monitor,
+    Sentinel,
+}
+
+impl Guide {
+    pub fn all() -> [Guide; 2] {
+        [Guide::Monitor, Guide::Sentinel]
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Guide::Monitor => "Azure Monitor CMK",
+            Guide::Sentinel => "Microsoft Sentinel CMK",
+        }
+    }
+
+    /// Used in element ids, the query string (`?guide=sentinel`) and the saved view.
+    pub fn id(self) -> &'static str {
+        match self {
+            Guide::Monitor => "monitor",
+            Guide::Sentinel => "sentinel",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Guide> {
+        Guide::all().into_iter().find(|g| g.id() == id)
+    }
+
+    pub fn steps(self) -> &'static [Step] {
+        match self {
+            Guide::Monitor => &STEPS,
+            Guide::Sentinel => &crate::sentinel_walkthrough::STEPS,
+        }
+    }
+
+    /// The state of step `n` (1-based) of this walkthrough.
+    pub fn status(self, n: usize, cx: &Context) -> Status {
+        match self {
+            Guide::Monitor => status(n, cx),
+            Guide::Sentinel => crate::sentinel_walkthrough::status(n, cx),
+        }
+    }
+
+    /// The step (1-based) whose requests include `card`.
+    pub fn step_of(self, card: Card) -> Option<usize> {
+        self.steps()
+            .iter()
+            .find(|s| s.cards.contains(&card))
+            .map(|s| s.number)
     }
 }
 

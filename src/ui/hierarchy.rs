@@ -1,17 +1,21 @@
 //! The key hierarchy as an SVG: vault → key (KEK) → versions → the cluster → its storage accounts,
 //! each with its wrapped account key (AEK) → data keys (DEK) → blocks, coloured by what protects
-//! them (customer-managed or Microsoft-managed keys), with the hot cache. Below it, the newest
-//! blocks open in the inspector.
+//! them (customer-managed or Microsoft-managed keys), with the hot cache. Microsoft Sentinel's
+//! store, whose AEK the same KEK wraps, sits beside the cluster's storage; each AEK names the
+//! principal that unwraps it and carries its access badge. Below it, the newest blocks open in
+//! the inspector.
 
 use yew::prelude::*;
 
 use super::AppCtx;
 use super::util::short;
 use crate::engine::clock;
-use crate::engine::view::{AccountView, ClusterView, KeyView, Snapshot, VaultView};
+use crate::engine::view::{
+    AccessView, AccountView, ClusterView, KeyView, SentinelView, Snapshot, VaultView,
+};
 use crate::protocol::Command;
 
-const W: i32 = 360;
+const W: i32 = 400;
 
 /// The vault and key to draw: the ones the cluster references, else the first vault's first key.
 fn focus<'a>(
@@ -68,6 +72,8 @@ fn accounts<'a>(snap: &'a Snapshot, cluster: Option<&ClusterView>) -> Vec<&'a Ac
         .accounts
         .iter()
         .filter(|a| a.cluster.is_some() && a.cluster.as_deref() == cluster.map(|c| c.id.as_str()))
+        // Microsoft Sentinel's store is drawn beside the cluster's storage.
+        .filter(|a| a.sentinel.is_none())
         // A retired account with no data (the MMK account a cluster started with) tells nothing.
         .filter(|a| a.writable || a.blocks > 0)
         .collect();
@@ -76,9 +82,272 @@ fn accounts<'a>(snap: &'a Snapshot, cluster: Option<&ClusterView>) -> Vec<&'a Ac
         snap.storage
             .accounts
             .iter()
-            .filter(|a| a.cluster.is_none() && a.blocks > 0),
+            .filter(|a| a.cluster.is_none() && a.sentinel.is_none() && a.blocks > 0),
     );
     out
+}
+
+/// An access badge's colour and words.
+fn badge_label(a: &AccessView) -> (&'static str, &'static str) {
+    match a.state.as_str() {
+        "revoked" => ("bad", "revoked"),
+        "revoking" => ("warn", "revoking"),
+        "recovering" => ("running", "recovering"),
+        "partial" => ("warn", "older data unreadable"),
+        _ if a.transient => ("warn", "cached · Key Vault unreachable"),
+        _ => ("ok", "accessible"),
+    }
+}
+
+fn badge_width(a: &AccessView) -> i32 {
+    badge_label(a).1.chars().count() as i32 * 6 + 14
+}
+
+/// An access badge drawn in the SVG (the HTML one is `panels::access_badge`).
+fn badge(x: i32, y: i32, a: &AccessView) -> Html {
+    let (class, label) = badge_label(a);
+    html! {
+        <g class={classes!("badge", class)} data-access={a.state.clone()}>
+            <rect x={x.to_string()} y={y.to_string()} width={badge_width(a).to_string()} height="17" rx="8.5" />
+            <text x={(x + 7).to_string()} y={(y + 12).to_string()}>{ label }</text>
+        </g>
+    }
+}
+
+/// The nodes drawn so far, and what a lane needs to draw its wrap edge from a key version.
+struct Draw<'a> {
+    nodes: Vec<Html>,
+    desc: Vec<String>,
+    /// Each version chip's x centre, and the chips' bottom.
+    chip_x: Vec<(String, i32)>,
+    chips_y: i32,
+    hl: Option<&'a str>,
+}
+
+impl Draw<'_> {
+    /// An account's AEK at (`x`, `y`), `w` wide: what wraps it, the principal that unwraps it,
+    /// its access badge; with the wrap edge from the key version. `narrow` stacks the lines for
+    /// a half-width lane. Returns the bottom.
+    fn aek(&mut self, a: &AccountView, x: i32, w: i32, y: i32, label: &str, narrow: bool) -> i32 {
+        let cmk = a.protection == "CMK";
+        let right = narrow && x > W / 2;
+        // The KEK version that wraps this AEK now.
+        if let Some(k) = &a.key {
+            if let Some(cx) = self
+                .chip_x
+                .iter()
+                .find(|(v, _)| *v == k.key_version)
+                .map(|(_, x)| *x)
+            {
+                let cut = a.access.state == "revoked" || a.access.state == "revoking";
+                // Around the cluster, along the left (or right) margin, into the AEK's side.
+                let (margin, end) = if right { (W - 8, x + w) } else { (8, x) };
+                let d = format!(
+                    "M{cx} {} L{margin} {} L{margin} {} L{end} {}",
+                    self.chips_y,
+                    self.chips_y + 12,
+                    y + 12,
+                    y + 12
+                );
+                let class = match (cut, a.writable) {
+                    (true, _) => "edge wrap broken",
+                    (false, true) => "edge wrap",
+                    (false, false) => "edge wrap old",
+                };
+                self.nodes.push(html! {
+                    <path d={d} class={class} fill="none" marker-end="url(#arrow)" />
+                });
+            }
+        }
+        let class = match (cmk, a.access.state.as_str()) {
+            (true, "revoked") => "node account cmk revoked",
+            (true, "revoking" | "recovering") => "node account cmk revoking",
+            (true, _) => "node account cmk",
+            (false, _) => "node account mmk",
+        };
+        let wrapped = match &a.key {
+            Some(k) => format!(
+                "wrapped by {} v{}",
+                k.key_name,
+                &k.key_version[..6.min(k.key_version.len())]
+            ),
+            None => "wrapped by a Microsoft-managed key".into(),
+        };
+        let unwrapped = match (&a.principal, a.last_unwrap) {
+            (Some(p), Some(t)) if !narrow => {
+                format!("unwrapped by {p} · {}", &clock::human(t)[11..16])
+            }
+            (Some(p), _) if !narrow => format!("unwrapped by {p}"),
+            (Some(p), _) => p.clone(),
+            (None, _) => String::new(),
+        };
+        let sub = if a.access.state == "accessible" {
+            "sub"
+        } else {
+            "sub bad"
+        };
+        let h = if narrow {
+            104
+        } else if cmk {
+            62
+        } else {
+            44
+        };
+        let mut parts = vec![hrect(x, y, w, h, class, names(self.hl, &[&a.name]))];
+        let title = if label.is_empty() {
+            format!(
+                "{} AEK {} · {}{}",
+                if a.cluster.is_some() {
+                    "Storage"
+                } else {
+                    "Shared"
+                },
+                short(&a.aek_id),
+                a.protection,
+                if a.writable { "" } else { " · old" }
+            )
+        } else if narrow {
+            label.to_string()
+        } else {
+            format!("{label} {} · {}", short(&a.aek_id), a.protection)
+        };
+        parts.push(text(x + 10, y + 17, "title", title));
+        if narrow {
+            parts.push(text(
+                x + 10,
+                y + 32,
+                "mono",
+                format!("{} · {}", short(&a.aek_id), a.protection),
+            ));
+            parts.push(text(x + 10, y + 47, sub, wrapped));
+            if cmk {
+                parts.push(text(x + 10, y + 62, "sub", "unwrapped by".into()));
+                parts.push(text(x + 10, y + 77, "sub strong", unwrapped));
+                parts.push(badge(x + 10, y + 82, &a.access));
+            }
+        } else {
+            parts.push(text(x + 10, y + 34, sub, wrapped));
+            if cmk {
+                parts.push(text(x + 10, y + 51, "sub strong", unwrapped));
+                let bw = badge_width(&a.access);
+                parts.push(badge(x + w - bw - 8, y + 38, &a.access));
+            }
+        }
+        self.nodes.push(html! {
+            <g class="aek" data-account={a.name.clone()} data-principal={a.principal.clone().unwrap_or_default()}
+                data-sentinel={a.sentinel.clone().unwrap_or_default()}>
+                { for parts }
+            </g>
+        });
+        self.desc.push(format!(
+            "{} {} ({}){}, {}",
+            if a.sentinel.is_some() {
+                "Microsoft Sentinel's store"
+            } else {
+                "Storage account"
+            },
+            a.name,
+            a.protection,
+            a.principal
+                .as_ref()
+                .map(|p| format!(", unwrapped by {p}"))
+                .unwrap_or_default(),
+            a.access.state
+        ));
+        y + h
+    }
+
+    /// The DEKs and blocks under an account's AEK. Returns the bottom.
+    fn blocks(&mut self, a: &AccountView, x: i32, w: i32, y: i32, narrow: bool) -> i32 {
+        let cmk = a.protection == "CMK";
+        self.nodes
+            .push(line(x + w / 2, y, x + w / 2, y + 14, "edge faint"));
+        let y = y + 14;
+        let bclass = if cmk {
+            "node blocks cmk"
+        } else {
+            "node blocks mmk"
+        };
+        let inset = if narrow { 10 } else { 28 };
+        self.nodes
+            .push(rect(x + inset, y, w - 2 * inset, 34, bclass));
+        let (first, second) = if narrow {
+            (
+                format!("{} DEKs → {} blocks", a.blocks, a.blocks),
+                format!("{} KiB · hot cache {}", a.bytes / 1024, a.hot_blocks),
+            )
+        } else {
+            (
+                format!(
+                    "{} DEKs → {} blocks · {} KiB",
+                    a.blocks,
+                    a.blocks,
+                    a.bytes / 1024
+                ),
+                format!(
+                    "{} · hot cache {}",
+                    if a.double_encryption {
+                        "AES-GCM + XChaCha20"
+                    } else {
+                        "AES-GCM only"
+                    },
+                    a.hot_blocks
+                ),
+            )
+        };
+        self.nodes
+            .push(text(x + inset + 12, y + 14, "sub strong", first));
+        self.nodes.push(text(x + inset + 12, y + 28, "sub", second));
+        self.desc.push(format!(
+            "Storage account {} ({}) with {} blocks",
+            a.name, a.protection, a.blocks
+        ));
+        y + 34
+    }
+
+    /// What Sentinel keeps in its store, under the store's AEK. Returns the bottom.
+    fn sentinel_content(
+        &mut self,
+        store: &AccountView,
+        s: Option<&SentinelView>,
+        x: i32,
+        w: i32,
+        y: i32,
+    ) -> i32 {
+        self.nodes
+            .push(line(x + w / 2, y, x + w / 2, y + 14, "edge faint"));
+        let y = y + 14;
+        let class = if store.protection == "CMK" {
+            "node blocks cmk"
+        } else {
+            "node blocks mmk"
+        };
+        self.nodes.push(rect(x + 10, y, w - 20, 34, class));
+        let (watchlists, rules, incidents) = s
+            .map(|s| (s.watchlists.len(), s.rules.len(), s.incidents))
+            .unwrap_or_default();
+        self.nodes.push(text(
+            x + 22,
+            y + 14,
+            "sub strong",
+            format!(
+                "{watchlists} watchlist{} · {rules} rule{}",
+                if watchlists == 1 { "" } else { "s" },
+                if rules == 1 { "" } else { "s" }
+            ),
+        ));
+        self.nodes.push(text(
+            x + 22,
+            y + 28,
+            "sub",
+            format!(
+                "{incidents} incident{} · {}",
+                if incidents == 1 { "" } else { "s" },
+                s.map(|s| s.workspace.as_str()).unwrap_or("")
+            ),
+        ));
+        y + 34
+    }
 }
 
 #[function_component(KeyHierarchy)]
@@ -313,9 +582,18 @@ pub fn key_hierarchy() -> Html {
     }
     y += 40;
 
-    // Storage accounts: AEK → DEKs → blocks, one lane each.
+    // Storage accounts: AEK → DEKs → blocks, one lane each; Microsoft Sentinel's store beside the
+    // cluster's writable account, under the same KEK.
     let accts = accounts(snap, cluster);
-    if accts.is_empty() {
+    let (beside, other_stores): (Vec<&AccountView>, Vec<&AccountView>) = snap
+        .storage
+        .accounts
+        .iter()
+        .filter(|a| a.sentinel.is_some())
+        .partition(|a| {
+            a.cluster.is_some() && a.cluster.as_deref() == cluster.map(|c| c.id.as_str())
+        });
+    if accts.is_empty() && beside.is_empty() {
         for (label, sub) in [
             (
                 "AEK · account encryption key",
@@ -335,121 +613,63 @@ pub fn key_hierarchy() -> Html {
             y += 38;
         }
     }
-    for a in accts.iter().take(4) {
-        let cmk = a.protection == "CMK";
+    let mut d = Draw {
+        nodes,
+        desc,
+        chip_x,
+        chips_y,
+        hl,
+    };
+    let pair = beside.first().copied();
+    for (i, a) in accts.iter().take(4).enumerate() {
         y += 18;
-        let from_cluster = a.cluster.is_some();
-        if from_cluster {
-            nodes.push(line(W / 2, cluster_y + 40, W / 2, y, "edge faint"));
-        }
-        // The KEK version that wraps this AEK now.
-        if let Some(k) = &a.key {
-            if let Some(x) = chip_x
-                .iter()
-                .find(|(v, _)| *v == k.key_version)
-                .map(|(_, x)| *x)
-            {
-                let cut = a.access.state == "revoked" || a.access.state == "revoking";
-                nodes.push(line(
-                    x,
-                    chips_y,
-                    30,
-                    y + 10,
-                    match (cut, a.writable) {
-                        (true, _) => "edge wrap broken",
-                        (false, true) => "edge wrap",
-                        (false, false) => "edge wrap old",
-                    },
-                ));
+        match pair.filter(|_| i == 0 && a.writable && a.cluster.is_some()) {
+            Some(store) => {
+                // Two half-width lanes: the cluster's storage, and Sentinel's store.
+                let half = (W - 36 - 10) / 2;
+                let right = 18 + half + 10;
+                for centre in [18 + half / 2, right + half / 2] {
+                    d.nodes
+                        .push(line(W / 2, cluster_y + 40, centre, y, "edge faint"));
+                }
+                let bottom = d.aek(a, 18, half, y, "Log Analytics AEK", true);
+                d.aek(store, right, half, y, "Sentinel store AEK", true);
+                let sentinel = snap.sentinel.iter().find(|s| s.store == store.name);
+                d.sentinel_content(store, sentinel, right, half, bottom);
+                y = d.blocks(a, 18, half, bottom, true);
+            }
+            None => {
+                if a.cluster.is_some() {
+                    d.nodes
+                        .push(line(W / 2, cluster_y + 40, W / 2, y, "edge faint"));
+                }
+                let bottom = d.aek(a, 18, W - 36, y, "", false);
+                y = d.blocks(a, 18, W - 36, bottom, false);
             }
         }
-        let class = match (cmk, a.access.state.as_str()) {
-            (true, "revoked") => "node account cmk revoked",
-            (true, "revoking" | "recovering") => "node account cmk revoking",
-            (true, _) => "node account cmk",
-            (false, _) => "node account mmk",
-        };
-        nodes.push(hrect(18, y, W - 36, 44, class, names(hl, &[&a.name])));
-        nodes.push(text(
-            28,
-            y + 17,
-            "title",
-            format!(
-                "{} AEK {} · {}{}",
-                if from_cluster { "Storage" } else { "Shared" },
-                short(&a.aek_id),
-                a.protection,
-                if a.writable { "" } else { " · old" }
-            ),
-        ));
-        let wrapped = match &a.key {
-            Some(k) => format!(
-                "wrapped by {} v{}",
-                k.key_name,
-                &k.key_version[..6.min(k.key_version.len())]
-            ),
-            None => "wrapped by an MMK".into(),
-        };
-        let unwrap = a
-            .last_unwrap
-            .map(|t| format!(" · unwrapped {}", &clock::human(t)[11..16]))
-            .unwrap_or_default();
-        let status = match a.access.state.as_str() {
-            "accessible" if a.access.transient => " · Key Vault unreachable (cached)".to_string(),
-            "accessible" => String::new(),
-            s => format!(" · {s}"),
-        };
-        nodes.push(text(
-            28,
-            y + 34,
-            if a.access.state == "accessible" {
-                "sub"
-            } else {
-                "sub bad"
-            },
-            format!("{wrapped}{unwrap}{status}"),
-        ));
-
-        y += 44;
-        nodes.push(line(W / 2, y, W / 2, y + 14, "edge faint"));
-        y += 14;
-        let bclass = if cmk {
-            "node blocks cmk"
-        } else {
-            "node blocks mmk"
-        };
-        nodes.push(rect(46, y, W - 92, 34, bclass));
-        nodes.push(text(
-            58,
-            y + 14,
-            "sub strong",
-            format!(
-                "{} DEKs → {} blocks · {} KiB",
-                a.blocks,
-                a.blocks,
-                a.bytes / 1024
-            ),
-        ));
-        nodes.push(text(
-            58,
-            y + 28,
-            "sub",
-            format!(
-                "{} · hot cache {}",
-                if a.double_encryption {
-                    "AES-GCM + XChaCha20"
-                } else {
-                    "AES-GCM only"
-                },
-                a.hot_blocks
-            ),
-        ));
-        y += 34;
-        desc.push(format!(
-            "Storage account {} ({}) with {} blocks",
-            a.name, a.protection, a.blocks
-        ));
     }
+    if accts.is_empty() {
+        if let Some(store) = pair {
+            y += 18;
+            if cluster.is_some() {
+                d.nodes
+                    .push(line(W / 2, cluster_y + 40, W / 2, y, "edge faint"));
+            }
+            let bottom = d.aek(store, 18, W - 36, y, "Sentinel store AEK", false);
+            let sentinel = snap.sentinel.iter().find(|s| s.store == store.name);
+            y = d.sentinel_content(store, sentinel, 18, W - 36, bottom);
+        }
+    }
+    // Sentinel stores of workspaces on no cluster (Microsoft-managed keys).
+    for store in other_stores.iter().chain(beside.iter().skip(1)).take(2) {
+        y += 18;
+        let bottom = d.aek(store, 18, W - 36, y, "Sentinel store AEK", false);
+        let sentinel = snap.sentinel.iter().find(|s| s.store == store.name);
+        y = d.sentinel_content(store, sentinel, 18, W - 36, bottom);
+    }
+    let Draw {
+        mut nodes, desc, ..
+    } = d;
     if accts.len() > 4 {
         y += 16;
         nodes.push(text(

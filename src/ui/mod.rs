@@ -29,7 +29,7 @@ use self::session::Session;
 use self::state::{Action, AppState, Sent, Tab};
 use self::util::Theme;
 use crate::protocol::Command;
-use crate::walkthrough::Card;
+use crate::walkthrough::{Card, Guide};
 
 /// Sends commands to the engine host and files the replies into the state.
 #[derive(Clone, PartialEq)]
@@ -140,21 +140,34 @@ pub fn app(props: &AppProps) -> Html {
         let view_key = view_key.clone();
         use_reducer(move || {
             let mut s = AppState::default();
-            if let Some((step, tab)) = view_key.as_deref().and_then(util::load_pref).and_then(|v| {
-                v.split_once(' ')
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-            }) {
-                s.step = step
-                    .parse()
-                    .unwrap_or(1)
-                    .clamp(1, crate::walkthrough::STEPS.len());
-                s.tab = Tab::all()
-                    .into_iter()
-                    .find(|x| tab_id(*x) == tab)
-                    .unwrap_or(Tab::Walkthrough);
+            // "{step} {tab}", then (since the Sentinel walkthrough) "{guide} {sentinel step}".
+            if let Some(saved) = view_key.as_deref().and_then(util::load_pref) {
+                let mut parts = saved.split_whitespace();
+                if let (Some(step), Some(tab)) = (parts.next(), parts.next()) {
+                    s.step = step
+                        .parse()
+                        .unwrap_or(1)
+                        .clamp(1, crate::walkthrough::STEPS.len());
+                    s.tab = Tab::all()
+                        .into_iter()
+                        .find(|x| tab_id(*x) == tab)
+                        .unwrap_or(Tab::Walkthrough);
+                }
+                if let Some(g) = parts.next().and_then(Guide::from_id) {
+                    s.guide = g;
+                }
+                if let Some(n) = parts.next().and_then(|n| n.parse::<usize>().ok()) {
+                    s.sentinel_step = n.clamp(1, crate::sentinel_walkthrough::STEPS.len());
+                }
+            }
+            if let Some(g) = options.guide {
+                s.guide = g;
             }
             if let Some(n) = options.step {
-                s.step = n;
+                match s.guide {
+                    Guide::Monitor => s.step = n,
+                    Guide::Sentinel => s.sentinel_step = n,
+                }
             }
             if let Some(t) = options.tab.as_deref() {
                 s.tab = Tab::all()
@@ -207,10 +220,13 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
     {
-        let view = (state.step, state.tab);
-        use_effect_with(view, move |(step, tab)| {
+        let view = (state.step, state.tab, state.guide, state.sentinel_step);
+        use_effect_with(view, move |(step, tab, guide, sentinel_step)| {
             if let Some(k) = view_key {
-                util::save_pref(&k, &format!("{step} {}", tab_id(*tab)));
+                util::save_pref(
+                    &k,
+                    &format!("{step} {} {} {sentinel_step}", tab_id(*tab), guide.id()),
+                );
             }
         });
     }
@@ -299,7 +315,7 @@ pub fn app(props: &AppProps) -> Html {
                     </svg>
                     <div>
                         <h1>{ "CMK Playground" }</h1>
-                        <p class="tagline">{ "Azure Monitor customer-managed keys, simulated faithfully, with real cryptography in your browser" }</p>
+                        <p class="tagline">{ "Customer-managed keys for Azure Monitor and Microsoft Sentinel, simulated with real cryptography" }</p>
                     </div>
                 </div>
                 <div class="top-actions">

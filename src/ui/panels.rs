@@ -116,6 +116,11 @@ pub fn clock_panel() -> Html {
 
 /// The data-access badge of a cluster or workspace, with a tooltip saying why and until when.
 pub fn access_badge(a: &crate::engine::view::AccessView) -> Html {
+    access_badge_of("", a)
+}
+
+/// [`access_badge`] saying whose access it is (`who` prefixes the words, e.g. "Sentinel store").
+pub fn access_badge_of(who: &str, a: &crate::engine::view::AccessView) -> Html {
     let (class, text) = match a.state.as_str() {
         "revoked" => ("bad", "revoked".to_string()),
         "revoking" => ("warn", "revoking".to_string()),
@@ -141,8 +146,73 @@ pub fn access_badge(a: &crate::engine::view::AccessView) -> Html {
     if a.transient {
         why.push("the cached AEK carries ingestion and queries".into());
     }
+    let text = if who.is_empty() {
+        text
+    } else {
+        format!("{who} {text}")
+    };
     html! {
         <span class={classes!("pill", "access", class)} title={why.join("; ")} data-access={a.state.clone()}>{ text }</span>
+    }
+}
+
+/// Whether a workspace is onboarded to Microsoft Sentinel, and what protects Sentinel's own data:
+/// "Sentinel · CMK" or "Sentinel · Microsoft-managed key" (with why, when a CMK change on it was
+/// ineffective).
+pub fn sentinel_badge(s: &crate::engine::view::SentinelView) -> Html {
+    let cmk = s.protection == "CMK";
+    let (class, text) = match (cmk, &s.ineffective) {
+        (true, _) => ("ok", "Sentinel · CMK"),
+        (false, None) => ("neutral", "Sentinel · Microsoft-managed key"),
+        (false, Some(_)) => ("warn", "Sentinel · Microsoft-managed key"),
+    };
+    let title = match (&s.ineffective, cmk) {
+        (Some(why), _) => why.clone(),
+        (None, true) => "Onboarded to Microsoft Sentinel with customerManagedKey true: Sentinel's store is encrypted with the cluster's key".into(),
+        (None, false) => "Onboarded to Microsoft Sentinel without a customer-managed key: Sentinel's store is encrypted with a Microsoft-managed key".into(),
+    };
+    html! {
+        <span class={classes!("pill", "sentinel", class)} {title} data-testid="sentinel-badge" data-protection={s.protection.clone()}>{ text }</span>
+    }
+}
+
+/// A workspace's name with its badges: link state, data access, drops, Microsoft Sentinel.
+fn workspace_line(
+    snap: &crate::engine::Snapshot,
+    w: &crate::engine::view::WorkspaceView,
+    linked: bool,
+) -> Html {
+    let sentinel = snap
+        .sentinel
+        .iter()
+        .find(|s| s.workspace_id.eq_ignore_ascii_case(&w.id));
+    let store_access = sentinel.and_then(|s| {
+        snap.storage
+            .accounts
+            .iter()
+            .find(|a| a.name == s.store)
+            .map(|a| a.access.clone())
+    });
+    html! {
+        <span class="ws-entry">
+            <span class="ws" data-testid="workspace">
+                <span>{ &w.name }</span>
+                if linked {
+                    <span class={classes!("pill", if w.link_state == "Linked" { "ok" } else { "running" })}>{ &w.link_state }</span>
+                } else {
+                    <span class="muted small">{ format!("({}, not linked)", w.location) }</span>
+                }
+                if w.access.state != "accessible" || w.access.transient { { access_badge(&w.access) } }
+                if w.dropped_rows > 0 { <span class="pill bad" title="Rows dropped and not recoverable">{ format!("{} rows dropped", w.dropped_rows) }</span> }
+                if let Some(s) = sentinel { { sentinel_badge(s) } }
+                if let Some(a) = store_access.filter(|a| a.state != "accessible" || a.transient) {
+                    <span class="sentinel-access" data-testid="sentinel-access">{ access_badge_of("Sentinel store", &a) }</span>
+                }
+            </span>
+            if let Some(why) = sentinel.and_then(|s| s.ineffective.as_ref()) {
+                <span class="small access-reason ineffective" data-testid="sentinel-ineffective">{ format!("Microsoft Sentinel: {why}") }</span>
+            }
+        </span>
     }
 }
 
@@ -215,14 +285,7 @@ pub fn cluster_state() -> Html {
                     <dt>{ "Workspaces" }</dt>
                     <dd>
                         if workspaces.is_empty() { <span class="muted">{ "none linked" }</span> }
-                        { for workspaces.iter().map(|w| html! {
-                            <span class="ws" data-testid="workspace">
-                                <span>{ &w.name }</span>
-                                <span class={classes!("pill", if w.link_state == "Linked" { "ok" } else { "running" })}>{ &w.link_state }</span>
-                                if w.access.state != "accessible" || w.access.transient { { access_badge(&w.access) } }
-                                if w.dropped_rows > 0 { <span class="pill bad" title="Rows dropped and not recoverable">{ format!("{} rows dropped", w.dropped_rows) }</span> }
-                            </span>
-                        }) }
+                        { for workspaces.iter().map(|w| workspace_line(snap, w, true)) }
                     </dd>
                 </dl>
             </div>
@@ -241,7 +304,7 @@ pub fn cluster_state() -> Html {
             }
             { for clusters }
             if !unlinked.is_empty() {
-                <p class="small muted">{ "Workspaces not linked: " }{ unlinked.iter().map(|w| format!("{} ({})", w.name, w.location)).collect::<Vec<_>>().join(", ") }</p>
+                <p class="small muted unlinked">{ "Workspaces not linked: " }{ for unlinked.iter().map(|w| workspace_line(snap, w, false)) }</p>
             }
             <h3>{ "Running operations" }</h3>
             if ops.is_empty() {

@@ -10,7 +10,7 @@ use crate::drills::Driver;
 use crate::engine::storage::BlockInspection;
 use crate::engine::{Response, Snapshot};
 use crate::protocol::{Command, Reply};
-use crate::walkthrough::{Card, Draft, Mistake, Settings};
+use crate::walkthrough::{Card, Draft, Guide, Mistake, Settings};
 
 /// One request and its response, as the history and the cards show it.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,7 +111,12 @@ pub struct AppState {
     /// Each card's latest exchange (index in `history`).
     pub last: Rc<BTreeMap<Card, usize>>,
     pub settings: Rc<Settings>,
+    /// The Azure Monitor walkthrough's step on show.
     pub step: usize,
+    /// Which walkthrough the Walkthrough tab shows.
+    pub guide: Guide,
+    /// The Microsoft Sentinel walkthrough's step on show.
+    pub sentinel_step: usize,
     pub tab: Tab,
     pub notice: Option<String>,
     pub console: Rc<ConsoleDraft>,
@@ -183,6 +188,8 @@ impl Default for AppState {
             last: Rc::new(BTreeMap::new()),
             settings: Rc::new(Settings::default()),
             step: 1,
+            guide: Guide::Monitor,
+            sentinel_step: 1,
             tab: Tab::Walkthrough,
             notice: None,
             console: Rc::new(ConsoleDraft::default()),
@@ -218,6 +225,9 @@ pub enum Action {
     Reset(Card),
     Mistake(Mistake, Draft),
     Step(usize),
+    /// Show this walkthrough.
+    Guide(Guide),
+    SentinelStep(usize),
     Tab(Tab),
     Notice(Option<String>),
     Console(ConsoleDraft),
@@ -351,6 +361,10 @@ impl Reducible for AppState {
                 s.edits = Rc::new(edits);
             }
             Action::Step(n) => s.step = n.clamp(1, crate::walkthrough::STEPS.len()),
+            Action::Guide(g) => s.guide = g,
+            Action::SentinelStep(n) => {
+                s.sentinel_step = n.clamp(1, crate::sentinel_walkthrough::STEPS.len())
+            }
             Action::Tab(t) => s.tab = t,
             Action::Notice(n) => s.notice = n,
             Action::Console(c) => s.console = Rc::new(c),

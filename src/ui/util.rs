@@ -40,11 +40,13 @@ pub fn save_pref(key: &str, value: &str) {
 }
 
 /// Options a page or a documentation embed can set in the query string:
-/// `?embed=1&step=3&tab=console&theme=dark`.
+/// `?embed=1&step=3&tab=console&theme=dark`, and `guide=sentinel` for the Microsoft Sentinel
+/// walkthrough (`step` is then its step).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PageOptions {
     pub embed: bool,
     pub step: Option<usize>,
+    pub guide: Option<crate::walkthrough::Guide>,
     pub tab: Option<String>,
     pub theme: Option<Theme>,
 }
@@ -70,6 +72,7 @@ impl PageOptions {
                         .filter(|n| (1..=crate::walkthrough::STEPS.len()).contains(n))
                 }
                 "tab" => o.tab = Some(v.to_ascii_lowercase()),
+                "guide" => o.guide = crate::walkthrough::Guide::from_id(&v.to_ascii_lowercase()),
                 "theme" => {
                     o.theme = match v {
                         "dark" => Some(Theme::Dark),

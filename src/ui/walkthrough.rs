@@ -1,14 +1,17 @@
-//! The guided walkthrough: a stepper over the seed's five steps, each with its reason, its
-//! editable requests, its status and the mistakes worth making on purpose.
+//! The guided walkthroughs: a stepper over the Azure Monitor document's five provisioning steps, or
+//! over the Microsoft Sentinel document's five steps, each with its reason, its editable
+//! requests, its status and the mistakes worth making on purpose.
 
 use yew::prelude::*;
 
+use super::panels::{access_badge, sentinel_badge};
 use super::response::ResponseView;
 use super::state::Action;
-use super::util::{event_value, is_send_shortcut, no_newline, url_rows};
+use super::util::{event_value, is_send_shortcut, no_newline, short, url_rows};
 use super::{AppCtx, wcx};
 use crate::protocol::Command;
-use crate::walkthrough::{self as wt, Card, Draft, STEPS, Status};
+use crate::sentinel_walkthrough as sw;
+use crate::walkthrough::{self as wt, Card, Draft, Guide, Status};
 
 fn status_class(s: &Status) -> &'static str {
     match s {
@@ -39,27 +42,83 @@ fn status_word(s: &Status) -> &'static str {
     }
 }
 
+/// The two walkthroughs, one switch: Azure Monitor's provisioning, and Microsoft Sentinel's steps
+/// on top of it.
 #[function_component(Walkthrough)]
 pub fn walkthrough() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
-    let st = &app.state;
-    let cx = wcx(&st.snap, &st.settings);
-    let statuses: Vec<Status> = STEPS.iter().map(|s| wt::status(s.number, &cx)).collect();
-    let step = &STEPS[st.step - 1];
-    let status = &statuses[st.step - 1];
+    let current = app.state.guide;
+    let switch = Guide::all().map(|g| {
+        let app = app.clone();
+        let on = g == current;
+        let onclick = Callback::from(move |_| app.dispatch(Action::Guide(g)));
+        html! {
+            <button class={classes!("guide", on.then_some("on"))} aria-pressed={on.to_string()} {onclick}
+                id={format!("guide-{}", g.id())} data-guide={g.id()}>
+                { g.label() }
+            </button>
+        }
+    });
+    html! {
+        <div class="walkthrough">
+            <div class="guide-switch" role="group" aria-label="Walkthrough">
+                { for switch }
+                <span class="muted small guide-note">
+                    { match current {
+                        Guide::Monitor => "Provision a dedicated cluster with your key, step by step.",
+                        Guide::Sentinel => "Microsoft Sentinel on a workspace of that cluster: its data under the same key.",
+                    } }
+                </span>
+            </div>
+            <Steps guide={current} />
+        </div>
+    }
+}
 
-    let stepper = STEPS.iter().zip(&statuses).map(|(s, status)| {
+fn step_action(guide: Guide, n: usize) -> Action {
+    match guide {
+        Guide::Monitor => Action::Step(n),
+        Guide::Sentinel => Action::SentinelStep(n),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StepsProps {
+    guide: Guide,
+}
+
+#[function_component(Steps)]
+fn steps(p: &StepsProps) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let st = &app.state;
+    let guide = p.guide;
+    let steps = guide.steps();
+    let current = match guide {
+        Guide::Monitor => st.step,
+        Guide::Sentinel => st.sentinel_step,
+    }
+    .clamp(1, steps.len());
+    let cx = wcx(&st.snap, &st.settings);
+    let statuses: Vec<Status> = steps.iter().map(|s| guide.status(s.number, &cx)).collect();
+    let step = &steps[current - 1];
+    let status = &statuses[current - 1];
+    let id_prefix = match guide {
+        Guide::Monitor => "step",
+        Guide::Sentinel => "sentinel-step",
+    };
+
+    let stepper = steps.iter().zip(&statuses).map(|(s, status)| {
         let app = app.clone();
         let n = s.number;
-        let current = st.step == n;
-        let onclick = Callback::from(move |_| app.dispatch(Action::Step(n)));
+        let on = current == n;
+        let onclick = Callback::from(move |_| app.dispatch(step_action(guide, n)));
         html! {
             <li>
-                <button class={classes!("stepper-item", status_class(status), current.then_some("current"))}
-                    aria-current={if current { "step" } else { "false" }} {onclick}
+                <button class={classes!("stepper-item", status_class(status), on.then_some("current"))}
+                    aria-current={if on { "step" } else { "false" }} {onclick}
                     aria-label={format!("Step {n}: {} ({})", s.title, status_word(status))}
                     title={format!("Step {n}: {}", s.title)}
-                    id={format!("step-{n}")}>
+                    id={format!("{id_prefix}-{n}")}>
                     <span class="stepper-icon" aria-hidden="true">{ status_icon(status, n) }</span>
                     <span class="stepper-text"><span class="stepper-n">{ format!("Step {n}") }</span>{ s.title }</span>
                 </button>
@@ -69,8 +128,8 @@ pub fn walkthrough() -> Html {
 
     let go = |delta: isize| {
         let app = app.clone();
-        let target = (st.step as isize + delta).clamp(1, STEPS.len() as isize) as usize;
-        Callback::from(move |_| app.dispatch(Action::Step(target)))
+        let target = (current as isize + delta).clamp(1, steps.len() as isize) as usize;
+        Callback::from(move |_| app.dispatch(step_action(guide, target)))
     };
     let pin = st.settings.pin_version;
     let toggle_pin = {
@@ -84,6 +143,10 @@ pub fn walkthrough() -> Html {
             let st = &app.state;
             let draft = m.draft(&wcx(&st.snap, &st.settings));
             app.dispatch(Action::Mistake(m, draft));
+            // A mistake may load a later step's request: show that step.
+            if let Some(n) = guide.step_of(m.card()).filter(|n| *n != current) {
+                app.dispatch(step_action(guide, n));
+            }
         });
         html! {
             <li>
@@ -92,29 +155,35 @@ pub fn walkthrough() -> Html {
             </li>
         }
     });
+    let extra = match (guide, step.number) {
+        (Guide::Monitor, 4) => html! {
+            <label class="toggle">
+                <input type="checkbox" checked={pin} onchange={toggle_pin} />
+                { " Pin the current key version (explicit key version update) instead of auto-rotation" }
+            </label>
+        },
+        (Guide::Sentinel, 1) => monitor_link(&app, &cx, status),
+        (Guide::Sentinel, 5) => store_summary(&cx),
+        _ => html! {},
+    };
 
     html! {
-        <div class="walkthrough">
-            <ol class="stepper" aria-label="Provisioning steps">{ for stepper }</ol>
-            <article class="step" aria-labelledby="step-title">
+        <>
+            <ol class="stepper" aria-label={match guide { Guide::Monitor => "Provisioning steps", Guide::Sentinel => "Microsoft Sentinel CMK steps" }}>{ for stepper }</ol>
+            <article class="step" aria-labelledby="step-title" data-guide={guide.id()}>
                 <header class="step-head">
-                    <p class="eyebrow">{ format!("Step {} of {}", step.number, STEPS.len()) }</p>
+                    <p class="eyebrow">{ format!("{}Step {} of {}", match guide { Guide::Monitor => "", Guide::Sentinel => "Microsoft Sentinel · " }, step.number, steps.len()) }</p>
                     <h2 id="step-title">{ step.title }</h2>
                     <p class={classes!("status-line", status_class(status))} data-testid="step-status">
                         <span aria-hidden="true">{ if matches!(status, wt::Status::Todo(_)) { "○".to_string() } else { status_icon(status, 0) } }</span>{ " " }{ status.text() }
                     </p>
                 </header>
                 <blockquote class="why">
-                    <p>{ step.why }</p>
-                    <footer>{ "Azure Monitor customer-managed key, \"Customer-Managed key provisioning steps\"" }</footer>
+                    { for step.why.split("\n\n").map(|para| html! { <p>{ para }</p> }) }
+                    <footer>{ step.source }</footer>
                 </blockquote>
-                if step.number == 4 {
-                    <label class="toggle">
-                        <input type="checkbox" checked={pin} onchange={toggle_pin} />
-                        { " Pin the current key version (explicit key version update) instead of auto-rotation" }
-                    </label>
-                }
-                { for step.cards.iter().enumerate().map(|(i, c)| html! { <RequestCard card={*c} index={i + 1} step={step.number} /> }) }
+                { extra }
+                { for step.cards.iter().enumerate().map(|(i, c)| html! { <RequestCard card={*c} index={i + 1} step={step.number} {guide} /> }) }
                 <section class="watch">
                     <h3>{ "What to watch" }</h3>
                     <p>{ step.watch }</p>
@@ -127,13 +196,73 @@ pub fn walkthrough() -> Html {
                     </section>
                 }
                 <nav class="step-nav" aria-label="Step navigation">
-                    <button class="secondary" onclick={go(-1)} disabled={st.step == 1}>{ "← Previous step" }</button>
-                    <button class={if status.is_done() { "primary" } else { "secondary" }} onclick={go(1)} disabled={st.step == STEPS.len()}>
+                    <button class="secondary" onclick={go(-1)} disabled={current == 1}>{ "← Previous step" }</button>
+                    <button class={if status.is_done() { "primary" } else { "secondary" }} onclick={go(1)} disabled={current == steps.len()}>
                         { "Next step →" }
                     </button>
                 </nav>
             </article>
+        </>
+    }
+}
+
+/// Sentinel's step 1 is the Azure Monitor walkthrough: say so, and offer to go there.
+fn monitor_link(app: &AppCtx, cx: &wt::Context, status: &Status) -> Html {
+    let target = sw::monitor_step_to_finish(cx);
+    let go = {
+        let app = app.clone();
+        let n = target.unwrap_or(1);
+        Callback::from(move |_| {
+            app.dispatch(Action::Step(n));
+            app.dispatch(Action::Guide(Guide::Monitor));
+        })
+    };
+    html! {
+        <div class="row wrap go-monitor">
+            if status.is_done() {
+                <span class="muted small">{ "The Azure Monitor walkthrough built this cluster and workspace." }</span>
+            } else {
+                <button class="primary" onclick={go} data-testid="go-monitor">
+                    { match target {
+                        Some(n) => format!("Open the Azure Monitor walkthrough at step {n}"),
+                        None => "Open the Azure Monitor walkthrough".to_string(),
+                    } }
+                </button>
+            }
         </div>
+    }
+}
+
+/// Step 5: Sentinel's store as the snapshot shows it, beside the onboarding state.
+fn store_summary(cx: &wt::Context) -> Html {
+    let (Some(s), Some(a)) = (sw::sentinel(cx), sw::store(cx)) else {
+        return html! {};
+    };
+    let key = a
+        .key
+        .as_ref()
+        .map(|k| {
+            format!(
+                "{}/keys/{} · version {}",
+                k.vault,
+                k.key_name,
+                short(&k.key_version)
+            )
+        })
+        .unwrap_or_else(|| "a Microsoft-managed key".into());
+    html! {
+        <section class="store-summary" aria-labelledby="store-title" data-testid="sentinel-store">
+            <h3 id="store-title">{ "Microsoft Sentinel's store" }</h3>
+            <dl class="facts">
+                <dt>{ "Workspace" }</dt><dd>{ &s.workspace }{ " " }{ sentinel_badge(s) }</dd>
+                <dt>{ "Store" }</dt><dd><code>{ &a.name }</code></dd>
+                <dt>{ "AEK wrapped by" }</dt><dd>{ key }</dd>
+                <dt>{ "Unwrapped by" }</dt><dd>{ a.principal.clone().unwrap_or_else(|| "Microsoft (no Key Vault call)".into()) }</dd>
+                <dt>{ "Access" }</dt><dd>{ access_badge(&a.access) }</dd>
+                <dt>{ "Content" }</dt>
+                <dd>{ format!("{} watchlist(s), {} analytics rule(s), {} incident(s)", s.watchlists.len(), s.rules.len(), s.incidents) }</dd>
+            </dl>
+        </section>
     }
 }
 
@@ -142,6 +271,8 @@ pub struct CardProps {
     pub card: Card,
     pub index: usize,
     pub step: usize,
+    #[prop_or_default]
+    pub guide: Guide,
 }
 
 #[function_component(RequestCard)]
@@ -156,7 +287,10 @@ pub fn request_card(p: &CardProps) -> Html {
     };
     let edited = draft != template;
     let busy = st.busy.is_some();
-    let source = format!("Step {} · {}", p.step, card.title());
+    let source = match p.guide {
+        Guide::Monitor => format!("Step {} · {}", p.step, card.title()),
+        Guide::Sentinel => format!("Sentinel step {} · {}", p.step, card.title()),
+    };
     let send = {
         let app = app.clone();
         let draft = draft.clone();

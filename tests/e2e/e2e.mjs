@@ -71,6 +71,13 @@ async function reloadAndReplay(page) {
 }
 const stepStatus = (page) => page.textContent("[data-testid=step-status]");
 
+// The Sentinel walkthrough's cards: the pill of a card, and its response body.
+const cardBody = (page, card) => page.textContent(`[data-card="${card}"] .json`);
+const sentinelStatus = (page) => page.textContent("[data-testid=step-status]");
+async function runNextUntil(page, done) {
+  for (let i = 0; i < 10 && !(await done()); i++) { await page.click("[data-testid=run-next]"); await idle(page); }
+}
+
 async function provision(page) {
   const sent = [];
   for (const [step, cards, wait] of [[1, ["group", "vault", "key"], false], [2, ["cluster"], true], [3, ["grant"], false], [4, ["key-identifier"], true], [5, ["workspace", "link"], true]]) {
@@ -91,6 +98,8 @@ try {
     check((await stepStatus(page)).includes("is linked"), "step 5 ends with the workspace linked");
     check((await page.textContent("[data-testid=cluster-state]")).trim() === "Succeeded", "cluster state panel shows Succeeded");
     check(await page.$("[data-testid=hierarchy] .chip.used") !== null, "key hierarchy marks the key version in use");
+    check((await page.getAttribute("[data-testid=hierarchy] g.aek", "data-principal")) === "contosocluster", "the storage AEK names the cluster's identity as the principal that unwraps it");
+    await page.locator("[data-testid=hierarchy]").screenshot({ path: path.join(shots, "hierarchy-monitor.png") });
     await page.click("#step-4");
     await page.screenshot({ path: path.join(shots, "desktop-light.png") });
 
@@ -206,13 +215,126 @@ try {
     await page.close();
   }
 
+  // 1a. The Microsoft Sentinel walkthrough, end to end, with its mistakes, in the Worker.
+  {
+    const { page, problems } = await open({ width: 1280, height: 900 });
+    // Before anything exists, Sentinel's step 1 sends the learner to the Azure Monitor walkthrough.
+    await page.click("#guide-sentinel");
+    check((await page.textContent("[data-testid=go-monitor]")).trim() === "Open the Azure Monitor walkthrough at step 1", "Sentinel step 1 offers the Azure Monitor walkthrough at its first unfinished step");
+    await page.click("[data-testid=go-monitor]");
+    check((await page.getAttribute("#guide-monitor", "aria-pressed")) === "true" && (await page.$("#step-1[aria-current=step]")) !== null, "and takes the learner there");
+    await provision(page);
+    // The switch: two buttons, reachable with Tab, the pressed one said.
+    await page.focus("#guide-monitor");
+    await page.keyboard.press("Tab");
+    check(await page.evaluate(() => document.activeElement && document.activeElement.id === "guide-sentinel"), "Tab moves from the Azure Monitor switch to the Microsoft Sentinel one");
+    await page.keyboard.press("Enter");
+    check((await page.getAttribute("#guide-sentinel", "aria-pressed")) === "true" && (await page.getAttribute("#guide-monitor", "aria-pressed")) === "false", "Enter shows the Microsoft Sentinel walkthrough (aria-pressed follows)");
+    check((await page.$$(".stepper-item")).length === 5 && (await page.$("#sentinel-step-1[aria-current=step]")) !== null, "the Sentinel walkthrough has five steps and opens at step 1");
+    check((await sentinelStatus(page)).includes("is linked to cluster"), `Sentinel step 1 is done by the Azure Monitor walkthrough (${(await sentinelStatus(page)).trim()})`);
+    const quote = await page.textContent(".why");
+    check(quote.includes("Make sure you have a Log Analytics workspace, and that it's linked to a dedicated cluster on which CMK is enabled.") && quote.includes("should be of System Assigned type"), "step 1 quotes the document with its words spaced");
+    const sent = [];
+    for (const c of ["sentinel-cluster", "sentinel-workspace"]) sent.push(`${c}:${await send(page, c)}`);
+    check((await cardBody(page, "sentinel-cluster")).includes("SystemAssigned"), "the cluster answers with its system-assigned identity");
+
+    await page.click("#sentinel-step-2");
+    for (const c of ["register-documentdb", "register-securityinsights"]) sent.push(`${c}:${await send(page, c)}`);
+    check((await cardBody(page, "register-documentdb")).includes("Registering"), "registering Microsoft.DocumentDB answers Registering");
+    await runNextUntil(page, async () => (await sentinelStatus(page)).includes("are registered"));
+    check((await sentinelStatus(page)).includes("are registered"), "run to next event until both providers are Registered");
+
+    // Mistake: onboarding before the Azure Cosmos DB grant loads step 4's request and moves there.
+    await page.click("#sentinel-step-3");
+    await page.click(".mistakes button");
+    check((await page.$("#sentinel-step-4[aria-current=step]")) !== null && (await page.$("[data-card=onboard].mistake")) !== null, "the forgotten-grant mistake loads the onboarding request in step 4");
+    sent.push(`onboard(before grant):${await send(page, "onboard")}`);
+    check((await cardBody(page, "onboard")).includes("Add an access policy that allows Azure Cosmos DB to access the Azure Key Vault instance that is linked to your dedicated Log Analytics cluster (the same key will be used by Microsoft Sentinel)."), "onboarding before the grant is refused in the document's words");
+    await page.click("#sentinel-step-3");
+    sent.push(`find-cosmosdb:${await send(page, "find-cosmosdb")}`);
+    check((await cardBody(page, "find-cosmosdb")).includes("Azure Cosmos DB"), "Graph finds the Azure Cosmos DB principal");
+    sent.push(`grant-cosmosdb:${await send(page, "grant-cosmosdb")}`);
+    check((await sentinelStatus(page)).includes("get, wrapKey and unwrapKey"), "step 3 is done: Azure Cosmos DB can use the key");
+
+    // Mistake: onboarded without CMK first, then CMK is refused; DELETE starts over.
+    await page.click("#sentinel-step-4");
+    await page.click(".mistakes button");
+    sent.push(`onboard(without CMK):${await send(page, "onboard")}`);
+    check((await page.$(".status-line.warning")) !== null, "onboarded without CMK: step 4 warns");
+    check((await page.textContent("[data-testid=sentinel-badge]")).trim() === "Sentinel · Microsoft-managed key", "the cluster panel badges the workspace Sentinel · Microsoft-managed key");
+    const ineffective = (await page.textContent("[data-testid=sentinel-ineffective]")) || "";
+    check(ineffective.includes("Microsoft Sentinel data continues is encrypted only by the Microsoft-managed key, and not by the CMK") && (await page.getAttribute("[data-testid=sentinel-badge]", "title")) === ineffective.replace("Microsoft Sentinel: ", ""), "the panel says why Sentinel's data stays under the Microsoft-managed key (text and tooltip)");
+    await page.locator("[data-testid=cluster]").screenshot({ path: path.join(shots, "cluster-panel-sentinel-mmk.png") });
+    await page.click("[data-card=onboard] button.secondary");
+    sent.push(`onboard:${await send(page, "onboard")}`);
+    check((await cardBody(page, "onboard")).includes("The Microsoft Sentinel CMK capability is provided only to workspaces in Log Analytics dedicated clusters that have not already been onboarded to Microsoft Sentinel."), "CMK on a workspace already onboarded is refused in the document's words");
+    await page.selectOption("#onboard-method", "DELETE");
+    sent.push(`offboard:${await send(page, "onboard")}`);
+    await page.click("[data-card=onboard] button.secondary");
+    sent.push(`onboard:${await send(page, "onboard")}`);
+    check((await cardBody(page, "onboard")).includes('"customerManagedKey": true'), "onboarding with customerManagedKey true answers with it");
+
+    await page.click("#sentinel-step-5");
+    for (const c of ["onboarding-state", "cluster-key"]) sent.push(`${c}:${await send(page, c)}`);
+    check((await sentinelStatus(page)).includes("unwrapped by Azure Cosmos DB"), `step 5 is done: ${(await sentinelStatus(page)).trim()}`);
+    const store = await page.textContent("[data-testid=sentinel-store]");
+    check(store.includes("Azure Cosmos DB") && store.includes("accessible"), "step 5 shows Sentinel's store, unwrapped by Azure Cosmos DB, accessible");
+    check((await page.textContent("[data-testid=sentinel-badge]")).trim() === "Sentinel · CMK", "the cluster panel badges the workspace Sentinel · CMK");
+    check((await page.$$(".stepper-item.done")).length === 5, "all five Sentinel steps are done");
+    check(sent.join(" ") === "sentinel-cluster:200 sentinel-workspace:200 register-documentdb:200 register-securityinsights:200 onboard(before grant):400 find-cosmosdb:200 grant-cosmosdb:200 onboard(without CMK):201 onboard:400 offboard:200 onboard:201 onboarding-state:200 cluster-key:200", `Sentinel walkthrough requests answered: ${sent.join(" ")}`);
+    // The hierarchy: both AEKs under the same KEK, each with the principal that unwraps it.
+    const principals = await page.$$eval("[data-testid=hierarchy] g.aek", (gs) => gs.map((g) => g.getAttribute("data-principal")));
+    check(principals.includes("Azure Cosmos DB") && principals.length >= 2 && principals.every((p) => p), `the hierarchy draws both AEKs with their principals (${principals.join(", ")})`);
+    check((await page.$$("[data-testid=hierarchy] g.aek .badge[data-access=accessible]")).length >= 2, "each AEK carries its access badge");
+    check((await page.$$("[data-testid=hierarchy] .edge.wrap")).length >= 2, "the same key version wraps both AEKs");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(shots, "sentinel-walkthrough.png") });
+    await page.locator("[data-testid=hierarchy]").screenshot({ path: path.join(shots, "hierarchy-sentinel.png") });
+    // Mistakes after onboarding: the cluster's identity and key are Sentinel's too.
+    await (await page.$$(".mistakes button"))[0].click();
+    const uaStatus = await send(page, "cluster-key");
+    check(uaStatus === "400" && (await cardBody(page, "cluster-key")).includes("Microsoft Sentinel supports System Assigned Identities in CMK configuration. Therefore, the dedicated Log Analytics cluster's identity should be of System Assigned type."), `a user-assigned identity is refused in the document's words (${uaStatus})`);
+    await (await page.$$(".mistakes button"))[1].click();
+    const replaceStatus = await send(page, "cluster-key");
+    check(replaceStatus === "400" && (await cardBody(page, "cluster-key")).includes("Changing the customer-managed key to another key (with another URI) currently isn't supported. You should change the key by rotating it."), `another key name is refused in the document's words (${replaceStatus})`);
+    // Every control of the switch and the step is reachable with Tab and named.
+    const unnamed = await page.$$eval(".walkthrough button, .walkthrough select, .walkthrough textarea", (els) => els.filter((el) => {
+      const name = (el.getAttribute("aria-label") || el.textContent || "").trim();
+      const label = el.id && document.querySelector(`label[for="${el.id}"]`);
+      return el.tabIndex < 0 || (!name && !label);
+    }).map((el) => el.outerHTML.slice(0, 80)));
+    check(unnamed.length === 0, `every control of the Sentinel walkthrough is a named Tab stop${unnamed.length ? ": " + unnamed.join("; ") : ""}`);
+    // A reload comes back to the same walkthrough and step.
+    await reloadAndReplay(page);
+    check((await page.getAttribute("#guide-sentinel", "aria-pressed")) === "true" && (await page.$("#sentinel-step-5[aria-current=step]")) !== null, "a reload reopens the Sentinel walkthrough at step 5");
+    check((await sentinelStatus(page)).includes("unwrapped by Azure Cosmos DB"), "and the replayed session is onboarded");
+    check(problems.length === 0, `no errors in the Sentinel walkthrough${problems.length ? ": " + problems.join("; ") : ""}`);
+    await page.close();
+  }
+
   // 1b. Every guided drill, in the Worker, from one click each; then a month on the clock.
   {
     const { page, problems } = await open({ width: 1280, height: 900 });
     await page.click("#tab-drills");
-    for (const [drill, checks] of [["revoke-recover", 14], ["auto-rotation", 12], ["pinned-forget", 22], ["kv-outage", 9], ["identity-none", 13]]) {
+    for (const [drill, checks] of [["revoke-recover", 14], ["auto-rotation", 12], ["pinned-forget", 22], ["kv-outage", 9], ["identity-none", 13], ["sentinel-revoke", 18], ["sentinel-rotate", 18], ["sentinel-undefined", 17]]) {
       await page.click(`[data-drill=${drill}]`);
       const t0 = Date.now();
+      if (drill === "sentinel-revoke") {
+        // Stage by stage to the revocation: the store's badges say revoked.
+        for (let stage = 0; stage < 3; stage++) {
+          await page.click("[data-testid=drill-run]");
+          if (await page.$("[data-testid=drill-confirm]")) await page.click("[data-testid=drill-confirm]");
+          await page.waitForSelector(`[data-stage='${stage}'].done`, { timeout: 300000 });
+        }
+        const checks2 = await page.textContent("[data-stage='2']");
+        check(checks2.includes("403 CustomerManagedKeyUnavailable") && checks2.includes("0 incident(s), 0 before"), "within the hour a watchlist PUT gets 403 and no incident is created");
+        check((await page.getAttribute("[data-testid=sentinel-access] .pill", "data-access")) === "revoked", "the cluster panel's Sentinel store badge says revoked");
+        check((await page.$("[data-testid=hierarchy] g.aek[data-principal='Azure Cosmos DB'] .badge[data-access=revoked]")) !== null, "the hierarchy's Sentinel store AEK badge says revoked");
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: path.join(shots, "sentinel-drill-revoked.png") });
+        await page.locator("[data-testid=drill]").screenshot({ path: path.join(shots, "sentinel-drill-checks.png") });
+        await page.locator("[data-testid=hierarchy]").screenshot({ path: path.join(shots, "hierarchy-sentinel-revoked.png") });
+      }
       // From the second drill on, starting over asks for confirmation first.
       await page.click("[data-testid=drill-run-all]");
       if (await page.$("[data-testid=drill-confirm]")) await page.click("[data-testid=drill-confirm]");
@@ -228,6 +350,16 @@ try {
         await page.click("#tab-audit");
         check(await page.$("[data-testid=versions]") !== null, "the audit view lists key versions with their last use");
         await page.click("#tab-drills");
+      }
+      if (drill === "sentinel-rotate") {
+        await page.click("#tab-audit");
+        const rows = await page.$$eval("[data-testid=versions] tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())));
+        const previous = rows.find((r) => r[2] === "disabled");
+        check(rows.length === 2 && previous && previous[3] !== "—", `the audit view shows the previous version's last use (${previous ? previous.join(" | ") : "no disabled version"})`);
+        await page.click("#tab-drills");
+      }
+      if (drill === "sentinel-undefined") {
+        check((await page.textContent("[data-stage='1']")).includes("Disabling CMK on a CMK-enabled Log Analytics dedicated cluster"), "the refused key removal quotes the document");
       }
     }
     // The drill left the cluster revoked for good (identity None); a month passes in the Worker.
@@ -273,6 +405,9 @@ try {
     check(await page.getAttribute("#step-3", "aria-current") === "step", "step=3 opens the walkthrough at step 3");
     check(await page.getAttribute("html", "data-theme") === "dark", "theme=dark forces the dark theme");
     check(await page.$("a.open-full") !== null, "an embed links to the full playground");
+    await page.goto(`${url}?embed=1&guide=sentinel&step=4`);
+    await page.waitForSelector(".stepper");
+    check(await page.getAttribute("#sentinel-step-4", "aria-current") === "step", "guide=sentinel&step=4 opens the Sentinel walkthrough at step 4");
     await page.close();
   }
 
@@ -284,6 +419,10 @@ try {
     check(overflow <= 0, `no horizontal overflow at 390px (overflow ${overflow}px)`);
     const steps = await page.$$eval(".stepper-item", (els) => els.map((el) => el.getAttribute("aria-label") || ""));
     check(steps.length === 5 && steps.every((l) => /^Step \d: .+ \(.+\)$/.test(l)), `the stepper's buttons are named on a phone (${steps[0]})`);
+    await page.click("#guide-sentinel");
+    const sentinelOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    check(sentinelOverflow <= 0, `no horizontal overflow in the Sentinel walkthrough at 390px (overflow ${sentinelOverflow}px)`);
+    await page.click("#guide-monitor");
     await page.click("#tab-logs");
     const logsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     check(logsOverflow <= 0, `no horizontal overflow on the Logs tab at 390px (overflow ${logsOverflow}px)`);

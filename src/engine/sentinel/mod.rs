@@ -312,7 +312,7 @@ fn cmk_prerequisites(cx: &Ctx, ws: &str) -> Result<(KeyVaultProperties, String),
         )));
     }
     client::check_grant(cx, &vault, &cosmos, &kvp.key_name).map_err(|e| no_access(e.message()))?;
-    let (version, _) = client::designated_version(cx, &kvp)
+    let (version, _) = client::designated_version(cx, kvp)
         .ok_or_else(|| no_access(format!("key {} has no usable version", kvp.key_name)))?;
     for call in [Periodic::Unwrap, Periodic::Rewrap] {
         client::check(cx, call, &vault, &cosmos, &kvp.key_name, &version)
