@@ -144,17 +144,7 @@ pub fn store<'a>(cx: &'a Context) -> Option<&'a AccountView> {
 pub fn cosmos_missing(cx: &Context) -> Option<Vec<&'static str>> {
     let v = cx.vault()?;
     if v.rbac {
-        let granted = cx.snap.role_assignments.iter().any(|a| {
-            a.principal_id.eq_ignore_ascii_case(COSMOS_DB_OBJECT_ID)
-                && matches!(
-                    a.role.as_str(),
-                    "Key Vault Crypto Service Encryption User"
-                        | "Key Vault Crypto User"
-                        | "Key Vault Crypto Officer"
-                        | "Key Vault Administrator"
-                )
-        });
-        return granted.then(Vec::new);
+        return cx.has_crypto_role(COSMOS_DB_OBJECT_ID).then(Vec::new);
     }
     let have: Vec<String> = v
         .access_policies

@@ -194,6 +194,20 @@ impl Context<'_> {
     }
 
     /// The cluster identity's principal id, or a placeholder until the cluster exists.
+    /// Whether `principal` holds a Key Vault role that may wrap and unwrap (RBAC vaults).
+    pub fn has_crypto_role(&self, principal: &str) -> bool {
+        self.snap.role_assignments.iter().any(|a| {
+            a.principal_id.eq_ignore_ascii_case(principal)
+                && matches!(
+                    a.role.as_str(),
+                    "Key Vault Crypto Service Encryption User"
+                        | "Key Vault Crypto User"
+                        | "Key Vault Crypto Officer"
+                        | "Key Vault Administrator"
+                )
+        })
+    }
+
     pub fn principal(&self) -> String {
         self.cluster()
             .and_then(|c| c.principal_id.clone())
@@ -570,17 +584,7 @@ pub fn status(n: usize, cx: &Context) -> Status {
             (Some(c), Some(v)) => {
                 let principal = c.principal_id.clone().unwrap_or_default();
                 if v.rbac {
-                    let granted = cx.snap.role_assignments.iter().any(|a| {
-                        a.principal_id == principal
-                            && matches!(
-                                a.role.as_str(),
-                                "Key Vault Crypto Service Encryption User"
-                                    | "Key Vault Crypto User"
-                                    | "Key Vault Crypto Officer"
-                                    | "Key Vault Administrator"
-                            )
-                    });
-                    return if granted {
+                    return if cx.has_crypto_role(&principal) {
                         Status::Done("The cluster's identity has a Key Vault crypto role on the vault (RBAC).".into())
                     } else {
                         Status::Todo("This vault uses RBAC: assign Key Vault Crypto Service Encryption User to the cluster's identity.".into())

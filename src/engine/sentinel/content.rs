@@ -59,8 +59,7 @@ fn not_found(kind: &str, name: &str) -> ApiError {
 /// The store's key must be within reach for anything but deleting Sentinel itself.
 fn available(cx: &Ctx, ws: &str) -> Result<String, ApiError> {
     let account = cx.w.sentinel[ws].account.clone();
-    store::reachable(cx, &account)
-        .map_err(|why| ApiError::new(&errors::SENTINEL_DATA_UNAVAILABLE).arg("reason", why))?;
+    store::reachable(cx, &account).map_err(unavailable)?;
     Ok(account)
 }
 

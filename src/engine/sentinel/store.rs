@@ -25,16 +25,6 @@ pub struct Sealed {
     bytes: Vec<u8>,
 }
 
-impl Sealed {
-    pub fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-}
-
 fn data_key(aek: &crypto::SymKey, account: &str, doc: &str) -> crypto::SymKey {
     crypto::derive_key(aek, DOC_SALT, format!("{account}|{doc}").as_bytes())
 }

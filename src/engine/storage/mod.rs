@@ -492,9 +492,7 @@ pub fn new_holder_account(
 
 /// Removes an account and everything sealed under it (its AEK goes with it).
 pub fn remove_account(cx: &mut Ctx, account: &str) {
-    cx.w.storage.accounts.remove(account);
-    cx.s.blocks.retain(|_, b| b.account != account);
-    cx.s.aek_flips.remove(account);
+    remove_accounts(cx, &[account.to_string()]);
 }
 
 /// The writable account of an owner.
@@ -1274,18 +1272,8 @@ pub fn remove_cluster(cx: &mut Ctx, cluster: &str) {
     if accounts.is_empty() {
         return;
     }
-    let before = cx.s.blocks.len();
-    cx.s.blocks.retain(|_, b| !accounts.contains(&b.account));
-    let live: std::collections::BTreeSet<u64> = cx.s.blocks.keys().copied().collect();
-    cx.s.hot.retain(|id, _| live.contains(id));
-    cx.s.pending.retain(|_, p| live.contains(&p.block));
-    let pending: Vec<u64> = cx.s.pending.keys().copied().collect();
-    cx.s.taken.retain(|id| pending.contains(id));
-    for a in &accounts {
-        cx.w.storage.accounts.remove(a);
-    }
+    let gone = remove_accounts(cx, &accounts);
     cx.w.storage.hot_keys.remove(cluster);
-    let gone = before - cx.s.blocks.len();
     cx.j.alert(
         cx.w.now,
         Category::Data,
@@ -1295,6 +1283,24 @@ pub fn remove_cluster(cx: &mut Ctx, cluster: &str) {
             accounts.len()
         ),
     );
+}
+
+/// Removes accounts with their blocks, hot-cache copies, pending seal jobs and tamper marks;
+/// returns how many blocks went.
+fn remove_accounts(cx: &mut Ctx, accounts: &[String]) -> usize {
+    let before = cx.s.blocks.len();
+    cx.s.blocks.retain(|_, b| !accounts.contains(&b.account));
+    let live: std::collections::BTreeSet<u64> = cx.s.blocks.keys().copied().collect();
+    cx.s.hot.retain(|id, _| live.contains(id));
+    cx.s.flips.retain(|id, _| live.contains(id));
+    cx.s.pending.retain(|_, p| live.contains(&p.block));
+    let pending: Vec<u64> = cx.s.pending.keys().copied().collect();
+    cx.s.taken.retain(|id| pending.contains(id));
+    for a in accounts {
+        cx.w.storage.accounts.remove(a);
+        cx.s.aek_flips.remove(a);
+    }
+    before - cx.s.blocks.len()
 }
 
 /// Deletes the hot-cache copies of an account's blocks; returns (blocks of the account, copies
