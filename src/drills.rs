@@ -320,45 +320,70 @@ fn advance(seconds: u64) -> Command {
 
 /// The next command that moves the world towards "fully provisioned, with data", or `None` when
 /// it is there. The five steps are the walkthrough's own requests.
-fn setup_step(cx: &Context) -> Option<Command> {
+/// The set-up's next move: a walkthrough card's request, a clock move to let an operation
+/// finish, or the ingestion of the set-up's rows. Presets stop at a given card.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetupMove {
+    Card(Card),
+    Settle,
+    Ingest,
+    /// The Sentinel set-up's watchlist or analytics rule (after the onboarding).
+    Content(Command),
+}
+
+impl SetupMove {
+    pub fn command(&self, cx: &Context) -> Command {
+        match self {
+            SetupMove::Card(c) => send(*c, cx),
+            SetupMove::Settle => Command::RunToNextEvent,
+            SetupMove::Ingest => ingest(cx, "before", SETUP_ROWS),
+            SetupMove::Content(c) => c.clone(),
+        }
+    }
+}
+
+/// The walkthrough's five steps, then [`SETUP_ROWS`] rows: the next move, or None when done.
+pub fn setup_move(cx: &Context) -> Option<SetupMove> {
     let s = cx.settings;
+    let card = |c| Some(SetupMove::Card(c));
     if !cx
         .snap
         .groups
         .iter()
         .any(|g| g.name.eq_ignore_ascii_case(&s.group))
     {
-        return Some(send(Card::Group, cx));
+        return card(Card::Group);
     }
     if cx.vault().is_none() {
-        return Some(send(Card::Vault, cx));
+        return card(Card::Vault);
     }
     if key_versions(cx).is_empty() {
-        return Some(send(Card::Key, cx));
+        return card(Card::Key);
     }
     let Some(c) = cluster(cx) else {
-        return Some(send(Card::Cluster, cx));
+        return card(Card::Cluster);
     };
     if busy(cx) {
-        return Some(Command::RunToNextEvent);
+        return Some(SetupMove::Settle);
     }
     if !wt::status(3, cx).is_done() {
-        return Some(send(Card::Grant, cx));
+        return card(Card::Grant);
     }
     if c.key.is_none() {
-        return Some(send(Card::KeyIdentifier, cx));
+        return card(Card::KeyIdentifier);
     }
     match workspace(cx) {
-        None => return Some(send(Card::Workspace, cx)),
-        Some(w) if w.link_state == "Unlinked" => return Some(send(Card::Link, cx)),
+        None => return card(Card::Workspace),
+        Some(w) if w.link_state == "Unlinked" => return card(Card::Link),
         Some(_) => {}
     }
     let has_data =
         workspace(cx).is_some_and(|w| w.tables.iter().any(|(t, _)| *t == format!("{TABLE}_CL")));
-    if !has_data {
-        return Some(ingest(cx, "before", SETUP_ROWS));
-    }
-    None
+    (!has_data).then_some(SetupMove::Ingest)
+}
+
+fn setup_step(cx: &Context) -> Option<Command> {
+    setup_move(cx).map(|m| m.command(cx))
 }
 
 /// Whether a cluster operation or a workspace link is still running.
@@ -385,40 +410,47 @@ pub fn rule_query() -> String {
 
 /// The next command that onboards the workspace to Sentinel with CMK and gives it a watchlist and
 /// a rule, or `None` when that is done. The requests are the Sentinel walkthrough's own.
-fn sentinel_setup_step(cx: &Context) -> Option<Command> {
+/// After [`setup_move`]: the Sentinel walkthrough's requests, then a watchlist and a rule.
+pub fn sentinel_setup_move(cx: &Context) -> Option<SetupMove> {
     let providers = [
         (sw::COSMOS_DB_NAMESPACE, SCard::RegisterCosmosDb),
         (sw::SENTINEL_NAMESPACE, SCard::RegisterSentinel),
     ];
     for (ns, card) in providers {
         if !matches!(sw::provider_state(cx, ns), "Registered" | "Registering") {
-            return Some(send(Card::Sentinel(card), cx));
+            return Some(SetupMove::Card(Card::Sentinel(card)));
         }
     }
     if providers
         .iter()
         .any(|(ns, _)| sw::provider_state(cx, ns) == "Registering")
     {
-        return Some(Command::RunToNextEvent);
+        return Some(SetupMove::Settle);
     }
     if sw::cosmos_missing(cx).is_none_or(|m| !m.is_empty()) {
-        return Some(send(Card::Sentinel(SCard::GrantCosmosDb), cx));
+        return Some(SetupMove::Card(Card::Sentinel(SCard::GrantCosmosDb)));
     }
     let Some(s) = sw::sentinel(cx) else {
-        return Some(send(Card::Sentinel(SCard::Onboard), cx));
+        return Some(SetupMove::Card(Card::Sentinel(SCard::Onboard)));
     };
     if s.watchlists.is_empty() {
-        return Some(command(sw::watchlist_draft(cx, WATCHLIST)));
+        return Some(SetupMove::Content(command(sw::watchlist_draft(
+            cx, WATCHLIST,
+        ))));
     }
     if s.rules.is_empty() {
-        return Some(command(sw::rule_draft(
+        return Some(SetupMove::Content(command(sw::rule_draft(
             cx,
             RULE_ID,
             RULE_NAME,
             &rule_query(),
-        )));
+        ))));
     }
     None
+}
+
+fn sentinel_setup_step(cx: &Context) -> Option<Command> {
+    sentinel_setup_move(cx).map(|m| m.command(cx))
 }
 
 // ---- the driver --------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 //! * [`protocol`]: the messages between the page and the engine host.
 //! * [`walkthrough`]: the guided provisioning steps, as data.
 //! * [`sentinel_walkthrough`]: the Microsoft Sentinel CMK steps on top of them, as data.
+//! * [`presets`]: worlds a page or an embed starts from (just before step N, provisioned, ...).
+//! * [`recording`]: a session as seed + commands: its localStorage, link and file forms, rewinds.
 //! * [`drills`]: guided drills (revoke, rotate, outage, identity None, and Microsoft Sentinel's
 //!   revoke, rotate and refused changes) and their checks, as data.
 //! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
@@ -12,7 +14,9 @@ pub mod drills;
 pub mod engine;
 pub mod fleet;
 pub mod fuzzing;
+pub mod presets;
 pub mod protocol;
+pub mod recording;
 pub mod sentinel_walkthrough;
 pub mod walkthrough;
 

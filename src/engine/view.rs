@@ -41,6 +41,10 @@ pub struct Snapshot {
     pub workspaces: Vec<WorkspaceView>,
     pub operations: Vec<OperationView>,
     pub timeline: Vec<TimelineEntry>,
+    /// How many timeline entries there are in all (`timeline` is the newest of them), so the
+    /// page can name an entry for good: its index is `timeline_len - timeline.len() + i`.
+    #[serde(default)]
+    pub timeline_len: usize,
     pub audit: Vec<AuditEntry>,
     pub storage: StorageView,
     /// Microsoft Sentinel on each onboarded workspace.
@@ -127,8 +131,20 @@ pub struct AccessView {
 }
 
 impl AccessView {
-    fn of(a: &super::storage::StorageAccount) -> AccessView {
+    /// `damaged`: a byte of the account's wrapped AEK is flipped (the tampering demonstration).
+    fn of(a: &super::storage::StorageAccount, damaged: bool) -> AccessView {
         use super::storage::access::Access;
+        // The flip dropped the cached AEK, so every read and write unwraps the damaged bytes and
+        // fails, although Key Vault has not refused anything yet: say so rather than "accessible".
+        if damaged && a.cache.is_none() && matches!(a.access, Access::Available) {
+            return AccessView {
+                state: "damaged".into(),
+                transient: a.transient,
+                since: None,
+                until: None,
+                reason: Some("a byte of its wrapped AEK was flipped: unwrapkey fails, so reads and writes fail; storage's next check of Key Vault counts that as refused and revokes within the hour".into()),
+            };
+        }
         let (since, until, reason) = match &a.access {
             Access::Available => (None, None, None),
             Access::Revoking {
@@ -151,7 +167,7 @@ impl AccessView {
     /// Badge severity: the worst of several accounts wins.
     fn rank(&self) -> u8 {
         match self.state.as_str() {
-            "revoked" => 4,
+            "revoked" | "damaged" => 4,
             "recovering" => 3,
             "revoking" => 2,
             _ if self.transient => 1,
@@ -672,14 +688,15 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
         workspaces,
         operations,
         timeline: tail(&j.timeline, TIMELINE_TAIL),
+        timeline_len: j.timeline.len(),
         audit: tail(&j.audit, AUDIT_TAIL),
         storage,
-        sentinel: sentinel_views(w),
+        sentinel: sentinel_views(w, s),
     }
 }
 
 /// What the page shows of Sentinel on each onboarded workspace.
-fn sentinel_views(w: &World) -> Vec<SentinelView> {
+fn sentinel_views(w: &World, st: &super::storage::BlockStore) -> Vec<SentinelView> {
     w.sentinel
         .values()
         .map(|s| {
@@ -693,7 +710,9 @@ fn sentinel_views(w: &World) -> Vec<SentinelView> {
                 protection: account
                     .map_or("MMK", |a| if a.protector.is_cmk() { "CMK" } else { "MMK" })
                     .into(),
-                access: account.map(AccessView::of).unwrap_or_default(),
+                access: account
+                    .map(|a| AccessView::of(a, st.aek_flips.contains_key(&a.name)))
+                    .unwrap_or_default(),
                 watchlists: s.watchlists.values().map(|d| d.name.clone()).collect(),
                 rules: s.rules.values().map(|r| r.doc.name.clone()).collect(),
                 incidents: s.incidents.len(),
@@ -874,7 +893,7 @@ fn storage_view(w: &World, s: &super::storage::BlockStore) -> StorageView {
                 rows: blocks.iter().map(|b| b.rows as u64).sum(),
                 bytes: blocks.iter().map(|b| b.sealed.len() as u64).sum(),
                 hot_blocks: blocks.iter().filter(|b| s.hot.contains_key(&b.id)).count(),
-                access: AccessView::of(a),
+                access: AccessView::of(a, s.aek_flips.contains_key(&a.name)),
             }
         })
         .collect();

@@ -126,6 +126,7 @@ pub fn access_badge_of(who: &str, a: &crate::engine::view::AccessView) -> Html {
         "revoking" => ("warn", "revoking".to_string()),
         "recovering" => ("running", "recovering".to_string()),
         "partial" => ("warn", "older data unreadable".to_string()),
+        "damaged" => ("bad", "AEK won't unwrap".to_string()),
         _ if a.transient => ("warn", "accessible · Key Vault unreachable".to_string()),
         _ => ("ok", "accessible".to_string()),
     };
