@@ -558,6 +558,26 @@ impl Driver {
         }
     }
 
+    /// Whether the current stage has not sent anything yet (the page marks where it began).
+    pub fn at_stage_start(&self) -> bool {
+        self.op == 0 && self.sent == 0 && self.started.is_none() && !self.finished()
+    }
+
+    /// The driver as it was when stage `k` began: the stages before it and their checks kept,
+    /// the rest to run again (after the world was rewound to that point).
+    pub fn restarted_at(&self, k: usize) -> Driver {
+        let mut d = self.clone();
+        d.stage = k.min(self.runs.len());
+        d.op = 0;
+        d.sent = 0;
+        d.started = None;
+        d.pending = None;
+        d.responses.clear();
+        d.runs.truncate(d.stage);
+        d.checks.truncate(d.stage);
+        d
+    }
+
     /// Files the reply to the command [`Driver::next`] returned.
     pub fn record(&mut self, reply: &Reply) {
         if let (Some(label), Some(r)) = (self.pending.take(), &reply.response) {
@@ -2198,6 +2218,63 @@ mod tests {
             }
         }
         d
+    }
+
+    /// "Restart this stage": the page rewinds its journal to where a stage began and runs the
+    /// driver from [`Driver::restarted_at`]; the stage runs again and its checks hold again.
+    #[test]
+    fn a_stage_restarted_from_its_mark_runs_again_and_holds() {
+        let seed = [8; 32];
+        let seeded = |c: Command| match c {
+            Command::Reset { seed: None } => Command::Reset { seed: Some(seed) },
+            c => c,
+        };
+        let mut e = Engine::with_seed(seed);
+        let mut d = Driver::new(DrillId::RevokeRecover);
+        let (mut journal, mut marks) = (Vec::new(), Vec::new());
+        let mut snap = e.snapshot();
+        while !d.finished() {
+            if d.at_stage_start() {
+                marks.push(journal.len());
+            }
+            match d.next(&snap) {
+                Next::Send(cmd) => {
+                    let cmd = seeded(cmd);
+                    let reply = execute(&mut e, &cmd);
+                    d.record(&reply);
+                    snap = reply.snapshot;
+                    // The page's journal starts again at a Reset.
+                    match cmd {
+                        Command::Reset { .. } => journal.clear(),
+                        c => journal.push(c),
+                    }
+                }
+                Next::StageDone => {}
+                Next::Stuck(why) => panic!("{why}"),
+            }
+        }
+        assert!(d.passed());
+        let k = 2;
+        let mut e = Engine::with_seed(seed);
+        for c in &journal[..marks[k]] {
+            execute(&mut e, c);
+        }
+        let mut again = d.restarted_at(k);
+        assert_eq!((again.stage, again.checks.len()), (k, k));
+        let mut snap = e.snapshot();
+        while !again.finished() {
+            match again.next(&snap) {
+                Next::Send(cmd) => {
+                    let reply = execute(&mut e, &seeded(cmd));
+                    again.record(&reply);
+                    snap = reply.snapshot;
+                }
+                Next::StageDone => {}
+                Next::Stuck(why) => panic!("{why}"),
+            }
+        }
+        assert!(again.passed(), "{:?}", again.checks);
+        assert_eq!(again.checks.len(), d.checks.len());
     }
 
     /// A drill's set-up stage only: a provisioned cluster with data.

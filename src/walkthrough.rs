@@ -524,6 +524,42 @@ pub static STEPS: [Step; 5] = [
     },
 ];
 
+/// What sending `draft` on `card` would silently undo, said before it is sent. A vault PUT is a
+/// full replacement (ARM's PUT does not merge): access policies granted since, the cluster's
+/// among them, are dropped unless the body lists them again.
+pub fn replace_warning(card: Card, draft: &Draft, cx: &Context) -> Option<String> {
+    if card != Card::Vault || !draft.method.eq_ignore_ascii_case("PUT") {
+        return None;
+    }
+    let vault = cx.vault()?;
+    let body: Value = serde_json::from_str(&draft.body).unwrap_or(Value::Null);
+    let kept: Vec<String> = body["properties"]["accessPolicies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["objectId"].as_str().map(str::to_ascii_lowercase))
+        .collect();
+    let lost: Vec<String> = vault
+        .access_policies
+        .iter()
+        .filter(|p| !kept.contains(&p.object_id.to_ascii_lowercase()))
+        .map(|p| format!("{} ({})", p.display_name, p.keys.join(", ")))
+        .collect();
+    if lost.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "The vault {} exists: this PUT replaces it whole, and its access policies become the ones in this body. It would remove the access {} of {}. If that is a cluster's identity, storage loses its key within the hour. To change one property, PATCH the vault; to grant, use …/accessPolicies/add.",
+        vault.name,
+        if lost.len() == 1 {
+            "policy"
+        } else {
+            "policies"
+        },
+        lost.join(" and ")
+    ))
+}
+
 fn perms_of(v: &VaultView, principal: &str) -> Vec<String> {
     v.access_policies
         .iter()
@@ -729,6 +765,50 @@ mod tests {
             &[("Content-Type", "application/json")],
             body,
         )
+    }
+
+    /// Re-sending step 1's vault PUT after step 3 would drop the cluster's access policy (ARM
+    /// replaces on PUT): the card says so before it is sent, and the engine does drop it.
+    #[test]
+    fn resending_the_vault_put_warns_that_it_drops_the_clusters_policy() {
+        let mut e = Engine::with_seed([3; 32]);
+        let settings = Settings::default();
+        let mut warned_before_grant = None;
+        for step in &STEPS[..3] {
+            for card in step.cards {
+                let snap = e.snapshot();
+                let cx = Context {
+                    snap: &snap,
+                    settings: &settings,
+                };
+                if *card == Card::Grant {
+                    warned_before_grant =
+                        Some(replace_warning(Card::Vault, &draft(Card::Vault, &cx), &cx));
+                }
+                send(&mut e, &draft(*card, &cx));
+            }
+            e.advance(3 * 3600);
+        }
+        assert_eq!(
+            warned_before_grant,
+            Some(None),
+            "nothing to lose before the grant"
+        );
+        let snap = e.snapshot();
+        let cx = Context {
+            snap: &snap,
+            settings: &settings,
+        };
+        let vault_put = draft(Card::Vault, &cx);
+        let warning = replace_warning(Card::Vault, &vault_put, &cx).expect("a warning");
+        assert!(warning.contains("wrapKey"), "{warning}");
+        assert!(send(&mut e, &vault_put).status < 300);
+        let snap = e.snapshot();
+        let cx = Context {
+            snap: &snap,
+            settings: &settings,
+        };
+        assert!(!status(3, &cx).is_done(), "the policy is gone, as warned");
     }
 
     /// The walkthrough's own requests, sent in order with the clock run forward where the seed

@@ -229,9 +229,11 @@ pub fn console() -> Html {
     };
     let shown = draft.shown.and_then(|i| st.history.get(i)).cloned();
     let history = st.history.iter().rev().map(|x| {
-        let app = app.clone();
         let i = x.seq;
-        let onclick = Callback::from(move |_| app.dispatch(Action::Inspect(i)));
+        let onclick = {
+            let app = app.clone();
+            Callback::from(move |_| app.dispatch(Action::Inspect(i)))
+        };
         let current = draft.shown == Some(i);
         html! {
             <li>
@@ -241,6 +243,12 @@ pub fn console() -> Html {
                     <span class="path">{ path_of(&x.url) }</span>
                     <span class="muted small">{ format!("{} · {}", x.source, clock::human(x.at)) }</span>
                 </button>
+                if app.runner.session().is_some() {
+                    <button class="icon rewind" onclick={super::sharing::rewind_to_request(&app, i, &format!("{} {}", x.method, path_of(&x.url)))}
+                        disabled={busy} data-testid="rewind-request"
+                        title="Go back to just before this request (replays the session up to there; what you do next branches from it)"
+                        aria-label={format!("Go back to just before {} {}", x.method, path_of(&x.url))}>{ "⟲" }</button>
+                }
             </li>
         }
     });

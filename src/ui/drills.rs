@@ -16,6 +16,16 @@ use crate::protocol::Command;
 /// Runs the driver's commands one after another until its stage is over (or every stage, with
 /// `all`), filing each reply in the page's state on the way.
 fn drive(app: AppCtx, mut d: Driver, snap: Rc<Snapshot>, all: bool) {
+    if d.at_stage_start() {
+        // Where the stage begins in the session's journal, for "Restart this stage" (the
+        // set-up's Reset empties the journal, so its stage begins at 0).
+        let len = if d.stage == 0 {
+            0
+        } else {
+            app.runner.session().map_or(0, |s| s.commands())
+        };
+        app.dispatch(Action::DrillMark(d.stage, len));
+    }
     match d.next(&snap) {
         Next::Send(cmd) => {
             let source = format!("Drill · {}", d.spec().title);
@@ -204,6 +214,27 @@ pub fn drills_tab() -> Html {
             None => "todo",
         };
         let preview = (i == next_stage).then(|| drills::preview(spec.id, i, &st.snap, &runs));
+        // A stage that ran can run again: rewind to where it began and run it from there.
+        let mark = st.drill_marks.get(i).copied().filter(|_| i >= 1 && checks.is_some());
+        let restart = match (mark, active.as_ref(), app.runner.session()) {
+            (Some(len), Some(d), Some(session)) => {
+                let (d, session, app) = ((**d).clone(), session.clone(), app.clone());
+                let title = s.title;
+                Some(Callback::from(move |_| {
+                    let again = d.restarted_at(i);
+                    let app2 = app.clone();
+                    session.open_then(
+                        session.journal().first(len),
+                        format!("Back to the start of stage {i}, “{title}”: the world as it was then. The session as it stood is put aside; Restore brings it back."),
+                        move |snap| {
+                            app2.dispatch(Action::Drill(Some(again.clone())));
+                            drive(app2.clone(), again, Rc::new(snap), false);
+                        },
+                    );
+                }))
+            }
+            _ => None,
+        };
         html! {
             <li class={classes!("stage", state)} data-stage={i.to_string()}>
                 <div class="stage-head">
@@ -213,6 +244,10 @@ pub fn drills_tab() -> Html {
                 <p class="small">{ s.explain }</p>
                 if let Some(p) = preview {
                     <ul class="preview small">{ for p.iter().map(|l| html! { <li><code>{ l }</code></li> }) }</ul>
+                }
+                if let Some(onclick) = restart {
+                    <button class="link small restart" {onclick} disabled={busy} data-testid={format!("drill-restart-{i}")}
+                        title="Rewind the world to where this stage began and run it again">{ "↺ Restart this stage" }</button>
                 }
                 if let Some(checks) = checks {
                     <ul class="checks">
@@ -257,9 +292,9 @@ pub fn drills_tab() -> Html {
                     <ol class="stages">{ for stages }</ol>
                     if let Some(all) = *confirming {
                         <div class="confirm" role="alertdialog" aria-labelledby="drill-confirm">
-                            <p id="drill-confirm">{ format!("Starting the drill replaces the current session ({} requests sent). Start over?", st.history.len()) }</p>
+                            <p id="drill-confirm">{ format!("Starting the drill builds a new world. Your current session ({} requests sent) is put aside, and Session ▸ Restore the session put aside brings it back. Start the drill?", st.history.len()) }</p>
                             <div class="row">
-                                <button class="primary" onclick={start(all)} disabled={busy} data-testid="drill-confirm">{ "Start over" }</button>
+                                <button class="primary" onclick={start(all)} disabled={busy} data-testid="drill-confirm">{ "Start the drill" }</button>
                                 <button class="secondary" onclick={cancel}>{ "Cancel" }</button>
                             </div>
                         </div>

@@ -78,17 +78,22 @@ pub fn timeline() -> Html {
     let clear_filters: Callback<MouseEvent> = update(|f| *f = TimelineFilter::default());
     // Key Vault calls (from the audit log) interleaved with the timeline, newest first.
     let snap = &app.state.snap;
-    let mut merged: Vec<TimelineEntry> = snap
+    // Timeline entries keep their index among all entries, so a rewind can name them.
+    let first = snap.timeline_len.saturating_sub(snap.timeline.len());
+    let mut merged: Vec<(TimelineEntry, Option<usize>)> = snap
         .timeline
         .iter()
         .cloned()
-        .chain(snap.audit.iter().map(audit_event))
+        .enumerate()
+        .map(|(i, e)| (e, Some(first + i)))
+        .chain(snap.audit.iter().map(|a| (audit_event(a), None)))
         .collect();
-    merged.sort_by_key(|e| std::cmp::Reverse(e.time));
+    merged.sort_by_key(|(e, i)| (std::cmp::Reverse(e.time), std::cmp::Reverse(*i)));
+    let can_rewind = app.runner.session().is_some();
     let entries: Vec<_> = merged
         .iter()
-        .filter(|e| !filter.hidden.contains(&e.category) && (!alerts_only || e.alert))
-        .filter(|e| {
+        .filter(|(e, _)| !filter.hidden.contains(&e.category) && (!alerts_only || e.alert))
+        .filter(|(e, _)| {
             needle.is_empty()
                 || e.text.to_lowercase().contains(&needle)
                 || e.subject.to_lowercase().contains(&needle)
@@ -124,7 +129,7 @@ pub fn timeline() -> Html {
                 </p>
             }
             <ol class="events">
-                { for entries.iter().take(SHOWN).map(|e| html! {
+                { for entries.iter().take(SHOWN).map(|(e, index)| html! {
                     <li class={classes!(e.alert.then_some("alert"), (picked.as_deref() == Some(e.subject.as_str())).then_some("picked"))}>
                         <time>{ clock::human(e.time) }</time>
                         <span class={classes!("cat", format!("cat-{:?}", e.category).to_lowercase())}>{ category_label(e.category) }</span>
@@ -136,6 +141,12 @@ pub fn timeline() -> Html {
                                 </button>
                             }
                         </span>
+                        if let (Some(i), true) = (index, can_rewind) {
+                            <button class="icon rewind" onclick={super::sharing::rewind_to_event(&app, *i, e.time, &e.text)}
+                                disabled={app.state.busy.is_some()} data-testid="rewind-event"
+                                title="Go back to just before this event (replays the session up to there; what you do next branches from it)"
+                                aria-label={format!("Go back to just before: {}", e.text)}>{ "⟲" }</button>
+                        }
                     </li>
                 }) }
             </ol>

@@ -16,6 +16,7 @@ pub mod logs;
 pub mod panels;
 pub mod response;
 pub mod session;
+pub mod sharing;
 pub mod state;
 pub mod util;
 pub mod walkthrough;
@@ -25,7 +26,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use self::host::Host;
-use self::session::Session;
+use self::session::{Keeping, Opening, Session};
 use self::state::{Action, AppState, Sent, Tab};
 use self::util::Theme;
 use crate::protocol::Command;
@@ -43,6 +44,11 @@ pub struct Runner {
 impl Runner {
     pub fn run(&self, cmd: Command, source: impl Into<String>, card: Option<Card>) {
         self.run_then(cmd, source, card, |_| {});
+    }
+
+    /// The page's session (None in tests that run an engine without one).
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
     }
 
     /// Stops the long clock move that is running (the Stop button of the busy bar).
@@ -64,6 +70,7 @@ impl Runner {
             None => cmd,
         };
         let t0 = util::now_ms();
+        let give_focus_back = util::keep_focus();
         let cancellable =
             matches!(cmd, Command::Advance { seconds } if seconds > crate::protocol::ADVANCE_SLICE);
         self.dispatch
@@ -97,6 +104,7 @@ impl Runner {
                     dispatch.dispatch(Action::Notice(Some(n)));
                 }
                 then(&reply);
+                give_focus_back();
             }
             Err(e) => {
                 dispatch.dispatch(Action::Failed(e));
@@ -114,6 +122,8 @@ impl Runner {
 pub struct AppCtx {
     pub state: UseReducerHandle<AppState>,
     pub runner: Runner,
+    /// The page is a documentation embed (`?embed=1`): compact, and it keeps nothing.
+    pub embed: bool,
 }
 
 impl AppCtx {
@@ -125,16 +135,19 @@ impl AppCtx {
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub host: Host,
-    /// The localStorage key the session is kept under (`None`: kept only in the tab).
+    /// Where the session is kept (`None`: no session; tests drive an engine of their own).
     #[prop_or_default]
-    pub session: Option<String>,
+    pub session: Option<Keeping>,
 }
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let options = use_memo((), |_| util::PageOptions::from_location());
     // With a saved session, the page also reopens the step and the view it was on.
-    let view_key = props.session.as_ref().map(|k| format!("{k}.view"));
+    let view_key = match &props.session {
+        Some(Keeping::Storage(k)) => Some(format!("{k}.view")),
+        _ => None,
+    };
     let state = {
         let options = options.clone();
         let view_key = view_key.clone();
@@ -178,8 +191,8 @@ pub fn app(props: &AppProps) -> Html {
             s
         })
     };
-    let session = use_memo(props.session.clone(), |key| {
-        key.as_deref().map(Session::new)
+    let session = use_memo(props.session.clone(), |keeping| {
+        keeping.as_ref().map(Session::new)
     });
     let runner = Runner {
         host: props.host.clone(),
@@ -214,19 +227,65 @@ pub fn app(props: &AppProps) -> Html {
             host.on_notice(move |text| dispatch.dispatch(Action::Notice(Some(text))));
             host.on_progress(move |f, label| progress.dispatch(Action::Progress(f, label)));
             match &runner.session {
-                Some(s) => s.start(host, dispatch_start),
+                Some(s) => s.start(host, dispatch_start, opening()),
                 None => runner.run(Command::Snapshot, "Start", None),
             }
         });
     }
     {
+        // Back and Forward: the address bar says which view to show.
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            util::on_popstate(move || {
+                let o = util::PageOptions::from_location();
+                if let Some(g) = o.guide {
+                    dispatch.dispatch(Action::Guide(g));
+                }
+                if let Some(n) = o.step {
+                    match o.guide.unwrap_or_default() {
+                        Guide::Monitor => dispatch.dispatch(Action::Step(n)),
+                        Guide::Sentinel => dispatch.dispatch(Action::SentinelStep(n)),
+                    }
+                }
+                let tab = o
+                    .tab
+                    .as_deref()
+                    .and_then(|t| Tab::all().into_iter().find(|x| tab_id(*x) == t));
+                dispatch.dispatch(Action::Tab(tab.unwrap_or(Tab::Walkthrough)));
+            });
+        });
+    }
+    {
+        let report = options.height_auto && options.embed;
+        use_effect_with((), move |_| {
+            if report {
+                util::report_height();
+            }
+        });
+    }
+    {
         let view = (state.step, state.tab, state.guide, state.sentinel_step);
+        let first = use_mut_ref(|| true);
+        let embed = options.embed;
         use_effect_with(view, move |(step, tab, guide, sentinel_step)| {
             if let Some(k) = view_key {
                 util::save_pref(
                     &k,
                     &format!("{step} {} {} {sentinel_step}", tab_id(*tab), guide.id()),
                 );
+            }
+            // An embed's history is its host page's: it never pushes entries there.
+            if !embed {
+                let n = match guide {
+                    Guide::Monitor => *step,
+                    Guide::Sentinel => *sentinel_step,
+                };
+                let view = [
+                    ("tab", tab_id(*tab).to_string()),
+                    ("guide", guide.id().to_string()),
+                    ("step", n.to_string()),
+                ];
+                util::show_view_in_url(&view, !first.replace(false));
             }
         });
     }
@@ -235,14 +294,25 @@ pub fn app(props: &AppProps) -> Html {
         use_effect_with(t, move |t| t.apply());
     }
     {
-        // Ask before leaving only when a reload would lose something.
-        let at_risk = !state.history.is_empty() && !state.saved;
+        // Ask before leaving only when a reload would lose something; an embed stores nothing
+        // by design, and must never hold its host page back.
+        let at_risk = !embed && !state.history.is_empty() && !state.saved;
         use_effect_with(at_risk, move |on| util::guard_unload(*on));
     }
     let ctx = AppCtx {
         state: state.clone(),
         runner,
+        embed,
     };
+    {
+        // An embed opens on the step's request card.
+        let ready = state.ready && embed;
+        use_effect_with(ready, move |ready| {
+            if *ready {
+                util::reveal_first(".main .card");
+            }
+        });
+    }
     let toggle_theme = {
         let theme = theme.clone();
         Callback::from(move |_| {
@@ -319,6 +389,7 @@ pub fn app(props: &AppProps) -> Html {
                     </div>
                 </div>
                 <div class="top-actions">
+                    <sharing::SessionMenu />
                     <span class="engine-badge" title="Where the simulation runs">
                         { format!("Engine: {}", state.host_kind) }
                         if state.sealing == "WebCrypto" { { " · bulk AES-GCM: WebCrypto" } }
@@ -335,15 +406,21 @@ pub fn app(props: &AppProps) -> Html {
                     <button class="icon" onclick={dismiss} aria-label="Dismiss">{ "✕" }</button>
                 </div>
             }
+            if embed {
+                <div class="embed-bar">
+                    <panels::Clock />
+                    <sharing::OpenFull />
+                </div>
+            }
             <div class="layout">
                 <main class="main">
                     <div class="tabs" role="tablist" aria-label="Views" onkeydown={on_tab_keys}>{ for tabs }</div>
-                    <section id="main-panel" role="tabpanel" aria-labelledby={format!("tab-{}", tab_id(state.tab))} tabindex="-1">
+                    <section id="main-panel" role="tabpanel" aria-labelledby={format!("tab-{}", tab_id(state.tab))} tabindex="-1" data-ready={state.ready.to_string()}>
                         if state.ready { { panel } } else { <p class="muted loading">{ "Starting the engine…" }</p> }
                     </section>
                 </main>
                 <aside class="side" aria-label="State">
-                    <panels::Clock />
+                    if !embed { <panels::Clock /> }
                     <panels::ClusterState />
                     <hierarchy::KeyHierarchy />
                 </aside>
@@ -352,9 +429,6 @@ pub fn app(props: &AppProps) -> Html {
             <footer class="foot">
                 <span>{ "A simulation for learning and rehearsal: no request leaves this page. The specification is Microsoft's Azure Monitor and Microsoft Sentinel customer-managed key documentation." }</span>
             </footer>
-            if embed {
-                <a class="open-full" href="./" target="_blank" rel="noopener">{ "Open the full playground ↗" }</a>
-            }
         </ContextProvider<AppCtx>>
     }
 }
@@ -384,9 +458,13 @@ pub fn mount() {
         root,
         AppProps {
             host: Host::worker(),
-            // An embed in documentation is a fresh, throwaway world; it must not replay (or
+            // An embed in documentation keeps its world in the tab only; it must not replay (or
             // overwrite) the session of the full page on the same site.
-            session: (!util::PageOptions::from_location().embed).then(|| session::KEY.into()),
+            session: Some(if util::PageOptions::from_location().embed {
+                Keeping::Tab
+            } else {
+                Keeping::Storage(session::KEY.into())
+            }),
         },
     )
     .render();
@@ -410,10 +488,32 @@ pub fn mount_with_session(root: web_sys::Element, host: Host, key: &str) -> yew:
         root,
         AppProps {
             host,
-            session: Some(key.into()),
+            session: Some(Keeping::Storage(key.into())),
         },
     )
     .render()
+}
+
+/// What the page opens: a share link's session, else an embed's preset (or a `preset=` asked
+/// for), else the saved session.
+fn opening() -> Opening {
+    if let Some(fragment) = util::take_session_fragment() {
+        return Opening::Shared(crate::recording::Journal::from_fragment(&fragment));
+    }
+    let o = util::PageOptions::from_location();
+    let guide = o.guide.unwrap_or_default();
+    // On the full page `step=` only picks the view (its address bar always says it).
+    let step = o.step.filter(|_| o.embed);
+    match crate::presets::Preset::from_options(o.preset.as_deref(), guide, step) {
+        Some(p) => {
+            // The full page builds a preset once: a reload continues the session it became.
+            if !o.embed {
+                util::drop_url_param("preset");
+            }
+            Opening::Preset(p)
+        }
+        None => Opening::Saved,
+    }
 }
 
 /// Shared by components that need a `Rc<Settings>`-aware walkthrough context.

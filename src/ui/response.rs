@@ -60,6 +60,16 @@ pub fn response_view(p: &Props) -> Html {
             )
         })
     });
+    // The newest status check of this operation, shown here as well as in the console history.
+    let status_check = async_url.as_ref().and_then(|u| {
+        app.state
+            .history
+            .iter()
+            .rev()
+            .take_while(|h| h.seq > x.seq)
+            .find(|h| h.source == "Operation status" && &h.url == u)
+            .cloned()
+    });
     let next = {
         let runner = app.runner.clone();
         Callback::from(move |_| runner.run(Command::RunToNextEvent, "Clock", None))
@@ -84,6 +94,19 @@ pub fn response_view(p: &Props) -> Html {
                 <div class="row">
                     <button class="secondary" onclick={poll} disabled={busy}>{ "Check operation status" }</button>
                     <button class="secondary" onclick={next} disabled={busy}>{ "Run clock to next event" }</button>
+                </div>
+            }
+            if let Some(c) = status_check {
+                <div class="op-status" data-testid="op-status">
+                    <p class="small">
+                        <span class={classes!("pill", if c.response.status < 300 { "ok" } else { "bad" })}>{ c.response.status }</span>
+                        { format!(" Operation status at {}: ", clock::human(c.at)) }
+                        <strong>{ c.response.body["status"].as_str().unwrap_or("(no status)") }</strong>
+                        if let Some(e) = c.response.body["error"]["message"].as_str() {
+                            <span>{ format!(" — {e}") }</span>
+                        }
+                    </p>
+                    { json::view(&c.response.body) }
                 </div>
             }
             if !r.body.is_null() {

@@ -1,69 +1,72 @@
-//! The session survives a reload. The engine is deterministic given its 32-byte seed and the
-//! sequence of protocol commands it ran, so the page keeps exactly that, never the world itself:
-//! it picks the seed, starts the engine from it (`Reset { seed }`), and journals every command
-//! that can change state (all but `Snapshot`) once it has succeeded, in order, in localStorage.
-//! On load the journal is replayed through the same host before the page becomes interactive.
+//! The session survives a reload, and can be shared, exported, imported, rewound and put aside.
+//! The engine is deterministic given its 32-byte seed and the sequence of protocol commands it
+//! ran, so the page keeps exactly that ([`Journal`]), never the world itself: it picks the seed,
+//! starts the engine from it (`Reset { seed }`), and journals every command that can change state
+//! (all but `Snapshot`) once it has succeeded, in order, in localStorage. Opening a session (a
+//! reload, a share link, a file, a rewind, a preset) replays its journal through the same host
+//! before the page becomes interactive.
 //!
 //! Invariant: replaying `seed` then `entries` in order rebuilds the world the user left. Each
 //! entry also carries what its reply showed (status, clock, refusal), so a journal that replays
 //! differently (another build's engine) is detected and discarded rather than shown half-right.
+//! A session is never silently replaced: opening another one (a link, a file, a rewind, a drill,
+//! "New session") puts the current one aside, and "Restore" brings it back.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
 use yew::UseReducerDispatcher;
 
 use super::host::Host;
 use super::state::{Action, AppState, Sent};
+use crate::presets::{self, Preset};
 use crate::protocol::{Command, Reply};
+use crate::recording::{Entry, Journal};
 use crate::walkthrough::Card;
 
 /// Where the page's session lives in localStorage.
 pub const KEY: &str = "cmk-playground.session.v1";
+/// The session put aside lives under the same key with this suffix.
+const PREVIOUS: &str = ".previous";
 
-/// One journalled command, with what the page needs to file its reply again and a check.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Entry {
-    cmd: Command,
-    source: String,
-    card: Option<Card>,
-    check: Check,
+/// Where a session is kept.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Keeping {
+    /// In localStorage under this key (the full page).
+    Storage(String),
+    /// Only in the tab: a documentation embed stores nothing, but can still be shared or opened
+    /// in the full playground.
+    Tab,
 }
 
-/// What a command's reply showed; replay must show the same.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Check {
-    status: Option<u16>,
-    now: u64,
-    refused: bool,
-}
-
-impl Check {
-    fn of(reply: &Reply) -> Check {
-        Check {
-            status: reply.response.as_ref().map(|r| r.status),
-            now: reply.snapshot.now,
-            refused: reply.error.is_some(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Journal {
-    seed: [u8; 32],
-    entries: Vec<Entry>,
+/// What the page opens when it starts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Opening {
+    /// The saved session, if any, else a fresh world.
+    Saved,
+    /// A share link's session (or why it could not be read).
+    Shared(Result<Journal, String>),
+    /// A preset world, built from [`presets::SEED`].
+    Preset(Preset),
 }
 
 struct Inner {
-    key: String,
+    key: Option<String>,
     journal: RefCell<Journal>,
+    /// The session put aside when another was opened.
+    previous: RefCell<Option<Journal>>,
     /// False once storage failed (unavailable, or over quota): the session is then kept only in
     /// the tab, and the page says so once.
     saving: Cell<bool>,
-    /// A saved session is being replayed; the page sends nothing else meanwhile.
+    /// A session is being replayed or built; the page sends nothing else meanwhile.
     replaying: Cell<bool>,
+    dispatch: RefCell<Option<UseReducerDispatcher<AppState>>>,
+    host: RefCell<Option<Host>>,
+    /// What to do once the session being opened is ready (a drill restarting a stage).
+    after: RefCell<Option<AfterOpen>>,
 }
+
+type AfterOpen = Box<dyn FnOnce(crate::engine::Snapshot)>;
 
 /// The journal of the page's session; clones share it.
 #[derive(Clone)]
@@ -89,145 +92,313 @@ pub fn fresh_seed() -> [u8; 32] {
 const UNSAVED: &str = "This session can't be saved in this browser's storage, so a reload or closing the tab will lose it.";
 
 impl Session {
-    /// The session kept under `key` in localStorage, with a fresh seed until [`Session::start`].
-    pub fn new(key: &str) -> Session {
+    /// The session, kept as `keeping` says, with a fresh seed until [`Session::start`].
+    pub fn new(keeping: &Keeping) -> Session {
+        let key = match keeping {
+            Keeping::Storage(k) => Some(k.clone()),
+            Keeping::Tab => None,
+        };
         Session(Rc::new(Inner {
-            key: key.to_string(),
-            journal: RefCell::new(Journal {
-                seed: fresh_seed(),
-                entries: Vec::new(),
-            }),
-            saving: Cell::new(storage().is_some()),
+            saving: Cell::new(key.is_some() && storage().is_some()),
+            key,
+            journal: RefCell::new(Journal::new(fresh_seed())),
+            previous: RefCell::new(None),
             replaying: Cell::new(false),
+            dispatch: RefCell::new(None),
+            host: RefCell::new(None),
+            after: RefCell::new(None),
         }))
     }
 
-    /// Starts the page from the saved session if there is one, else from the fresh seed. Call
-    /// once, when the page starts; the page becomes interactive when it is done.
-    pub fn start(&self, host: Host, dispatch: UseReducerDispatcher<AppState>) {
-        let session = self;
-        let saved = storage().map(|s| {
-            s.get_item(&self.0.key)
-                .ok()
-                .flatten()
-                .map(|t| serde_json::from_str::<Journal>(&t))
-        });
+    fn dispatch(&self, a: Action) {
+        if let Some(d) = self.0.dispatch.borrow().as_ref() {
+            d.dispatch(a);
+        }
+    }
+
+    fn host(&self) -> Option<Host> {
+        self.0.host.borrow().clone()
+    }
+
+    /// Starts the page: `opening` decides what it shows. Call once, when the page starts; the
+    /// page becomes interactive when it is done.
+    pub fn start(&self, host: Host, dispatch: UseReducerDispatcher<AppState>, opening: Opening) {
+        *self.0.host.borrow_mut() = Some(host);
+        *self.0.dispatch.borrow_mut() = Some(dispatch);
+        if let Some(key) = &self.0.key {
+            let previous = storage()
+                .and_then(|s| s.get_item(&format!("{key}{PREVIOUS}")).ok().flatten())
+                .and_then(|t| serde_json::from_str::<Journal>(&t).ok());
+            self.dispatch(Action::Previous(previous.is_some()));
+            *self.0.previous.borrow_mut() = previous;
+        }
+        let saved = match &self.0.key {
+            None => Some(None),
+            Some(key) => storage().map(|s| {
+                s.get_item(key)
+                    .ok()
+                    .flatten()
+                    .map(|t| serde_json::from_str::<Journal>(&t))
+            }),
+        };
+        if self.0.key.is_some() && saved.is_some() {
+            self.dispatch(Action::Saved(true));
+        }
+        match (opening, saved) {
+            (Opening::Shared(Ok(journal)), saved) => {
+                if let Some(Some(Ok(own))) = saved {
+                    self.put_aside(own);
+                }
+                let n = journal.entries.len();
+                self.replay(
+                    journal,
+                    Some(format!("Opened a shared session: {n} commands replayed.")),
+                );
+            }
+            (Opening::Preset(p), saved) => {
+                if let Some(Some(Ok(own))) = saved {
+                    self.put_aside(own);
+                }
+                self.build(p)
+            }
+            (Opening::Shared(Err(why)), saved) => {
+                self.dispatch(Action::Notice(Some(why)));
+                self.resume(saved);
+            }
+            (Opening::Saved, saved) => self.resume(saved),
+        }
+    }
+
+    /// Continues the saved session (`saved`: storage's answer; None when there is no storage).
+    fn resume(&self, saved: Option<Option<Result<Journal, serde_json::Error>>>) {
         match saved {
             None => {
-                dispatch.dispatch(Action::Notice(Some(format!(
+                self.dispatch(Action::Notice(Some(format!(
                     "{UNSAVED} (Local storage is unavailable.)"
                 ))));
-                session.begin(host, dispatch);
+                self.begin();
             }
-            Some(None) => {
-                dispatch.dispatch(Action::Saved(true));
-                session.begin(host, dispatch);
-            }
+            Some(None) => self.begin(),
             Some(Some(Err(_))) => {
-                session.discard(&dispatch);
-                dispatch.dispatch(Action::Saved(true));
-                session.begin(host, dispatch);
+                self.discard();
+                self.begin();
             }
-            Some(Some(Ok(journal))) => {
-                dispatch.dispatch(Action::Saved(true));
-                session.replay(journal, host, dispatch);
-            }
+            Some(Some(Ok(journal))) => self.replay(journal, None),
         }
     }
 
     /// A new world from the session's seed; the page becomes interactive with its reply.
-    fn begin(&self, host: Host, dispatch: UseReducerDispatcher<AppState>) {
+    fn begin(&self) {
         let seed = self.0.journal.borrow().seed;
-        send(&host, &dispatch, start_sent(seed), |_| {});
+        self.send(start_sent(seed), |_| {});
     }
 
-    fn discard(&self, dispatch: &UseReducerDispatcher<AppState>) {
-        if let Some(s) = storage() {
-            let _ = s.remove_item(&self.0.key);
+    fn discard(&self) {
+        if let (Some(s), Some(key)) = (storage(), &self.0.key) {
+            let _ = s.remove_item(key);
         }
-        dispatch.dispatch(Action::Notice(Some(
+        self.dispatch(Action::Notice(Some(
             "Your saved session could not be restored (it was saved by another version of the playground), so this is a fresh start.".into(),
         )));
     }
 
+    /// The session as it stands: its seed and journal.
+    pub fn journal(&self) -> Journal {
+        self.0.journal.borrow().clone()
+    }
+
+    /// How many commands the session has journalled.
+    pub fn commands(&self) -> usize {
+        self.0.journal.borrow().entries.len()
+    }
+
+    /// Opens `journal` in place of the current session, which is put aside (`why` is said when
+    /// it is ready: "Rewound to …", "Opened …").
+    pub fn open(&self, journal: Journal, why: String) {
+        if self.0.replaying.get() {
+            return;
+        }
+        self.put_aside(self.journal());
+        self.replay(journal, Some(why));
+    }
+
+    /// [`Session::open`], then `then` with the world it rebuilt.
+    pub fn open_then(
+        &self,
+        journal: Journal,
+        why: String,
+        then: impl FnOnce(crate::engine::Snapshot) + 'static,
+    ) {
+        if self.0.replaying.get() {
+            return;
+        }
+        *self.0.after.borrow_mut() = Some(Box::new(then));
+        self.open(journal, why);
+    }
+
+    /// A new, empty world with a fresh seed; the current session is put aside.
+    pub fn start_new(&self) {
+        self.open(
+            Journal::new(fresh_seed()),
+            "A new session: an empty world. The previous one was put aside; Restore brings it back."
+                .into(),
+        );
+    }
+
+    /// Brings the session put aside back, putting the current one aside in its place.
+    pub fn restore_previous(&self) {
+        let Some(previous) = self.0.previous.borrow().clone() else {
+            return;
+        };
+        let n = previous.entries.len();
+        self.open(
+            previous,
+            format!("Restored the session you put aside ({n} commands); the one you left is put aside in turn."),
+        );
+    }
+
+    /// Keeps `journal` as the session put aside (one at a time: the newest wins).
+    fn put_aside(&self, journal: Journal) {
+        if journal.entries.is_empty() {
+            return;
+        }
+        if let (Some(s), Some(key)) = (storage(), &self.0.key) {
+            if let Ok(text) = serde_json::to_string(&journal) {
+                let _ = s.set_item(&format!("{key}{PREVIOUS}"), &text);
+            }
+        }
+        *self.0.previous.borrow_mut() = Some(journal);
+        self.dispatch(Action::Previous(true));
+    }
+
     /// Replays `journal` one command at a time, showing progress; on a divergence starts fresh.
-    fn replay(&self, journal: Journal, host: Host, dispatch: UseReducerDispatcher<AppState>) {
-        dispatch.dispatch(Action::Restoring(true));
+    fn replay(&self, journal: Journal, said: Option<String>) {
+        self.dispatch(Action::Restoring(true));
         self.0.replaying.set(true);
         let t0 = super::util::now_ms();
-        let session = self.clone();
         let entries = Rc::new(journal.entries.clone());
         *self.0.journal.borrow_mut() = journal.clone();
-        send(&host, &dispatch, start_sent(journal.seed), {
-            let (host, dispatch) = (host.clone(), dispatch.clone());
-            move |_| session.replay_from(0, entries, t0, host, dispatch)
+        let session = self.clone();
+        self.send(start_sent(journal.seed), move |_| {
+            session.replay_from(0, entries, t0, said)
         });
     }
 
-    fn replay_from(
-        &self,
-        k: usize,
-        entries: Rc<Vec<Entry>>,
-        t0: f64,
-        host: Host,
-        dispatch: UseReducerDispatcher<AppState>,
-    ) {
+    fn replay_from(&self, k: usize, entries: Rc<Vec<Entry>>, t0: f64, said: Option<String>) {
         let n = entries.len();
         let Some(entry) = entries.get(k).cloned() else {
             let ms = super::util::now_ms() - t0;
             web_sys::console::log_1(
                 &format!("cmk-playground: restored {n} commands in {ms:.0} ms").into(),
             );
-            dispatch.dispatch(Action::Restoring(false));
-            self.0.replaying.set(false);
-            send(
-                &host,
-                &dispatch,
-                sent(Command::Snapshot, "Start", None),
-                |_| {},
-            );
+            self.finish(said);
             return;
         };
-        let label = format!("Restoring your session: {} of {n}", k + 1);
-        dispatch.dispatch(Action::Busy(label.clone(), super::util::now_ms(), false));
-        dispatch.dispatch(Action::Progress(k as f64 / n as f64, label));
+        let label = format!("Restoring the session: {} of {n}", k + 1);
+        self.dispatch(Action::Busy(label.clone(), super::util::now_ms(), false));
+        self.dispatch(Action::Progress(k as f64 / n as f64, label));
         let session = self.clone();
-        let expected = entry.check;
-        let next = {
-            let (host, dispatch) = (host.clone(), dispatch.clone());
-            move |reply: Option<&Reply>| match reply {
-                Some(r) if Check::of(r) == expected => {
-                    session.replay_from(k + 1, entries, t0, host, dispatch)
+        let (cmd, source, card) = (entry.cmd.clone(), entry.source.clone(), entry.card);
+        let next = move |reply: Option<&Reply>| match reply {
+            Some(r) if entry.matches(r) => {
+                // Fill in what older journals and rewinds lack (checks, timeline lengths).
+                if let Some(e) = session.0.journal.borrow_mut().entries.get_mut(k) {
+                    *e = Entry::new(e.cmd.clone(), e.source.clone(), e.card, r);
                 }
-                Some(_) => session.fresh_start(host, dispatch),
-                // The engine failed (its error is on screen): the saved session is not at fault,
-                // so it stays for the next load, and nothing more is saved over it.
-                None => {
-                    session.0.saving.set(false);
-                    session.0.replaying.set(false);
-                    dispatch.dispatch(Action::Restoring(false));
-                    dispatch.dispatch(Action::Saved(false));
-                }
+                session.replay_from(k + 1, entries, t0, said)
+            }
+            Some(_) => session.fresh_start(),
+            // The engine failed (its error is on screen): the saved session is not at fault,
+            // so it stays for the next load, and nothing more is saved over it.
+            None => {
+                session.0.saving.set(false);
+                session.0.replaying.set(false);
+                session.dispatch(Action::Restoring(false));
+                session.dispatch(Action::Saved(false));
             }
         };
-        send(
-            &host,
-            &dispatch,
-            sent(entry.cmd, &entry.source, entry.card),
-            next,
-        );
+        self.send(sent(cmd, &source, card), next);
     }
 
-    /// The saved session replayed differently: forget it and start over with a new seed.
-    fn fresh_start(&self, host: Host, dispatch: UseReducerDispatcher<AppState>) {
-        self.discard(&dispatch);
-        *self.0.journal.borrow_mut() = Journal {
-            seed: fresh_seed(),
-            entries: Vec::new(),
-        };
-        dispatch.dispatch(Action::Restoring(false));
+    /// A replay or a build is over: save what it made, let the page go, and say `said`.
+    fn finish(&self, said: Option<String>) {
+        self.dispatch(Action::Restoring(false));
         self.0.replaying.set(false);
-        self.begin(host, dispatch);
+        if let Some(n) = self.save() {
+            self.dispatch(Action::Saved(false));
+            self.dispatch(Action::Notice(Some(n)));
+        } else if said.is_some() {
+            self.dispatch(Action::Notice(said));
+        }
+        let after = self.0.after.borrow_mut().take();
+        self.send(sent(Command::Snapshot, "Start", None), move |reply| {
+            if let (Some(f), Some(r)) = (after, reply) {
+                f(r.snapshot.clone());
+            }
+        });
+    }
+
+    /// Builds `preset`'s world from [`presets::SEED`], journalling each command it sends.
+    fn build(&self, preset: Preset) {
+        self.dispatch(Action::Restoring(true));
+        self.0.replaying.set(true);
+        *self.0.journal.borrow_mut() = Journal::new(presets::SEED);
+        let session = self.clone();
+        self.send(start_sent(presets::SEED), move |reply| {
+            if let Some(r) = reply {
+                session.build_from(preset, r.snapshot.clone());
+            }
+        });
+    }
+
+    fn build_from(&self, preset: Preset, snap: crate::engine::Snapshot) {
+        let n = self.commands();
+        let Some(cmd) = preset.next(&snap).filter(|_| n < presets::MAX_COMMANDS) else {
+            if n >= presets::MAX_COMMANDS {
+                self.dispatch(Action::Notice(Some(format!(
+                    "Building {} did not finish after {n} commands.",
+                    preset.describe()
+                ))));
+            }
+            self.finish(None);
+            return;
+        };
+        let label = format!("Preparing {}: command {}", preset.describe(), n + 1);
+        self.dispatch(Action::Busy(label.clone(), super::util::now_ms(), false));
+        // A preset sends about 10 to 25 commands.
+        self.dispatch(Action::Progress((n as f64 / 20.0).min(0.95), label));
+        let session = self.clone();
+        let source = format!("Preset · {}", preset.describe());
+        let s = sent(cmd.clone(), &source, None);
+        self.send(s, move |reply| {
+            if let Some(r) = reply {
+                let refused = r.error.is_some() || r.response.as_ref().is_some_and(|x| x.status >= 400);
+                session
+                    .0
+                    .journal
+                    .borrow_mut()
+                    .entries
+                    .push(Entry::new(cmd, source, None, r));
+                if refused {
+                    session.dispatch(Action::Notice(Some(format!(
+                        "Building {} stopped: a request was refused (see the REST console's history).",
+                        preset.describe()
+                    ))));
+                    session.finish(None);
+                } else {
+                    session.build_from(preset, r.snapshot.clone());
+                }
+            }
+        });
+    }
+
+    /// The session replayed differently: forget it and start over with a new seed.
+    fn fresh_start(&self) {
+        self.discard();
+        *self.0.journal.borrow_mut() = Journal::new(fresh_seed());
+        self.dispatch(Action::Restoring(false));
+        self.0.replaying.set(false);
+        self.begin();
     }
 
     /// The command to send for `cmd`: a `Reset` without a seed gets one from the page, so the
@@ -241,8 +412,8 @@ impl Session {
         }
     }
 
-    /// True while a saved session is replayed: a click on a side panel then would run in the
-    /// middle of the replay and be journalled at its end, so the page drops it.
+    /// True while a session is replayed or built: a click on a side panel then would run in the
+    /// middle of it and be journalled at its end, so the page drops it.
     pub fn replaying(&self) -> bool {
         self.0.replaying.get()
     }
@@ -265,39 +436,52 @@ impl Session {
         match &sent.cmd {
             Command::Snapshot => return None,
             Command::Reset { seed } => {
-                *self.0.journal.borrow_mut() = Journal {
-                    seed: seed.unwrap_or_else(fresh_seed),
-                    entries: Vec::new(),
-                };
+                // A new world (a drill's set-up): the session it replaces is put aside.
+                let old = std::mem::replace(
+                    &mut *self.0.journal.borrow_mut(),
+                    Journal::new(seed.unwrap_or_else(fresh_seed)),
+                );
+                if !old.entries.is_empty() {
+                    self.dispatch(Action::Notice(Some(format!(
+                        "A new world: your previous session ({} commands) was put aside; Session ▸ Restore the session put aside brings it back.",
+                        old.entries.len()
+                    ))));
+                }
+                self.put_aside(old);
                 // A fresh world is small again: try saving anew (it may have outgrown storage).
-                self.0.saving.set(storage().is_some());
+                self.0
+                    .saving
+                    .set(self.0.key.is_some() && storage().is_some());
                 if seed.is_none() {
                     // Not replayable; cannot happen through `seeded`.
                     return self.fail();
                 }
             }
-            cmd => self.0.journal.borrow_mut().entries.push(Entry {
+            cmd => self.0.journal.borrow_mut().entries.push(Entry::new(
                 // A clock move is journalled as far as it really went (it stops at the end of the
                 // clock, or where the person stopped it): replaying that takes the same steps.
-                cmd: match cmd {
+                match cmd {
                     Command::Advance { .. } if reply.error.is_none() => Command::Advance {
                         seconds: reply.snapshot.now.saturating_sub(reply.started),
                     },
                     cmd => cmd.clone(),
                 },
-                source: sent.source.clone(),
-                card: sent.card,
-                check: Check::of(reply),
-            }),
+                sent.source.clone(),
+                sent.card,
+                reply,
+            )),
         }
-        if !self.0.saving.get() {
-            return None;
-        }
+        self.save()
+    }
+
+    /// Writes the journal to storage (when the session is kept there and saving works).
+    fn save(&self) -> Option<String> {
+        let key = self.0.key.as_ref().filter(|_| self.0.saving.get())?;
         let text = match serde_json::to_string(&*self.0.journal.borrow()) {
             Ok(t) => t,
             Err(_) => return self.fail(),
         };
-        match storage().map(|s| s.set_item(&self.0.key, &text)) {
+        match storage().map(|s| s.set_item(key, &text)) {
             Some(Ok(())) => None,
             _ => self.fail(),
         }
@@ -310,20 +494,47 @@ impl Session {
         }
         // Remove the partial journal only if it is this tab's: another tab may have saved its own.
         let seed = self.0.journal.borrow().seed;
-        if let Some(s) = storage() {
+        if let (Some(s), Some(key)) = (storage(), &self.0.key) {
             let ours = s
-                .get_item(&self.0.key)
+                .get_item(key)
                 .ok()
                 .flatten()
                 .and_then(|t| serde_json::from_str::<Journal>(&t).ok())
                 .is_some_and(|j| j.seed == seed);
             if ours {
-                let _ = s.remove_item(&self.0.key);
+                let _ = s.remove_item(key);
             }
         }
         Some(format!(
             "{UNSAVED} (It outgrew the space this browser gives the page, probably because of large uploads.)"
         ))
+    }
+
+    /// Sends a command outside the journal and files its reply; `then` gets the reply (None on a
+    /// failure, which also shows a notice).
+    fn send(&self, sent: Sent, then: impl FnOnce(Option<&Reply>) + 'static) {
+        let (Some(host), Some(dispatch)) = (self.host(), self.0.dispatch.borrow().clone()) else {
+            return;
+        };
+        let t0 = super::util::now_ms();
+        let h = host.clone();
+        host.send(sent.cmd.clone(), move |result| match result {
+            Ok(reply) => {
+                let reply = Box::new(reply);
+                dispatch.dispatch(Action::Replied {
+                    reply: reply.clone(),
+                    sent,
+                    millis: super::util::now_ms() - t0,
+                    host_kind: h.kind(),
+                    sealing: h.sealing(),
+                });
+                then(Some(&reply));
+            }
+            Err(e) => {
+                dispatch.dispatch(Action::Failed(e));
+                then(None);
+            }
+        });
     }
 }
 
@@ -337,33 +548,4 @@ fn sent(cmd: Command, source: &str, card: Option<Card>) -> Sent {
 
 fn start_sent(seed: [u8; 32]) -> Sent {
     sent(Command::Reset { seed: Some(seed) }, "Start", None)
-}
-
-/// Sends a command outside the journal and files its reply; `then` gets the reply (None on a
-/// failure, which also shows a notice).
-fn send(
-    host: &Host,
-    dispatch: &UseReducerDispatcher<AppState>,
-    sent: Sent,
-    then: impl FnOnce(Option<&Reply>) + 'static,
-) {
-    let t0 = super::util::now_ms();
-    let (h, dispatch) = (host.clone(), dispatch.clone());
-    host.send(sent.cmd.clone(), move |result| match result {
-        Ok(reply) => {
-            let reply = Box::new(reply);
-            dispatch.dispatch(Action::Replied {
-                reply: reply.clone(),
-                sent,
-                millis: super::util::now_ms() - t0,
-                host_kind: h.kind(),
-                sealing: h.sealing(),
-            });
-            then(Some(&reply));
-        }
-        Err(e) => {
-            dispatch.dispatch(Action::Failed(e));
-            then(None);
-        }
-    });
 }

@@ -138,6 +138,11 @@ pub struct AppState {
     pub restoring: bool,
     /// The session is saved in the browser as it goes (see `super::session`).
     pub saved: bool,
+    /// A session was put aside (by a share link, a file, a rewind, a drill or "New session"),
+    /// and "Restore" can bring it back.
+    pub previous: bool,
+    /// Journal length when each stage of the drill on show began (for "Restart this stage").
+    pub drill_marks: Rc<Vec<usize>>,
 }
 
 /// Which timeline events are shown.
@@ -203,6 +208,8 @@ impl Default for AppState {
             timeline_filter: Rc::default(),
             restoring: false,
             saved: false,
+            previous: false,
+            drill_marks: Rc::default(),
         }
     }
 }
@@ -239,6 +246,9 @@ pub enum Action {
     TimelineFilter(TimelineFilter),
     Restoring(bool),
     Saved(bool),
+    Previous(bool),
+    /// The drill's stage `.0` begins with the journal `.1` commands long.
+    DrillMark(usize, usize),
 }
 
 impl Reducible for AppState {
@@ -390,6 +400,14 @@ impl Reducible for AppState {
             Action::TimelineFilter(f) => s.timeline_filter = Rc::new(f),
             Action::Restoring(on) => s.restoring = on,
             Action::Saved(on) => s.saved = on,
+            Action::Previous(on) => s.previous = on,
+            Action::DrillMark(stage, len) => {
+                let mut marks = (*s.drill_marks).clone();
+                marks.truncate(stage);
+                marks.resize(stage, 0);
+                marks.push(len);
+                s.drill_marks = Rc::new(marks);
+            }
             Action::PinVersion(pin) => {
                 let mut settings = (*s.settings).clone();
                 settings.pin_version = pin;

@@ -40,8 +40,9 @@ pub fn save_pref(key: &str, value: &str) {
 }
 
 /// Options a page or a documentation embed can set in the query string:
-/// `?embed=1&step=3&tab=console&theme=dark`, and `guide=sentinel` for the Microsoft Sentinel
-/// walkthrough (`step` is then its step).
+/// `?embed=1&step=3&tab=console&theme=dark`, `guide=sentinel` for the Microsoft Sentinel
+/// walkthrough (`step` is then its step), `preset=` for a prepared world and `height=auto` for an
+/// embed that sizes its frame.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PageOptions {
     pub embed: bool,
@@ -49,6 +50,10 @@ pub struct PageOptions {
     pub guide: Option<crate::walkthrough::Guide>,
     pub tab: Option<String>,
     pub theme: Option<Theme>,
+    /// `preset=provisioned|data|revoked|sentinel`: the world to open (see `crate::presets`).
+    pub preset: Option<String>,
+    /// `height=auto`: an embed tells its host page its height (`postMessage`).
+    pub height_auto: bool,
 }
 
 impl PageOptions {
@@ -72,6 +77,8 @@ impl PageOptions {
                         .filter(|n| (1..=crate::walkthrough::STEPS.len()).contains(n))
                 }
                 "tab" => o.tab = Some(v.to_ascii_lowercase()),
+                "preset" => o.preset = Some(v.to_ascii_lowercase()),
+                "height" => o.height_auto = v == "auto",
                 "guide" => o.guide = crate::walkthrough::Guide::from_id(&v.to_ascii_lowercase()),
                 "theme" => {
                     o.theme = match v {
@@ -210,4 +217,201 @@ pub fn reason(status: u16) -> &'static str {
         409 => "Conflict",
         _ => "",
     }
+}
+
+/// The address bar follows the view, so Back and Forward move between views: `query` replaces
+/// the view's parameters (`tab`, `guide`, `step`) and keeps the others. The first call replaces
+/// the entry the page was opened with; later ones push one when the view changed.
+pub fn show_view_in_url(view: &[(&str, String)], push: bool) {
+    let Some(w) = web_sys::window() else { return };
+    let (Ok(search), Ok(history)) = (w.location().search(), w.history()) else {
+        return;
+    };
+    let mut pairs: Vec<(String, String)> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .filter(|(k, _)| !view.iter().any(|(n, _)| n == k))
+        .collect();
+    pairs.extend(view.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    let next = format!(
+        "?{}",
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    if next == search {
+        return;
+    }
+    let _ = if push {
+        history.push_state_with_url(&JsValue::NULL, "", Some(&next))
+    } else {
+        history.replace_state_with_url(&JsValue::NULL, "", Some(&next))
+    };
+}
+
+/// Calls `f` when the person goes Back or Forward (the page then reads its options again).
+pub fn on_popstate(f: impl Fn() + 'static) {
+    let Some(w) = web_sys::window() else { return };
+    let cb = Closure::<dyn Fn()>::new(f);
+    let _ = w.add_event_listener_with_callback("popstate", cb.as_ref().unchecked_ref());
+    cb.forget();
+}
+
+/// The share link's fragment the page was opened with, removed from the address bar (the
+/// session it carries becomes the page's own; a reload must not open it again).
+pub fn take_session_fragment() -> Option<String> {
+    let w = web_sys::window()?;
+    let hash = w.location().hash().ok()?;
+    if !hash
+        .trim_start_matches('#')
+        .starts_with(crate::recording::FRAGMENT)
+    {
+        return None;
+    }
+    if let (Ok(h), Ok(search)) = (w.history(), w.location().search()) {
+        let path = w.location().pathname().unwrap_or_default();
+        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{search}")));
+    }
+    Some(hash)
+}
+
+/// Tells the host page of an embed how tall the page is, now and whenever it changes:
+/// `{ type: "cmk-playground:height", height }` through `postMessage` to the parent frame.
+pub fn report_height() {
+    let Some(w) = web_sys::window() else { return };
+    let Some(root) = w.document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    let Ok(Some(parent)) = w.parent() else { return };
+    let send = move || {
+        let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        else {
+            return;
+        };
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"cmk-playground:height".into());
+        let _ = js_sys::Reflect::set(
+            &msg,
+            &"height".into(),
+            &(root.scroll_height() as f64).into(),
+        );
+        let _ = parent.post_message(&msg, "*");
+    };
+    send();
+    let cb = Closure::<dyn Fn()>::new(send);
+    if let Ok(observer) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
+        observer.observe(&root);
+        if let Some(body) = w.document().and_then(|d| d.body()) {
+            observer.observe(&body);
+        }
+        std::mem::forget(observer);
+    }
+    cb.forget();
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, text: &str, mime: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+/// Remembers which element has the focus, and gives it back after the page re-rendered if the
+/// focus fell to `<body>` meanwhile (a button disabled while the engine works loses it).
+pub fn keep_focus() -> impl FnOnce() {
+    let focused = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    move || {
+        let Some(el) = focused else { return };
+        let restore = Closure::once_into_js(move || {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let lost = doc
+                .as_ref()
+                .and_then(|d| d.active_element())
+                .is_none_or(|a| {
+                    Some(&a)
+                        == doc
+                            .as_ref()
+                            .and_then(|d| d.body())
+                            .map(|b| b.unchecked_into::<web_sys::Element>())
+                            .as_ref()
+                });
+            if lost && el.is_connected() {
+                if let Ok(h) = el.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = h.focus();
+                }
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ =
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(restore.unchecked_ref(), 0);
+        }
+    }
+}
+
+/// Scrolls the page (this document only, never a host page around an embed) as little as
+/// makes the first element matching `selector` wholly visible, keeping what is above it in view
+/// when it fits.
+pub fn reveal_first(selector: &str) {
+    let Some(w) = web_sys::window() else { return };
+    let Some(el) = w
+        .document()
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+    else {
+        return;
+    };
+    let view = w
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    let r = el.get_bounding_client_rect();
+    let y = w.scroll_y().unwrap_or(0.0);
+    if r.bottom() <= view {
+        return;
+    }
+    let by = (r.bottom() - view + 8.0).min(r.top() - 8.0).max(0.0);
+    w.scroll_to_with_x_and_y(0.0, y + by);
+}
+
+/// Removes `name` from the address bar's query string (without a new history entry).
+pub fn drop_url_param(name: &str) {
+    let Some(w) = web_sys::window() else { return };
+    let (Ok(search), Ok(path), Ok(history)) =
+        (w.location().search(), w.location().pathname(), w.history())
+    else {
+        return;
+    };
+    let kept: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some(name))
+        .collect();
+    let query = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    };
+    let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{query}")));
 }

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::panels::{access_badge, sentinel_badge};
 use super::response::ResponseView;
-use super::state::Action;
+use super::state::{Action, Tab};
 use super::util::{event_value, is_send_shortcut, no_newline, short, url_rows};
 use super::{AppCtx, wcx};
 use crate::protocol::Command;
@@ -178,10 +178,15 @@ fn steps(p: &StepsProps) -> Html {
                         <span aria-hidden="true">{ if matches!(status, wt::Status::Todo(_)) { "○".to_string() } else { status_icon(status, 0) } }</span>{ " " }{ status.text() }
                     </p>
                 </header>
-                <blockquote class="why">
-                    { for step.why.split("\n\n").map(|para| html! { <p>{ para }</p> }) }
-                    <footer>{ step.source }</footer>
-                </blockquote>
+                if app.embed {
+                    // In an embed the reader came for the request: the reason is one click away.
+                    <details class="why-details">
+                        <summary>{ "Why: the document's words" }</summary>
+                        { quote(step) }
+                    </details>
+                } else {
+                    { quote(step) }
+                }
                 { extra }
                 { for step.cards.iter().enumerate().map(|(i, c)| html! { <RequestCard card={*c} index={i + 1} step={step.number} {guide} /> }) }
                 <section class="watch">
@@ -195,6 +200,9 @@ fn steps(p: &StepsProps) -> Html {
                         <ul>{ for mistakes }</ul>
                     </section>
                 }
+                if current == steps.len() && status.is_done() {
+                    { what_next(&app, guide) }
+                }
                 <nav class="step-nav" aria-label="Step navigation">
                     <button class="secondary" onclick={go(-1)} disabled={current == 1}>{ "← Previous step" }</button>
                     <button class={if status.is_done() { "primary" } else { "secondary" }} onclick={go(1)} disabled={current == steps.len()}>
@@ -203,6 +211,49 @@ fn steps(p: &StepsProps) -> Html {
                 </nav>
             </article>
         </>
+    }
+}
+
+fn quote(step: &wt::Step) -> Html {
+    html! {
+        <blockquote class="why">
+            { for step.why.split("\n\n").map(|para| html! { <p>{ para }</p> }) }
+            <footer>{ step.source }</footer>
+        </blockquote>
+    }
+}
+
+/// The end of a walkthrough: where to go from a provisioned world.
+fn what_next(app: &AppCtx, guide: Guide) -> Html {
+    let go = |tab: Tab, then: Option<Guide>| {
+        let app = app.clone();
+        Callback::from(move |_| {
+            if let Some(g) = then {
+                app.dispatch(Action::Guide(g));
+            }
+            app.dispatch(Action::Tab(tab));
+        })
+    };
+    html! {
+        <section class="what-next" aria-labelledby="what-next-title" data-testid="what-next">
+            <h3 id="what-next-title">{ "What next" }</h3>
+            <ul>
+                <li>
+                    <button class="link" onclick={go(Tab::Logs, None)}>{ "Send logs and query them" }</button>
+                    <span class="muted small">{ " — switch on simulated machines or post your own records, then run KQL: new data is under your key." }</span>
+                </li>
+                <li>
+                    <button class="link" onclick={go(Tab::Drills, None)}>{ "Rehearse a revocation, a rotation or an outage" }</button>
+                    <span class="muted small">{ " — the guided drills pull a lever and check the outcome against the documentation." }</span>
+                </li>
+                if guide == Guide::Monitor {
+                    <li>
+                        <button class="link" onclick={go(Tab::Walkthrough, Some(Guide::Sentinel))}>{ "Onboard Microsoft Sentinel with the same key" }</button>
+                        <span class="muted small">{ " — the Microsoft Sentinel CMK walkthrough starts from this cluster and workspace." }</span>
+                    </li>
+                }
+            </ul>
+        </section>
     }
 }
 
@@ -366,6 +417,9 @@ pub fn request_card(p: &CardProps) -> Html {
                 <label class="sr-only" for={format!("{id}-body")}>{ "Body" }</label>
                 <textarea id={format!("{id}-body")} class="body" spellcheck="false" rows={rows.to_string()}
                     value={draft.body.clone()} oninput={edit(|d, v| d.body = v)} onkeydown={on_keys} />
+            }
+            if let Some(w) = wt::replace_warning(card, &draft, &wcx(&st.snap, &st.settings)) {
+                <p class="warning small" role="note" data-testid="replace-warning">{ w }</p>
             }
             <div class="row">
                 <button class="primary" onclick={on_send} disabled={busy} data-send={id}>
