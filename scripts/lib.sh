@@ -43,7 +43,36 @@ ensure_chromium() {
   fi
 }
 
-# Builds the static site into dist/: index.html, style.css, worker.js, pkg/ (wasm + glue).
+# dist/pkg/package.json: makes dist/pkg/ an npm package (`npm install path/to/dist/pkg`, or a
+# copy) for other projects' tests; name, version and description come from Cargo.toml.
+write_package_json() {
+  local version description
+  version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)"
+  description="$(sed -n 's/^description = "\(.*\)"$/\1/p' Cargo.toml | head -n1)"
+  cat >dist/pkg/package.json <<EOF
+{
+  "name": "cmk-playground",
+  "version": "$version",
+  "description": "$description. The engine as WasmEngine (REST requests, virtual clock, snapshots), for tests.",
+  "license": "MIT",
+  "private": true,
+  "type": "module",
+  "main": "cmk_playground.js",
+  "module": "cmk_playground.js",
+  "types": "cmk_playground.d.ts",
+  "exports": {
+    ".": { "types": "./cmk_playground.d.ts", "default": "./cmk_playground.js" },
+    "./cmk_playground_bg.wasm": "./cmk_playground_bg.wasm",
+    "./package.json": "./package.json"
+  },
+  "files": ["cmk_playground.js", "cmk_playground.d.ts", "cmk_playground_bg.wasm", "cmk_playground_bg.wasm.d.ts"],
+  "sideEffects": false
+}
+EOF
+}
+
+# Builds the static site into dist/: index.html, style.css, worker.js, pkg/ (wasm + glue, its
+# TypeScript types and package.json).
 build_site() {
   ensure_wasm_target
   ensure_wasm_bindgen
@@ -51,8 +80,9 @@ build_site() {
   cargo build --release --lib --target wasm32-unknown-unknown
   rm -rf dist
   mkdir -p dist
-  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+  wasm-bindgen --target web --remove-name-section --remove-producers-section \
     --out-dir dist/pkg "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/cmk_playground.wasm"
+  write_package_json
   cp index.html dist/
   cp -r www/. dist/
   local raw gz

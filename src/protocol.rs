@@ -269,6 +269,193 @@ mod tests {
         assert_eq!(back, reply);
     }
 
+    /// The TypeScript declarations of these shapes (`src/wasm_types.d.ts`, at the top of the
+    /// package's `cmk_playground.d.ts`) name exactly the fields serde writes: one field renamed,
+    /// added or removed in Rust fails here rather than in someone else's type-checked test.
+    #[test]
+    fn typescript_declarations_name_the_fields_serde_writes() {
+        use crate::engine::journal::{AuditEntry, Category, TimelineEntry};
+        use crate::engine::view::*;
+        use std::collections::BTreeSet;
+        let ts = include_str!("wasm_types.d.ts");
+        // The field names of the `{ ... }` that starts at `from`, at its own nesting level.
+        let names_in = |from: &str| -> BTreeSet<String> {
+            let (mut depth, mut names, mut word) = (0, BTreeSet::new(), String::new());
+            for line in from.lines() {
+                let line = line.trim();
+                if line.starts_with('*') || line.starts_with("/*") || line.starts_with("//") {
+                    continue;
+                }
+                for c in line.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return names;
+                            }
+                        }
+                        ':' | '?' if depth == 1 && !word.is_empty() => {
+                            names.insert(std::mem::take(&mut word));
+                        }
+                        c if c.is_alphanumeric() || c == '_' => word.push(c),
+                        _ => word.clear(),
+                    }
+                }
+                word.clear();
+            }
+            panic!("unbalanced braces in wasm_types.d.ts");
+        };
+        let declared = |name: &str| {
+            let at = ts
+                .find(&format!("export interface {name} {{"))
+                .unwrap_or_else(|| panic!("wasm_types.d.ts declares no interface {name}"));
+            names_in(&ts[at + ts[at..].find('{').unwrap()..])
+        };
+        let written = |v: serde_json::Value| -> BTreeSet<String> {
+            v.as_object().expect("an object").keys().cloned().collect()
+        };
+        macro_rules! same {
+            ($name:literal, $value:expr) => {
+                assert_eq!(
+                    declared($name),
+                    written(serde_json::to_value(&$value).unwrap()),
+                    "the fields of {} in wasm_types.d.ts",
+                    $name
+                )
+            };
+        }
+        same!("RestResponse", Response::json(200, serde_json::Value::Null));
+        let reply = execute(&mut Engine::with_seed([1; 32]), &Command::Snapshot);
+        same!("Reply", reply);
+        same!("Snapshot", Snapshot::default());
+        same!("SourceConfig", SourceConfig::default());
+        same!("RegionView", RegionView::default());
+        same!("GroupView", GroupView::default());
+        same!("ProviderView", ProviderView::default());
+        same!("VaultView", VaultView::default());
+        same!("PolicyView", PolicyView::default());
+        same!("KeyView", KeyView::default());
+        same!("VersionView", VersionView::default());
+        same!("IdentityView", IdentityView::default());
+        same!("RoleAssignmentView", RoleAssignmentView::default());
+        same!("KeyRef", KeyRef::default());
+        same!("AccessView", AccessView::default());
+        same!("ClusterView", ClusterView::default());
+        same!("WorkspaceView", WorkspaceView::default());
+        same!("OperationView", OperationView::default());
+        same!("StorageView", StorageView::default());
+        same!("AccountView", AccountView::default());
+        same!("BlockView", BlockView::default());
+        same!("DropView", DropView::default());
+        same!("SentinelView", SentinelView::default());
+        let time = 0;
+        let timeline = TimelineEntry {
+            time,
+            category: Category::Data,
+            subject: String::new(),
+            text: String::new(),
+            alert: false,
+        };
+        same!("TimelineEntry", timeline);
+        let audit = AuditEntry {
+            time,
+            vault: String::new(),
+            operation: String::new(),
+            caller_object_id: String::new(),
+            caller_name: String::new(),
+            key: None,
+            version: None,
+            status: 200,
+            result: String::new(),
+            detail: String::new(),
+            count: 1,
+            last: time,
+        };
+        same!("AuditEntry", audit);
+        let inspection = BlockInspection {
+            id: 0,
+            header: serde_json::Value::Null,
+            header_bytes: 0,
+            sealed_bytes: 0,
+            plain_bytes: 0,
+            ciphertext_prefix: String::new(),
+            key_path: Vec::new(),
+            in_hot_cache: false,
+            check: Ok(String::new()),
+            flips: Vec::new(),
+        };
+        same!("BlockInspection", inspection);
+        // Each command: its variant (a string for unit variants) and its fields.
+        let commands = [
+            Command::request("GET", "https://graph.microsoft.com/v1.0/me", None),
+            Command::Advance { seconds: 60 },
+            Command::RunToNextEvent,
+            Command::Snapshot,
+            Command::ConfigureSources {
+                customer_id: String::new(),
+                config: None,
+            },
+            Command::InspectBlock { id: 1 },
+            Command::Tamper {
+                id: 1,
+                target: TamperTarget::Sealed,
+                offset: 0,
+            },
+            Command::KeyVaultOutage {
+                vault: String::new(),
+                outage: Some(Outage::Dns),
+            },
+            Command::Reset { seed: None },
+        ];
+        let union = &ts[ts.find("export type Command =").unwrap()..];
+        let union = &union[..union.find("\n\n").unwrap()];
+        for c in commands {
+            match serde_json::to_value(&c).unwrap() {
+                serde_json::Value::String(unit) => {
+                    assert!(union.contains(&format!("| \"{unit}\"")), "Command {unit}")
+                }
+                serde_json::Value::Object(o) => {
+                    let (variant, fields) = o.into_iter().next().unwrap();
+                    let at = union
+                        .find(&format!("{{ {variant}: {{"))
+                        .unwrap_or_else(|| panic!("Command {variant} in wasm_types.d.ts"));
+                    let inner = &union[at + variant.len() + 4..];
+                    assert_eq!(names_in(inner), written(fields), "Command {variant}");
+                }
+                other => panic!("unexpected command shape {other}"),
+            }
+        }
+        for (ty, values) in [
+            (
+                "TamperTarget",
+                vec![
+                    TamperTarget::Sealed,
+                    TamperTarget::Header,
+                    TamperTarget::WrappedAek,
+                ]
+                .into_iter()
+                .map(|t| serde_json::to_value(t).unwrap())
+                .collect::<Vec<_>>(),
+            ),
+            (
+                "Outage",
+                [Outage::Timeout, Outage::ConnectionFailure, Outage::Dns]
+                    .into_iter()
+                    .map(|o| serde_json::to_value(o).unwrap())
+                    .collect(),
+            ),
+        ] {
+            let line = ts
+                .lines()
+                .find(|l| l.starts_with(&format!("export type {ty} =")))
+                .unwrap();
+            for v in values {
+                assert!(line.contains(&v.to_string()), "{ty} {v}");
+            }
+        }
+    }
+
     #[test]
     fn key_generation_is_labelled_as_slow() {
         let c = Command::request(

@@ -16,6 +16,11 @@ pub fn start() {
     }
 }
 
+/// The TypeScript shapes of what `WasmEngine` takes and returns (`RestResponse`, `Command`,
+/// `Reply`, `Snapshot`, ...), written at the top of the generated `cmk_playground.d.ts`.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SHAPES: &str = include_str!("wasm_types.d.ts");
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))
@@ -85,10 +90,12 @@ impl WasmEngine {
 
     /// Sends a REST request. `headers` is an array of `[name, value]` pairs (or undefined).
     /// Returns `{ status, headers, body }`.
+    #[wasm_bindgen(unchecked_return_type = "RestResponse")]
     pub fn handle(
         &mut self,
         method: &str,
         url: &str,
+        #[wasm_bindgen(unchecked_param_type = "[string, string][] | null | undefined")]
         headers: JsValue,
         body: Option<String>,
     ) -> Result<JsValue, JsError> {
@@ -129,6 +136,8 @@ impl WasmEngine {
         protocol::advance_step(&mut self.inner, left.max(0.0) as u64) as f64
     }
 
+    /// Moves the clock to the next scheduled event (not a background poll) and runs it; false
+    /// when nothing else is scheduled.
     #[wasm_bindgen(js_name = runToNextEvent)]
     pub fn run_to_next_event(&mut self) -> bool {
         self.inner.run_to_next_event()
@@ -140,6 +149,7 @@ impl WasmEngine {
     }
 
     /// Everything the page shows (no key material).
+    #[wasm_bindgen(unchecked_return_type = "Snapshot")]
     pub fn snapshot(&self) -> Result<JsValue, JsError> {
         to_js(&self.inner.snapshot())
     }
@@ -156,7 +166,7 @@ impl WasmEngine {
     }
 
     /// Up to `max` AES-256-GCM jobs: `[{ id, key, nonce, aad, plaintext }]` (byte arrays).
-    #[wasm_bindgen(js_name = takeSealJobs)]
+    #[wasm_bindgen(js_name = takeSealJobs, unchecked_return_type = "SealJob[]")]
     pub fn take_seal_jobs(&mut self, max: usize) -> Result<JsValue, JsError> {
         let jobs = self.inner.take_seal_jobs(max);
         let out = js_sys::Array::new();
@@ -201,7 +211,11 @@ impl WasmEngine {
     }
 
     /// Runs one protocol command (the Worker's entry point).
-    pub fn exec(&mut self, command: JsValue) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(unchecked_return_type = "Reply")]
+    pub fn exec(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Command")] command: JsValue,
+    ) -> Result<JsValue, JsError> {
         let cmd: Command = serde_wasm_bindgen::from_value(command)
             .map_err(|e| JsError::new(&format!("bad command: {e}")))?;
         to_js(&protocol::execute(&mut self.inner, &cmd))

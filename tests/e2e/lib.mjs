@@ -26,7 +26,9 @@ mkdirSync(path.join(site, "docs"));
 symlinkSync(dist, path.join(site, "docs", "playground"));
 const port = await freePort();
 export const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", site], { stdio: "ignore" });
-export const url = `http://127.0.0.1:${port}/docs/playground/`;
+// The server's root (a check may serve its own pages beside the site, under `site`).
+export const base = `http://127.0.0.1:${port}/`;
+export const url = `${base}docs/playground/`;
 
 const chromiumPath = execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"]).toString().trim();
 export const browser = await chromium.launch({

@@ -1,0 +1,339 @@
+// The shapes `WasmEngine` takes and returns: the serde shapes of the Rust types named beside each
+// interface, as `serde_wasm_bindgen` (JSON-compatible) carries them. src/wasm.rs puts this text
+// at the top of the generated `cmk_playground.d.ts`; `protocol::tests` checks that every field
+// named here is the field serde writes, and no field is missing.
+// Unix seconds (virtual time) and sizes are numbers; `Option` is `T | null`.
+
+/**
+ * A REST response (`engine::Response`). `body` is the JSON body, `null` when there is none.
+ * (Not named `Response`: the generated `InitInput` means the fetch API's.)
+ */
+export interface RestResponse {
+  status: number;
+  /** `[name, value]` pairs, in order; names as the service writes them. */
+  headers: [string, string][];
+  body: any;
+}
+
+/** One instruction for the engine (`protocol::Command`), for `WasmEngine.exec`. */
+export type Command =
+  | { Request: { method: string; url: string; headers: [string, string][]; body?: string | null } }
+  | { Advance: { seconds: number } }
+  | "RunToNextEvent"
+  | "Snapshot"
+  | { ConfigureSources: { customer_id: string; config?: SourceConfig | null } }
+  | { InspectBlock: { id: number } }
+  | { Tamper: { id: number; target: TamperTarget; offset: number } }
+  | { KeyVaultOutage: { vault: string; outage?: Outage | null } }
+  | { Reset: { seed?: number[] | null } };
+
+/** The engine's answer to a `Command` (`protocol::Reply`). */
+export interface Reply {
+  /** For `Request`. */
+  response: RestResponse | null;
+  /** Virtual time when the command started. */
+  started: number;
+  snapshot: Snapshot;
+  /** For `InspectBlock` and `Tamper`. */
+  inspection: BlockInspection | null;
+  /** Why a non-REST command was refused. */
+  error: string | null;
+  cancelled: boolean;
+}
+
+/** Simulated machines of a workspace and their rates (`engine::sources::SourceConfig`). */
+export interface SourceConfig {
+  linux: number;
+  windows: number;
+  heartbeat: boolean;
+  syslog_per_hour: number;
+  security_per_hour: number;
+}
+
+export type TamperTarget = "Sealed" | "Header" | "WrappedAek";
+export type Outage = "Timeout" | "ConnectionFailure" | "Dns";
+
+/** One block's header, ciphertext, key path and a live decrypt check (`storage::BlockInspection`). */
+export interface BlockInspection {
+  id: number;
+  header: unknown;
+  header_bytes: number;
+  sealed_bytes: number;
+  plain_bytes: number;
+  ciphertext_prefix: string;
+  key_path: string[];
+  in_hot_cache: boolean;
+  check: { Ok: string } | { Err: string };
+  flips: [TamperTarget, number][];
+}
+
+/** An AES-256-GCM job for the host (`WasmEngine.takeSealJobs`). */
+export interface SealJob {
+  id: number;
+  key: Uint8Array;
+  nonce: Uint8Array;
+  aad: Uint8Array;
+  plaintext: Uint8Array;
+}
+
+/** Everything the page shows, no key material (`engine::view::Snapshot`). */
+export interface Snapshot {
+  now: number;
+  next_event: number | null;
+  next_event_label: string | null;
+  tenant_id: string;
+  user_object_id: string;
+  user_name: string;
+  user_upn: string;
+  /** `[id, display name]` pairs. */
+  subscriptions: [string, string][];
+  regions: RegionView[];
+  groups: GroupView[];
+  providers: ProviderView[];
+  vaults: VaultView[];
+  identities: IdentityView[];
+  role_assignments: RoleAssignmentView[];
+  clusters: ClusterView[];
+  workspaces: WorkspaceView[];
+  operations: OperationView[];
+  timeline: TimelineEntry[];
+  audit: AuditEntry[];
+  storage: StorageView;
+  sentinel: SentinelView[];
+}
+
+export interface RegionView {
+  name: string;
+  display: string;
+  double_encryption: boolean;
+}
+
+export interface GroupView {
+  id: string;
+  name: string;
+  subscription: string;
+  location: string;
+  deleting: boolean;
+}
+
+export interface ProviderView {
+  subscription: string;
+  namespace: string;
+  /** `Registered`, `Registering`, `Unregistering` or `NotRegistered`. */
+  state: string;
+}
+
+export interface VaultView {
+  id: string;
+  name: string;
+  uri: string;
+  location: string;
+  sku: string;
+  soft_delete: boolean;
+  purge_protection: boolean;
+  retention_days: number;
+  rbac: boolean;
+  recoverable: boolean;
+  access_policies: PolicyView[];
+  keys: KeyView[];
+  outage: string | null;
+}
+
+export interface PolicyView {
+  object_id: string;
+  display_name: string;
+  keys: string[];
+}
+
+export interface KeyView {
+  name: string;
+  versions: VersionView[];
+  /** For a soft-deleted key: `[deleted, scheduled purge]`. */
+  deleted: [number, number] | null;
+  rotation_policy: string | null;
+  next_rotation: number | null;
+}
+
+export interface VersionView {
+  version: string;
+  enabled: boolean;
+  created: number;
+  size: number;
+  key_ops: string[];
+  exp: number | null;
+  last_use: number | null;
+}
+
+export interface IdentityView {
+  id: string;
+  name: string;
+  location: string;
+  principal_id: string;
+}
+
+export interface RoleAssignmentView {
+  scope: string;
+  role: string;
+  principal_id: string;
+  principal_name: string;
+}
+
+export interface KeyRef {
+  vault_uri: string;
+  vault: string;
+  key_name: string;
+  /** Empty for auto-rotation. */
+  key_version: string;
+}
+
+/** `state`: `accessible`, `revoking`, `revoked`, `recovering` (and `partial` for clusters and workspaces). */
+export interface AccessView {
+  state: string;
+  transient: boolean;
+  since: number | null;
+  until: number | null;
+  reason: string | null;
+}
+
+export interface ClusterView {
+  id: string;
+  name: string;
+  subscription: string;
+  group: string;
+  location: string;
+  provisioning_state: string;
+  identity_type: string;
+  principal_id: string | null;
+  capacity: number;
+  billing_type: string;
+  double_encryption: boolean;
+  key: KeyRef | null;
+  storage_key: KeyRef | null;
+  key_version_in_use: string | null;
+  workspaces: string[];
+  operation: string | null;
+  capacity_lock_days: number;
+  access: AccessView;
+}
+
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  subscription: string;
+  group: string;
+  location: string;
+  customer_id: string;
+  sku: string;
+  /** `Unlinked`, `Linking`, `Linked` or `Unlinking`. */
+  link_state: string;
+  cluster: string | null;
+  links_in_30_days: number;
+  /** `[table, rows]` pairs. */
+  tables: [string, number][];
+  sources: SourceConfig | null;
+  access: AccessView;
+  dropped_rows: number;
+}
+
+export interface OperationView {
+  id: string;
+  label: string;
+  status: string;
+  resource_id: string;
+  start: number;
+  due: number;
+  end: number | null;
+  error: string | null;
+}
+
+export interface TimelineEntry {
+  time: number;
+  category: "Operation" | "KeyVault" | "Resource" | "Data";
+  subject: string;
+  text: string;
+  alert: boolean;
+}
+
+/** One Key Vault audit event; periodic calls fold into one entry (`count`, `last`). */
+export interface AuditEntry {
+  time: number;
+  vault: string;
+  operation: string;
+  caller_object_id: string;
+  caller_name: string;
+  key: string | null;
+  version: string | null;
+  status: number;
+  result: string;
+  detail: string;
+  count: number;
+  last: number;
+}
+
+export interface StorageView {
+  accounts: AccountView[];
+  blocks: BlockView[];
+  total_blocks: number;
+  total_rows: number;
+  hot_blocks: number;
+  pending_seals: number;
+  drops: DropView[];
+}
+
+export interface AccountView {
+  name: string;
+  cluster: string | null;
+  sentinel: string | null;
+  principal: string | null;
+  region: string;
+  aek_id: string;
+  /** `MMK` or `CMK`. */
+  protection: string;
+  key: KeyRef | null;
+  wrapped_at: number;
+  last_unwrap: number | null;
+  cached: boolean;
+  double_encryption: boolean;
+  writable: boolean;
+  blocks: number;
+  rows: number;
+  bytes: number;
+  hot_blocks: number;
+  access: AccessView;
+}
+
+export interface BlockView {
+  id: number;
+  account: string;
+  workspace: string;
+  table: string;
+  rows: number;
+  bytes: number;
+  cmk: boolean;
+  key_version: string | null;
+  ingested: number;
+  hot: boolean;
+  pending: boolean;
+  double: boolean;
+  tampered: boolean;
+}
+
+export interface DropView {
+  workspace: string;
+  table: string;
+  rows: number;
+}
+
+export interface SentinelView {
+  workspace: string;
+  workspace_id: string;
+  cmk: boolean;
+  store: string;
+  protection: string;
+  access: AccessView;
+  watchlists: string[];
+  rules: string[];
+  incidents: number;
+  ineffective: string | null;
+  onboarded: number;
+}
