@@ -28,7 +28,7 @@ fn drive(app: AppCtx, mut d: Driver, snap: Rc<Snapshot>, all: bool) {
     }
     match d.next(&snap) {
         Next::Send(cmd) => {
-            let source = format!("Drill · {}", d.spec().title);
+            let source = super::session::drill_source(&d);
             app.dispatch(Action::Drill(Some(d.clone())));
             let next = app.clone();
             app.runner.run_then(cmd, source, None, move |reply| {

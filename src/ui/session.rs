@@ -19,6 +19,7 @@ use yew::UseReducerDispatcher;
 
 use super::host::Host;
 use super::state::{Action, AppState, Sent};
+use crate::drills::{DRILLS, Driver, Next};
 use crate::presets::{self, Preset};
 use crate::protocol::{Command, Reply};
 use crate::recording::{Entry, Journal};
@@ -64,6 +65,15 @@ struct Inner {
     host: RefCell<Option<Host>>,
     /// What to do once the session being opened is ready (a drill restarting a stage).
     after: RefCell<Option<AfterOpen>>,
+    /// During a replay: the world before the next command, and the drill the journal ran (so a
+    /// reload or a shared link shows the drill's stages and checks, not only its world).
+    before: RefCell<Option<crate::engine::Snapshot>>,
+    drill: RefCell<Option<(Driver, Vec<usize>)>>,
+}
+
+/// The journal source of a drill's commands (`ui::drills` sends them under it).
+pub fn drill_source(d: &Driver) -> String {
+    format!("Drill · {}", d.spec().title)
 }
 
 type AfterOpen = Box<dyn FnOnce(crate::engine::Snapshot)>;
@@ -107,6 +117,8 @@ impl Session {
             dispatch: RefCell::new(None),
             host: RefCell::new(None),
             after: RefCell::new(None),
+            before: RefCell::new(None),
+            drill: RefCell::new(None),
         }))
     }
 
@@ -278,8 +290,10 @@ impl Session {
         let t0 = super::util::now_ms();
         let entries = Rc::new(journal.entries.clone());
         *self.0.journal.borrow_mut() = journal.clone();
+        *self.0.drill.borrow_mut() = None;
         let session = self.clone();
-        self.send(start_sent(journal.seed), move |_| {
+        self.send(start_sent(journal.seed), move |reply| {
+            *session.0.before.borrow_mut() = reply.map(|r| r.snapshot.clone());
             session.replay_from(0, entries, t0, said)
         });
     }
@@ -291,6 +305,7 @@ impl Session {
             web_sys::console::log_1(
                 &format!("cmk-playground: restored {n} commands in {ms:.0} ms").into(),
             );
+            self.show_drill();
             self.finish(said);
             return;
         };
@@ -299,8 +314,15 @@ impl Session {
         self.dispatch(Action::Progress(k as f64 / n as f64, label));
         let session = self.clone();
         let (cmd, source, card) = (entry.cmd.clone(), entry.source.clone(), entry.card);
+        let following = self.follow_drill(k, &entry);
         let next = move |reply: Option<&Reply>| match reply {
             Some(r) if entry.matches(r) => {
+                if following {
+                    if let Some((d, _)) = session.0.drill.borrow_mut().as_mut() {
+                        d.record(r);
+                    }
+                }
+                *session.0.before.borrow_mut() = Some(r.snapshot.clone());
                 // Fill in what older journals and rewinds lack (checks, timeline lengths).
                 if let Some(e) = session.0.journal.borrow_mut().entries.get_mut(k) {
                     *e = Entry::new(e.cmd.clone(), e.source.clone(), e.card, r);
@@ -318,6 +340,74 @@ impl Session {
             }
         };
         self.send(sent(cmd, &source, card), next);
+    }
+
+    /// Follows a drill through the replay: entry `k` is the next command its driver would send
+    /// (the driver is deterministic, like the engine), so the driver is told its reply. Returns
+    /// whether it follows; any mismatch (the person's own commands between stages are fine: the
+    /// driver is only asked at the drill's own commands) drops the drill, never the replay.
+    fn follow_drill(&self, k: usize, entry: &Entry) -> bool {
+        let mut drill = self.0.drill.borrow_mut();
+        let before = self.0.before.borrow();
+        let (Some(snap), Some(title)) = (before.as_ref(), entry.source.strip_prefix("Drill · "))
+        else {
+            return false;
+        };
+        let Some(spec) = DRILLS.iter().find(|d| d.title == title) else {
+            *drill = None;
+            return false;
+        };
+        if drill.as_ref().is_none_or(|(d, _)| d.drill != spec.id) {
+            // A drill starts over (its set-up's Reset began this journal).
+            if k != 0 {
+                *drill = None;
+                return false;
+            }
+            let mut d = Driver::new(spec.id);
+            if !matches!(d.next(snap), Next::Send(crate::protocol::Command::Reset { .. })) {
+                return false;
+            }
+            *drill = Some((d, vec![0]));
+        }
+        let Some((d, marks)) = drill.as_mut() else {
+            return false;
+        };
+        for _ in 0..=d.spec().stages.len() {
+            let mut probe = d.clone();
+            let starts = probe.at_stage_start();
+            match probe.next(snap) {
+                Next::StageDone => *d = probe,
+                Next::Send(cmd) if cmd == entry.cmd => {
+                    if starts && probe.stage > 0 {
+                        marks.resize(probe.stage, 0);
+                        marks.push(k);
+                    }
+                    *d = probe;
+                    return true;
+                }
+                _ => break,
+            }
+        }
+        *drill = None;
+        false
+    }
+
+    /// After a replay: the drill the journal ran, with its stages' checks, back on the page.
+    fn show_drill(&self) {
+        let Some((mut d, marks)) = self.0.drill.borrow_mut().take() else {
+            return;
+        };
+        if let Some(snap) = self.0.before.borrow().as_ref() {
+            // The last stage's checks run when the driver is next asked.
+            let mut probe = d.clone();
+            if probe.next(snap) == Next::StageDone {
+                d = probe;
+            }
+        }
+        for (stage, len) in marks.into_iter().enumerate() {
+            self.dispatch(Action::DrillMark(stage, len));
+        }
+        self.dispatch(Action::Drill(Some(d)));
     }
 
     /// A replay or a build is over: save what it made, let the page go, and say `said`.
