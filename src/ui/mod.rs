@@ -343,6 +343,7 @@ pub fn app(props: &AppProps) -> Html {
                     </section>
                 </main>
                 <aside class="side" aria-label="State">
+                    <panels::JumpBar />
                     <panels::Clock />
                     <panels::ClusterState />
                     <hierarchy::KeyHierarchy />
