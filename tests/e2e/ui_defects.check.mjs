@@ -213,6 +213,34 @@ await run("ui_defects", async () => {
         if (link === "Keys") await page.screenshot({ path: path.join(shots, "defects-phone-keys.png") });
       }
     }
+    // The same views on a phone, to look at.
+    await page.locator("[data-testid=cluster]").screenshot({ path: path.join(shots, "defects-phone-cluster.png") });
+    await page.locator("#keys-panel").screenshot({ path: path.join(shots, "defects-phone-hierarchy.png") });
+    await page.click("[data-testid=jump-bar] >> text=Tabs");
+    await page.click("#step-1");
+    await page.locator("[data-card=vault]").screenshot({ path: path.join(shots, "defects-phone-vault-body.png") });
+    for (const tab of ["audit", "catalogue"]) {
+      await page.click(`#tab-${tab}`);
+      await page.$eval("#main-panel .table-wrap:last-of-type", (t) => t.scrollIntoView());
+      await page.screenshot({ path: path.join(shots, `defects-phone-${tab}.png`) });
+    }
+    await page.click("#tab-console");
+    await page.fill("#console-url", "https://example.com/resource");
+    await page.click(".console button.primary");
+    await idle(page);
+    const cut = await page.$eval(".console .response .json", (el) => el.scrollWidth - el.clientWidth);
+    check(cut <= 1, `on a phone too a long error message wraps inside the response box (overflow ${cut}px)`);
+    await page.locator(".console .response").screenshot({ path: path.join(shots, "defects-phone-error-wrap.png") });
+    await page.click("#tab-logs");
+    await page.click("[data-testid=sources-on]");
+    await idle(page);
+    await page.click("text=+1 h");
+    await idle(page);
+    await page.click("[data-block]");
+    await idle(page);
+    await page.click("[data-testid=tamper-sealed]");
+    await idle(page);
+    await page.screenshot({ path: path.join(shots, "defects-phone-inspector.png") });
     check(problems.length === 0, `no console errors at 390x844${problems.length ? ": " + problems.join("; ") : ""}`);
     await page.close();
     const d = await open(desktop);
