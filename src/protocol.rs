@@ -105,8 +105,7 @@ impl Command {
     pub fn request(method: &str, url: &str, body: Option<&str>) -> Command {
         Command::Request {
             method: method.trim().to_string(),
-            // URLs never contain raw whitespace; a wrapped or pasted URL may.
-            url: url.split_whitespace().collect(),
+            url: client_url(url),
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: body.filter(|b| !b.trim().is_empty()).map(str::to_string),
         }
@@ -252,8 +251,44 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
     }
 }
 
+/// The URL a client sends for what was typed or pasted, as a browser's URL parser makes it:
+/// surrounding whitespace trimmed, tabs and line breaks (a URL wrapped in a document) removed,
+/// and spaces, quotes, angle brackets, backticks, other control and non-ASCII characters
+/// percent-encoded (UTF-8), so `rg 1` is sent as `rg%201`, never as `rg1`.
+pub fn client_url(typed: &str) -> String {
+    let mut out = String::with_capacity(typed.len());
+    for c in typed
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+    {
+        if c.is_ascii_graphic() && !matches!(c, '"' | '<' | '>' | '`') {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn client_url_encodes_what_a_browser_would() {
+        use super::client_url;
+        assert_eq!(
+            client_url("  https://management.azure.com/x/my rg?api-version=1 \n"),
+            "https://management.azure.com/x/my%20rg?api-version=1"
+        );
+        assert_eq!(
+            client_url("https://h/a\n  b/é\"%20"),
+            "https://h/a%20%20b/%C3%A9%22%20"
+        );
+    }
+
     use super::*;
 
     #[test]

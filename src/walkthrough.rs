@@ -120,11 +120,55 @@ impl Draft {
         Draft {
             method: method.into(),
             url,
-            body: body
-                .map(|b| serde_json::to_string_pretty(&b).unwrap_or_default())
-                .unwrap_or_default(),
+            body: body.map(|b| pretty(&b)).unwrap_or_default(),
         }
     }
+}
+
+/// A request body as the cards show it: indented, and in each object the plain values before
+/// the nested ones, so what a step is about (a vault's soft delete and purge protection, a
+/// cluster's location) shows at the top of the box rather than under a list of permissions.
+pub fn pretty(v: &Value) -> String {
+    fn write(v: &Value, indent: usize, out: &mut String) {
+        let pad = "  ".repeat(indent + 1);
+        let close = "  ".repeat(indent);
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                let nested = |v: &Value| v.is_object() || v.is_array();
+                let (flat, deep): (Vec<_>, Vec<_>) = m.iter().partition(|(_, v)| !nested(v));
+                out.push_str("{\n");
+                for (i, (k, v)) in flat.iter().chain(deep.iter()).enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n");
+                    }
+                    out.push_str(&pad);
+                    out.push_str(&Value::String((*k).clone()).to_string());
+                    out.push_str(": ");
+                    write(v, indent + 1, out);
+                }
+                out.push('\n');
+                out.push_str(&close);
+                out.push('}');
+            }
+            Value::Array(a) if !a.is_empty() => {
+                out.push_str("[\n");
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n");
+                    }
+                    out.push_str(&pad);
+                    write(v, indent + 1, out);
+                }
+                out.push('\n');
+                out.push_str(&close);
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(v, 0, &mut out);
+    out
 }
 
 /// What the templates can see.
@@ -429,7 +473,7 @@ impl Mistake {
             Mistake::LinkBeforeProvisioned => None,
         };
         if let Some(b) = body {
-            d.body = serde_json::to_string_pretty(&b).unwrap_or_default();
+            d.body = pretty(&b);
         }
         d
     }
@@ -809,6 +853,35 @@ mod tests {
             settings: &settings,
         };
         assert!(!status(3, &cx).is_done(), "the policy is gone, as warned");
+    }
+
+    /// The vault's recoverability settings open its body, above the access policy's list of
+    /// permissions, so they show without scrolling the box; the text is the same JSON.
+    #[test]
+    fn vault_body_shows_recoverability_first() {
+        let e = Engine::with_seed([3; 32]);
+        let snap = e.snapshot();
+        let settings = Settings::default();
+        let cx = Context {
+            snap: &snap,
+            settings: &settings,
+        };
+        let d = draft(Card::Vault, &cx);
+        let lines: Vec<&str> = d.body.lines().collect();
+        for p in [
+            "enableSoftDelete",
+            "enablePurgeProtection",
+            "softDeleteRetentionInDays",
+        ] {
+            let at = lines.iter().position(|l| l.contains(p)).unwrap();
+            assert!(at < 8, "{p} is on line {} of\n{}", at + 1, d.body);
+        }
+        let parsed: Value = serde_json::from_str(&d.body).unwrap();
+        assert_eq!(pretty(&parsed), d.body);
+        assert_eq!(
+            parsed,
+            serde_json::from_str::<Value>(&serde_json::to_string_pretty(&parsed).unwrap()).unwrap()
+        );
     }
 
     /// The walkthrough's own requests, sent in order with the clock run forward where the seed

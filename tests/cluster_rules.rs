@@ -133,7 +133,6 @@ fn cluster_body_null_empty_or_malformed_is_refused() {
         Some("{}"),
         Some("null"),
         Some("[1]"),
-        Some("{\"location\":"),
         Some("\"text\""),
     ] {
         let r = env.refused(&errors::CLUSTER_BODY_INVALID, |env| match body {
@@ -157,6 +156,36 @@ fn cluster_body_null_empty_or_malformed_is_refused() {
         &r,
         &errors::CLUSTER_BODY_INVALID,
         seed::CLUSTER_BODY_INVALID,
+    );
+}
+
+/// Text that is not JSON never reaches the provider: ARM's front door refuses it the way its
+/// JSON reader does, with the path, line and position (the page shows where to look).
+#[test]
+fn cluster_body_that_is_not_json_says_where() {
+    let mut env = empty_env();
+    let url = format!("{ARM}{}?api-version={OI}", Env::cluster_path(CLUSTER));
+    let r = env.refused(&errors::INVALID_REQUEST_CONTENT, |env| {
+        env.raw(
+            "PUT",
+            &url,
+            "{\n  \"location\": \"eastus\",\n  \"sku\": {\n    \"name\":\n  }\n}",
+        )
+    });
+    assert_eq!(
+        r.body["error"]["message"],
+        "The request content was invalid and could not be deserialized: 'Unexpected character encountered while parsing value: }. Path 'sku.name', line 5, position 3.'."
+    );
+    let r = env.refused(&errors::INVALID_REQUEST_CONTENT, |env| {
+        env.raw("PUT", &url, "{\"location\":")
+    });
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("Path 'location', line 1, position 12.'."),
+        "{}",
+        r.body
     );
 }
 

@@ -462,6 +462,25 @@ fn vault_tenant_id_and_flags_must_have_the_right_types() {
     });
 }
 
+/// A data-plane body that is not JSON: Key Vault's BadParameter, saying where the reader stopped.
+#[test]
+fn key_body_that_is_not_json_says_where() {
+    let mut env = with_group();
+    env.put_vault(VAULT, vault_with(|_| {}));
+    let url = format!("https://{VAULT}.vault.azure.net/keys/k1/create?api-version={KV}");
+    let r = env.refused(&errors::KV_BODY_NOT_JSON, |env| {
+        env.raw(
+            "POST",
+            &url,
+            "{\n  \"kty\": \"RSA\"\n  \"key_size\": 2048\n}",
+        )
+    });
+    assert_eq!(
+        r.body["error"]["message"],
+        "The request body is not valid JSON: After parsing a value an unexpected character was encountered: \". Path 'kty', line 3, position 3."
+    );
+}
+
 #[test]
 fn vault_sku_must_be_standard_or_premium() {
     let mut env = with_group();
@@ -796,7 +815,7 @@ fn key_type_must_be_rsa() {
             "Property kty has invalid value\r\n",
         );
     }
-    env.refused(&errors::KV_PROPERTY_INVALID, |env| {
+    env.refused(&errors::KV_BODY_NOT_JSON, |env| {
         env.raw(
             "POST",
             &format!("https://{VAULT}.vault.azure.net/keys/{KEY}/create?api-version={KV}"),

@@ -311,6 +311,9 @@ catalogue! {
     KEY_SIZE_UNSUPPORTED: 400 KeyVault "BadParameter",
         "Unsupported key size ({size}). Supported sizes are [2048, 3072, 4096]",
         Source::Service("azure-docs issue 88477 (elliptic-curve form)");
+    KV_BODY_NOT_JSON: 400 KeyVault "BadParameter",
+        "The request body is not valid JSON: {detail}",
+        Source::Playground("Key Vault's REST reference documents 400 BadParameter for a malformed body but quotes no message; the detail is the JSON reader's, with line and position");
     KV_PROPERTY_INVALID: 400 KeyVault "BadParameter",
         "Property {property} has invalid value\r\n",
         Source::Service("azure-sdk-for-go issue 2060");

@@ -196,7 +196,7 @@ impl<'a> Request<'a> {
             Some(b) if b.trim().is_empty() => Ok(None),
             Some(b) => serde_json::from_str::<Value>(b)
                 .map(Some)
-                .map_err(|e| format!("{e}. Path '', line {}, position {}.", e.line(), e.column())),
+                .map_err(|e| json_error_detail(b, &e)),
         }
     }
 
@@ -204,6 +204,144 @@ impl<'a> Request<'a> {
     pub fn path(&self) -> String {
         format!("/{}", self.segments.join("/"))
     }
+}
+
+/// A body serde_json cannot parse, said the way ARM's deserializer (Json.NET) says it: what it
+/// met, the JSON path it was at, and the 1-based line and position, e.g. "Unexpected character
+/// encountered while parsing value: }. Path 'properties.sku', line 4, position 5."
+pub fn json_error_detail(text: &str, e: &serde_json::Error) -> String {
+    let line = e.line();
+    // serde_json counts the column in bytes; Json.NET's position counts characters.
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        .min(text.len());
+    let mut offset = (start + e.column().saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let column = text[start..offset].chars().count() + 1;
+    let at = text[offset..].chars().next();
+    let what = e.to_string();
+    let c = at.map(String::from).unwrap_or_default();
+    let head = if e.is_eof() {
+        "Unexpected end when deserializing object.".to_string()
+    } else if what.starts_with("expected `,` or") {
+        format!("After parsing a value an unexpected character was encountered: {c}.")
+    } else if what.starts_with("key must be a string")
+        || (what.starts_with("trailing comma") && at == Some('}'))
+    {
+        format!("Invalid property identifier character: {c}.")
+    } else if what.starts_with("expected `:`") {
+        format!("Invalid character after parsing property name. Expected ':' but got: {c}.")
+    } else if what.starts_with("trailing characters") {
+        format!("Additional text encountered after finished reading JSON content: {c}.")
+    } else {
+        format!("Unexpected character encountered while parsing value: {c}.")
+    };
+    format!(
+        "{head} Path '{}', line {line}, position {column}.",
+        json_path_at(&text[..offset])
+    )
+}
+
+/// The JSON path (`properties.sku`, `tags[2]`) a reader is at after reading `text`: the last
+/// property name read in each open object, the index of the current element in each array.
+fn json_path_at(text: &str) -> String {
+    enum Frame {
+        Object {
+            key: Option<String>,
+            want_key: bool,
+        },
+        Array {
+            index: Option<usize>,
+            next: usize,
+            want_value: bool,
+        },
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut chars = text.chars();
+    // An element starts in the innermost array: count it.
+    let start_value = |stack: &mut Vec<Frame>| {
+        if let Some(Frame::Array {
+            index,
+            next,
+            want_value,
+        }) = stack.last_mut()
+        {
+            if *want_value {
+                *index = Some(*next);
+                *next += 1;
+                *want_value = false;
+            }
+        }
+    };
+    while let Some(ch) = chars.next() {
+        match ch {
+            '{' | '[' => {
+                start_value(&mut stack);
+                stack.push(if ch == '{' {
+                    Frame::Object {
+                        key: None,
+                        want_key: true,
+                    }
+                } else {
+                    Frame::Array {
+                        index: None,
+                        next: 0,
+                        want_value: true,
+                    }
+                });
+            }
+            '}' | ']' => {
+                stack.pop();
+            }
+            ',' => match stack.last_mut() {
+                Some(Frame::Object { want_key, .. }) => *want_key = true,
+                Some(Frame::Array { want_value, .. }) => *want_value = true,
+                None => {}
+            },
+            '"' => {
+                let mut s = String::new();
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    match (escaped, c) {
+                        (false, '\\') => escaped = true,
+                        (false, '"') => break,
+                        _ => {
+                            escaped = false;
+                            s.push(c);
+                        }
+                    }
+                }
+                match stack.last_mut() {
+                    Some(Frame::Object { key, want_key }) if *want_key => {
+                        *key = Some(s);
+                        *want_key = false;
+                    }
+                    _ => start_value(&mut stack),
+                }
+            }
+            c if c.is_whitespace() || c == ':' => {}
+            _ => start_value(&mut stack),
+        }
+    }
+    let mut path = String::new();
+    for f in &stack {
+        match f {
+            Frame::Object { key: Some(k), .. } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Frame::Array { index: Some(i), .. } => path.push_str(&format!("[{i}]")),
+            _ => {}
+        }
+    }
+    path
 }
 
 fn strip_scheme(url: &str) -> Option<&str> {
@@ -276,6 +414,40 @@ mod tests {
     fn percent_decode_keeps_invalid_escapes() {
         assert_eq!(percent_decode("a%2Fb%zz%"), "a/b%zz%");
         assert_eq!(percent_decode("%e2%80%99"), "’");
+    }
+
+    fn detail(body: &str) -> String {
+        let r = Request::parse("PUT", "https://management.azure.com/x", &[], Some(body)).unwrap();
+        r.json().unwrap_err()
+    }
+
+    #[test]
+    fn malformed_json_is_described_like_json_net() {
+        assert_eq!(
+            detail("{\n  \"properties\": {\n    \"sku\":\n    }\n}"),
+            "Unexpected character encountered while parsing value: }. Path 'properties.sku', line 4, position 5."
+        );
+        assert_eq!(
+            detail("{\"a\": 1 \"b\": 2}"),
+            "After parsing a value an unexpected character was encountered: \". Path 'a', line 1, position 9."
+        );
+        assert_eq!(
+            detail("{\"tags\": [1, 2, x]}"),
+            "Unexpected character encountered while parsing value: x. Path 'tags[1]', line 1, position 17."
+        );
+        assert_eq!(
+            detail("{\"location\": "),
+            "Unexpected end when deserializing object. Path 'location', line 1, position 13."
+        );
+        assert_eq!(
+            detail("{\"a\": 1,}"),
+            "Invalid property identifier character: }. Path 'a', line 1, position 9."
+        );
+        assert!(
+            detail("{\"a\": \"é\" \"b\"}").ends_with("line 1, position 11."),
+            "{}",
+            detail("{\"a\": \"é\" \"b\"}")
+        );
     }
 
     #[test]

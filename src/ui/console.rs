@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use super::response::{ResponseView, path_of};
+use super::response::{ResponseView, host_path};
 use super::state::{Action, ConsoleDraft};
 use super::util::{event_value, is_send_shortcut, no_newline, url_rows};
 use super::{AppCtx, wcx};
@@ -180,7 +180,7 @@ pub fn console() -> Html {
         move || {
             let cmd = Command::Request {
                 method: draft.method.clone(),
-                url: draft.url.split_whitespace().collect(),
+                url: crate::protocol::client_url(&draft.url),
                 headers: parse_headers(&draft.headers),
                 body: (!draft.body.trim().is_empty()).then(|| draft.body.clone()),
             };
@@ -240,14 +240,14 @@ pub fn console() -> Html {
                 <button class={classes!("history-item", current.then_some("current"))} {onclick}>
                     <span class={classes!("pill", if x.response.status < 300 { "ok" } else { "bad" })}>{ x.response.status }</span>
                     <span class="method-tag">{ &x.method }</span>
-                    <span class="path">{ path_of(&x.url) }</span>
+                    <span class="path" title={x.url.clone()}>{ host_path(&x.url) }</span>
                     <span class="muted small">{ format!("{} · {}", x.source, clock::human(x.at)) }</span>
                 </button>
                 if app.runner.session().is_some() {
-                    <button class="icon rewind" onclick={super::sharing::rewind_to_request(&app, i, &format!("{} {}", x.method, path_of(&x.url)))}
+                    <button class="icon rewind" onclick={super::sharing::rewind_to_request(&app, i, &format!("{} {}", x.method, host_path(&x.url)))}
                         disabled={busy} data-testid="rewind-request"
                         title="Go back to just before this request (replays the session up to there; what you do next branches from it)"
-                        aria-label={format!("Go back to just before {} {}", x.method, path_of(&x.url))}>{ "⟲" }</button>
+                        aria-label={format!("Go back to just before {} {}", x.method, host_path(&x.url))}>{ "⟲" }</button>
                 }
             </li>
         }
@@ -270,6 +270,10 @@ pub fn console() -> Html {
                 <label class="sr-only" for="console-url">{ "URL" }</label>
                 <textarea id="console-url" class="url" spellcheck="false" rows={url_rows(&draft.url)} value={draft.url.clone()} oninput={set_input(|d, v| d.url = v)} onkeydown={no_newline()} />
             </div>
+            // Nothing typed is dropped silently: when the URL is sent encoded, say how.
+            if crate::protocol::client_url(&draft.url) != draft.url.trim() {
+                <p class="small muted sent-as" data-testid="console-sent-as">{ "Sent as " }<code>{ crate::protocol::client_url(&draft.url) }</code></p>
+            }
             <label for="console-headers" class="field-label">{ "Headers" }</label>
             <textarea id="console-headers" class="body small-area" rows="2" spellcheck="false" value={draft.headers.clone()}
                 oninput={set_input(|d, v| d.headers = v)} onkeydown={on_keys.clone()} />

@@ -117,6 +117,8 @@ fn badge(x: i32, y: i32, a: &AccessView) -> Html {
 /// The nodes drawn so far, and what a lane needs to draw its wrap edge from a key version.
 struct Draw<'a> {
     nodes: Vec<Html>,
+    /// Lines, drawn before (under) every node so none crosses a node's text.
+    edges: Vec<Html>,
     desc: Vec<String>,
     /// Each version chip's x centre, and the chips' bottom.
     chip_x: Vec<(String, i32)>,
@@ -154,7 +156,7 @@ impl Draw<'_> {
                     (false, true) => "edge wrap",
                     (false, false) => "edge wrap old",
                 };
-                self.nodes.push(html! {
+                self.edges.push(html! {
                     <path d={d} class={class} fill="none" marker-end="url(#arrow)" />
                 });
             }
@@ -260,7 +262,7 @@ impl Draw<'_> {
     /// The DEKs and blocks under an account's AEK. Returns the bottom.
     fn blocks(&mut self, a: &AccountView, x: i32, w: i32, y: i32, narrow: bool) -> i32 {
         let cmk = a.protection == "CMK";
-        self.nodes
+        self.edges
             .push(line(x + w / 2, y, x + w / 2, y + 14, "edge faint"));
         let y = y + 14;
         let bclass = if cmk {
@@ -314,7 +316,7 @@ impl Draw<'_> {
         w: i32,
         y: i32,
     ) -> i32 {
-        self.nodes
+        self.edges
             .push(line(x + w / 2, y, x + w / 2, y + 14, "edge faint"));
         let y = y + 14;
         let class = if store.protection == "CMK" {
@@ -360,13 +362,14 @@ pub fn key_hierarchy() -> Html {
         cluster.is_some_and(|c| c.access.state == "revoked" || c.access.state == "revoking");
     let Some((vault, key)) = focus(&snap.vaults, cluster) else {
         return html! {
-            <section class="panel" aria-labelledby="kh-title">
+            <section class="panel" id="keys-panel" aria-labelledby="kh-title">
                 <h2 id="kh-title">{ "Key hierarchy" }</h2>
                 <p class="muted">{ "No Key Vault yet: step 1 creates the vault and the key-encryption key (KEK)." }</p>
             </section>
         };
     };
     let mut nodes: Vec<Html> = Vec::new();
+    let mut edges: Vec<Html> = Vec::new();
     let mut desc = Vec::new();
 
     // Vault
@@ -417,7 +420,7 @@ pub fn key_hierarchy() -> Html {
         }
         Some(k) => {
             let size = k.versions.last().map(|v| v.size).unwrap_or(0);
-            nodes.push(line(W / 2, 54, W / 2, y, "edge"));
+            edges.push(line(W / 2, 54, W / 2, y, "edge"));
             let key_path = format!("{}/keys/{}", vault.uri, k.name);
             nodes.push(hrect(
                 28,
@@ -485,7 +488,7 @@ pub fn key_hierarchy() -> Html {
                 nodes.push(text(
                     W - 70,
                     y - 4,
-                    "sub",
+                    "sub note",
                     format!("+{} older", k.versions.len() - 5),
                 ));
             }
@@ -507,7 +510,7 @@ pub fn key_hierarchy() -> Html {
                 .find(|(v, _)| Some(v) == in_use.as_ref())
                 .map(|(_, x)| *x)
             {
-                nodes.push(line(
+                edges.push(line(
                     x,
                     chips_y,
                     W / 2,
@@ -538,7 +541,7 @@ pub fn key_hierarchy() -> Html {
                 nodes.push(text(
                     40,
                     y - 10,
-                    "sub",
+                    "sub note",
                     "no key identifier: Microsoft-managed keys".into(),
                 ));
             }
@@ -605,7 +608,7 @@ pub fn key_hierarchy() -> Html {
             ),
             ("Blocks", "sealed with a DEK, then the infrastructure layer"),
         ] {
-            nodes.push(line(W / 2, y, W / 2, y + 16, "edge faint"));
+            edges.push(line(W / 2, y, W / 2, y + 16, "edge faint"));
             y += 16;
             nodes.push(rect(28, y, W - 56, 38, "node placeholder"));
             nodes.push(text(40, y + 16, "title faint", label.into()));
@@ -615,6 +618,7 @@ pub fn key_hierarchy() -> Html {
     }
     let mut d = Draw {
         nodes,
+        edges,
         desc,
         chip_x,
         chips_y,
@@ -629,7 +633,7 @@ pub fn key_hierarchy() -> Html {
                 let half = (W - 36 - 10) / 2;
                 let right = 18 + half + 10;
                 for centre in [18 + half / 2, right + half / 2] {
-                    d.nodes
+                    d.edges
                         .push(line(W / 2, cluster_y + 40, centre, y, "edge faint"));
                 }
                 let bottom = d.aek(a, 18, half, y, "Log Analytics AEK", true);
@@ -640,7 +644,7 @@ pub fn key_hierarchy() -> Html {
             }
             None => {
                 if a.cluster.is_some() {
-                    d.nodes
+                    d.edges
                         .push(line(W / 2, cluster_y + 40, W / 2, y, "edge faint"));
                 }
                 let bottom = d.aek(a, 18, W - 36, y, "", false);
@@ -652,7 +656,7 @@ pub fn key_hierarchy() -> Html {
         if let Some(store) = pair {
             y += 18;
             if cluster.is_some() {
-                d.nodes
+                d.edges
                     .push(line(W / 2, cluster_y + 40, W / 2, y, "edge faint"));
             }
             let bottom = d.aek(store, 18, W - 36, y, "Sentinel store AEK", false);
@@ -668,14 +672,17 @@ pub fn key_hierarchy() -> Html {
         y = d.sentinel_content(store, sentinel, 18, W - 36, bottom);
     }
     let Draw {
-        mut nodes, desc, ..
+        mut nodes,
+        edges,
+        desc,
+        ..
     } = d;
     if accts.len() > 4 {
         y += 16;
         nodes.push(text(
             28,
             y,
-            "sub",
+            "sub note",
             format!("+{} more storage accounts", accts.len() - 4),
         ));
     }
@@ -702,7 +709,7 @@ pub fn key_hierarchy() -> Html {
         }
     });
     html! {
-        <section class="panel" aria-labelledby="kh-title">
+        <section class="panel" id="keys-panel" aria-labelledby="kh-title">
             <h2 id="kh-title">{ "Key hierarchy" }</h2>
             <svg class="hierarchy" viewBox={format!("0 0 {W} {height}")} role="img" aria-labelledby="kh-svg-title kh-svg-desc" data-testid="hierarchy">
                 <title id="kh-svg-title">{ "Key hierarchy" }</title>
@@ -712,11 +719,15 @@ pub fn key_hierarchy() -> Html {
                         <path d="M0 0 L10 5 L0 10 z" class="arrowhead" />
                     </marker>
                 </defs>
+                <g class="edges">{ for edges }</g>
                 { for nodes }
             </svg>
-            <p class="legend small">
-                <span class="swatch cmk"></span>{ "customer-managed key " }
-                <span class="swatch mmk"></span>{ "Microsoft-managed key" }
+            // Samples of what the drawing uses: node colours as dots, edges as short lines.
+            <p class="legend small" data-testid="legend">
+                <span class="legend-item"><svg class="sample" viewBox="0 0 12 12" aria-hidden="true"><circle cx="6" cy="6" r="5" class="dot cmk" /></svg>{ "customer-managed key" }</span>
+                <span class="legend-item"><svg class="sample" viewBox="0 0 12 12" aria-hidden="true"><circle cx="6" cy="6" r="5" class="dot mmk" /></svg>{ "Microsoft-managed key" }</span>
+                <span class="legend-item"><svg class="sample wide" viewBox="0 0 26 12" aria-hidden="true"><line x1="1" y1="6" x2="25" y2="6" class="edge strong" /></svg>{ "key in use" }</span>
+                <span class="legend-item"><svg class="sample wide" viewBox="0 0 26 12" aria-hidden="true"><line x1="1" y1="6" x2="25" y2="6" class="edge wrap" /></svg>{ "wraps an AEK" }</span>
                 if snap.storage.total_blocks > 0 {
                     <span class="muted">{ format!(" · {} blocks, {} rows, {} in the hot cache", snap.storage.total_blocks, snap.storage.total_rows, snap.storage.hot_blocks) }</span>
                 }

@@ -154,9 +154,22 @@ pub fn inspector() -> Html {
         Ok(t) => ("status-line done", format!("✓ {t}")),
         Err(t) => ("status-line warning", format!("✗ {t}")),
     };
-    // Flip a byte well inside each region (the middle of the ciphertext, a header value byte).
-    let mid = i.sealed_bytes / 2;
+    // Flip a ciphertext byte among those shown (any byte fails authentication; this one can be
+    // seen changing), and a header value byte.
+    let shown_byte = SHOWN_FLIP.min(i.sealed_bytes.saturating_sub(1));
     let header_mid = i.header_bytes / 3;
+    let flipped: Vec<usize> = i
+        .flips
+        .iter()
+        .filter(|(t, _)| *t == TamperTarget::Sealed)
+        .map(|&(_, o)| o)
+        .collect();
+    let shown = i.ciphertext_prefix.len() / 2;
+    let unseen: Vec<String> = flipped
+        .iter()
+        .filter(|&&o| o >= shown)
+        .map(|o| format!("byte {o}"))
+        .collect();
     html! {
         <div class="backdrop" onclick={backdrop_click}>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="inspector-title" tabindex="-1" ref={dialog} data-testid="inspector" onkeydown={trap_focus}>
@@ -172,13 +185,22 @@ pub fn inspector() -> Html {
                         i.plain_bytes, i.sealed_bytes, i.header_bytes, if i.in_hot_cache { "; a copy sits in the hot cache under a Microsoft key" } else { "" }) }
                 </p>
                 <h3>{ "Ciphertext (first 32 bytes)" }</h3>
-                <pre class="json hex">{ i.ciphertext_prefix.as_bytes().chunks(8).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ") }</pre>
+                <pre class="json hex" data-testid="ciphertext">{ hex_bytes(&i.ciphertext_prefix, &flipped) }</pre>
+                if !flipped.is_empty() {
+                    <p class="small muted">
+                        if unseen.is_empty() {
+                            { "The flipped byte is marked: one bit differs from what was stored." }
+                        } else {
+                            { format!("Flipped beyond the bytes shown: {}.", unseen.join(", ")) }
+                        }
+                    </p>
+                }
                 <h3>{ "Header" }</h3>
                 { json::view(&i.header) }
                 <h3>{ "Tamper with it" }</h3>
                 <p class="small muted">{ "Flip one bit and decrypt again: authenticated encryption refuses the block rather than return altered data. Queries that read it fail too." }</p>
                 <div class="row wrap">
-                    <button class="secondary" onclick={flip(TamperTarget::Sealed, mid)} disabled={busy} data-testid="tamper-sealed">{ "Flip a ciphertext bit" }</button>
+                    <button class="secondary" onclick={flip(TamperTarget::Sealed, shown_byte)} disabled={busy} data-testid="tamper-sealed">{ "Flip a ciphertext bit" }</button>
                     <button class="secondary" onclick={flip(TamperTarget::Header, header_mid)} disabled={busy}>{ "Flip a header bit" }</button>
                     <button class="secondary" onclick={flip(TamperTarget::WrappedAek, 17)} disabled={busy}>{ "Flip a bit of the wrapped AEK" }</button>
                     { for undos }
@@ -188,5 +210,25 @@ pub fn inspector() -> Html {
                 <p class={check_class} role="status" data-testid="inspector-result">{ check_text }</p>
             </div>
         </div>
+    }
+}
+
+/// The ciphertext byte "Flip a ciphertext bit" flips: inside the 32 bytes shown.
+const SHOWN_FLIP: usize = 20;
+
+/// Hex bytes in groups of four, the flipped ones marked.
+fn hex_bytes(hex: &str, flipped: &[usize]) -> Html {
+    let bytes: Vec<&str> = (0..hex.len() / 2)
+        .filter_map(|k| hex.get(2 * k..2 * k + 2))
+        .collect();
+    html! {
+        { for bytes.iter().enumerate().map(|(k, b)| {
+            let sep = if k == 0 { "" } else if k % 4 == 0 { " " } else { "" };
+            if flipped.contains(&k) {
+                html! { <>{ sep }<mark class="flipped" title={format!("byte {k}, flipped")}>{ *b }</mark></> }
+            } else {
+                html! { <>{ sep }{ *b }</> }
+            }
+        }) }
     }
 }

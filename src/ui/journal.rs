@@ -271,18 +271,26 @@ pub fn audit() -> Html {
                 <p class="muted">{ "No Key Vault calls yet." }</p>
             } else {
                 <div class="table-wrap">
-                    <table>
-                        <thead><tr><th>{ "Time" }</th><th>{ "Vault" }</th><th>{ "Operation" }</th><th>{ "Caller" }</th><th>{ "Key / version" }</th><th>{ "Result" }</th><th>{ "Calls" }</th></tr></thead>
+                    <table class="audit-table">
+                        <thead><tr><th>{ "Time (UTC)" }</th><th>{ "Operation" }</th><th>{ "Caller" }</th><th>{ "Vault / key / version" }</th><th>{ "Result" }</th><th>{ "Calls" }</th></tr></thead>
                         <tbody>
                             { for audit.iter().rev().map(|a| html! {
                                 <tr class={classes!((a.status >= 400).then_some("alert"))}>
-                                    <td>{ clock::human(a.time) }</td>
-                                    <td>{ &a.vault }</td>
+                                    <td class="nowrap">{ clock::human(a.time)[..10].to_string() }<br />{ clock::human(a.time)[11..19].to_string() }</td>
                                     <td>{ &a.operation }</td>
                                     <td title={a.caller_object_id.clone()}>{ &a.caller_name }</td>
-                                    <td><code>{ format!("{}{}", a.key.clone().unwrap_or_default(), a.version.as_deref().map(|v| format!("/{}", short(v))).unwrap_or_default()) }</code></td>
+                                    // Breaks only between vault, key and version.
+                                    <td class="key-cell"><code>{ &a.vault }</code>
+                                        if let Some(k) = &a.key { <wbr /><code>{ format!("/{k}") }</code> }
+                                        if let Some(v) = &a.version { <wbr /><code title={v.clone()}>{ format!("/{}", short(v)) }</code> }
+                                    </td>
                                     <td>{ format!("{} {}", a.status, a.result) }</td>
-                                    <td title={a.detail.clone()}>{ if a.count > 1 { format!("×{} until {}", a.count, if clock::date(a.last) == clock::date(a.time) { clock::human(a.last)[11..19].to_string() } else { clock::human(a.last) }) } else { "1".into() } }</td>
+                                    <td title={a.detail.clone()} class="nowrap">
+                                        if a.count > 1 {
+                                            { format!("×{}", a.count) }<br />
+                                            <span class="small muted">{ format!("until {}", if clock::date(a.last) == clock::date(a.time) { clock::human(a.last)[11..19].to_string() } else { clock::human(a.last).trim_end_matches(" UTC").to_string() }) }</span>
+                                        } else { { "1" } }
+                                    </td>
                                 </tr>
                             }) }
                         </tbody>
@@ -316,15 +324,15 @@ pub fn catalogue() -> Html {
             <label for="catalogue-filter" class="sr-only">{ "Filter" }</label>
             <input id="catalogue-filter" type="search" placeholder="Filter by code or wording…" value={(*filter).clone()} oninput={on_filter} />
             <div class="table-wrap">
-                <table>
-                    <thead><tr><th>{ "Status" }</th><th>{ "Code" }</th><th>{ "Message" }</th><th>{ "Source" }</th></tr></thead>
+                <table class="catalogue-table">
+                    <thead><tr><th>{ "Status" }</th><th>{ "Code" }</th><th>{ "Message and its source" }</th></tr></thead>
                     <tbody>
                         { for rows.iter().map(|e| html! {
                             <tr>
                                 <td>{ e.status }</td>
-                                <td><code>{ e.code }</code>{ e.inner.map(|i| html! { <><br /><code class="muted">{ i }</code></> }) }</td>
-                                <td class="msg">{ e.message }</td>
-                                <td class="small">{ source_text(&e.source) }</td>
+                                <td><code>{ camel_breaks(e.code) }</code>{ e.inner.map(|i| html! { <><br /><code class="muted">{ camel_breaks(i) }</code></> }) }</td>
+                                // The source under the message: a fourth column squeezed every other.
+                                <td class="msg">{ e.message }<span class="small muted source-of">{ source_text(&e.source) }</span></td>
                             </tr>
                         }) }
                     </tbody>
@@ -332,4 +340,21 @@ pub fn catalogue() -> Html {
             </div>
         </div>
     }
+}
+
+/// An error code with break opportunities between its words (`Location·Not·Available…`), so a
+/// long code wraps at a capital rather than push the message out of view or break anywhere.
+fn camel_breaks(code: &str) -> Html {
+    let mut parts: Vec<String> = vec![String::new()];
+    let mut prev_lower = false;
+    for c in code.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            parts.push(String::new());
+        }
+        prev_lower = c.is_ascii_lowercase();
+        if let Some(p) = parts.last_mut() {
+            p.push(c);
+        }
+    }
+    html! { { for parts.into_iter().enumerate().map(|(i, p)| html! { <>if i > 0 { <wbr /> }{ p }</> }) } }
 }

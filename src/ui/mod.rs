@@ -420,7 +420,7 @@ pub fn app(props: &AppProps) -> Html {
                     </section>
                 </main>
                 <aside class="side" aria-label="State">
-                    if !embed { <panels::Clock /> }
+                    if !embed { <panels::JumpBar /> <panels::Clock /> }
                     <panels::ClusterState />
                     <hierarchy::KeyHierarchy />
                 </aside>

@@ -77,7 +77,10 @@ pub fn busy_bar() -> Html {
 pub fn clock_panel() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let snap = &app.state.snap;
-    let busy = app.state.busy.is_some();
+    // Until the engine's first snapshot arrives, the snapshot is a placeholder (1970): say so
+    // and keep the clock's buttons for the real world.
+    let ready = app.state.ready;
+    let busy = app.state.busy.is_some() || !ready;
     let advance = |secs: u64| {
         let runner = app.runner.clone();
         Callback::from(move |_| runner.run(Command::Advance { seconds: secs }, "Clock", None))
@@ -95,10 +98,15 @@ pub fn clock_panel() -> Html {
         _ => "Nothing scheduled".into(),
     };
     html! {
-        <section class="panel clock" aria-labelledby="clock-title">
+        <section class="panel clock" id="clock-panel" aria-labelledby="clock-title">
             <h2 id="clock-title">{ "Virtual clock" }</h2>
-            <p class="time" data-testid="clock-time">{ clock::human(snap.now) }</p>
-            <p class="muted small">{ format!("{} since the session started", clock::duration(elapsed)) }</p>
+            if ready {
+                <p class="time" data-testid="clock-time">{ clock::human(snap.now) }</p>
+                <p class="muted small">{ format!("{} since the session started", clock::duration(elapsed)) }</p>
+            } else {
+                <p class="time starting" data-testid="clock-time" aria-busy="true">{ "Starting…" }</p>
+                <p class="muted small">{ "The engine is loading; the clock starts with it." }</p>
+            }
             <div class="row wrap">
                 <button class="secondary" onclick={advance(MINUTE)} disabled={busy}>{ "+1 min" }</button>
                 <button class="secondary" onclick={advance(HOUR)} disabled={busy}>{ "+1 h" }</button>
@@ -109,7 +117,7 @@ pub fn clock_panel() -> Html {
                     { "Run to next event" }
                 </button>
             </div>
-            <p class="small next-event">{ next_text }</p>
+            <p class="small next-event">{ if ready { next_text } else { String::new() } }</p>
         </section>
     }
 }
@@ -196,8 +204,10 @@ fn workspace_line(
     });
     html! {
         <span class="ws-entry">
+            // The name keeps its width; the badges wrap as a group, onto their own line if need be.
             <span class="ws" data-testid="workspace">
-                <span>{ &w.name }</span>
+                <span class="ws-name">{ &w.name }</span>
+                <span class="ws-badges">
                 if linked {
                     <span class={classes!("pill", if w.link_state == "Linked" { "ok" } else { "running" })}>{ &w.link_state }</span>
                 } else {
@@ -209,6 +219,7 @@ fn workspace_line(
                 if let Some(a) = store_access.filter(|a| a.state != "accessible" || a.transient) {
                     <span class="sentinel-access" data-testid="sentinel-access">{ access_badge_of("Sentinel store", &a) }</span>
                 }
+                </span>
             </span>
             if let Some(why) = sentinel.and_then(|s| s.ineffective.as_ref()) {
                 <span class="small access-reason ineffective" data-testid="sentinel-ineffective">{ format!("Microsoft Sentinel: {why}") }</span>
@@ -298,7 +309,7 @@ pub fn cluster_state() -> Html {
         .filter(|w| w.cluster.is_none())
         .collect();
     html! {
-        <section class="panel" aria-labelledby="cluster-title">
+        <section class="panel" id="cluster-panel" aria-labelledby="cluster-title">
             <h2 id="cluster-title">{ "Cluster state" }</h2>
             if snap.clusters.is_empty() {
                 <p class="muted">{ "No dedicated cluster yet: step 2 creates one." }</p>
@@ -329,5 +340,30 @@ pub fn cluster_state() -> Html {
                 </ul>
             }
         </section>
+    }
+}
+
+/// On a phone the side panels sit under the main view, thousands of pixels down: a bar of links
+/// to them (hidden on wide screens, where the panels are beside the main view).
+#[function_component(JumpBar)]
+pub fn jump_bar() -> Html {
+    let jump = |selector: &'static str| {
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(selector).ok().flatten())
+            {
+                el.scroll_into_view();
+            }
+        })
+    };
+    html! {
+        <nav class="jump-bar" aria-label="Jump to a panel" data-testid="jump-bar">
+            <a href="#clock-panel" onclick={jump("#clock-panel")}>{ "Clock" }</a>
+            <a href="#main-panel" onclick={jump(".main")}>{ "Tabs" }</a>
+            <a href="#cluster-panel" onclick={jump("#cluster-panel")}>{ "Cluster" }</a>
+            <a href="#keys-panel" onclick={jump("#keys-panel")}>{ "Keys" }</a>
+        </nav>
     }
 }

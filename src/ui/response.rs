@@ -83,7 +83,7 @@ pub fn response_view(p: &Props) -> Html {
         <div class="response" aria-live="polite">
             <div class="response-head">
                 <span class={class}>{ format!("{} {}", r.status, reason(r.status)) }</span>
-                <span class="muted">{ format!("{} {} · sent at {} · {:.0} ms", x.method, path_of(&x.url), clock::human(x.at), x.millis) }</span>
+                <span class="muted">{ format!("{} {} · sent at {} · {:.0} ms", x.method, host_path(&x.url), clock::human(x.at), x.millis) }</span>
             </div>
             if !shown_headers.is_empty() {
                 <dl class="headers">
@@ -134,4 +134,19 @@ pub fn path_of(url: &str) -> String {
     } else {
         path.to_string()
     }
+}
+
+/// Host and path of a URL for a history row: the host shortened to what tells services apart
+/// (`management.azure.com`, `contosokv.vault…`, `api.loganalytics.io`), the path from the left.
+pub fn host_path(url: &str) -> String {
+    let no_scheme = url.split("://").nth(1).unwrap_or(url);
+    let host = no_scheme.split(['/', '?']).next().unwrap_or("");
+    let host = match host.split_once(".vault.azure.net") {
+        Some((vault, _)) => format!("{vault}.vault"),
+        None => match host.split_once(".ods.opinsights.azure.com") {
+            Some((id, _)) => format!("{}….ods", id.chars().take(8).collect::<String>()),
+            None => host.to_string(),
+        },
+    };
+    format!("{host}{}", path_of(url))
 }

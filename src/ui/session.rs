@@ -364,7 +364,10 @@ impl Session {
                 return false;
             }
             let mut d = Driver::new(spec.id);
-            if !matches!(d.next(snap), Next::Send(crate::protocol::Command::Reset { .. })) {
+            if !matches!(
+                d.next(snap),
+                Next::Send(crate::protocol::Command::Reset { .. })
+            ) {
                 return false;
             }
             *drill = Some((d, vec![0]));

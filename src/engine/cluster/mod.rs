@@ -278,10 +278,12 @@ fn not_found() -> ApiError {
     ApiError::new(&errors::CLUSTER_NOT_FOUND)
 }
 
-/// The cluster body, or the seed's "null or in bad format" error.
+/// The cluster body, or the seed's "null or in bad format" error. Text that is not JSON at all
+/// never reaches the provider: ARM's front door refuses it, with line and position.
 fn cluster_body(req: &Request) -> Result<Map<String, Value>, ApiError> {
     match req.json() {
         Ok(Some(Value::Object(m))) if !m.is_empty() => Ok(m),
+        Err(detail) => Err(ApiError::new(&errors::INVALID_REQUEST_CONTENT).arg("detail", detail)),
         _ => Err(ApiError::new(&errors::CLUSTER_BODY_INVALID)),
     }
 }

@@ -357,6 +357,7 @@ fn body(req: &Request) -> Result<Map<String, Value>, ApiError> {
     match req.json() {
         Ok(Some(Value::Object(m))) => Ok(m),
         Ok(None) => Ok(Map::new()),
+        Err(detail) => Err(ApiError::new(&errors::KV_BODY_NOT_JSON).arg("detail", detail)),
         _ => Err(ApiError::new(&errors::KV_PROPERTY_INVALID).arg("property", "")),
     }
 }
