@@ -97,6 +97,8 @@ export interface Snapshot {
   workspaces: WorkspaceView[];
   operations: OperationView[];
   timeline: TimelineEntry[];
+  /** How many timeline entries there are in all (`timeline` is the newest of them). */
+  timeline_len: number;
   audit: AuditEntry[];
   storage: StorageView;
   sentinel: SentinelView[];
@@ -187,6 +189,7 @@ export interface KeyRef {
 }
 
 /** `state`: `accessible`, `revoking`, `revoked`, `recovering` (and `partial` for clusters and workspaces). */
+/** `state`: accessible, revoking, revoked, recovering, partial (older data unreadable) or damaged (a flipped byte of the wrapped AEK). */
 export interface AccessView {
   state: string;
   transient: boolean;

@@ -47,8 +47,14 @@ pub fn describe(journal: &Journal) -> String {
     let c = journal.contents();
     let records = match c.records {
         0 => "no log records".to_string(),
-        1 => format!("1 log record you ingested ({})", size(c.record_bytes)),
-        n => format!("{n} log records you ingested ({})", size(c.record_bytes)),
+        1 => format!(
+            "1 log record sent to the HTTP Data Collector API ({})",
+            size(c.record_bytes)
+        ),
+        n => format!(
+            "{n} log records sent to the HTTP Data Collector API ({})",
+            size(c.record_bytes)
+        ),
     };
     format!(
         "It holds the simulated world: the seed and the {} commands run in it ({} REST requests, with their bodies, and {records}), covering {} of virtual time. Whoever opens it replays them and sees everything you sent, including those records. There are no real keys or credentials in it: every key in the playground is simulated and rebuilt from the seed.",
@@ -82,6 +88,18 @@ pub fn session_menu() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let sharing = use_state(|| None::<(Journal, String)>);
     let copied = use_state(|| false);
+    let dialog_ref = use_node_ref();
+    {
+        // The dialog takes the focus when it opens (Escape closes it, Tab moves through it).
+        let dialog_ref = dialog_ref.clone();
+        use_effect_with(sharing.is_some(), move |open| {
+            if *open {
+                if let Some(el) = dialog_ref.cast::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
     let Some(session) = app.runner.session().cloned() else {
         return html! {};
     };
@@ -196,8 +214,17 @@ pub fn session_menu() -> Html {
             let (journal, app) = (journal.clone(), app.clone());
             Callback::from(move |_| export(&journal, &app))
         };
+        let on_keys = {
+            let sharing = sharing.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Escape" {
+                    sharing.set(None);
+                }
+            })
+        };
         html! {
-            <div class="share-dialog" role="dialog" aria-labelledby="share-title" data-testid="share-dialog">
+            <div class="share-dialog" role="dialog" aria-labelledby="share-title" data-testid="share-dialog"
+                tabindex="-1" ref={dialog_ref.clone()} onkeydown={on_keys}>
                 <h2 id="share-title">{ "Share this session" }</h2>
                 <p>{ describe(journal) }</p>
                 if too_long {

@@ -358,7 +358,18 @@ pub fn keep_focus() -> impl FnOnce() {
                             .as_ref()
                 });
             if lost && el.is_connected() {
-                if let Ok(h) = el.dyn_into::<web_sys::HtmlElement>() {
+                // A button that stays disabled (nothing left to run) hands the focus to its
+                // panel, so the keyboard user is still where they were.
+                let disabled = el.has_attribute("disabled");
+                let target = if disabled {
+                    el.closest("section, [role=dialog]").ok().flatten()
+                } else {
+                    Some(el)
+                };
+                if let Some(h) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    if disabled && !h.has_attribute("tabindex") {
+                        let _ = h.set_attribute("tabindex", "-1");
+                    }
                     let _ = h.focus();
                 }
             }
