@@ -1,7 +1,6 @@
 //! Logs and queries: a workspace's simulated machines, records sent through the HTTP Data
 //! Collector API, and KQL queries through the Query API, with where each workspace's data goes.
 
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::AppCtx;
@@ -134,29 +133,14 @@ pub fn logs() -> Html {
         let app = app.clone();
         let draft = draft.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            let app = app.clone();
-            let draft = draft.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    Ok(text) => {
-                        let mut d = draft.clone();
-                        d.records = text.as_string().unwrap_or_default();
-                        app.dispatch(Action::Logs(d));
-                    }
-                    Err(_) => app.dispatch(Action::Notice(Some(format!(
-                        "Could not read {}",
-                        file.name()
-                    )))),
+            let (app, draft) = (app.clone(), draft.clone());
+            super::util::read_picked_file(&e, move |name, text| match text {
+                Some(text) => {
+                    let mut d = draft.clone();
+                    d.records = text;
+                    app.dispatch(Action::Logs(d));
                 }
+                None => app.dispatch(Action::Notice(Some(format!("Could not read {name}")))),
             });
         })
     };

@@ -138,11 +138,16 @@ pub struct AppProps {
     /// Where the session is kept (`None`: no session; tests drive an engine of their own).
     #[prop_or_default]
     pub session: Option<Keeping>,
+    /// The app is the page: it opens what the address says (a share link, a preset) and keeps
+    /// the address bar on the view. Tests mount it into a harness page and leave both alone.
+    #[prop_or_default]
+    pub owns_address: bool,
 }
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let options = use_memo((), |_| util::PageOptions::from_location());
+    let owns_address = props.owns_address;
     // With a saved session, the page also reopens the step and the view it was on.
     let view_key = match &props.session {
         Some(Keeping::Storage(k)) => Some(format!("{k}.view")),
@@ -227,7 +232,15 @@ pub fn app(props: &AppProps) -> Html {
             host.on_notice(move |text| dispatch.dispatch(Action::Notice(Some(text))));
             host.on_progress(move |f, label| progress.dispatch(Action::Progress(f, label)));
             match &runner.session {
-                Some(s) => s.start(host, dispatch_start, opening()),
+                Some(s) => s.start(
+                    host,
+                    dispatch_start,
+                    if owns_address {
+                        opening()
+                    } else {
+                        Opening::Saved
+                    },
+                ),
                 None => runner.run(Command::Snapshot, "Start", None),
             }
         });
@@ -236,6 +249,9 @@ pub fn app(props: &AppProps) -> Html {
         // Back and Forward: the address bar says which view to show.
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
+            if !owns_address {
+                return;
+            }
             util::on_popstate(move || {
                 let o = util::PageOptions::from_location();
                 if let Some(g) = o.guide {
@@ -275,7 +291,7 @@ pub fn app(props: &AppProps) -> Html {
                 );
             }
             // An embed's history is its host page's: it never pushes entries there.
-            if !embed {
+            if owns_address && !embed {
                 let n = match guide {
                     Guide::Monitor => *step,
                     Guide::Sentinel => *sentinel_step,
@@ -415,7 +431,7 @@ pub fn app(props: &AppProps) -> Html {
             <div class="layout">
                 <main class="main">
                     <div class="tabs" role="tablist" aria-label="Views" onkeydown={on_tab_keys}>{ for tabs }</div>
-                    <section id="main-panel" role="tabpanel" aria-labelledby={format!("tab-{}", tab_id(state.tab))} tabindex="-1" data-ready={state.ready.to_string()}>
+                    <section id="main-panel" role="tabpanel" aria-labelledby={format!("tab-{}", tab_id(state.tab))} tabindex="-1" data-ready={(state.ready && !state.restoring).to_string()}>
                         if state.ready { { panel } } else { <p class="muted loading">{ "Starting the engine…" }</p> }
                     </section>
                 </main>
@@ -465,6 +481,7 @@ pub fn mount() {
             } else {
                 Keeping::Storage(session::KEY.into())
             }),
+            owns_address: true,
         },
     )
     .render();
@@ -477,6 +494,7 @@ pub fn mount_with(root: web_sys::Element, host: Host) -> yew::AppHandle<App> {
         AppProps {
             host,
             session: None,
+            owns_address: false,
         },
     )
     .render()
@@ -489,6 +507,7 @@ pub fn mount_with_session(root: web_sys::Element, host: Host, key: &str) -> yew:
         AppProps {
             host,
             session: Some(Keeping::Storage(key.into())),
+            owns_address: false,
         },
     )
     .render()

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::AppCtx;
 use crate::engine::clock;
+use crate::engine::sources::thousands;
 use crate::recording::{Journal, MAX_LINK_CHARS};
 use crate::walkthrough::Guide;
 
@@ -83,6 +84,18 @@ fn export(journal: &Journal, app: &AppCtx) {
     }
 }
 
+/// Closes the menu an item was picked from.
+fn close_menu(e: &web_sys::Event) {
+    if let Some(d) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("details").ok().flatten())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDetailsElement>().ok())
+    {
+        d.set_open(false);
+    }
+}
+
 #[function_component(SessionMenu)]
 pub fn session_menu() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
@@ -104,16 +117,6 @@ pub fn session_menu() -> Html {
         return html! {};
     };
     let busy = app.state.busy.is_some() || !app.state.ready;
-    let close_menu = |e: &MouseEvent| {
-        if let Some(d) = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("details").ok().flatten())
-            .and_then(|d| d.dyn_into::<web_sys::HtmlDetailsElement>().ok())
-        {
-            d.set_open(false);
-        }
-    };
     let share = {
         let (sharing, copied, session, app) = (
             sharing.clone(),
@@ -141,31 +144,9 @@ pub fn session_menu() -> Html {
     let import = {
         let (session, app) = (session.clone(), app.clone());
         Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            input.set_value("");
-            if let Some(d) = input
-                .closest("details")
-                .ok()
-                .flatten()
-                .and_then(|d| d.dyn_into::<web_sys::HtmlDetailsElement>().ok())
-            {
-                d.set_open(false);
-            }
+            close_menu(&e);
             let (session, app) = (session.clone(), app.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let name = file.name();
-                let text = wasm_bindgen_futures::JsFuture::from(file.text())
-                    .await
-                    .ok()
-                    .and_then(|t| t.as_string());
+            super::util::read_picked_file(&e, move |name, text| {
                 match text.map(|t| Journal::from_file(&t)) {
                     Some(Ok(j)) => {
                         let n = j.entries.len();
@@ -229,10 +210,10 @@ pub fn session_menu() -> Html {
                 <p>{ describe(journal) }</p>
                 if too_long {
                     <p class="warning" data-testid="share-too-long">
-                        { format!("This link would be {} characters, longer than the {} that mail clients, chat apps and common web servers keep intact. Share it as a file instead: Session ▸ Import a file opens it.", link.len(), fmt_thousands(MAX_LINK_CHARS)) }
+                        { format!("This link would be {} characters, longer than the {} that mail clients, chat apps and common web servers keep intact. Share it as a file instead: Session ▸ Import a file opens it.", link.len(), thousands(MAX_LINK_CHARS as u64)) }
                     </p>
                 } else {
-                    <label class="small" for="share-link">{ format!("Link ({} characters)", fmt_thousands(link.len())) }</label>
+                    <label class="small" for="share-link">{ format!("Link ({} characters)", thousands(link.len() as u64)) }</label>
                     <textarea id="share-link" class="share-link" readonly=true rows="3" value={link.clone()} data-testid="share-link" />
                 }
                 <div class="row wrap">
@@ -267,18 +248,6 @@ pub fn session_menu() -> Html {
             { for dialog }
         </>
     }
-}
-
-fn fmt_thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// An embed's way out: the full playground, in a new tab, with the reader's session and view.

@@ -426,3 +426,25 @@ pub fn drop_url_param(name: &str) {
     };
     let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{query}")));
 }
+
+/// The file picked in the `<input type="file">` of `e`, read as text: `then(name, text)` (None
+/// if it could not be read). The input is cleared, so picking the same file again reads it again.
+pub fn read_picked_file(e: &web_sys::Event, then: impl FnOnce(String, Option<String>) + 'static) {
+    let Some(input) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        return;
+    };
+    input.set_value("");
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text())
+            .await
+            .ok()
+            .and_then(|t| t.as_string());
+        then(file.name(), text);
+    });
+}

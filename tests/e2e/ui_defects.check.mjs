@@ -5,6 +5,17 @@
 import path from "node:path";
 import { shots, url, browser, check, open, idle, send, provision, run } from "./lib.mjs";
 
+// An hour of simulated machines' data, then the inspector on a block of it.
+async function openBlock(page) {
+  await page.click("#tab-logs");
+  await page.click("[data-testid=sources-on]");
+  await idle(page);
+  await page.click("text=+1 h");
+  await idle(page);
+  await page.click("[data-block]");
+  await idle(page);
+}
+
 const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
 
@@ -163,13 +174,7 @@ await run("ui_defects", async () => {
 
   // 9. Flipping a ciphertext bit shows the changed byte; undoing shows the original.
   {
-    await page.click("#tab-logs");
-    await page.click("[data-testid=sources-on]");
-    await idle(page);
-    await page.click("text=+1 h");
-    await idle(page);
-    await page.click("[data-block]");
-    await idle(page);
+    await openBlock(page);
     const hex = () => page.textContent("[data-testid=inspector] pre.hex");
     const before = await hex();
     await page.click("[data-testid=tamper-sealed]");
@@ -231,13 +236,7 @@ await run("ui_defects", async () => {
     const cut = await page.$eval(".console .response .json", (el) => el.scrollWidth - el.clientWidth);
     check(cut <= 1, `on a phone too a long error message wraps inside the response box (overflow ${cut}px)`);
     await page.locator(".console .response").screenshot({ path: path.join(shots, "defects-phone-error-wrap.png") });
-    await page.click("#tab-logs");
-    await page.click("[data-testid=sources-on]");
-    await idle(page);
-    await page.click("text=+1 h");
-    await idle(page);
-    await page.click("[data-block]");
-    await idle(page);
+    await openBlock(page);
     await page.click("[data-testid=tamper-sealed]");
     await idle(page);
     await page.screenshot({ path: path.join(shots, "defects-phone-inspector.png") });
