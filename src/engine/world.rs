@@ -223,6 +223,8 @@ pub struct World {
     pub storage: StorageState,
     /// Microsoft Sentinel on each onboarded workspace, by lower-cased workspace id.
     pub sentinel: BTreeMap<String, super::sentinel::Sentinel>,
+    /// Customer Lockbox: the tenant's opt-in and every request.
+    pub lockbox: super::lockbox::Lockbox,
 }
 
 impl World {
@@ -237,7 +239,7 @@ impl World {
             vaults: BTreeMap::new(),
             deleted_vaults: BTreeMap::new(),
             identities: BTreeMap::new(),
-            role_assignments: Vec::new(),
+            role_assignments: super::arm::authorization::initial_assignments(now),
             clusters: BTreeMap::new(),
             cluster_tombstones: Vec::new(),
             workspaces: BTreeMap::new(),
@@ -245,6 +247,7 @@ impl World {
             registrations: BTreeMap::new(),
             storage: StorageState::default(),
             sentinel: BTreeMap::new(),
+            lockbox: Default::default(),
         }
     }
 
