@@ -447,12 +447,27 @@ fn anyone_else_gets_arms_403_authorization_failed() {
             Some(json!({ "decision": "Deny" })),
         )
     });
+    // ARM authorizes first: a request that does not exist is still a 403, a bad body too.
+    env.refused(&errors::AUTHORIZATION_FAILED, |env| {
+        approve(env, "00000000-0000-4000-8000-000000000000", V1)
+    });
+    env.refused(&errors::AUTHORIZATION_FAILED, |env| {
+        env.arm(
+            "POST",
+            &requests(&format!("/{id}/updateApproval")),
+            V1,
+            Some(json!({ "status": "Maybe" })),
+        )
+    });
     // Reading needs Microsoft.CustomerLockbox/requests/read: Contributor has it.
     assert_eq!(status(&mut env, &id, V1), "Pending");
     // Without any role at the subscription, not even that.
     let mut env = world();
     let id = ask(&mut env);
     only_role(&mut env, None, "");
+    env.refused(&errors::AUTHORIZATION_FAILED, |env| {
+        env.arm("GET", &requests("?$filter=anything"), V1, None)
+    });
     let r = env.refused(&errors::AUTHORIZATION_FAILED, |env| {
         env.arm("GET", &requests(&format!("/{id}")), V1, None)
     });

@@ -300,8 +300,9 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             if req.method != Method::Get {
                 return Err(method_not_allowed(req));
             }
-            let wanted = status_filter(req, &version)?;
+            // ARM authorizes before the provider sees the request.
             authorize_read(cx, sub)?;
+            let wanted = status_filter(req, &version)?;
             let value: Vec<Value> =
                 cx.w.lockbox
                     .requests
@@ -445,6 +446,8 @@ fn authorize_decision(cx: &Ctx, sub: &str) -> Result<(), ApiError> {
 
 /// Approve or deny: `{status|decision: "Approve"|"Deny", reason}`.
 fn decide(cx: &mut Ctx, req: &Request, sub: &str, id: &str, version: &str) -> ApiResult {
+    // ARM authorizes before the provider reads the body or looks the request up.
+    authorize_decision(cx, sub)?;
     let body = body_object(req)?;
     let field = if prop(&body, "decision").is_some() {
         "decision"
@@ -472,7 +475,6 @@ fn decide(cx: &mut Ctx, req: &Request, sub: &str, id: &str, version: &str) -> Ap
         .unwrap_or("")
         .to_string();
     let r = find(cx, sub, id)?;
-    authorize_decision(cx, sub)?;
     if r.status != Status::Pending {
         return Err(ApiError::new(&errors::LOCKBOX_REQUEST_NOT_PENDING)
             .arg("id", r.id.clone())

@@ -23,7 +23,8 @@ use super::workspace::Workspace;
 pub const TENANT_ID: &str = "3c1d5e2a-8f47-4b6e-9a21-6d0f5c7b8e93";
 pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
 
-/// The signed-in user: Owner of both subscriptions.
+/// The signed-in user: Owner of both subscriptions (through role assignments the world starts
+/// with, `authorization::initial_assignments`).
 pub const USER_OBJECT_ID: &str = "b7e4c1a9-3d6f-4a2b-9e8c-5f1d7a3b6c20";
 pub const USER_UPN: &str = "avery@contoso.onmicrosoft.com";
 pub const USER_NAME: &str = "Avery Admin";
