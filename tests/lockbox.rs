@@ -652,3 +652,20 @@ fn a_revoked_key_stops_the_approved_engineer() {
         env.last_alert()
     );
 }
+
+/// The documents are silent on disabling Lockbox with requests in flight: the playground lets
+/// them run their course and makes no new ones.
+#[test]
+fn disabling_lockbox_keeps_requests_already_made_and_makes_no_new_ones() {
+    let mut env = world();
+    let id = ask(&mut env);
+    let r = env.arm("POST", &tenant("disableLockbox"), V1, None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(env.timeline_has("Customer Lockbox disabled"));
+    env.refused(&errors::LOCKBOX_NOT_ENABLED, |env| {
+        env.e.support_access_request(&Env::workspace_path(WS))
+    });
+    assert_eq!(approve(&mut env, &id, V1).status, 200);
+    env.advance(HOUR);
+    assert_eq!(view(&env, &id).reads, 1);
+}

@@ -433,7 +433,8 @@ fn authorize_read(cx: &Ctx, sub: &str) -> Result<(), ApiError> {
 }
 
 /// "subscription-scoped requests → Owner or Azure Customer Lockbox Approver for Subscription",
-/// assigned at the subscription itself (management-group assignments are not supported).
+/// assigned at the subscription: a resource-group assignment does not count, and the playground
+/// has no management groups (whose assignments Lockbox does not support anyway).
 fn authorize_decision(cx: &Ctx, sub: &str) -> Result<(), ApiError> {
     let scope = format!("/subscriptions/{sub}");
     let user = &cx.w.directory.user().object_id;
