@@ -99,6 +99,9 @@ pub enum Command {
     },
     /// Start over with an empty world (a fresh seed from the platform's CSPRNG, or the given one).
     Reset { seed: Option<[u8; 32]> },
+    /// Playground control, not an Azure API: a Microsoft support engineer asks for access to the
+    /// data of this workspace (ARM id), which makes a Customer Lockbox request when Lockbox applies.
+    SupportAccessRequest { workspace: String },
 }
 
 impl Command {
@@ -155,6 +158,10 @@ impl Command {
                 outage: None,
             } => format!("Key Vault {vault} healthy again"),
             Command::Reset { .. } => "Starting over with an empty world".into(),
+            Command::SupportAccessRequest { workspace } => format!(
+                "Microsoft support asks for access to workspace {}",
+                workspace.rsplit('/').next().unwrap_or(workspace)
+            ),
         }
     }
 }
@@ -229,6 +236,18 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
         Command::Reset { seed } => {
             engine.reset(*seed);
             None
+        }
+        Command::SupportAccessRequest { workspace } => {
+            let r = engine.support_access_request(workspace);
+            if r.status >= 400 {
+                error = Some(
+                    r.body["error"]["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                );
+            }
+            Some(r)
         }
         Command::Tamper { id, target, offset } => {
             match engine
@@ -384,6 +403,8 @@ mod tests {
         same!("BlockView", BlockView::default());
         same!("DropView", DropView::default());
         same!("SentinelView", SentinelView::default());
+        same!("LockboxView", LockboxView::default());
+        same!("LockboxRequestView", LockboxRequestView::default());
         let time = 0;
         let timeline = TimelineEntry {
             time,

@@ -25,7 +25,9 @@ export type Command =
   | { InspectBlock: { id: number } }
   | { Tamper: { id: number; target: TamperTarget; offset: number } }
   | { KeyVaultOutage: { vault: string; outage?: Outage | null } }
-  | { Reset: { seed?: number[] | null } };
+  | { Reset: { seed?: number[] | null } }
+  /** Playground control, not an Azure API: a support engineer asks for a workspace's data. */
+  | { SupportAccessRequest: { workspace: string } };
 
 /** The engine's answer to a `Command` (`protocol::Reply`). */
 export interface Reply {
@@ -102,6 +104,31 @@ export interface Snapshot {
   audit: AuditEntry[];
   storage: StorageView;
   sentinel: SentinelView[];
+  lockbox: LockboxView;
+}
+
+/** Customer Lockbox: the tenant's opt-in and the requests (`engine::view::LockboxView`). */
+export interface LockboxView {
+  opted_in: boolean;
+  requests: LockboxRequestView[];
+}
+
+export interface LockboxRequestView {
+  /** The ARM id of the request. */
+  id: string;
+  request_id: string;
+  workspace: string;
+  support_request: string;
+  /** `Pending`, `Approved`, `Denied`, `Expired` or `Completed`. */
+  status: string;
+  created: number;
+  /** When the current phase ends: the four days' wait, or the eight hours of access. */
+  expires: number;
+  decided_by: string | null;
+  decided: number | null;
+  reason: string | null;
+  reads: number;
+  refused_reads: number;
 }
 
 export interface RegionView {

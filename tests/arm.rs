@@ -680,7 +680,20 @@ fn role_assignment_is_created_read_listed_and_deleted() {
         "2022-04-01",
         None,
     );
-    assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
+    // The new one, and the signed-in user's Owner of the subscription the world starts with.
+    let roles: Vec<&str> = list.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["properties"]["roleDefinitionId"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles.len(), 2, "{}", list.body);
+    assert!(roles.iter().any(|r| r.ends_with(CRYPTO_OFFICER)));
+    assert!(
+        roles
+            .iter()
+            .any(|r| r.ends_with("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"))
+    );
     assert_eq!(env.arm("DELETE", &path, "2022-04-01", None).status, 200);
     assert_eq!(env.arm("DELETE", &path, "2022-04-01", None).status, 204);
     env.refused(&errors::RESOURCE_NOT_FOUND, |env| {

@@ -43,6 +43,12 @@ pub enum Event {
     },
     /// A Microsoft Sentinel scheduled analytics rule runs (lower-cased workspace id and rule id).
     SentinelRule { workspace: String, rule: String },
+    /// A Lockbox request still pending four days after it was made expires (request id).
+    LockboxExpiry { request: String },
+    /// The eight hours of access an approved Lockbox request granted end.
+    LockboxAccessEnds { request: String },
+    /// The support engineer reads the workspace's data under an approved Lockbox request.
+    LockboxRead { request: String },
 }
 
 impl Event {

@@ -208,6 +208,32 @@ catalogue! {
         "The subscription is not registered to use namespace '{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.",
         Source::Service("microsoft/AzureTRE issue 4510 (409 Conflict); Azure/data-management-zone docs/EnterpriseScaleAnalytics-KnownIssues.md (Microsoft.DocumentDB)");
 
+    // ---- Microsoft.CustomerLockbox --------------------------------------------------------
+    AUTHORIZATION_FAILED: 403 Arm "AuthorizationFailed",
+        "The client '{client}' with object id '{oid}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+        Source::Service("ARM's answer to a caller without the permission (az CLI output, azure-cli issues)");
+    LOCKBOX_FILTER_NOT_SUPPORTED: 400 Arm "BadRequest",
+        "The filter '{filter}' is not supported: Lockbox requests can only be filtered by status, as $filter=properties/status eq 'Pending' (with a status of the api-version's enum).",
+        Source::Playground("customerlockbox.json: Requests_List supports only the status filter");
+    LOCKBOX_REQUEST_NOT_FOUND: 404 Arm "ResourceNotFound",
+        "The Lockbox request '{id}' was not found in subscription '{subscription}'.",
+        Source::Playground("a request id that does not exist; the service's wording is not documented");
+    LOCKBOX_REQUEST_NOT_PENDING: 400 Arm "BadRequest",
+        "The Lockbox request '{id}' is {status}: only a Pending request can be approved or denied (a request waits four days for a decision; an approval grants access for eight hours; a denial ends it).",
+        Source::Playground("customer-lockbox-overview.md: the lifecycle of a request");
+    LOCKBOX_WORKSPACE_NOT_FOUND: 404 Playground "WorkspaceNotFound",
+        "No workspace '{workspace}' exists: give the workspace's ARM resource id.",
+        Source::Playground("the playground's support-access control names a workspace by its id");
+    LOCKBOX_NOT_ENABLED: 409 Playground "LockboxNotEnabled",
+        "Customer Lockbox is not enabled in tenant '{tenant}', so a support engineer's access to workspace '{workspace}' makes no Lockbox request. A Global Administrator enables it: POST https://management.azure.com/providers/Microsoft.CustomerLockbox/enableLockbox?api-version=2018-02-28-preview.",
+        Source::Playground("customer-lockbox-overview.md: Lockbox is a tenant opt-in (tenantOptedIn, enableLockbox)");
+    LOCKBOX_NOT_IN_CHINA: 409 Playground "LockboxNotAvailable",
+        "Workspace '{workspace}' is in {region}: \"Lockbox isn't available in China currently.\"",
+        Source::Playground("seed, cluster limits and constraints, quoted");
+    LOCKBOX_NOT_DEDICATED: 409 Playground "LockboxNotApplicable",
+        "Workspace '{workspace}' is not linked to a Log Analytics dedicated cluster: \"In Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster.\" Its data is in shared storage, outside Lockbox.",
+        Source::Playground("seed, Customer Lockbox (preview), quoted");
+
     // ---- Microsoft.Authorization ----------------------------------------------------------
     ROLE_ASSIGNMENT_EXISTS: 409 Arm "RoleAssignmentExists",
         "The role assignment already exists.\nThe ID of the existing role assignment is {id}.",

@@ -24,6 +24,7 @@ pub mod http;
 pub mod journal;
 pub mod keyvault;
 pub mod limits;
+pub mod lockbox;
 pub mod logs;
 pub mod query;
 pub mod sentinel;
@@ -239,6 +240,26 @@ impl Engine {
         storage::access::set_outage(&mut cx, vault, outage)
     }
 
+    /// Playground control (not an Azure API): a Microsoft support engineer asks for access to the
+    /// data of the workspace with this ARM id, which makes a Pending Customer Lockbox request when
+    /// Lockbox applies. Answered like a request: 201 with the Lockbox request, or a refusal that
+    /// changed nothing.
+    pub fn support_access_request(&mut self, workspace: &str) -> Response {
+        let saved = self.world.clone();
+        let mut cx = Ctx {
+            w: &mut self.world,
+            j: &mut self.journal,
+            s: &mut self.store,
+        };
+        match lockbox::support_access_request(&mut cx, workspace) {
+            Ok(r) => r,
+            Err(e) => {
+                self.world = saved;
+                Response::from_error(&e)
+            }
+        }
+    }
+
     /// Whether the service layer of large blocks is sealed by the host (SubtleCrypto) through
     /// [`Engine::take_seal_jobs`] and [`Engine::complete_seal`], instead of in place.
     pub fn set_external_sealing(&mut self, on: bool) {
@@ -345,6 +366,9 @@ impl Engine {
             Event::SentinelRule { workspace, rule } => {
                 sentinel::content::run_rule(&mut cx, &workspace, &rule)
             }
+            Event::LockboxExpiry { request } => lockbox::expire(&mut cx, &request),
+            Event::LockboxAccessEnds { request } => lockbox::access_ends(&mut cx, &request),
+            Event::LockboxRead { request } => lockbox::read(&mut cx, &request),
         }
     }
 }

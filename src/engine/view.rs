@@ -50,6 +50,37 @@ pub struct Snapshot {
     /// Microsoft Sentinel on each onboarded workspace.
     #[serde(default)]
     pub sentinel: Vec<SentinelView>,
+    /// Customer Lockbox: the tenant's opt-in and the requests.
+    #[serde(default)]
+    pub lockbox: LockboxView,
+}
+
+/// Customer Lockbox as the page shows it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockboxView {
+    pub opted_in: bool,
+    pub requests: Vec<LockboxRequestView>,
+}
+
+/// One Lockbox request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockboxRequestView {
+    /// The ARM id (`/subscriptions/{s}/providers/Microsoft.CustomerLockbox/requests/{id}`).
+    pub id: String,
+    pub request_id: String,
+    pub workspace: String,
+    pub support_request: String,
+    /// `Pending`, `Approved`, `Denied`, `Expired` or `Completed` (2018-02-28-preview's words).
+    pub status: String,
+    pub created: u64,
+    /// When the current phase ends: the four days' wait, or the eight hours of access.
+    pub expires: u64,
+    pub decided_by: Option<String>,
+    pub decided: Option<u64>,
+    pub reason: Option<String>,
+    /// Reads the support engineer made while access lasted, and reads storage refused.
+    pub reads: u64,
+    pub refused_reads: u64,
 }
 
 /// Microsoft Sentinel on one workspace: how it was onboarded and what its store holds.
@@ -692,6 +723,28 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
         audit: tail(&j.audit, AUDIT_TAIL),
         storage,
         sentinel: sentinel_views(w, s),
+        lockbox: LockboxView {
+            opted_in: w.lockbox.opted_in,
+            requests: w
+                .lockbox
+                .requests
+                .values()
+                .map(|r| LockboxRequestView {
+                    id: r.arm_id(),
+                    request_id: r.id.clone(),
+                    workspace: r.workspace.clone(),
+                    support_request: r.support_request.clone(),
+                    status: r.status.name(super::lockbox::API_2018_02).into(),
+                    created: r.created,
+                    expires: r.expires(),
+                    decided_by: r.decision.as_ref().map(|d| d.by.clone()),
+                    decided: r.decision.as_ref().map(|d| d.time),
+                    reason: r.decision.as_ref().map(|d| d.reason.clone()),
+                    reads: r.reads,
+                    refused_reads: r.refused_reads,
+                })
+                .collect(),
+        },
     }
 }
 
@@ -763,6 +816,15 @@ fn describe_event(w: &World, e: &super::clock::Event) -> String {
                 .and_then(|s| s.rules.get(rule))
                 .map_or(rule.as_str(), |r| r.doc.name.as_str());
             format!("Microsoft Sentinel runs analytics rule {name}")
+        }
+        Event::LockboxExpiry { request } => {
+            format!("Lockbox request {request} expires unless approved or denied")
+        }
+        Event::LockboxAccessEnds { request } => {
+            format!("The 8 hours of access of Lockbox request {request} end")
+        }
+        Event::LockboxRead { request } => {
+            format!("Microsoft support reads workspace data under Lockbox request {request}")
         }
         Event::ProviderRegistration {
             subscription,

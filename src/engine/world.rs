@@ -23,7 +23,8 @@ use super::workspace::Workspace;
 pub const TENANT_ID: &str = "3c1d5e2a-8f47-4b6e-9a21-6d0f5c7b8e93";
 pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
 
-/// The signed-in user: Owner of both subscriptions.
+/// The signed-in user: Owner of both subscriptions (through role assignments the world starts
+/// with, `authorization::initial_assignments`).
 pub const USER_OBJECT_ID: &str = "b7e4c1a9-3d6f-4a2b-9e8c-5f1d7a3b6c20";
 pub const USER_UPN: &str = "avery@contoso.onmicrosoft.com";
 pub const USER_NAME: &str = "Avery Admin";
@@ -223,6 +224,8 @@ pub struct World {
     pub storage: StorageState,
     /// Microsoft Sentinel on each onboarded workspace, by lower-cased workspace id.
     pub sentinel: BTreeMap<String, super::sentinel::Sentinel>,
+    /// Customer Lockbox: the tenant's opt-in and every request.
+    pub lockbox: super::lockbox::Lockbox,
 }
 
 impl World {
@@ -237,7 +240,7 @@ impl World {
             vaults: BTreeMap::new(),
             deleted_vaults: BTreeMap::new(),
             identities: BTreeMap::new(),
-            role_assignments: Vec::new(),
+            role_assignments: super::arm::authorization::initial_assignments(now),
             clusters: BTreeMap::new(),
             cluster_tombstones: Vec::new(),
             workspaces: BTreeMap::new(),
@@ -245,6 +248,7 @@ impl World {
             registrations: BTreeMap::new(),
             storage: StorageState::default(),
             sentinel: BTreeMap::new(),
+            lockbox: Default::default(),
         }
     }
 

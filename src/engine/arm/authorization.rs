@@ -21,7 +21,9 @@ pub struct RoleDefinition {
     pub data_actions: &'static [&'static str],
 }
 
-pub static ROLES: [RoleDefinition; 10] = [
+pub const OWNER_ROLE: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+
+pub static ROLES: [RoleDefinition; 11] = [
     RoleDefinition {
         id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
         name: "Owner",
@@ -103,6 +105,18 @@ pub static ROLES: [RoleDefinition; 10] = [
             "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
         ],
     },
+    // customer-lockbox-overview.md; the built-in roles tables call it preview.
+    RoleDefinition {
+        id: "4dae6930-7baf-46f5-909e-0383bc931c46",
+        name: "Azure Customer Lockbox Approver for Subscription",
+        actions: &[
+            "Microsoft.CustomerLockbox/requests/UpdateApproval/action",
+            "Microsoft.CustomerLockbox/requests/read",
+            "Microsoft.Resources/subscriptions/read",
+            "Microsoft.Authorization/*/read",
+        ],
+        data_actions: &[],
+    },
 ];
 
 pub fn role_by_id(id: &str) -> Option<&'static RoleDefinition> {
@@ -175,6 +189,46 @@ pub fn has_data_action(cx: &Ctx, principal: &str, resource_id: &str, data_action
             && role_by_id(a.role)
                 .is_some_and(|r| r.data_actions.iter().any(|p| covers(p, data_action)))
     })
+}
+
+/// Whether `principal` holds a role assignment granting the control-plane `action` on `scope`
+/// (an assignment at the scope or one of its ancestors).
+pub fn has_action(cx: &Ctx, principal: &str, scope: &str, action: &str) -> bool {
+    cx.w.role_assignments.iter().any(|a| {
+        a.principal_id.eq_ignore_ascii_case(principal)
+            && scope_covers(&a.scope, scope)
+            && role_by_id(a.role).is_some_and(|r| r.actions.iter().any(|p| covers(p, action)))
+    })
+}
+
+/// Whether `principal` holds `role` assigned at exactly `scope` or one of its ancestors.
+pub fn has_role_at(cx: &Ctx, principal: &str, scope: &str, role: &str) -> bool {
+    cx.w.role_assignments.iter().any(|a| {
+        a.principal_id.eq_ignore_ascii_case(principal)
+            && a.role.eq_ignore_ascii_case(role)
+            && scope_covers(&a.scope, scope)
+    })
+}
+
+/// The signed-in user's Owner assignments on both subscriptions, as the world starts: real
+/// assignments, so that removing one (and adding another role) changes what ARM allows.
+pub fn initial_assignments(now: u64) -> Vec<RoleAssignment> {
+    const NAMES: [&str; 2] = [
+        "1f0a7c52-9d3e-4b6a-8c21-5e7d3f9a0b14",
+        "2e1b8d63-0e4f-4c7b-9d32-6f8e4a0b1c25",
+    ];
+    crate::engine::world::SUBSCRIPTIONS
+        .iter()
+        .zip(NAMES)
+        .map(|((sub, _), name)| RoleAssignment {
+            name: name.to_string(),
+            scope: format!("/subscriptions/{sub}"),
+            role: ROLES[0].id,
+            principal_id: crate::engine::world::USER_OBJECT_ID.to_string(),
+            principal_type: "User".into(),
+            created: now,
+        })
+        .collect()
 }
 
 /// `{scope}/providers/Microsoft.Authorization/{roleAssignments|roleDefinitions}[/{name}]`.

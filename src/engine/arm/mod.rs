@@ -76,6 +76,12 @@ pub const AUTHORIZATION_API: &[&str] = &[
 
 pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
     let segs = &req.segments;
+    if let [p, ns, rest @ ..] = segs.as_slice()
+        && p.eq_ignore_ascii_case("providers")
+        && ns.eq_ignore_ascii_case(super::lockbox::NAMESPACE)
+    {
+        return super::lockbox::route_tenant(cx, req, rest);
+    }
     if !segs
         .first()
         .is_some_and(|s| s.eq_ignore_ascii_case("subscriptions"))
@@ -120,6 +126,7 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
         }
         "microsoft.managedidentity" => identity::route(cx, req, scope, rest),
         "microsoft.securityinsights" => super::sentinel::route(cx, req, scope, rest),
+        "microsoft.customerlockbox" => super::lockbox::route(cx, req, scope, rest),
         _ => {
             Err(ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE)
                 .arg("namespace", namespace.as_str()))
@@ -137,6 +144,7 @@ fn is_collection(namespace: &str, rest: &[String]) -> bool {
         ("microsoft.managedidentity", "userassignedidentities"),
         ("microsoft.authorization", "roleassignments"),
         ("microsoft.authorization", "roledefinitions"),
+        ("microsoft.customerlockbox", "requests"),
     ];
     rest.first().is_some_and(|t| {
         known.contains(&(
