@@ -6,12 +6,14 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::Action;
-use super::util::event_value;
+use super::util::{event_value, short};
 use super::{AppCtx, wcx};
 use crate::drills::{self, DRILLS, DrillId, Driver, Lever, Next};
 use crate::engine::Snapshot;
+use crate::engine::clock;
 use crate::engine::storage::access::Outage;
 use crate::protocol::Command;
+use serde_json::json;
 
 /// Runs the driver's commands one after another until its stage is over (or every stage, with
 /// `all`), filing each reply in the page's state on the way.
@@ -138,6 +140,118 @@ fn levers() -> Html {
                         <span class="muted">{ format!(" — {}", x.response.body["error"]["message"].as_str().unwrap_or("")) }</span>
                     }
                 </p>
+            }
+        </section>
+    }
+}
+
+const LOCKBOX_API: &str = "api-version=2018-02-28-preview";
+
+/// Customer Lockbox: the tenant's opt-in and the requests' approval are REST calls to
+/// Microsoft.CustomerLockbox; the support engineer's request is the playground's own control
+/// (Azure has no API for it: it comes from a support case), and the page says so.
+#[function_component(Lockbox)]
+fn lockbox() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let st = &app.state;
+    let busy = st.busy.is_some();
+    let cx = wcx(&st.snap, &st.settings);
+    let lb = &st.snap.lockbox;
+    let arm = "https://management.azure.com";
+    let opt = {
+        let runner = app.runner.clone();
+        let verb = if lb.opted_in {
+            "disableLockbox"
+        } else {
+            "enableLockbox"
+        };
+        Callback::from(move |_| {
+            runner.run(
+                Command::request(
+                    "POST",
+                    &format!("{arm}/providers/Microsoft.CustomerLockbox/{verb}?{LOCKBOX_API}"),
+                    None,
+                ),
+                "Lockbox",
+                None,
+            )
+        })
+    };
+    let workspace = cx.workspace().map(|w| (w.id.clone(), w.name.clone()));
+    let ask = {
+        let runner = app.runner.clone();
+        let id = workspace
+            .as_ref()
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default();
+        Callback::from(move |_| {
+            runner.run(
+                Command::SupportAccessRequest {
+                    workspace: id.clone(),
+                },
+                "Lockbox · support engineer (playground control)",
+                None,
+            )
+        })
+    };
+    let decide = |id: &str, status: &'static str| {
+        let runner = app.runner.clone();
+        let url = format!("{arm}{id}/updateApproval?{LOCKBOX_API}");
+        Callback::from(move |_| {
+            let body = json!({ "status": status, "reason": "Decided in the CMK playground" });
+            runner.run(
+                Command::request("POST", &url, Some(&body.to_string())),
+                "Lockbox",
+                None,
+            )
+        })
+    };
+    let rows = lb.requests.iter().rev().map(|r| {
+        let pending = r.status == "Pending";
+        html! {
+            <tr data-lockbox={r.status.clone()}>
+                <td><code>{ short(&r.request_id) }</code></td>
+                <td>{ &r.status }</td>
+                <td class="small">{ match r.status.as_str() {
+                    "Pending" => format!("expires {}", clock::human(r.expires)),
+                    "Approved" => format!("access ends {}", clock::human(r.expires)),
+                    _ => r.decided.map(clock::human).unwrap_or_default(),
+                } }</td>
+                <td class="small">{ format!("{} read(s), {} refused", r.reads, r.refused_reads) }</td>
+                <td>
+                    if pending {
+                        <button class="secondary small" onclick={decide(&r.id, "Approve")} disabled={busy} data-testid="lockbox-approve">{ "Approve" }</button>
+                        { " " }
+                        <button class="secondary small" onclick={decide(&r.id, "Deny")} disabled={busy} data-testid="lockbox-deny">{ "Deny" }</button>
+                    }
+                </td>
+            </tr>
+        }
+    });
+    html! {
+        <section class="levers lockbox" aria-labelledby="lockbox-title" data-testid="lockbox">
+            <h3 id="lockbox-title">{ "Customer Lockbox (preview)" }</h3>
+            <blockquote class="promise small">
+                <p>{ "Lockbox gives you the control to approve or reject Microsoft engineer request to access your data during a support request. In Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster." }</p>
+                <footer class="muted">{ "Azure Monitor customer-managed key, \"Customer Lockbox (preview)\"" }</footer>
+            </blockquote>
+            <div class="row wrap">
+                <button class="secondary" onclick={opt} disabled={busy} data-testid="lockbox-opt">
+                    { if lb.opted_in { "Opt the tenant out (POST disableLockbox)" } else { "Opt the tenant in (POST enableLockbox)" } }
+                </button>
+                <button class="secondary" onclick={ask} disabled={busy || workspace.is_none()} data-testid="lockbox-ask"
+                    title="A playground control, not an Azure API: in Azure the request comes from a support case">
+                    { format!("A Microsoft support engineer asks for access to {}", workspace.as_ref().map(|(_, n)| n.as_str()).unwrap_or("the workspace")) }
+                </button>
+            </div>
+            <p class="muted small">{ "The engineer's request is the playground's stand-in for a support case (Azure has no API for it). Approving or denying sends the real POST …/requests/{id}/updateApproval as the signed-in user (Owner, or the Azure Customer Lockbox Approver for Subscription role). A request waits four days, then expires; an approval gives eight hours of access, during which the engineer's reads go through the cluster's storage, so a revoked key stops them too. The timeline shows each step." }</p>
+            if !lb.requests.is_empty() {
+                <div class="table-wrap">
+                    <table>
+                        <thead><tr><th>{ "Request" }</th><th>{ "Status" }</th><th>{ "When" }</th><th>{ "Reads" }</th><th></th></tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                </div>
             }
         </section>
     }
@@ -314,6 +428,7 @@ pub fn drills_tab() -> Html {
                 </article>
             </section>
             <Levers />
+            <Lockbox />
         </div>
     }
 }

@@ -192,6 +192,22 @@ await run("session", async () => {
   await p2.close();
   // A flipped bit of the wrapped AEK: every query fails, and the badge says so at once.
   const { page: p3 } = await openAt(c2, `${url}?preset=data`);
+  // Customer Lockbox from the Drills tab: opt in (REST), the support engineer asks (the
+  // playground's control), approve (REST as the signed-in Owner), and the engineer's reads follow.
+  await p3.click("#tab-drills");
+  await p3.click("[data-testid=lockbox-opt]");
+  await idle(p3);
+  await p3.click("[data-testid=lockbox-ask]");
+  await idle(p3);
+  const pending = await p3.locator("[data-testid=lockbox] tr[data-lockbox=Pending]").count();
+  await p3.click("[data-testid=lockbox-approve]");
+  await idle(p3);
+  await p3.click("text=+1 h");
+  await idle(p3);
+  const approved = (await p3.textContent("[data-testid=lockbox] tr[data-lockbox=Approved]").catch(() => "")).replace(/\s+/g, " ");
+  check(pending === 1 && /[1-9]\d* read\(s\)/.test(approved), `Lockbox: opted in, a support engineer's request is Pending, approved it reads the workspace (${approved.trim()})`);
+  await p3.click("#tab-timeline");
+  check((await p3.textContent(".events")).includes("Approve Lockbox Request"), "and the timeline has the activity-log events");
   await p3.click("[data-block]");
   await idle(p3);
   await p3.click("text=Flip a bit of the wrapped AEK");
