@@ -397,6 +397,7 @@ mod tests {
         same!("AccessView", AccessView::default());
         same!("ClusterView", ClusterView::default());
         same!("WorkspaceView", WorkspaceView::default());
+        same!("SavedSearchView", SavedSearchView::default());
         same!("OperationView", OperationView::default());
         same!("StorageView", StorageView::default());
         same!("AccountView", AccountView::default());

@@ -263,6 +263,17 @@ export interface WorkspaceView {
   sources: SourceConfig | null;
   access: AccessView;
   dropped_rows: number;
+  saved_searches: SavedSearchView[];
+}
+
+/** A saved search or function, and where it is kept (`workspace`, under `MMK`). */
+export interface SavedSearchView {
+  name: string;
+  display_name: string;
+  category: string;
+  query: string;
+  stored_in: string;
+  protection: string;
 }
 
 export interface OperationView {

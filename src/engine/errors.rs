@@ -204,6 +204,15 @@ catalogue! {
     SENTINEL_RULE_KIND: 400 Arm "BadRequest",
         "The playground runs analytics rules of kind Scheduled only; kind '{kind}' is not simulated.",
         Source::Playground("only Scheduled analytics rules are simulated");
+    SAVED_SEARCH_PROPERTY_REQUIRED: 400 Arm "BadRequest",
+        "The saved search property '{property}' is required.",
+        Source::Playground("SavedSearches.json (2025-02-01) marks category, displayName and query required");
+    SAVED_SEARCH_PROPERTY_INVALID: 400 Arm "BadRequest",
+        "The saved search property '{property}' must be {expected}.",
+        Source::Playground("SavedSearches.json (2025-02-01): version is an int64, tags an array of { name, value }");
+    SAVED_SEARCH_ETAG: 409 Arm "Conflict",
+        "A saved search with id '{id}' already exists. To override an existing saved search, use * or specify the current Etag ({etag}).",
+        Source::Playground("SavedSearches.json (2025-02-01), etag: \"To override an existing saved search, use `*` or specify the current Etag\"");
     MISSING_SUBSCRIPTION_REGISTRATION: 409 Arm "MissingSubscriptionRegistration",
         "The subscription is not registered to use namespace '{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.",
         Source::Service("microsoft/AzureTRE issue 4510 (409 Conflict); Azure/data-management-zone docs/EnterpriseScaleAnalytics-KnownIssues.md (Microsoft.DocumentDB)");

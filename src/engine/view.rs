@@ -380,6 +380,20 @@ impl From<&KeyVaultProperties> for KeyRef {
     }
 }
 
+/// A saved search or function, and where it is kept: in the workspace (Microsoft-managed key)
+/// until a `Query` storage account is linked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SavedSearchView {
+    pub name: String,
+    pub display_name: String,
+    pub category: String,
+    pub query: String,
+    /// `workspace`.
+    pub stored_in: String,
+    /// `MMK` or `CMK`.
+    pub protection: String,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterView {
     pub id: String,
@@ -426,6 +440,9 @@ pub struct WorkspaceView {
     pub access: AccessView,
     /// Rows dropped and not recoverable, in total.
     pub dropped_rows: u64,
+    /// Saved searches and functions, and where each is kept.
+    #[serde(default)]
+    pub saved_searches: Vec<SavedSearchView>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -617,6 +634,18 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                     .filter(|((c, _), _)| *c == ws.customer_id)
                     .map(|(_, n)| *n)
                     .sum(),
+                saved_searches: ws
+                    .saved_searches
+                    .values()
+                    .map(|q| SavedSearchView {
+                        name: q.name.clone(),
+                        display_name: q.display_name.clone(),
+                        category: q.category.clone(),
+                        query: q.query.clone(),
+                        stored_in: "workspace".into(),
+                        protection: "MMK".into(),
+                    })
+                    .collect(),
             }
         })
         .collect();

@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod saved_searches;
+
 use serde_json::{Value, json};
 
 use super::Ctx;
@@ -67,6 +69,10 @@ pub struct Workspace {
     /// Columns each custom table (`*_CL`) has gained through the Data Collector API, so its
     /// column limit counts earlier posts without decrypting them.
     pub custom_columns: BTreeMap<String, BTreeSet<String>>,
+    /// Saved searches kept in the workspace (no `Query` linked storage account), by id in lower
+    /// case, and a counter that makes each write's etag new.
+    pub saved_searches: saved_searches::SavedSearches,
+    pub etags: u64,
 }
 
 impl Workspace {
@@ -266,6 +272,9 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             Method::Delete => unlink(cx, scope, &rest[1], link, &version),
             _ => Err(method_not_allowed(req)),
         },
+        [_, _, ss] | [_, _, ss, _] if seg_is(Some(ss), "savedsearches") => {
+            saved_searches::route(cx, req, scope, rest)
+        }
         [_, _, r, id] if seg_is(Some(r), "operationresults") => {
             let sub = group_scope(cx, scope)?.0;
             lro::results(cx, req, sub, id)
@@ -436,6 +445,8 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
         sources: None,
         sources_since: 0,
         custom_columns: BTreeMap::new(),
+        saved_searches: BTreeMap::new(),
+        etags: 0,
     };
     cx.j.note(
         now,
