@@ -417,6 +417,90 @@ fn sentinel_req() -> impl Strategy<Value = Req> {
         })
 }
 
+/// Saved searches on a workspace: create (valid, missing a required field, with a stale or `*`
+/// etag), read, list, delete.
+fn saved_search_req() -> impl Strategy<Value = Req> {
+    (
+        group_url(),
+        select(&WORKSPACES[..]),
+        select(&["q1", "Q1", "q2"][..]),
+        0..7u8,
+    )
+        .prop_map(|(g, w, id, op)| {
+            let base =
+                format!("{g}/providers/Microsoft.OperationalInsights/workspaces/{w}/savedSearches");
+            let q = "?api-version=2020-08-01";
+            let body = |etag: Option<&str>, query: Option<&str>| {
+                let mut b = json!({ "properties": { "category": "c", "displayName": "d" } });
+                if let Some(q) = query {
+                    b["properties"]["query"] = json!(q);
+                }
+                if let Some(e) = etag {
+                    b["etag"] = json!(e);
+                }
+                Some(b)
+            };
+            match op {
+                0 => req(
+                    "PUT",
+                    format!("{base}/{id}{q}"),
+                    body(None, Some("Heartbeat | count")),
+                ),
+                1 => req(
+                    "PUT",
+                    format!("{base}/{id}{q}"),
+                    body(Some("*"), Some("Syslog")),
+                ),
+                2 => req(
+                    "PUT",
+                    format!("{base}/{id}{q}"),
+                    body(Some("W/\"stale\""), Some("Syslog")),
+                ),
+                3 => req("PUT", format!("{base}/{id}{q}"), body(None, None)),
+                4 => req("DELETE", format!("{base}/{id}{q}"), None),
+                5 => req("GET", format!("{base}{q}"), None),
+                _ => req("GET", format!("{base}/{id}{q}"), None),
+            }
+        })
+}
+
+/// Customer Lockbox: opt-in, the request list with its one filter (and others, refused), and
+/// decisions on requests that may not exist.
+fn lockbox_req() -> impl Strategy<Value = Req> {
+    (
+        group_url(),
+        select(&["2018-02-28-preview", "2018-10-11-preview", "2020-01-01"][..]),
+        0..6u8,
+    )
+        .prop_map(|(g, ver, op)| {
+            let sub = &g[..g.find("/resourceGroups").unwrap()];
+            let lb = "/providers/Microsoft.CustomerLockbox";
+            let q = format!("?api-version={ver}");
+            match op {
+                0 => req("POST", format!("{ARM}{lb}/enableLockbox{q}"), None),
+                1 => req("POST", format!("{ARM}{lb}/disableLockbox{q}"), None),
+                2 => req(
+                    "GET",
+                    format!("{sub}{lb}/requests{q}&$filter=properties/status eq 'Pending'"),
+                    None,
+                ),
+                3 => req(
+                    "GET",
+                    format!("{sub}{lb}/requests{q}&$filter=name eq 'x'"),
+                    None,
+                ),
+                4 => req(
+                    "POST",
+                    format!(
+                        "{sub}{lb}/requests/00000000-0000-0000-0000-000000000001/updateApproval{q}"
+                    ),
+                    Some(json!({ "status": "Approve", "reason": "r" })),
+                ),
+                _ => req("GET", format!("{ARM}{lb}/tenantOptedIn/{TENANT}{q}"), None),
+            }
+        })
+}
+
 fn misc_req() -> impl Strategy<Value = Req> {
     (group_url(), select(&REGIONS[..]), 0..5u8).prop_map(|(g, loc, op)| match op {
         0 => req(
@@ -450,6 +534,8 @@ fn valid_req() -> impl Strategy<Value = Req> {
         6 => cluster_req(),
         5 => workspace_req(),
         3 => sentinel_req(),
+        2 => saved_search_req(),
+        2 => lockbox_req(),
         2 => misc_req(),
     ]
 }
