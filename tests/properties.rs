@@ -464,6 +464,29 @@ fn saved_search_req() -> impl Strategy<Value = Req> {
         })
 }
 
+/// Log search alert rules on a workspace: create (with and without the storage check), patch,
+/// delete, list.
+fn log_alert_req() -> impl Strategy<Value = Req> {
+    (group_url(), select(&WORKSPACES[..]), any::<bool>(), 0..5u8).prop_map(|(g, w, check, op)| {
+        let url = format!("{g}/providers/Microsoft.Insights/scheduledQueryRules/r1?api-version=2023-12-01");
+        let ws = format!("{}/providers/Microsoft.OperationalInsights/workspaces/{w}", g.trim_start_matches(ARM));
+        match op {
+            0 | 1 => req(
+                "PUT",
+                url,
+                Some(json!({ "location": "eastus", "properties": {
+                    "severity": 2, "enabled": true, "evaluationFrequency": "PT5M", "windowSize": "PT10M",
+                    "scopes": [ws], "checkWorkspaceAlertsStorageConfigured": check,
+                    "criteria": { "allOf": [{ "query": "App_CL | count", "timeAggregation": "Count",
+                        "operator": "GreaterThan", "threshold": 0 }] } } })),
+            ),
+            2 => req("PATCH", url, Some(json!({ "properties": { "enabled": false } }))),
+            3 => req("DELETE", url, None),
+            _ => req("GET", url, None),
+        }
+    })
+}
+
 /// Customer Lockbox: opt-in, the request list with its one filter (and others, refused), and
 /// decisions on requests that may not exist.
 fn lockbox_req() -> impl Strategy<Value = Req> {
@@ -536,6 +559,7 @@ fn valid_req() -> impl Strategy<Value = Req> {
         3 => sentinel_req(),
         2 => saved_search_req(),
         2 => lockbox_req(),
+        2 => log_alert_req(),
         2 => misc_req(),
     ]
 }

@@ -213,6 +213,12 @@ catalogue! {
     SAVED_SEARCH_ETAG: 409 Arm "Conflict",
         "A saved search with id '{id}' already exists. To override an existing saved search, use * or specify the current Etag ({etag}).",
         Source::Playground("SavedSearches.json (2025-02-01), etag: \"To override an existing saved search, use `*` or specify the current Etag\"");
+    ALERT_RULE_INVALID: 400 Arm "BadRequest",
+        "{detail}",
+        Source::Playground("scheduledQueryRule_API.json (2023-12-01) request validation");
+    ALERTS_STORAGE_NOT_CONFIGURED: 400 Arm "BadRequest",
+        "checkWorkspaceAlertsStorageConfigured is true, and workspace '{workspace}' has no linked storage account of type Alerts: creation fails.",
+        Source::Playground("azure-monitor-docs log alert ARM sample: checkWorkspaceAlertsStorageConfigured \"Specifies whether to check linked storage and fail creation if the storage was not found\"");
     MISSING_SUBSCRIPTION_REGISTRATION: 409 Arm "MissingSubscriptionRegistration",
         "The subscription is not registered to use namespace '{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.",
         Source::Service("microsoft/AzureTRE issue 4510 (409 Conflict); Azure/data-management-zone docs/EnterpriseScaleAnalytics-KnownIssues.md (Microsoft.DocumentDB)");

@@ -14,6 +14,7 @@
 //! assert_eq!(r.body["value"].as_array().unwrap().len(), 2);
 //! ```
 
+pub mod alerts;
 pub mod arm;
 pub mod clock;
 pub mod cluster;

@@ -226,6 +226,8 @@ pub struct World {
     pub sentinel: BTreeMap<String, super::sentinel::Sentinel>,
     /// Customer Lockbox: the tenant's opt-in and every request.
     pub lockbox: super::lockbox::Lockbox,
+    /// Log search alert rules (`Microsoft.Insights/scheduledQueryRules`).
+    pub alert_rules: super::alerts::AlertRules,
 }
 
 impl World {
@@ -249,6 +251,7 @@ impl World {
             storage: StorageState::default(),
             sentinel: BTreeMap::new(),
             lockbox: Default::default(),
+            alert_rules: Default::default(),
         }
     }
 

@@ -127,6 +127,13 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
         "microsoft.managedidentity" => identity::route(cx, req, scope, rest),
         "microsoft.securityinsights" => super::sentinel::route(cx, req, scope, rest),
         "microsoft.customerlockbox" => super::lockbox::route(cx, req, scope, rest),
+        "microsoft.insights"
+            if rest
+                .first()
+                .is_some_and(|t| t.eq_ignore_ascii_case("scheduledqueryrules")) =>
+        {
+            super::alerts::route(cx, req, scope, rest)
+        }
         _ => {
             Err(ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE)
                 .arg("namespace", namespace.as_str()))
@@ -145,6 +152,7 @@ fn is_collection(namespace: &str, rest: &[String]) -> bool {
         ("microsoft.authorization", "roleassignments"),
         ("microsoft.authorization", "roledefinitions"),
         ("microsoft.customerlockbox", "requests"),
+        ("microsoft.insights", "scheduledqueryrules"),
     ];
     rest.first().is_some_and(|t| {
         known.contains(&(
