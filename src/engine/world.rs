@@ -226,6 +226,8 @@ pub struct World {
     pub sentinel: BTreeMap<String, super::sentinel::Sentinel>,
     /// Customer Lockbox: the tenant's opt-in and every request.
     pub lockbox: super::lockbox::Lockbox,
+    /// Customers' own storage accounts (`Microsoft.Storage/storageAccounts`), by lower-cased id.
+    pub storage_accounts: BTreeMap<String, super::storage_accounts::StorageAccountResource>,
 }
 
 impl World {
@@ -249,6 +251,7 @@ impl World {
             storage: StorageState::default(),
             sentinel: BTreeMap::new(),
             lockbox: Default::default(),
+            storage_accounts: BTreeMap::new(),
         }
     }
 

@@ -127,6 +127,7 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
         "microsoft.managedidentity" => identity::route(cx, req, scope, rest),
         "microsoft.securityinsights" => super::sentinel::route(cx, req, scope, rest),
         "microsoft.customerlockbox" => super::lockbox::route(cx, req, scope, rest),
+        "microsoft.storage" => super::storage_accounts::route(cx, req, scope, rest),
         _ => {
             Err(ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE)
                 .arg("namespace", namespace.as_str()))
@@ -145,6 +146,7 @@ fn is_collection(namespace: &str, rest: &[String]) -> bool {
         ("microsoft.authorization", "roleassignments"),
         ("microsoft.authorization", "roledefinitions"),
         ("microsoft.customerlockbox", "requests"),
+        ("microsoft.storage", "storageaccounts"),
     ];
     rest.first().is_some_and(|t| {
         known.contains(&(
