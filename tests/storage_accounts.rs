@@ -411,6 +411,31 @@ fn switching_back_to_microsoft_managed_keys_stops_checking_key_vault() {
         (v.key_source.as_str(), v.access.state.as_str()),
         ("Microsoft.Storage", "accessible")
     );
+    // Back under the key: validated again, and checked on the clock again.
+    env.policy(VAULT, "add", &principal, &["get", "wrapKey", "unwrapKey"]);
+    let back = json!({ "properties": { "encryption": cmk("", Some(&uid), "Account") } });
+    assert_eq!(patch(&mut env, "cmksa", back).status, 200);
+    env.policy(
+        VAULT,
+        "remove",
+        &principal,
+        &["get", "wrapKey", "unwrapKey"],
+    );
+    env.advance(2 * HOUR);
+    assert_eq!(view(&env, "cmksa").access.state, "revoked");
+}
+
+#[test]
+fn deleting_the_identity_revokes_access_and_says_why() {
+    let (mut env, _, uid, _) = world();
+    cmk_account(&mut env, &uid, "cmksa", "");
+    let r = env.arm("DELETE", &uid, "2023-01-31", None);
+    assert!(r.status == 200 || r.status == 204, "{r:?}");
+    env.advance(2 * HOUR);
+    let v = view(&env, "cmksa");
+    assert_eq!(v.access.state, "revoked");
+    let reason = v.access.reason.unwrap_or_default();
+    assert!(reason.contains("no longer exists"), "{reason}");
 }
 
 #[test]

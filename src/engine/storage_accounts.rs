@@ -744,7 +744,13 @@ fn set_cmk(cx: &mut Ctx, key: &str, kvp: KeyVaultProperties) -> Result<(), ApiEr
     let was_cmk = cx.w.storage.accounts[&a.holder].protector.is_cmk();
     cx.w.storage_accounts.get_mut(key).expect("exists").key = Some(kvp.clone());
     storage::rewrap(cx, &a.holder, &kvp, &version).map_err(failed)?;
-    if !was_cmk {
+    // A poll still queued from an earlier CMK period carries on (its loop stops only when it
+    // finds the account under a Microsoft-managed key): never run two loops for one account.
+    let queued =
+        cx.w.events.iter().any(
+            |(_, e)| matches!(e, clock::Event::KeyVaultPoll { account } if *account == a.holder),
+        );
+    if !was_cmk && !queued {
         storage::access::start_polling(cx, &a.holder);
     }
     cx.j.note(

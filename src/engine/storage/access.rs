@@ -132,13 +132,13 @@ fn evaluate(cx: &Ctx, a: &StorageAccount) -> Option<(Outcome, Option<Principal>)
     let (principal, vault, key, version) = target(cx, a)?;
     // Without an identity there is no token to ask with, reachable vault or not.
     let Some(p) = principal else {
-        return Some((
-            Outcome::Refused(
-                "the cluster has no managed identity (identity type None)".into(),
-                None,
-            ),
-            None,
-        ));
+        let why = match &a.owner {
+            Owner::Cluster { .. } => {
+                "the cluster has no managed identity (identity type None)".into()
+            }
+            owner => owner.principal(cx.w).err().unwrap_or_default(),
+        };
+        return Some((Outcome::Refused(why, None), None));
     };
     if let Some(o) = cx.w.storage.outages.get(&vault) {
         return Some((Outcome::Transient(*o), Some(p)));
