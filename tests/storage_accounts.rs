@@ -497,3 +497,33 @@ fn deleting_the_account_deletes_its_key_holder() {
     assert_eq!(env.arm("DELETE", &sa_path("cmksa"), API, None).status, 204);
     env.advance(HOUR);
 }
+
+#[test]
+fn the_cluster_key_can_protect_the_account_through_its_own_identity() {
+    // The seed: "either using the same key that you use to encrypt data in Log Analytics
+    // cluster, or a different key". Each holder reaches the key with its own identity.
+    let mut env = Env::new();
+    env.provisioned();
+    let (uid, principal) = env.user_identity("sa-cmk-id", "eastus");
+    env.policy(VAULT, "add", &principal, &["get", "wrapKey", "unwrapKey"]);
+    cmk_account(&mut env, &uid, "samekeysa", "");
+    env.advance(5 * MINUTE);
+    env.policy(
+        VAULT,
+        "remove",
+        &principal,
+        &["get", "wrapKey", "unwrapKey"],
+    );
+    env.advance(2 * HOUR);
+    let snap = env.e.snapshot();
+    let v = view(&env, "samekeysa");
+    assert_eq!(v.access.state, "revoked");
+    let cluster = snap
+        .storage
+        .accounts
+        .iter()
+        .find(|a| a.cluster.is_some() && a.writable)
+        .expect("the cluster's account");
+    assert_eq!(cluster.key.as_ref().map(|k| k.key_name.as_str()), Some(KEY));
+    assert_eq!(cluster.access.state, "accessible");
+}
