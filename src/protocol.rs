@@ -406,6 +406,7 @@ mod tests {
         same!("SentinelView", SentinelView::default());
         same!("LockboxView", LockboxView::default());
         same!("LockboxRequestView", LockboxRequestView::default());
+        same!("StorageAccountView", StorageAccountView::default());
         let time = 0;
         let timeline = TimelineEntry {
             time,

@@ -105,6 +105,31 @@ export interface Snapshot {
   storage: StorageView;
   sentinel: SentinelView[];
   lockbox: LockboxView;
+  storage_accounts: StorageAccountView[];
+}
+
+/** A customer's storage account (`engine::view::StorageAccountView`). */
+export interface StorageAccountView {
+  id: string;
+  name: string;
+  location: string;
+  /** `Microsoft.Storage` or `Microsoft.Keyvault`. */
+  key_source: string;
+  /** The key identifier asked for (empty version: follows the latest). */
+  key: KeyRef | null;
+  /** The key version the account's AEK is wrapped with now. */
+  current_key_version: string | null;
+  /** The identity it reaches Key Vault with. */
+  principal: string | null;
+  /** `Account` or `Service`, set at creation and never changed. */
+  table_key_type: string;
+  /** Whether its tables (saved queries) can ever be under a customer-managed key. */
+  table_cmk_capable: boolean;
+  /** Whether its tables are under the customer-managed key now. */
+  table_cmk: boolean;
+  /** Its AEK holder in storage (an AccountView of the same name). */
+  holder: string;
+  access: AccessView;
 }
 
 /** Customer Lockbox: the tenant's opt-in and the requests (`engine::view::LockboxView`). */

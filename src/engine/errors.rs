@@ -249,6 +249,26 @@ catalogue! {
         "Workspace '{workspace}' is not linked to a Log Analytics dedicated cluster: \"In Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster.\" Its data is in shared storage, outside Lockbox.",
         Source::Playground("seed, Customer Lockbox (preview), quoted");
 
+    // ---- Microsoft.Storage/storageAccounts -------------------------------------------------
+    STORAGE_ACCOUNT_NAME_INVALID: 400 Arm "AccountNameInvalid",
+        "{name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.",
+        Source::Service("Microsoft.Storage resource provider output (az storage account create)");
+    STORAGE_ACCOUNT_ALREADY_TAKEN: 409 Arm "StorageAccountAlreadyTaken",
+        "The storage account named {name} is already taken.",
+        Source::Service("Microsoft.Storage resource provider output (az storage account create)");
+    STORAGE_BAD_REQUEST: 400 Arm "InvalidRequestPropertyValue",
+        "{detail}",
+        Source::Playground("storage account request validation (bicep-types-az Microsoft.Storage/storageAccounts shapes); the service's wording is not documented");
+    STORAGE_KEY_TYPE_IMMUTABLE: 400 Arm "InvalidRequestPropertyValue",
+        "The encryption key type of the {service} service can't be changed from '{current}' to '{requested}': it is set only when the account is created (\"the scope of the encryption key cannot be changed after the account is created\"). A storage account created without keyType 'Account' for tables can never protect its tables, and so saved queries, with a customer-managed key.",
+        Source::Playground("account-encryption-key-create: the scope of the encryption key cannot be changed after the account is created, quoted");
+    STORAGE_CMK_IDENTITY_REQUIRED: 400 Arm "InvalidRequestPropertyValue",
+        "Customer-managed keys need a managed identity that Key Vault can authorize: {detail}",
+        Source::Playground("customer-managed-keys-configure: the storage account authenticates to Key Vault with a managed identity (user-assigned at creation, system- or user-assigned afterwards)");
+    STORAGE_KEY_VALIDATION_FAILED: 400 Arm "KeyVaultAccessFailed",
+        "The storage account's identity could not use key '{key}' in Key Vault '{vault}' (it needs get, wrapKey and unwrapKey): {detail}",
+        Source::Playground("customer-managed-keys-configure: the identity needs get, wrapKey and unwrapKey on the key; the service's wording is not documented");
+
     // ---- Microsoft.Authorization ----------------------------------------------------------
     ROLE_ASSIGNMENT_EXISTS: 409 Arm "RoleAssignmentExists",
         "The role assignment already exists.\nThe ID of the existing role assignment is {id}.",

@@ -31,6 +31,7 @@ pub mod query;
 pub mod sentinel;
 pub mod sources;
 pub mod storage;
+pub mod storage_accounts;
 pub mod table;
 pub mod view;
 pub mod workspace;

@@ -53,6 +53,34 @@ pub struct Snapshot {
     /// Customer Lockbox: the tenant's opt-in and the requests.
     #[serde(default)]
     pub lockbox: LockboxView,
+    /// Customers' own storage accounts (`Microsoft.Storage/storageAccounts`).
+    #[serde(default)]
+    pub storage_accounts: Vec<StorageAccountView>,
+}
+
+/// A customer's storage account: its encryption, its tables' key type, and its AEK's access.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StorageAccountView {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    /// `Microsoft.Storage` or `Microsoft.Keyvault`.
+    pub key_source: String,
+    /// The key identifier asked for (empty version: follows the latest).
+    pub key: Option<KeyRef>,
+    /// The key version the account's AEK is wrapped with now.
+    pub current_key_version: Option<String>,
+    /// The display name of the identity it reaches Key Vault with.
+    pub principal: Option<String>,
+    /// `Account` or `Service` (set at creation, never changed).
+    pub table_key_type: String,
+    /// Whether its tables (saved queries) can ever be under a customer-managed key.
+    pub table_cmk_capable: bool,
+    /// Whether its tables are under the customer-managed key now.
+    pub table_cmk: bool,
+    /// Its AEK holder in storage (an `AccountView` of the same name).
+    pub holder: String,
+    pub access: AccessView,
 }
 
 /// Customer Lockbox as the page shows it.
@@ -774,7 +802,52 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                 })
                 .collect(),
         },
+        storage_accounts: storage_account_views(w, s),
     }
+}
+
+fn storage_account_views(w: &World, st: &super::storage::BlockStore) -> Vec<StorageAccountView> {
+    use super::storage::block::KeySource;
+    w.storage_accounts
+        .values()
+        .map(|a| {
+            let holder = w.storage.accounts.get(&a.holder);
+            let current_key_version = holder.and_then(|h| match &h.protector {
+                KeySource::Cmk { key_version, .. } => Some(key_version.clone()),
+                KeySource::Mmk { .. } => None,
+            });
+            StorageAccountView {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                location: a.location.into(),
+                key_source: if a.key.is_some() {
+                    "Microsoft.Keyvault"
+                } else {
+                    "Microsoft.Storage"
+                }
+                .into(),
+                key: a.key.as_ref().map(KeyRef::from),
+                principal: a
+                    .key
+                    .is_some()
+                    .then(|| a.principal(w).ok().map(|p| p.display_name))
+                    .flatten(),
+                table_key_type: if a.table_cmk_capable() {
+                    "Account"
+                } else {
+                    "Service"
+                }
+                .into(),
+                table_cmk_capable: a.table_cmk_capable(),
+                table_cmk: a.table_cmk_capable() && current_key_version.is_some(),
+                current_key_version,
+                holder: a.holder.clone(),
+                access: holder
+                    .map(|h| AccessView::of(h, st.aek_flips.contains_key(&h.name)))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// What the page shows of Sentinel on each onboarded workspace.

@@ -228,6 +228,8 @@ pub struct World {
     pub lockbox: super::lockbox::Lockbox,
     /// Log search alert rules (`Microsoft.Insights/scheduledQueryRules`).
     pub alert_rules: super::alerts::AlertRules,
+    /// Customers' own storage accounts (`Microsoft.Storage/storageAccounts`), by lower-cased id.
+    pub storage_accounts: BTreeMap<String, super::storage_accounts::StorageAccountResource>,
 }
 
 impl World {
@@ -252,6 +254,7 @@ impl World {
             sentinel: BTreeMap::new(),
             lockbox: Default::default(),
             alert_rules: Default::default(),
+            storage_accounts: BTreeMap::new(),
         }
     }
 

@@ -134,6 +134,7 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
         {
             super::alerts::route(cx, req, scope, rest)
         }
+        "microsoft.storage" => super::storage_accounts::route(cx, req, scope, rest),
         _ => {
             Err(ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE)
                 .arg("namespace", namespace.as_str()))
@@ -153,6 +154,7 @@ fn is_collection(namespace: &str, rest: &[String]) -> bool {
         ("microsoft.authorization", "roledefinitions"),
         ("microsoft.customerlockbox", "requests"),
         ("microsoft.insights", "scheduledqueryrules"),
+        ("microsoft.storage", "storageaccounts"),
     ];
     rest.first().is_some_and(|t| {
         known.contains(&(

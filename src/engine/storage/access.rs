@@ -132,13 +132,13 @@ fn evaluate(cx: &Ctx, a: &StorageAccount) -> Option<(Outcome, Option<Principal>)
     let (principal, vault, key, version) = target(cx, a)?;
     // Without an identity there is no token to ask with, reachable vault or not.
     let Some(p) = principal else {
-        return Some((
-            Outcome::Refused(
-                "the cluster has no managed identity (identity type None)".into(),
-                None,
-            ),
-            None,
-        ));
+        let why = match &a.owner {
+            Owner::Cluster { .. } => {
+                "the cluster has no managed identity (identity type None)".into()
+            }
+            owner => owner.principal(cx.w).err().unwrap_or_default(),
+        };
+        return Some((Outcome::Refused(why, None), None));
     };
     if let Some(o) = cx.w.storage.outages.get(&vault) {
         return Some((Outcome::Transient(*o), Some(p)));
@@ -396,6 +396,10 @@ fn revoke(cx: &mut Ctx, account: &str, reason: &str) {
             "{} is unavailable: Microsoft Sentinel behaves as if its data is no longer available (watchlists, analytics rules and incidents can't be read or changed, no incident is created); previously stored data isn't deleted but remains inaccessible",
             a.owner.clone().describe(cx.w, account)
         ),
+        Owner::Customer { .. } => format!(
+            "{} is unavailable: what it encrypts with the customer-managed key can't be read or written until its identity can use the key again",
+            a.owner.clone().describe(cx.w, account)
+        ),
         _ => format!(
             "Storage account {account} is unavailable: new data sent to its workspaces is dropped, queries on them fail, {hot} hot-cache block(s) deleted. Stored data ({blocks} block(s)) stays, governed by retention"
         ),
@@ -485,6 +489,10 @@ fn resume(cx: &mut Ctx, account: &str) {
     let text = match &owner {
         Owner::Sentinel { .. } => format!(
             "{} available again: Microsoft Sentinel restores access to its data",
+            owner.describe(cx.w, account)
+        ),
+        Owner::Customer { .. } => format!(
+            "{} available again: its data encrypted with the customer-managed key can be read and written",
             owner.describe(cx.w, account)
         ),
         _ => format!(

@@ -61,6 +61,9 @@ pub enum Owner {
     /// Cosmos DB in the service, through the Azure Cosmos DB first-party principal, under the
     /// key of the workspace's cluster.
     Sentinel { workspace: String },
+    /// A customer's own `Microsoft.Storage/storageAccounts` resource (lower-cased resource id),
+    /// through the account's managed identity, under the key its `encryption` names.
+    Customer { account: String },
 }
 
 impl Owner {
@@ -80,13 +83,18 @@ impl Owner {
                 .get(COSMOS_DB_OBJECT_ID)
                 .cloned()
                 .ok_or_else(|| "the Azure Cosmos DB principal is missing".into()),
+            Owner::Customer { account } => w
+                .storage_accounts
+                .get(account)
+                .ok_or_else(|| "the storage account no longer exists".to_string())?
+                .principal(w),
         }
     }
 
     /// The cluster whose key identifier this holder follows.
     pub fn cluster<'w>(&self, w: &'w World) -> Option<&'w str> {
         match self {
-            Owner::Shared { .. } => None,
+            Owner::Shared { .. } | Owner::Customer { .. } => None,
             Owner::Cluster { cluster } => {
                 w.clusters.get_key_value(cluster).map(|(k, _)| k.as_str())
             }
@@ -97,6 +105,9 @@ impl Owner {
     /// The key identifier this holder's AEK should be wrapped with: its cluster's, once the
     /// cluster's storage adopted it.
     pub fn key_config(&self, w: &World) -> Option<KeyVaultProperties> {
+        if let Owner::Customer { account } = self {
+            return w.storage_accounts.get(account)?.key.clone();
+        }
         w.clusters.get(self.cluster(w)?)?.storage_key.clone()
     }
 
@@ -109,6 +120,10 @@ impl Owner {
                 .workspaces
                 .get(workspace)
                 .map_or("eastus", |ws| ws.location),
+            Owner::Customer { account } => w
+                .storage_accounts
+                .get(account)
+                .map_or("eastus", |a| a.location),
         }
     }
 
@@ -120,6 +135,12 @@ impl Owner {
                 w.workspaces
                     .get(workspace)
                     .map_or(workspace.as_str(), |ws| ws.name.as_str())
+            ),
+            Owner::Customer { account: id } => format!(
+                "Storage account {} ({account})",
+                w.storage_accounts
+                    .get(id)
+                    .map_or(id.as_str(), |a| a.name.as_str())
             ),
             _ => format!("Storage account {account}"),
         }
@@ -452,7 +473,7 @@ fn cmk_wrap(
 
 /// Rewraps an account's AEK with the key version given: the AEK, and so every block under it, is
 /// unchanged. Fails when the AEK is out of reach.
-pub(super) fn rewrap(
+pub fn rewrap(
     cx: &mut Ctx,
     account: &str,
     kvp: &KeyVaultProperties,
@@ -472,6 +493,32 @@ pub(super) fn rewrap(
     acct.protector = protector;
     acct.wrapped_aek = wrapped;
     acct.wrapped_at = now;
+    acct.unwrap_failed = false;
+    acct.rewrap_refused = None;
+    cx.j.note(now, Category::KeyVault, account, text);
+    Ok(())
+}
+
+/// Rewraps an account's AEK with its region's Microsoft-managed key (a customer's storage account
+/// switched back to `Microsoft.Storage`): the AEK, and so every block under it, is unchanged, and
+/// polling stops with the CMK protector. Fails when the AEK is out of reach.
+pub fn protect_with_mmk(cx: &mut Ctx, account: &str) -> Result<(), String> {
+    let aek = account_key(cx, account)?;
+    let acct = &cx.w.storage.accounts[account];
+    let (region, aek_id) = (acct.owner.region(cx.w), acct.aek_id.clone());
+    let (protector, wrapped) = mmk_wrap(cx, region, &aek_id, &aek);
+    let now = cx.w.now;
+    let acct = cx.w.storage.accounts.get_mut(account).expect("exists");
+    let text = format!(
+        "AEK {} of {account} rewrapped: was {}, now {} (blocks are not re-encrypted)",
+        acct.aek_id,
+        acct.protector.describe(),
+        protector.describe()
+    );
+    acct.protector = protector;
+    acct.wrapped_aek = wrapped;
+    acct.wrapped_at = now;
+    acct.access = access::Access::Available;
     acct.unwrap_failed = false;
     acct.rewrap_refused = None;
     cx.j.note(now, Category::KeyVault, account, text);
@@ -774,7 +821,7 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
             cluster.clone(),
             service_key(&mut cx.w.rng, &mut cx.w.storage.hot_keys, cluster, "hot"),
         )),
-        Owner::Shared { .. } | Owner::Sentinel { .. } => None,
+        Owner::Shared { .. } | Owner::Sentinel { .. } | Owner::Customer { .. } => None,
     };
     let customer_id = cx.w.workspaces[workspace].customer_id.clone();
     let columns =
