@@ -578,7 +578,7 @@ fn unknown_namespace_or_resource_type_is_refused() {
     let r = env.refused(&errors::INVALID_RESOURCE_NAMESPACE, |env| {
         env.arm(
             "GET",
-            &format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Storage/storageAccounts/sa1"),
+            &format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/site1"),
             "2023-01-01",
             None,
         )
@@ -586,7 +586,7 @@ fn unknown_namespace_or_resource_type_is_refused() {
     assert_seed(
         &r,
         &errors::INVALID_RESOURCE_NAMESPACE,
-        "The resource namespace 'Microsoft.Storage' is invalid.",
+        "The resource namespace 'Microsoft.Web' is invalid.",
     );
     env.refused(&errors::INVALID_RESOURCE_NAMESPACE, |env| {
         env.arm("GET", "/tenants", "2022-12-01", None)
