@@ -578,7 +578,9 @@ fn unknown_namespace_or_resource_type_is_refused() {
     let r = env.refused(&errors::INVALID_RESOURCE_NAMESPACE, |env| {
         env.arm(
             "GET",
-            &format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/site1"),
+            &format!(
+                "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/site1"
+            ),
             "2023-01-01",
             None,
         )

@@ -15,7 +15,6 @@ use serde_json::{Map, Value, json};
 use super::Ctx;
 use super::arm::{
     ApiResult, api_version, group_scope, id_key, location, method_not_allowed, resource_id,
-    subscription_scope,
 };
 use super::clock;
 use super::errors::{self, ApiError};
@@ -79,15 +78,7 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             if req.method != Method::Get {
                 return Err(method_not_allowed(req));
             }
-            let prefix = if scope.len() == 2 {
-                format!("/subscriptions/{}/", subscription_scope(cx, scope)?).to_ascii_lowercase()
-            } else {
-                let (sub, rg) = group_scope(cx, scope)?;
-                format!(
-                    "{}/",
-                    id_key(&format!("/subscriptions/{sub}/resourceGroups/{rg}"))
-                )
-            };
+            let prefix = crate::engine::arm::list_prefix(cx, scope)?;
             let value: Vec<Value> =
                 cx.w.alert_rules
                     .iter()

@@ -91,19 +91,7 @@ impl Status {
 
 /// The statuses an api-version's enum names (customerlockbox.json).
 fn enum_names(version: &str) -> &'static [&'static str] {
-    const COMMON: [&str; 11] = [
-        "Initializing",
-        "Pending",
-        "Approving",
-        "Denying",
-        "Approved",
-        "Denied",
-        "Expired",
-        "Revoking",
-        "Revoked",
-        "Error",
-        "Unknown",
-    ];
+    // 2018-10-11-preview's enum is the older one without its last two entries.
     const WITH_COMPLETED: [&str; 13] = [
         "Initializing",
         "Pending",
@@ -120,7 +108,7 @@ fn enum_names(version: &str) -> &'static [&'static str] {
         "Completing",
     ];
     if version == API_2018_10 {
-        &COMMON
+        &WITH_COMPLETED[..11]
     } else {
         &WITH_COMPLETED
     }

@@ -262,6 +262,20 @@ pub fn resource_id(sub: &str, rg: &str, provider_type: &str, name: &str) -> Stri
 }
 
 /// Map key for resource ids: ARM ids compare case-insensitively.
+/// The id prefix (lower case, with its trailing `/`) of what a list request covers: a whole
+/// subscription (`/subscriptions/{s}/providers/…`) or one resource group; also checks the scope.
+pub fn list_prefix(cx: &Ctx, scope: &[String]) -> Result<String, ApiError> {
+    if scope.len() == 2 {
+        Ok(format!("/subscriptions/{}/", subscription_scope(cx, scope)?).to_ascii_lowercase())
+    } else {
+        let (sub, rg) = group_scope(cx, scope)?;
+        Ok(format!(
+            "{}/",
+            id_key(&format!("/subscriptions/{sub}/resourceGroups/{rg}"))
+        ))
+    }
+}
+
 pub fn id_key(id: &str) -> String {
     id.trim_end_matches('/').to_ascii_lowercase()
 }

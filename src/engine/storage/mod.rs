@@ -482,6 +482,13 @@ pub fn rewrap(
     let aek = account_key(cx, account)?;
     let owner = cx.w.storage.accounts[account].owner.clone();
     let (protector, wrapped) = cmk_wrap(cx, &owner, kvp, version, &aek)?;
+    install_wrap(cx, account, protector, wrapped);
+    Ok(())
+}
+
+/// Puts a new wrapping of an account's AEK in place and says so: the AEK, and so every block
+/// under it, is unchanged.
+fn install_wrap(cx: &mut Ctx, account: &str, protector: KeySource, wrapped: Vec<u8>) {
     let now = cx.w.now;
     let acct = cx.w.storage.accounts.get_mut(account).expect("exists");
     let text = format!(
@@ -496,7 +503,6 @@ pub fn rewrap(
     acct.unwrap_failed = false;
     acct.rewrap_refused = None;
     cx.j.note(now, Category::KeyVault, account, text);
-    Ok(())
 }
 
 /// Rewraps an account's AEK with its region's Microsoft-managed key (a customer's storage account
@@ -507,21 +513,9 @@ pub fn protect_with_mmk(cx: &mut Ctx, account: &str) -> Result<(), String> {
     let acct = &cx.w.storage.accounts[account];
     let (region, aek_id) = (acct.owner.region(cx.w), acct.aek_id.clone());
     let (protector, wrapped) = mmk_wrap(cx, region, &aek_id, &aek);
-    let now = cx.w.now;
+    install_wrap(cx, account, protector, wrapped);
     let acct = cx.w.storage.accounts.get_mut(account).expect("exists");
-    let text = format!(
-        "AEK {} of {account} rewrapped: was {}, now {} (blocks are not re-encrypted)",
-        acct.aek_id,
-        acct.protector.describe(),
-        protector.describe()
-    );
-    acct.protector = protector;
-    acct.wrapped_aek = wrapped;
-    acct.wrapped_at = now;
     acct.access = access::Access::Available;
-    acct.unwrap_failed = false;
-    acct.rewrap_refused = None;
-    cx.j.note(now, Category::KeyVault, account, text);
     Ok(())
 }
 

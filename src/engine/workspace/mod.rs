@@ -15,7 +15,7 @@ use super::Ctx;
 use super::arm::lro::{self, AsyncOp, OpKind};
 use super::arm::{
     ApiResult, OPERATIONAL_INSIGHTS_API, api_version, body_object, group_scope, id_key, location,
-    method_not_allowed, prop, resource_id, subscription_scope, tags, writable_group_scope,
+    method_not_allowed, prop, resource_id, tags, writable_group_scope,
 };
 use super::clock;
 use super::cluster::ClusterState;
@@ -197,15 +197,7 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             if req.method != Method::Get {
                 return Err(method_not_allowed(req));
             }
-            let prefix = if scope.len() == 2 {
-                format!("/subscriptions/{}/", subscription_scope(cx, scope)?).to_ascii_lowercase()
-            } else {
-                let (sub, rg) = group_scope(cx, scope)?;
-                format!(
-                    "{}/",
-                    id_key(&format!("/subscriptions/{sub}/resourceGroups/{rg}"))
-                )
-            };
+            let prefix = crate::engine::arm::list_prefix(cx, scope)?;
             let value: Vec<Value> =
                 cx.w.workspaces
                     .values()
