@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::store::{self, Sealed};
+use crate::engine::storage::documents::{self, Sealed};
 use super::{new_etag, system_data};
 use crate::engine::Ctx;
 use crate::engine::arm::{ApiResult, body_object, prop};
@@ -59,7 +59,7 @@ fn not_found(kind: &str, name: &str) -> ApiError {
 /// The store's key must be within reach for anything but deleting Sentinel itself.
 fn available(cx: &Ctx, ws: &str) -> Result<String, ApiError> {
     let account = cx.w.sentinel[ws].account.clone();
-    store::reachable(cx, &account).map_err(unavailable)?;
+    documents::reachable(cx, &account).map_err(unavailable)?;
     Ok(account)
 }
 
@@ -88,7 +88,7 @@ pub fn route(
                 return Err(not_found("watchlist", a));
             };
             let value =
-                store::open(cx, &account, &items_doc(&key), &sealed).map_err(unavailable)?;
+                documents::open(cx, &account, &items_doc(&key), &sealed).map_err(unavailable)?;
             Ok(Response::ok(json!({ "value": value })))
         }
         ("alertrules", Method::Get, []) => list(cx, &account, ws, Kind::Rule),
@@ -154,7 +154,7 @@ fn docs(s: &super::Sentinel, kind: Kind) -> Vec<(String, Sealed)> {
 fn list(cx: &mut Ctx, account: &str, ws: &str, kind: Kind) -> ApiResult {
     let mut value = Vec::new();
     for (key, sealed) in docs(&cx.w.sentinel[ws], kind) {
-        value.push(store::open(cx, account, &kind.doc_id(&key), &sealed).map_err(unavailable)?);
+        value.push(documents::open(cx, account, &kind.doc_id(&key), &sealed).map_err(unavailable)?);
     }
     Ok(Response::ok(json!({ "value": value })))
 }
@@ -166,7 +166,7 @@ fn get(cx: &mut Ctx, account: &str, ws: &str, kind: Kind, name: &str) -> ApiResu
         .find(|(k, _)| *k == key)
         .map(|(_, s)| s)
         .ok_or_else(|| not_found(kind.label(), name))?;
-    let v = store::open(cx, account, &kind.doc_id(&key), &sealed).map_err(unavailable)?;
+    let v = documents::open(cx, account, &kind.doc_id(&key), &sealed).map_err(unavailable)?;
     Ok(Response::ok(v))
 }
 
@@ -332,8 +332,8 @@ fn put_watchlist(
         },
     });
     let sealed =
-        store::seal(cx, account, &Kind::Watchlist.doc_id(&key), &doc).map_err(unavailable)?;
-    let sealed_items = store::seal(cx, account, &items_doc(&key), &Value::Array(items.clone()))
+        documents::seal(cx, account, &Kind::Watchlist.doc_id(&key), &doc).map_err(unavailable)?;
+    let sealed_items = documents::seal(cx, account, &items_doc(&key), &Value::Array(items.clone()))
         .map_err(unavailable)?;
     let s = cx.w.sentinel.get_mut(ws).expect("checked");
     s.watchlists.insert(
@@ -455,7 +455,7 @@ fn put_rule(
             "lastModifiedUtc": clock::iso(now),
         },
     });
-    let sealed = store::seal(cx, account, &Kind::Rule.doc_id(&key), &doc).map_err(unavailable)?;
+    let sealed = documents::seal(cx, account, &Kind::Rule.doc_id(&key), &doc).map_err(unavailable)?;
     let s = cx.w.sentinel.get_mut(ws).expect("checked");
     s.rules.insert(
         key.clone(),
@@ -530,7 +530,7 @@ pub fn run_rule(cx: &mut Ctx, ws: &str, key: &str) {
     let account = s.account.clone();
     let now = cx.w.now;
     schedule(cx, ws, key, now + rule.frequency);
-    let outcome = store::open(cx, &account, &Kind::Rule.doc_id(key), &rule.doc.sealed)
+    let outcome = documents::open(cx, &account, &Kind::Rule.doc_id(key), &rule.doc.sealed)
         .map_err(|why| format!("Microsoft Sentinel cannot read the rule ({why})"))
         .and_then(|def| {
             let p = &def["properties"];
@@ -633,7 +633,7 @@ fn create_incident(cx: &mut Ctx, ws: &str, account: &str, ws_id: &str, rule: &Va
             "providerIncidentId": number.to_string(),
         },
     });
-    match store::seal(cx, account, &Kind::Incident.doc_id(&id), &doc) {
+    match documents::seal(cx, account, &Kind::Incident.doc_id(&id), &doc) {
         Ok(sealed) => {
             let s = cx.w.sentinel.get_mut(ws).expect("checked");
             s.incident_number = number;

@@ -15,7 +15,6 @@
 //! offboarding, removes it with its store.
 
 pub mod content;
-pub mod store;
 
 use std::collections::BTreeMap;
 
@@ -63,7 +62,7 @@ pub struct Sentinel {
     pub account: String,
     pub watchlists: BTreeMap<String, content::Doc>,
     /// Each watchlist's items, sealed as one document.
-    pub items: BTreeMap<String, store::Sealed>,
+    pub items: BTreeMap<String, storage::documents::Sealed>,
     pub rules: BTreeMap<String, content::Rule>,
     pub incidents: BTreeMap<String, content::Doc>,
     pub incident_number: u64,

@@ -22,6 +22,7 @@
 
 pub mod access;
 pub mod block;
+pub mod documents;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;

@@ -1,14 +1,12 @@
-//! Microsoft Sentinel's own store (Azure Cosmos DB in the service): every document (a watchlist,
-//! its items, an analytics rule, an incident) is sealed with AES-256-GCM under a data key derived
-//! from the store's account key (HKDF-SHA256, bound to the store and the document), and the
-//! account key is held like cluster storage's: wrapped by the cluster's KEK through Key Vault, as
-//! the Azure Cosmos DB principal, or by a Microsoft-managed key for a workspace onboarded without
-//! CMK ("Data saved by Microsoft Sentinel in storage resources other than Log Analytics is also
-//! encrypted using the customer-managed key configured for the dedicated Log Analytics cluster").
+//! Documents sealed under a storage holder's account key: Microsoft Sentinel's own store (Azure
+//! Cosmos DB in the service: watchlists, analytics rules, incidents) and a customer's storage
+//! account (the saved searches a `Query` link moves into its table, the alert queries an
+//! `Alerts` link keeps as blobs). Every document is sealed with AES-256-GCM under a data key
+//! derived from the holder's AEK (HKDF-SHA256, bound to the holder and the document id).
 //!
-//! The account key comes through `storage::account_key`, so reaching a document is exactly as
-//! possible as the store's Key Vault access allows: cached while Key Vault answers, gone within
-//! the hour after it refuses, back after it answers again.
+//! The AEK comes through [`storage::account_key`], so reaching a document is exactly as possible
+//! as the holder's Key Vault access allows: cached while Key Vault answers, gone within the hour
+//! after it refuses, back after it answers again (the seed's revocation, for every holder).
 
 use serde_json::Value;
 
@@ -16,7 +14,7 @@ use crate::engine::Ctx;
 use crate::engine::crypto::{self, GCM_NONCE};
 use crate::engine::storage;
 
-const DOC_SALT: &[u8] = b"cmk-playground/sentinel-doc/v1";
+const DOC_SALT: &[u8] = b"cmk-playground/document/v1";
 
 /// One sealed document: nonce and AES-256-GCM ciphertext with its tag.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +27,7 @@ fn data_key(aek: &crypto::SymKey, account: &str, doc: &str) -> crypto::SymKey {
     crypto::derive_key(aek, DOC_SALT, format!("{account}|{doc}").as_bytes())
 }
 
-/// Seals `value` as document `doc` of the store `account`; `Err` says why the store's key is out
+/// Seals `value` as document `doc` of the holder `account`; `Err` says why the holder's key is out
 /// of reach.
 pub fn seal(cx: &mut Ctx, account: &str, doc: &str, value: &Value) -> Result<Sealed, String> {
     let aek = storage::account_key(cx, account)?;
@@ -42,7 +40,7 @@ pub fn seal(cx: &mut Ctx, account: &str, doc: &str, value: &Value) -> Result<Sea
     })
 }
 
-/// Opens document `doc` of the store `account`.
+/// Opens document `doc` of the holder `account`.
 pub fn open(cx: &mut Ctx, account: &str, doc: &str, sealed: &Sealed) -> Result<Value, String> {
     let aek = storage::account_key(cx, account)?;
     let key = data_key(&aek, account, doc);
@@ -52,10 +50,10 @@ pub fn open(cx: &mut Ctx, account: &str, doc: &str, sealed: &Sealed) -> Result<V
     serde_json::from_slice(&plain).map_err(|_| format!("document {doc} is not JSON"))
 }
 
-/// Whether the store's key is within reach now (without unwrapping it).
+/// Whether the holder's key is within reach now (without unwrapping it).
 pub fn reachable(cx: &Ctx, account: &str) -> Result<(), String> {
     match cx.w.storage.accounts.get(account) {
-        None => Err(format!("no store {account}")),
+        None => Err(format!("no storage account {account}")),
         Some(a) => a.access.unavailable().map_or(Ok(()), Err),
     }
 }
