@@ -106,6 +106,28 @@ export interface Snapshot {
   sentinel: SentinelView[];
   lockbox: LockboxView;
   storage_accounts: StorageAccountView[];
+  alert_rules: AlertRuleView[];
+}
+
+/** A log search alert rule and where its query is kept (`engine::view::AlertRuleView`). */
+export interface AlertRuleView {
+  id: string;
+  name: string;
+  /** The workspace it queries (name). */
+  workspace: string;
+  enabled: boolean;
+  severity: number;
+  /** `Azure Monitor` or the storage account's name. */
+  query_stored_in: string;
+  /** `MMK` or `CMK`. */
+  protection: string;
+}
+
+/** A workspace's linked storage accounts of one data source type. */
+export interface LinkedStorageView {
+  data_source_type: string;
+  /** The storage accounts' names. */
+  accounts: string[];
 }
 
 /** A customer's storage account (`engine::view::StorageAccountView`). */
@@ -130,6 +152,12 @@ export interface StorageAccountView {
   /** Its AEK holder in storage (an AccountView of the same name). */
   holder: string;
   access: AccessView;
+  /** What it protects for linked workspaces, in words. */
+  protects: string[];
+  /** Saved-search entities in its table. */
+  saved_searches: number;
+  /** Alert-query blobs. */
+  alert_queries: number;
 }
 
 /** Customer Lockbox: the tenant's opt-in and the requests (`engine::view::LockboxView`). */
@@ -289,9 +317,11 @@ export interface WorkspaceView {
   access: AccessView;
   dropped_rows: number;
   saved_searches: SavedSearchView[];
+  linked_storage: LinkedStorageView[];
 }
 
-/** A saved search or function, and where it is kept (`workspace`, under `MMK`). */
+/** A saved search or function, and where it is kept (`workspace` under `MMK`, or a storage
+ * account's name; its query is empty when sealed in the account). */
 export interface SavedSearchView {
   name: string;
   display_name: string;

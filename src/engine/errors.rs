@@ -213,6 +213,18 @@ catalogue! {
     SAVED_SEARCH_ETAG: 409 Arm "Conflict",
         "A saved search with id '{id}' already exists. To override an existing saved search, use * or specify the current Etag ({etag}).",
         Source::Playground("SavedSearches.json (2025-02-01), etag: \"To override an existing saved search, use `*` or specify the current Etag\"");
+    LINKED_STORAGE_INVALID: 400 Arm "BadRequest",
+        "{detail}",
+        Source::Playground("LinkedStorageAccounts.json (2025-02-01) request validation");
+    LINKED_STORAGE_CUSTOM_LOGS_RETIRED: 400 Arm "BadRequest",
+        "Linked storage accounts of type CustomLogs can no longer be created or updated: creation and updates have been blocked since 30 June 2025 (existing links were removed on 1 November 2025). Collect custom logs with a data collection rule instead.",
+        Source::Playground("azure-monitor-docs private-storage.md: CustomLogs links blocked from 30 Jun 2025, removed 1 Nov 2025");
+    LINKED_STORAGE_ACCOUNT_NOT_FOUND: 400 Arm "BadRequest",
+        "The storage account '{id}' was not found. Link an existing StorageV2 account by its resource id.",
+        Source::Playground("LinkedStorageAccounts.json: storageAccountIds name existing storage accounts; the service's wording is not documented");
+    LINKED_STORAGE_REGION: 400 Arm "BadRequest",
+        "Storage account '{account}' is in {account_region} and workspace '{workspace}' in {workspace_region}: \"Make sure to create your Storage Account in the same region as your Log Analytics workspace is located\".",
+        Source::Playground("seed, Considerations before setting Customer-managed key for queries, quoted");
     ALERT_RULE_INVALID: 400 Arm "BadRequest",
         "{detail}",
         Source::Playground("scheduledQueryRule_API.json (2023-12-01) request validation");
@@ -268,6 +280,10 @@ catalogue! {
     STORAGE_KEY_VALIDATION_FAILED: 400 Arm "KeyVaultAccessFailed",
         "The storage account's identity could not use key '{key}' in Key Vault '{vault}' (it needs get, wrapKey and unwrapKey): {detail}",
         Source::Playground("customer-managed-keys-configure: the identity needs get, wrapKey and unwrapKey on the key; the service's wording is not documented");
+
+    STORAGE_KEY_UNAVAILABLE: 403 Arm "KeyVaultEncryptionKeyNotFound",
+        "The key vault key is not found to unwrap the encryption key. ({what} kept in storage account '{account}', under its key: {reason})",
+        Source::Playground("Azure Storage's own answer when an account's customer-managed key is out of reach (403 KeyVaultEncryptionKeyNotFound, 'The key vault key is not found to unwrap the encryption key.': storage REST error codes; microsoft/dicom-server tests), passed on by the service reading the linked storage account, with what it was reading");
 
     // ---- Microsoft.Authorization ----------------------------------------------------------
     ROLE_ASSIGNMENT_EXISTS: 409 Arm "RoleAssignmentExists",

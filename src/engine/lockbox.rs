@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::Ctx;
-use super::arm::authorization::{OWNER_ROLE, has_action, has_role_at};
+use super::arm::authorization::{OWNER_ROLE, has_action, has_role_at, user_forbidden};
 use super::arm::{
     ApiResult, api_version, body_object, group_scope, id_key, method_not_allowed, prop,
     subscription_scope, unknown_type,
@@ -227,7 +227,7 @@ pub fn route_tenant(cx: &mut Ctx, req: &Request, rest: &[String]) -> ApiResult {
         [t, tenant] if seg_is(Some(t), "tenantoptedin") => match req.method {
             Method::Get => {
                 if !tenant.eq_ignore_ascii_case(TENANT_ID) {
-                    return Err(forbidden(
+                    return Err(user_forbidden(
                         cx,
                         "Microsoft.CustomerLockbox/tenantOptedIn/read",
                         &format!("/providers/{NAMESPACE}/tenantOptedIn/{tenant}"),
@@ -400,23 +400,13 @@ fn not_found(sub: &str, id: &str) -> ApiError {
         .arg("subscription", sub)
 }
 
-/// ARM's 403 for the signed-in user.
-fn forbidden(cx: &Ctx, action: &str, scope: &str) -> ApiError {
-    let user = cx.w.directory.user();
-    ApiError::new(&errors::AUTHORIZATION_FAILED)
-        .arg("client", super::world::USER_UPN)
-        .arg("oid", user.object_id.clone())
-        .arg("action", action)
-        .arg("scope", scope)
-}
-
 fn authorize_read(cx: &Ctx, sub: &str) -> Result<(), ApiError> {
     let scope = format!("/subscriptions/{sub}");
     let user = &cx.w.directory.user().object_id;
     if has_action(cx, user, &scope, READ_ACTION) {
         Ok(())
     } else {
-        Err(forbidden(cx, READ_ACTION, &scope))
+        Err(user_forbidden(cx, READ_ACTION, &scope))
     }
 }
 
@@ -429,7 +419,7 @@ fn authorize_decision(cx: &Ctx, sub: &str) -> Result<(), ApiError> {
     if has_role_at(cx, user, &scope, OWNER_ROLE) || has_role_at(cx, user, &scope, APPROVER_ROLE) {
         Ok(())
     } else {
-        Err(forbidden(cx, APPROVE_ACTION, &scope))
+        Err(user_forbidden(cx, APPROVE_ACTION, &scope))
     }
 }
 

@@ -16,6 +16,8 @@
 //! managed identity. Polling, the cached AEK, revocation within the hour, recovery, rotation and
 //! the audit are storage's holder mechanism (`storage/access.rs`), not repeated here.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 
 use super::Ctx;
@@ -29,6 +31,7 @@ use super::errors::{self, ApiError};
 use super::http::{Method, Request, Response};
 use super::journal::Category;
 use super::keyvault::client::{self, KeyVaultProperties};
+use super::storage::documents::{self, Sealed};
 use super::storage::{self, Owner, block::KeySource};
 use super::world::{Principal, TENANT_ID, World};
 
@@ -109,6 +112,9 @@ pub struct StorageAccountResource {
     pub holder: String,
     pub created: u64,
     pub tags: Value,
+    /// What linked workspaces keep here, sealed under the account's AEK: saved searches in a
+    /// table (`savedsearches/{customerId}/{id}`), alert queries as blobs (`alerts/{rule id}`).
+    pub documents: BTreeMap<String, Sealed>,
 }
 
 impl StorageAccountResource {
@@ -508,6 +514,7 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
             holder: String::new(),
             created: now,
             tags,
+            documents: BTreeMap::new(),
         },
     );
     let holder = storage::new_holder_account(
@@ -784,4 +791,86 @@ fn delete(cx: &mut Ctx, scope: &[String], name: &str) -> ApiResult {
         format!("Storage account {} deleted, its AEK with it", a.name),
     );
     Ok(Response::empty(200))
+}
+
+// ---- what linked workspaces keep in an account ---------------------------------------------
+
+/// Why a document of the account can't be reached: the storage service's own answer when the
+/// account's key is out of reach (403 `KeyVaultEncryptionKeyNotFound`), or the account is gone.
+pub fn unreachable(w: &World, account: &str, what: &str, reason: &str) -> ApiError {
+    let name = w
+        .storage_accounts
+        .get(account)
+        .map_or(account, |a| a.name.as_str());
+    ApiError::new(&errors::STORAGE_KEY_UNAVAILABLE)
+        .arg("what", what)
+        .arg("account", name)
+        .arg("reason", reason)
+}
+
+fn holder(w: &World, account: &str, what: &str) -> Result<String, ApiError> {
+    w.storage_accounts
+        .get(account)
+        .map(|a| a.holder.clone())
+        .ok_or_else(|| unreachable(w, account, what, "the storage account no longer exists"))
+}
+
+/// Whether the account's key is within reach now (no Key Vault call).
+pub fn check_reachable(cx: &Ctx, account: &str, what: &str) -> Result<(), ApiError> {
+    let h = holder(cx.w, account, what)?;
+    documents::reachable(cx, &h).map_err(|why| unreachable(cx.w, account, what, &why))
+}
+
+/// Seals `value` as document `doc` of the account, under its AEK.
+pub fn put_document(
+    cx: &mut Ctx,
+    account: &str,
+    doc: &str,
+    value: &Value,
+    what: &str,
+) -> Result<(), ApiError> {
+    let h = holder(cx.w, account, what)?;
+    let sealed = documents::seal(cx, &h, doc, value)
+        .map_err(|why| unreachable(cx.w, account, what, &why))?;
+    cx.w.storage_accounts
+        .get_mut(account)
+        .expect("holder found it")
+        .documents
+        .insert(doc.to_string(), sealed);
+    Ok(())
+}
+
+/// Opens document `doc` of the account (`None` if there is none).
+pub fn get_document(
+    cx: &mut Ctx,
+    account: &str,
+    doc: &str,
+    what: &str,
+) -> Result<Option<Value>, ApiError> {
+    let h = holder(cx.w, account, what)?;
+    let Some(sealed) = cx.w.storage_accounts[account].documents.get(doc).cloned() else {
+        check_reachable(cx, account, what)?;
+        return Ok(None);
+    };
+    documents::open(cx, &h, doc, &sealed)
+        .map(Some)
+        .map_err(|why| unreachable(cx.w, account, what, &why))
+}
+
+/// The ids of the account's documents under `prefix` (names only: nothing is opened).
+pub fn document_ids(w: &World, account: &str, prefix: &str) -> Vec<String> {
+    w.storage_accounts.get(account).map_or_else(Vec::new, |a| {
+        a.documents
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect()
+    })
+}
+
+/// Removes a document without opening it (a blob or entity is deleted by name).
+pub fn remove_document(w: &mut World, account: &str, doc: &str) -> bool {
+    w.storage_accounts
+        .get_mut(account)
+        .is_some_and(|a| a.documents.remove(doc).is_some())
 }

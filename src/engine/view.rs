@@ -56,6 +56,9 @@ pub struct Snapshot {
     /// Customers' own storage accounts (`Microsoft.Storage/storageAccounts`).
     #[serde(default)]
     pub storage_accounts: Vec<StorageAccountView>,
+    /// Log search alert rules (`Microsoft.Insights/scheduledQueryRules`).
+    #[serde(default)]
+    pub alert_rules: Vec<AlertRuleView>,
 }
 
 /// A customer's storage account: its encryption, its tables' key type, and its AEK's access.
@@ -81,6 +84,37 @@ pub struct StorageAccountView {
     /// Its AEK holder in storage (an `AccountView` of the same name).
     pub holder: String,
     pub access: AccessView,
+    /// What it protects for linked workspaces, in words ("Saved searches of workspace ws1").
+    #[serde(default)]
+    pub protects: Vec<String>,
+    /// Saved-search entities in its table, and alert-query blobs.
+    #[serde(default)]
+    pub saved_searches: usize,
+    #[serde(default)]
+    pub alert_queries: usize,
+}
+
+/// A log search alert rule, and where its query is kept.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertRuleView {
+    pub id: String,
+    pub name: String,
+    /// The workspace it queries (name).
+    pub workspace: String,
+    pub enabled: bool,
+    pub severity: i64,
+    /// `Azure Monitor` or the storage account's name.
+    pub query_stored_in: String,
+    /// `MMK` or `CMK`.
+    pub protection: String,
+}
+
+/// A workspace's linked storage accounts of one data source type.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkedStorageView {
+    pub data_source_type: String,
+    /// The storage accounts' names.
+    pub accounts: Vec<String>,
 }
 
 /// Customer Lockbox as the page shows it.
@@ -415,8 +449,10 @@ pub struct SavedSearchView {
     pub name: String,
     pub display_name: String,
     pub category: String,
+    /// Empty when it is sealed in a storage account (the page reads it through the API, as a
+    /// person would).
     pub query: String,
-    /// `workspace`.
+    /// `workspace`, or the storage account's name.
     pub stored_in: String,
     /// `MMK` or `CMK`.
     pub protection: String,
@@ -471,6 +507,9 @@ pub struct WorkspaceView {
     /// Saved searches and functions, and where each is kept.
     #[serde(default)]
     pub saved_searches: Vec<SavedSearchView>,
+    /// `linkedStorageAccounts`, by data source type.
+    #[serde(default)]
+    pub linked_storage: Vec<LinkedStorageView>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -662,16 +701,20 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                     .filter(|((c, _), _)| *c == ws.customer_id)
                     .map(|(_, n)| *n)
                     .sum(),
-                saved_searches: ws
-                    .saved_searches
-                    .values()
-                    .map(|q| SavedSearchView {
-                        name: q.name.clone(),
-                        display_name: q.display_name.clone(),
-                        category: q.category.clone(),
-                        query: q.query.clone(),
-                        stored_in: "workspace".into(),
-                        protection: "MMK".into(),
+                saved_searches: saved_search_views(w, ws),
+                linked_storage: ws
+                    .linked_storage
+                    .iter()
+                    .map(|(k, ids)| LinkedStorageView {
+                        data_source_type: k.to_string(),
+                        accounts: ids
+                            .iter()
+                            .map(|id| {
+                                w.storage_accounts
+                                    .get(&super::arm::id_key(id))
+                                    .map_or_else(|| id.clone(), |a| a.name.clone())
+                            })
+                            .collect(),
                     })
                     .collect(),
             }
@@ -803,7 +846,102 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                 .collect(),
         },
         storage_accounts: storage_account_views(w, s),
+        alert_rules: alert_rule_views(w),
     }
+}
+
+/// "MMK" or "CMK": whether a storage account's tables (`table`) or blobs are under its
+/// customer-managed key now.
+fn account_protection(w: &World, account: &str, table: bool) -> &'static str {
+    match w.storage_accounts.get(account) {
+        Some(a)
+            if (a.table_cmk_capable() || !table)
+                && w.storage
+                    .accounts
+                    .get(&a.holder)
+                    .is_some_and(|h| h.protector.is_cmk()) =>
+        {
+            "CMK"
+        }
+        _ => "MMK",
+    }
+}
+
+fn saved_search_views(w: &World, ws: &super::workspace::Workspace) -> Vec<SavedSearchView> {
+    use super::workspace::{linked_storage, saved_searches};
+    match linked_storage::account_for(ws, linked_storage::QUERY) {
+        None => ws
+            .saved_searches
+            .values()
+            .map(|q| SavedSearchView {
+                name: q.name.clone(),
+                display_name: q.display_name.clone(),
+                category: q.category.clone(),
+                query: q.query.clone(),
+                stored_in: "workspace".into(),
+                protection: "MMK".into(),
+            })
+            .collect(),
+        Some(a) => {
+            let prefix = saved_searches::doc_prefix(&ws.customer_id);
+            let name = w
+                .storage_accounts
+                .get(&a)
+                .map_or(a.clone(), |x| x.name.clone());
+            super::storage_accounts::document_ids(w, &a, &prefix)
+                .into_iter()
+                .map(|doc| {
+                    let id = doc[prefix.len()..].to_string();
+                    SavedSearchView {
+                        name: id.clone(),
+                        display_name: id,
+                        category: String::new(),
+                        query: String::new(),
+                        stored_in: name.clone(),
+                        protection: account_protection(w, &a, true).into(),
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+fn alert_rule_views(w: &World) -> Vec<AlertRuleView> {
+    w.alert_rules
+        .values()
+        .map(|r| AlertRuleView {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            workspace: r
+                .workspace(w)
+                .and_then(|k| w.workspaces.get(&k))
+                .map(|ws| ws.name.clone())
+                .unwrap_or_default(),
+            enabled: r
+                .properties
+                .get("enabled")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(true),
+            severity: r
+                .properties
+                .get("severity")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(3),
+            query_stored_in: r.query_store.as_ref().map_or_else(
+                || "Azure Monitor".to_string(),
+                |a| {
+                    w.storage_accounts
+                        .get(a)
+                        .map_or(a.clone(), |x| x.name.clone())
+                },
+            ),
+            protection: r
+                .query_store
+                .as_ref()
+                .map_or("MMK", |a| account_protection(w, a, false))
+                .into(),
+        })
+        .collect()
 }
 
 fn storage_account_views(w: &World, st: &super::storage::BlockStore) -> Vec<StorageAccountView> {
@@ -845,9 +983,42 @@ fn storage_account_views(w: &World, st: &super::storage::BlockStore) -> Vec<Stor
                 access: holder
                     .map(|h| AccessView::of(h, st.aek_flips.contains_key(&h.name)))
                     .unwrap_or_default(),
+                protects: protects(w, &super::arm::id_key(&a.id)),
+                saved_searches: a
+                    .documents
+                    .keys()
+                    .filter(|k| k.starts_with("savedsearches/"))
+                    .count(),
+                alert_queries: a
+                    .documents
+                    .keys()
+                    .filter(|k| k.starts_with("alerts/"))
+                    .count(),
             }
         })
         .collect()
+}
+
+/// What a customer's storage account keeps for linked workspaces, in words.
+fn protects(w: &World, account: &str) -> Vec<String> {
+    use super::workspace::linked_storage;
+    let mut out = Vec::new();
+    for ws in w.workspaces.values().filter(|ws| ws.deleted.is_none()) {
+        for (kind, ids) in &ws.linked_storage {
+            if ids.iter().any(|id| super::arm::id_key(id) == account) {
+                out.push(match *kind {
+                    linked_storage::QUERY => {
+                        format!("Saved searches of workspace {} (Query link)", ws.name)
+                    }
+                    linked_storage::ALERTS => {
+                        format!("Alert queries of workspace {} (Alerts link)", ws.name)
+                    }
+                    k => format!("{k} data of workspace {}", ws.name),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// What the page shows of Sentinel on each onboarded workspace.

@@ -201,6 +201,24 @@ pub fn has_action(cx: &Ctx, principal: &str, scope: &str, action: &str) -> bool 
     })
 }
 
+/// ARM's 403 for the signed-in user lacking `action` over `scope`.
+pub fn user_forbidden(cx: &Ctx, action: &str, scope: &str) -> ApiError {
+    ApiError::new(&errors::AUTHORIZATION_FAILED)
+        .arg("client", crate::engine::world::USER_UPN)
+        .arg("oid", cx.w.directory.user().object_id.clone())
+        .arg("action", action)
+        .arg("scope", scope)
+}
+
+/// The signed-in user may perform `action` over `scope`, or ARM's 403.
+pub fn require_user_action(cx: &Ctx, scope: &str, action: &str) -> Result<(), ApiError> {
+    if has_action(cx, &cx.w.directory.user().object_id, scope, action) {
+        Ok(())
+    } else {
+        Err(user_forbidden(cx, action, scope))
+    }
+}
+
 /// Whether `principal` holds `role` assigned at exactly `scope` or one of its ancestors.
 pub fn has_role_at(cx: &Ctx, principal: &str, scope: &str, role: &str) -> bool {
     cx.w.role_assignments.iter().any(|a| {

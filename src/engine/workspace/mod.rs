@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod linked_storage;
 pub mod saved_searches;
 
 use serde_json::{Value, json};
@@ -73,6 +74,8 @@ pub struct Workspace {
     /// case, and a counter that makes each write's etag new.
     pub saved_searches: saved_searches::SavedSearches,
     pub etags: u64,
+    /// `linkedStorageAccounts`, by data source type.
+    pub linked_storage: linked_storage::LinkedStorage,
 }
 
 impl Workspace {
@@ -264,6 +267,9 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             Method::Delete => unlink(cx, scope, &rest[1], link, &version),
             _ => Err(method_not_allowed(req)),
         },
+        [_, _, ls] | [_, _, ls, _] if seg_is(Some(ls), "linkedstorageaccounts") => {
+            linked_storage::route(cx, req, scope, rest)
+        }
         [_, _, ss] | [_, _, ss, _] if seg_is(Some(ss), "savedsearches") => {
             saved_searches::route(cx, req, scope, rest)
         }
@@ -439,6 +445,7 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
         custom_columns: BTreeMap::new(),
         saved_searches: BTreeMap::new(),
         etags: 0,
+        linked_storage: BTreeMap::new(),
     };
     cx.j.note(
         now,
