@@ -37,7 +37,7 @@ const TYPE: &str = "Microsoft.OperationalInsights/workspaces/linkedStorageAccoun
 pub type LinkedStorage = BTreeMap<&'static str, Vec<String>>;
 
 /// The storage account (lower-cased id) a workspace links for `kind`, if any.
-pub fn account_for<'w>(ws: &'w Workspace, kind: &str) -> Option<String> {
+pub fn account_for(ws: &Workspace, kind: &str) -> Option<String> {
     ws.linked_storage
         .get(kind)
         .and_then(|ids| ids.first())
