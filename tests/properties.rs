@@ -487,6 +487,43 @@ fn log_alert_req() -> impl Strategy<Value = Req> {
     })
 }
 
+/// Storage accounts and linked storage: create (in the workspaces' region or another), link
+/// them for a data source type (one, two, or a missing one), unlink, list.
+fn byos_req() -> impl Strategy<Value = Req> {
+    (
+        group_url(),
+        select(&WORKSPACES[..]),
+        select(&["sa1", "sa2", "nosuch"][..]),
+        select(&["Query", "Alerts", "CustomLogs", "Ingestion", "Bogus"][..]),
+        0..6u8,
+    )
+        .prop_map(|(g, w, sa, kind, op)| {
+            let sa_url = |name: &str| format!("{}/providers/Microsoft.Storage/storageAccounts/{name}", g.trim_start_matches(ARM));
+            let links = format!("{g}/providers/Microsoft.OperationalInsights/workspaces/{w}/linkedStorageAccounts");
+            let q = "?api-version=2020-08-01";
+            match op {
+                0 | 1 => req(
+                    "PUT",
+                    format!("{g}/providers/Microsoft.Storage/storageAccounts/{sa}?api-version=2025-06-01"),
+                    Some(json!({ "location": if op == 0 { "eastus" } else { "westus2" }, "kind": "StorageV2",
+                        "sku": { "name": "Standard_LRS" } })),
+                ),
+                2 => req(
+                    "PUT",
+                    format!("{links}/{kind}{q}"),
+                    Some(json!({ "properties": { "storageAccountIds": [sa_url(sa)] } })),
+                ),
+                3 => req(
+                    "PUT",
+                    format!("{links}/{kind}{q}"),
+                    Some(json!({ "properties": { "storageAccountIds": [sa_url("sa1"), sa_url("sa2")] } })),
+                ),
+                4 => req("DELETE", format!("{links}/{kind}{q}"), None),
+                _ => req("GET", format!("{links}{q}"), None),
+            }
+        })
+}
+
 /// Customer Lockbox: opt-in, the request list with its one filter (and others, refused), and
 /// decisions on requests that may not exist.
 fn lockbox_req() -> impl Strategy<Value = Req> {
@@ -560,6 +597,7 @@ fn valid_req() -> impl Strategy<Value = Req> {
         2 => saved_search_req(),
         2 => lockbox_req(),
         2 => log_alert_req(),
+        2 => byos_req(),
         2 => misc_req(),
     ]
 }
