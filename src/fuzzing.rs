@@ -822,6 +822,8 @@ enum Api {
     KeyVault,
     SecurityInsights,
     Collector,
+    Storage,
+    Insights,
     /// Graph and the Query API take none.
     None,
 }
@@ -837,6 +839,8 @@ impl Api {
             Api::KeyVault => DATA_PLANE_API,
             Api::SecurityInsights => crate::engine::sentinel::SECURITY_INSIGHTS_API,
             Api::Collector => &[COLLECTOR_API],
+            Api::Storage => crate::engine::storage_accounts::STORAGE_API,
+            Api::Insights => crate::engine::alerts::API,
             Api::None => &[],
         }
     }
@@ -852,6 +856,8 @@ impl Api {
             Api::KeyVault => KV_API,
             Api::SecurityInsights => "2024-09-01",
             Api::Collector => COLLECTOR_API,
+            Api::Storage => "2025-06-01",
+            Api::Insights => "2023-12-01",
             Api::None => "",
         }
     }
@@ -1299,6 +1305,57 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
                     Api::SecurityInsights,
                     GET,
                     vec![],
+                ),
+            }
+        }
+        _ if inp.chance(64) => {
+            // Bring your own storage: a storage account, the workspace's links to it, saved
+            // searches and log search alert rules kept there.
+            let sa = resource("Microsoft.Storage/storageAccounts", *inp.pick(&["fuzzsa", "fuzzsa2"]));
+            match inp.below(4) {
+                0 => ep(
+                    arm(&sa),
+                    Api::Storage,
+                    CRUD,
+                    vec![
+                        json!({ "location": "eastus", "kind": "StorageV2", "sku": { "name": "Standard_LRS" },
+                            "properties": { "encryption": { "keySource": "Microsoft.Storage",
+                                "services": { "table": { "keyType": "Account" } } } } }),
+                        json!({ "location": "westus2", "kind": "StorageV2", "sku": { "name": "Standard_LRS" } }),
+                        json!({ "properties": { "encryption": { "keySource": "Microsoft.Keyvault",
+                            "keyvaultproperties": { "keyname": KEY, "keyvaulturi": format!("https://{VAULT}.vault.azure.net") } } } }),
+                    ],
+                ),
+                1 => ep(
+                    arm(&format!(
+                        "{}/linkedStorageAccounts{}",
+                        workspace_path(ws),
+                        inp.pick(&["", "/Query", "/Alerts", "/CustomLogs", "/ingestion", "/x"])
+                    )),
+                    Api::OperationalInsights,
+                    &["PUT", "GET", "DELETE"],
+                    vec![json!({ "properties": { "storageAccountIds": [sa] } })],
+                ),
+                2 => ep(
+                    arm(&format!(
+                        "{}/savedSearches{}",
+                        workspace_path(ws),
+                        inp.pick(&["", "/q1", "/Q1"])
+                    )),
+                    Api::OperationalInsights,
+                    &["PUT", "GET", "DELETE"],
+                    vec![json!({ "etag": "*", "properties": { "category": "c", "displayName": "d",
+                        "query": "FuzzData_CL | count" } })],
+                ),
+                _ => ep(
+                    arm(&resource("Microsoft.Insights/scheduledQueryRules", "r1")),
+                    Api::Insights,
+                    CRUD,
+                    vec![json!({ "location": "eastus", "properties": {
+                        "severity": 2, "enabled": true, "evaluationFrequency": "PT5M", "windowSize": "PT10M",
+                        "scopes": [workspace_path(ws)], "checkWorkspaceAlertsStorageConfigured": true,
+                        "criteria": { "allOf": [{ "query": "FuzzData_CL | count", "timeAggregation": "Count",
+                            "operator": "GreaterThan", "threshold": 0 }] } } })],
                 ),
             }
         }
