@@ -6,7 +6,7 @@
 //! account (where the alert query would be kept, under that account's key). Until linked
 //! storage accounts exist in the playground, no workspace has one.
 //!
-//! Not yet: evaluation on the virtual clock and fired alerts (issue 11).
+//! Evaluation on the virtual clock and the fired alerts are `fired_alerts.rs`.
 
 use std::collections::BTreeMap;
 
@@ -29,7 +29,7 @@ pub const API: &[&str] = &[
     "2023-03-15-preview",
 ];
 
-const TYPE: &str = "Microsoft.Insights/scheduledQueryRules";
+pub const TYPE: &str = "Microsoft.Insights/scheduledQueryRules";
 
 /// One rule, as ARM keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,8 +138,24 @@ fn missing(name: &str, rg: &str) -> ApiError {
 }
 
 /// Whether the rule's workspace has an `Alerts` linked storage account (none can yet).
-fn storage_configured(_cx: &Ctx, _rule: &AlertRule) -> bool {
+pub fn storage_configured(_cx: &Ctx, _rule: &AlertRule) -> bool {
     false
+}
+
+/// The rule's queries (`criteria.allOf[].query`), the one way evaluation reads them: with an
+/// `Alerts` link they are kept in the linked storage account, so reading them can fail.
+pub fn rule_queries(_cx: &mut Ctx, rule: &AlertRule) -> Result<Vec<String>, ApiError> {
+    Ok(rule
+        .properties
+        .get("criteria")
+        .and_then(|c| c.get("allOf"))
+        .and_then(Value::as_array)
+        .map(|all| {
+            all.iter()
+                .filter_map(|c| c["query"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 fn bad(detail: impl Into<String>) -> ApiError {

@@ -10,7 +10,6 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::storage::documents::{self, Sealed};
 use super::{new_etag, system_data};
 use crate::engine::Ctx;
 use crate::engine::arm::{ApiResult, body_object, prop};
@@ -19,6 +18,7 @@ use crate::engine::errors::{self, ApiError};
 use crate::engine::http::{Method, Request, Response};
 use crate::engine::journal::Category;
 use crate::engine::logs;
+use crate::engine::storage::documents::{self, Sealed};
 use crate::engine::world::{TENANT_ID, USER_OBJECT_ID, USER_UPN};
 
 /// A document in the store, with what Sentinel keeps in the clear to find it.
@@ -455,7 +455,8 @@ fn put_rule(
             "lastModifiedUtc": clock::iso(now),
         },
     });
-    let sealed = documents::seal(cx, account, &Kind::Rule.doc_id(&key), &doc).map_err(unavailable)?;
+    let sealed =
+        documents::seal(cx, account, &Kind::Rule.doc_id(&key), &doc).map_err(unavailable)?;
     let s = cx.w.sentinel.get_mut(ws).expect("checked");
     s.rules.insert(
         key.clone(),
