@@ -233,8 +233,10 @@ fn rule_evaluates_every_evaluation_frequency_on_the_clock() {
     assert_eq!(a.len(), 1);
     let essentials = &a[0]["properties"]["essentials"];
     assert_eq!(essentials["startDateTime"], iso(t0 + 300));
-    // The next one, 5 minutes later: the row has left the 5-minute window, the alert resolves.
-    env.advance(299);
+    // From the next one, 5 minutes later, the row has left the 5-minute window; at a 5-minute
+    // frequency the alert resolves once "The alert condition isn't met for three frequency
+    // periods".
+    env.advance(899);
     assert_eq!(
         fired(&mut env)[0]["properties"]["essentials"]["monitorCondition"],
         "Fired"
@@ -244,7 +246,7 @@ fn rule_evaluates_every_evaluation_frequency_on_the_clock() {
     assert_eq!(essentials["monitorCondition"], "Resolved");
     assert_eq!(
         essentials["monitorConditionResolvedDateTime"],
-        iso(t0 + 600)
+        iso(t0 + 1200)
     );
     // And again 5 minutes after that.
     post_errors(&mut env, 1);
@@ -426,9 +428,11 @@ fn dimensions_split_alerts() {
         condition(&web1)["dimensions"],
         json!([{ "name": "Computer_s", "value": "web1" }])
     );
-    // Only the combination that clears resolves.
-    post_events(&mut env, "Error", "web2", &[1.0]);
-    env.advance(300);
+    // Only the combinations that clear resolve.
+    for _ in 0..3 {
+        post_events(&mut env, "Error", "web2", &[1.0]);
+        env.advance(300);
+    }
     let snap = env.e.snapshot();
     let every: Vec<(String, String)> = snap
         .fired_alerts
@@ -513,14 +517,16 @@ fn operators_compare_the_value_with_the_threshold() {
 #[test]
 fn failing_periods_need_min_failing_periods_of_the_last_evaluations() {
     let mut env = env();
-    put_rule(
-        &mut env,
-        "errors",
-        counting_rule(
+    put_rule(&mut env, "errors", {
+        let mut b = counting_rule(
             0,
             json!({ "failingPeriods": { "numberOfEvaluationPeriods": 3, "minFailingPeriodsToAlert": 2 } }),
-        ),
-    );
+        );
+        // Resolved at the first evaluation that does not meet the condition.
+        b["properties"]["ruleResolveConfiguration"] =
+            json!({ "autoResolved": true, "timeToResolve": "PT5M" });
+        b
+    });
     post_errors(&mut env, 1);
     env.advance(300);
     assert!(fired(&mut env).is_empty(), "1 failing period of 2");
@@ -551,34 +557,65 @@ fn failing_periods_need_min_failing_periods_of_the_last_evaluations() {
     );
 }
 
+/// Stateful alerts resolve once "The alert condition isn't met for a specific time range":
+/// three frequency periods from 5 to 15 minutes, two from 15 minutes to 11 hours, or
+/// `ruleResolveConfiguration.timeToResolve`; without auto-resolve they stay fired.
 #[test]
 fn alert_resolves_when_condition_clears() {
     let mut env = env();
+    let t0 = env.e.now();
+    let with = |field: &str, value: Value| {
+        let mut b = counting_rule(0, json!({}));
+        b["properties"][field] = value;
+        b
+    };
     put_rule(&mut env, "stateful", counting_rule(0, json!({})));
-    let mut b = counting_rule(0, json!({}));
-    b["properties"]["autoMitigate"] = json!(false);
-    put_rule(&mut env, "mitigate-off", b);
-    let mut b = counting_rule(0, json!({}));
-    b["properties"]["ruleResolveConfiguration"] = json!({ "autoResolved": false });
-    put_rule(&mut env, "resolve-off", b);
+    put_rule(
+        &mut env,
+        "quick",
+        with(
+            "ruleResolveConfiguration",
+            json!({ "autoResolved": true, "timeToResolve": "PT10M" }),
+        ),
+    );
+    let mut hourly = with("evaluationFrequency", json!("PT1H"));
+    hourly["properties"]["windowSize"] = json!("PT1H");
+    put_rule(&mut env, "hourly", hourly);
+    put_rule(&mut env, "mitigate-off", with("autoMitigate", json!(false)));
+    put_rule(
+        &mut env,
+        "resolve-off",
+        with("ruleResolveConfiguration", json!({ "autoResolved": false })),
+    );
     post_errors(&mut env, 1);
-    env.advance(300);
-    assert_eq!(fired(&mut env).len(), 3);
-    env.advance(300);
-    let snap = env.e.snapshot();
-    let state = |rule: &str| {
+    let state = |env: &Env, rule: &str| {
+        let snap = env.e.snapshot();
         let a = snap
             .fired_alerts
             .iter()
             .find(|a| a.rule_name == rule)
-            .unwrap();
-        (a.monitor_condition.clone(), a.resolved)
+            .unwrap_or_else(|| panic!("no alert of {rule}"))
+            .clone();
+        (a.monitor_condition, a.resolved)
     };
-    let now = env.e.now();
-    assert_eq!(state("stateful"), ("Resolved".into(), Some(now)));
-    assert_eq!(state("mitigate-off"), ("Fired".into(), None));
-    assert_eq!(state("resolve-off"), ("Fired".into(), None));
-    assert!(env.timeline_has("resolved: its condition no longer holds"));
+    env.advance(300);
+    assert_eq!(fired(&mut env).len(), 4, "all but the hourly rule");
+    env.advance(600);
+    assert_eq!(state(&env, "quick"), ("Resolved".into(), Some(t0 + 900)));
+    assert_eq!(state(&env, "stateful"), ("Fired".into(), None));
+    env.advance(300);
+    assert_eq!(
+        state(&env, "stateful"),
+        ("Resolved".into(), Some(t0 + 1200))
+    );
+    assert!(env.timeline_has("resolved: its condition is no longer met"));
+    env.advance(3 * HOUR);
+    assert_eq!(
+        state(&env, "hourly"),
+        ("Resolved".into(), Some(t0 + 3 * HOUR))
+    );
+    assert_eq!(state(&env, "mitigate-off"), ("Fired".into(), None));
+    assert_eq!(state(&env, "resolve-off"), ("Fired".into(), None));
     // Firing again later is a new alert.
     post_errors(&mut env, 1);
     env.advance(300);
@@ -590,6 +627,30 @@ fn alert_resolves_when_condition_clears() {
         .filter(|a| a.rule_name == "stateful")
         .count();
     assert_eq!(stateful, 2);
+}
+
+/// "Alerts are stored for 30 days and are deleted after the 30-day retention period"; "the alert
+/// condition is stored until the alert is resolved, to prevent firing another alert".
+#[test]
+fn fired_alerts_are_deleted_after_30_days_and_a_stateful_condition_outlives_them() {
+    let mut env = env();
+    post_events(&mut env, "Information", "web1", &[1.0]);
+    // No error rows at all: fewer than 1, every hour.
+    let mut b = counting_rule(0, json!({ "operator": "LessThan", "threshold": 1 }));
+    b["properties"]["evaluationFrequency"] = json!("PT1H");
+    b["properties"]["windowSize"] = json!("PT1H");
+    put_rule(&mut env, "quiet", b);
+    env.advance(HOUR);
+    assert_eq!(fired(&mut env).len(), 1);
+    env.advance(30 * DAY - HOUR);
+    assert_eq!(fired(&mut env).len(), 1, "still within 30 days");
+    env.advance(2 * HOUR);
+    assert!(fired(&mut env).is_empty(), "deleted after 30 days");
+    env.advance(DAY);
+    assert!(
+        fired(&mut env).is_empty(),
+        "the condition is still met and was never resolved: no second alert"
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@ use super::clock::{self, Event};
 use super::errors::{self, ApiError};
 use super::http::{Method, Request, Response};
 use super::journal::Category;
+use super::limits;
 use super::logs;
 use super::table::{RowSet, Value as Cell};
 
@@ -63,6 +64,10 @@ pub struct RuleState {
     /// Per dimension combination, whether the condition held at each recent evaluation (newest
     /// last, at most `numberOfEvaluationPeriods` of them).
     pub history: BTreeMap<Dimensions, Vec<bool>>,
+    /// The combinations with a fired alert not yet resolved: the alert's GUID and how many
+    /// evaluations in a row have not met the condition since. Kept when the rule is updated, and
+    /// after the alert itself is deleted (30 days), so a stateful alert does not fire twice.
+    pub open: BTreeMap<Dimensions, (String, u64)>,
     /// Why the last evaluation failed, said once until one succeeds again.
     pub failing: Option<String>,
 }
@@ -185,10 +190,14 @@ fn unschedule(cx: &mut Ctx, key: &str) {
 /// anything the memory of earlier periods depends on), one frequency from now.
 fn reschedule(cx: &mut Ctx, key: &str) {
     unschedule(cx, key);
-    cx.w.fired_alerts.rules.remove(key);
     let Some(rule) = cx.w.alert_rules.get(key).cloned() else {
+        cx.w.fired_alerts.rules.remove(key);
         return;
     };
+    if let Some(state) = cx.w.fired_alerts.rules.get_mut(key) {
+        state.history.clear();
+        state.failing = None;
+    }
     let now = cx.w.now;
     match duration(&rule, "evaluationFrequency") {
         Some(freq) if enabled(&rule) => {
@@ -288,26 +297,81 @@ pub fn evaluate(cx: &mut Ctx, key: &str) {
             format!("Log search alert rule {} is evaluated again", rule.name),
         );
     }
+    purge(cx);
     let firing = remember(cx, key, &criterion, &outcome);
-    for (dims, group) in &outcome.groups {
-        let active = active_alert(cx, key, dims);
-        if firing.contains(dims) && active.is_none() {
-            fire(cx, &rule, &criterion, &outcome, dims, group);
+    let resolve_after = resolve_after(&rule, freq);
+    let mut open = std::mem::take(
+        &mut cx
+            .w
+            .fired_alerts
+            .rules
+            .get_mut(key)
+            .expect("made above")
+            .open,
+    );
+    let mut resolved = Vec::new();
+    for (dims, (guid, clean)) in open.iter_mut() {
+        if firing.contains(dims) {
+            *clean = 0;
+            continue;
+        }
+        *clean += 1;
+        match resolve_after {
+            Some(n) if *clean >= n => resolved.push(dims.clone()),
+            // Without auto-resolve the condition is kept only as long as its alert is.
+            None if !cx.w.fired_alerts.alerts.contains_key(guid.as_str()) => {
+                resolved.push(dims.clone())
+            }
+            _ => {}
         }
     }
-    if auto_resolved(&rule) {
-        let open: Vec<String> =
-            cx.w.fired_alerts
-                .alerts
-                .values()
-                .filter(|a| a.rule_key == key && a.resolved.is_none())
-                .filter(|a| !firing.contains(&a.dimensions))
-                .map(|a| a.guid.clone())
-                .collect();
-        for guid in open {
+    for dims in resolved {
+        if let Some((guid, _)) = open.remove(&dims) {
             resolve(cx, &rule, &guid);
         }
     }
+    for (dims, group) in &outcome.groups {
+        if firing.contains(dims) && !open.contains_key(dims) {
+            let guid = fire(cx, &rule, &criterion, &outcome, dims, group);
+            open.insert(dims.clone(), (guid, 0));
+        }
+    }
+    cx.w.fired_alerts
+        .rules
+        .get_mut(key)
+        .expect("made above")
+        .open = open;
+}
+
+/// Evaluations in a row without the condition before a fired alert resolves; `None` when the
+/// rule does not resolve its alerts (`autoMitigate` or `ruleResolveConfiguration.autoResolved`
+/// false; "The default is true").
+fn resolve_after(rule: &AlertRule, freq: u64) -> Option<u64> {
+    let config = prop(rule, "ruleResolveConfiguration");
+    let auto = config["autoResolved"]
+        .as_bool()
+        .or_else(|| prop(rule, "autoMitigate").as_bool())
+        .unwrap_or(true);
+    if !auto {
+        return None;
+    }
+    Some(
+        match config["timeToResolve"]
+            .as_str()
+            .and_then(clock::parse_duration)
+        {
+            Some(t) => t.div_ceil(freq).max(1),
+            None => limits::log_alert_resolve_periods(freq),
+        },
+    )
+}
+
+/// "Alerts are stored for 30 days and are deleted after the 30-day retention period."
+fn purge(cx: &mut Ctx) {
+    let now = cx.w.now;
+    cx.w.fired_alerts
+        .alerts
+        .retain(|_, a| a.fired + limits::ALERT_RETENTION > now);
 }
 
 /// Runs the rule's query over its window and measures each dimension combination.
@@ -512,22 +576,6 @@ fn remember(cx: &mut Ctx, key: &str, criterion: &Value, outcome: &Outcome) -> Ve
     firing
 }
 
-fn active_alert(cx: &Ctx, key: &str, dims: &Dimensions) -> Option<String> {
-    cx.w.fired_alerts
-        .alerts
-        .values()
-        .find(|a| a.rule_key == key && a.resolved.is_none() && &a.dimensions == dims)
-        .map(|a| a.guid.clone())
-}
-
-/// `ruleResolveConfiguration.autoResolved`, else `autoMitigate`; "The default is true".
-fn auto_resolved(rule: &AlertRule) -> bool {
-    prop(rule, "ruleResolveConfiguration")["autoResolved"]
-        .as_bool()
-        .or_else(|| prop(rule, "autoMitigate").as_bool())
-        .unwrap_or(true)
-}
-
 fn fire(
     cx: &mut Ctx,
     rule: &AlertRule,
@@ -535,7 +583,7 @@ fn fire(
     outcome: &Outcome,
     dims: &Dimensions,
     group: &Group,
-) {
+) -> String {
     let now = cx.w.now;
     // With an Alerts link the query is the customer's, kept under their key: the alert carries
     // neither it nor its results.
@@ -640,7 +688,8 @@ fn fire(
             ),
         );
     }
-    cx.w.fired_alerts.alerts.insert(guid, alert);
+    cx.w.fired_alerts.alerts.insert(guid.clone(), alert);
+    guid
 }
 
 /// `3` rather than `3.0` for whole values.
@@ -654,6 +703,7 @@ fn show_number(v: f64) -> String {
 
 fn resolve(cx: &mut Ctx, rule: &AlertRule, guid: &str) {
     let now = cx.w.now;
+    // Deleted after 30 days: only its condition was left.
     let Some(a) = cx.w.fired_alerts.alerts.get_mut(guid) else {
         return;
     };
@@ -665,7 +715,7 @@ fn resolve(cx: &mut Ctx, rule: &AlertRule, guid: &str) {
         Category::Data,
         &id,
         format!(
-            "Alert {guid} of log search alert rule {} resolved: its condition no longer holds",
+            "Alert {guid} of log search alert rule {} resolved: its condition is no longer met",
             rule.name
         ),
     );
