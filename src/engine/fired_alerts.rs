@@ -311,18 +311,18 @@ pub fn evaluate(cx: &mut Ctx, key: &str) {
     );
     let mut resolved = Vec::new();
     for (dims, (guid, clean)) in open.iter_mut() {
+        // Without auto-resolve the condition is kept only as long as its alert is (30 days).
+        if resolve_after.is_none() && !cx.w.fired_alerts.alerts.contains_key(guid.as_str()) {
+            resolved.push(dims.clone());
+            continue;
+        }
         if firing.contains(dims) {
             *clean = 0;
             continue;
         }
         *clean += 1;
-        match resolve_after {
-            Some(n) if *clean >= n => resolved.push(dims.clone()),
-            // Without auto-resolve the condition is kept only as long as its alert is.
-            None if !cx.w.fired_alerts.alerts.contains_key(guid.as_str()) => {
-                resolved.push(dims.clone())
-            }
-            _ => {}
+        if resolve_after.is_some_and(|n| *clean >= n) {
+            resolved.push(dims.clone());
         }
     }
     for dims in resolved {
