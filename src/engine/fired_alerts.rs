@@ -593,42 +593,11 @@ fn fire(
     let subscription = ws.subscription.clone();
     let metric_value = group.value.unwrap_or(0.0);
     let aggregation = criterion["timeAggregation"].as_str().unwrap_or("Count");
-    let mut condition = json!({
-        "metricMeasureColumn": criterion["metricMeasureColumn"],
-        "targetResourceTypes": "['microsoft.operationalinsights/workspaces']",
-        "timeAggregation": aggregation,
-        "operator": criterion["operator"].as_str().unwrap_or("GreaterThan"),
-        "threshold": criterion["threshold"],
-        "metricValue": metric_value,
-        "dimensions": dims.iter().map(|(n, v)| json!({ "name": n, "value": v })).collect::<Vec<_>>(),
-        "failingPeriods": {
-            "numberOfEvaluationPeriods": criterion["failingPeriods"]["numberOfEvaluationPeriods"].as_u64().unwrap_or(1),
-            "minFailingPeriodsToAlert": criterion["failingPeriods"]["minFailingPeriodsToAlert"].as_u64().unwrap_or(1),
-        },
-    });
-    if !byos {
-        condition["searchQuery"] = criterion["query"].clone();
-        let rows = &outcome.rows;
-        condition["searchResults"] = json!({ "tables": [{
-            "name": "PrimaryResult",
-            "columns": rows.schema.columns.iter()
-                .map(|(n, t)| json!({ "name": n, "type": t.kql_name() }))
-                .collect::<Vec<_>>(),
-            "rows": group.rows.iter().take(RESULT_ROWS)
-                .map(|i| rows.rows[*i].iter().map(Cell::to_json).collect::<Vec<_>>())
-                .collect::<Vec<_>>(),
-        }] });
-    }
-    let window = duration(rule, "windowSize").unwrap_or(0);
-    let context = json!({
-        "conditionType": "LogQueryCriteria",
-        "condition": {
-            "windowSize": prop(rule, "windowSize"),
-            "allOf": [condition],
-            "windowStartTime": clock::iso(now.saturating_sub(window)),
-            "windowEndTime": clock::iso(now),
-        },
-    });
+    let window = (
+        now.saturating_sub(duration(rule, "windowSize").unwrap_or(0)),
+        now,
+    );
+    let context = context(rule, criterion, &outcome.rows, dims, group, window, byos);
     let guid = cx.w.rng.guid().to_ascii_lowercase();
     let alert = FiredAlert {
         guid: guid.clone(),
@@ -690,6 +659,53 @@ fn fire(
     }
     cx.w.fired_alerts.alerts.insert(guid.clone(), alert);
     guid
+}
+
+/// The alert's `context`: the condition, its value and dimensions, and (without BYOS) the query
+/// and a sample of its results.
+fn context(
+    rule: &AlertRule,
+    criterion: &Value,
+    rows: &RowSet,
+    dims: &Dimensions,
+    group: &Group,
+    (from, to): (u64, u64),
+    byos: bool,
+) -> Value {
+    let mut condition = json!({
+        "metricMeasureColumn": criterion["metricMeasureColumn"],
+        "targetResourceTypes": "['microsoft.operationalinsights/workspaces']",
+        "timeAggregation": criterion["timeAggregation"].as_str().unwrap_or("Count"),
+        "operator": criterion["operator"].as_str().unwrap_or("GreaterThan"),
+        "threshold": criterion["threshold"],
+        "metricValue": group.value.unwrap_or(0.0),
+        "dimensions": dims.iter().map(|(n, v)| json!({ "name": n, "value": v })).collect::<Vec<_>>(),
+        "failingPeriods": {
+            "numberOfEvaluationPeriods": criterion["failingPeriods"]["numberOfEvaluationPeriods"].as_u64().unwrap_or(1),
+            "minFailingPeriodsToAlert": criterion["failingPeriods"]["minFailingPeriodsToAlert"].as_u64().unwrap_or(1),
+        },
+    });
+    if !byos {
+        condition["searchQuery"] = criterion["query"].clone();
+        condition["searchResults"] = json!({ "tables": [{
+            "name": "PrimaryResult",
+            "columns": rows.schema.columns.iter()
+                .map(|(n, t)| json!({ "name": n, "type": t.kql_name() }))
+                .collect::<Vec<_>>(),
+            "rows": group.rows.iter().take(RESULT_ROWS)
+                .map(|i| rows.rows[*i].iter().map(Cell::to_json).collect::<Vec<_>>())
+                .collect::<Vec<_>>(),
+        }] });
+    }
+    json!({
+        "conditionType": "LogQueryCriteria",
+        "condition": {
+            "windowSize": prop(rule, "windowSize"),
+            "allOf": [condition],
+            "windowStartTime": clock::iso(from),
+            "windowEndTime": clock::iso(to),
+        },
+    })
 }
 
 /// `3` rather than `3.0` for whole values.
@@ -758,5 +774,64 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
                 })
         }
         _ => Err(unknown_type(req, NAMESPACE, rest)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::table::{ColumnType, Schema};
+
+    /// No workspace has an `Alerts` link yet (`alerts::storage_configured`), so the BYOS form of
+    /// the context is checked here, on the function that builds it.
+    #[test]
+    fn with_byos_the_context_has_dimensions_but_no_query_and_no_results() {
+        let criterion = json!({
+            "query": "AppEvents_CL | where Message_s has 'secret'",
+            "timeAggregation": "Count", "operator": "GreaterThan", "threshold": 0,
+        });
+        let rule = AlertRule {
+            id: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Insights/scheduledQueryRules/r".into(),
+            name: "r".into(),
+            location: "eastus",
+            kind: "LogAlert".into(),
+            tags: json!({}),
+            properties: json!({ "windowSize": "PT5M", "criteria": { "allOf": [criterion] } })
+                .as_object()
+                .unwrap()
+                .clone(),
+            created_with: "2023-12-01".into(),
+            created: 0,
+            modified: 0,
+        };
+        let rows = RowSet {
+            schema: Schema {
+                columns: vec![("Computer_s".into(), ColumnType::String)],
+            },
+            rows: vec![vec![Cell::String("web1".into())]],
+        };
+        let group = Group {
+            value: Some(1.0),
+            rows: vec![0],
+        };
+        let dims = vec![("Computer_s".to_string(), "web1".to_string())];
+        let with = context(&rule, &criterion, &rows, &dims, &group, (0, 300), false);
+        let c = &with["condition"]["allOf"][0];
+        assert_eq!(c["searchQuery"], criterion["query"]);
+        assert_eq!(c["searchResults"]["tables"][0]["rows"], json!([["web1"]]));
+        let byos = context(&rule, &criterion, &rows, &dims, &group, (0, 300), true);
+        let c = byos["condition"]["allOf"][0].as_object().unwrap();
+        assert!(!c.contains_key("searchQuery") && !c.contains_key("searchResults"));
+        assert_eq!(
+            c["dimensions"],
+            json!([{ "name": "Computer_s", "value": "web1" }])
+        );
+        assert_eq!(c["metricValue"], 1.0);
+        assert_eq!(c["operator"], "GreaterThan");
+        assert_eq!(c["threshold"], 0);
+        assert!(
+            !byos.to_string().contains("secret"),
+            "the query appears nowhere"
+        );
     }
 }
