@@ -1311,7 +1311,10 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
         _ if inp.chance(64) => {
             // Bring your own storage: a storage account, the workspace's links to it, saved
             // searches and log search alert rules kept there.
-            let sa = resource("Microsoft.Storage/storageAccounts", *inp.pick(&["fuzzsa", "fuzzsa2"]));
+            let sa = resource(
+                "Microsoft.Storage/storageAccounts",
+                *inp.pick(&["fuzzsa", "fuzzsa2"]),
+            );
             match inp.below(4) {
                 0 => ep(
                     arm(&sa),
@@ -1344,8 +1347,10 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
                     )),
                     Api::OperationalInsights,
                     &["PUT", "GET", "DELETE"],
-                    vec![json!({ "etag": "*", "properties": { "category": "c", "displayName": "d",
-                        "query": "FuzzData_CL | count" } })],
+                    vec![
+                        json!({ "etag": "*", "properties": { "category": "c", "displayName": "d",
+                        "query": "FuzzData_CL | count" } }),
+                    ],
                 ),
                 _ => ep(
                     arm(&resource("Microsoft.Insights/scheduledQueryRules", "r1")),

@@ -407,6 +407,7 @@ mod tests {
         same!("LockboxView", LockboxView::default());
         same!("LockboxRequestView", LockboxRequestView::default());
         same!("StorageAccountView", StorageAccountView::default());
+        same!("FiredAlertView", FiredAlertView::default());
         let time = 0;
         let timeline = TimelineEntry {
             time,

@@ -107,6 +107,7 @@ export interface Snapshot {
   lockbox: LockboxView;
   storage_accounts: StorageAccountView[];
   alert_rules: AlertRuleView[];
+  fired_alerts: FiredAlertView[];
 }
 
 /** A log search alert rule and where its query is kept (`engine::view::AlertRuleView`). */
@@ -128,6 +129,29 @@ export interface LinkedStorageView {
   data_source_type: string;
   /** The storage accounts' names. */
   accounts: string[];
+}
+
+/** An alert a log search alert rule fired (`engine::view::FiredAlertView`). */
+export interface FiredAlertView {
+  /** `/subscriptions/{s}/providers/Microsoft.AlertsManagement/alerts/{guid}`. */
+  id: string;
+  /** The rule's ARM id, and its name. */
+  rule: string;
+  rule_name: string;
+  /** The workspace's ARM id (the alert's target resource). */
+  workspace: string;
+  /** `Sev0` to `Sev4`. */
+  severity: string;
+  /** `Fired` or `Resolved`. */
+  monitor_condition: string;
+  fired: number;
+  resolved: number | null;
+  /** `[column, value]` of the dimension combination it fired for. */
+  dimensions: [string, string][];
+  metric_value: number;
+  /** Whether it carries the query and its results (not when the query is in linked storage). */
+  has_query: boolean;
+  has_results: boolean;
 }
 
 /** A customer's storage account (`engine::view::StorageAccountView`). */

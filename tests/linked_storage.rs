@@ -539,3 +539,55 @@ fn unlinking_alerts_moves_the_queries_back_to_azure_monitor() {
             .starts_with("Heartbeat")
     );
 }
+
+fn fired_alerts(env: &mut Env) -> Vec<Value> {
+    let r = env.arm(
+        "GET",
+        &format!("/subscriptions/{SUB}/providers/Microsoft.AlertsManagement/alerts"),
+        "2019-05-05-preview",
+        None,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    r.body["value"].as_array().unwrap().clone()
+}
+
+/// A rule counting `Probe_CL` rows by `Computer_s` every 5 minutes.
+fn probe_rule() -> Value {
+    let mut b = rule_body(true);
+    b["properties"]["windowSize"] = json!("PT5M");
+    b["properties"]["criteria"]["allOf"][0] = json!({
+        "query": "Probe_CL // the payroll hosts",
+        "timeAggregation": "Count", "operator": "GreaterThan", "threshold": 0,
+        "dimensions": [{ "name": "Computer_s", "operator": "Include", "values": ["*"] }],
+    });
+    b
+}
+
+#[test]
+fn fired_log_alerts_will_not_contain_search_results_or_alert_query_use_dimensions() {
+    let mut env = world();
+    let cid = customer_id(&mut env, WS);
+    link(&mut env, "Alerts", &["byos"]);
+    let r = env.arm("PUT", &rule_path("probe"), ALERT_API, Some(probe_rule()));
+    assert_eq!(r.status, 201, "{r:?}");
+    post_logs(
+        &mut env.e,
+        &cid,
+        "Probe",
+        &json!([{ "Computer": "payroll-01" }]),
+    );
+    env.advance(300);
+    let alerts = fired_alerts(&mut env);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let c = &alerts[0]["properties"]["context"]["condition"]["allOf"][0];
+    assert!(c.get("searchQuery").is_none(), "no query: {c}");
+    assert!(c.get("searchResults").is_none(), "no results: {c}");
+    assert_eq!(
+        c["dimensions"][0]["value"], "payroll-01",
+        "dimensions give the context: {c}"
+    );
+    // The rule's query is read from the storage account for each evaluation: with its key
+    // revoked the rule can't run, and the timeline says why.
+    revoke_sa_key(&mut env);
+    assert!(env.timeline_has("could not be evaluated"));
+}

@@ -465,9 +465,10 @@ fn saved_search_req() -> impl Strategy<Value = Req> {
 }
 
 /// Log search alert rules on a workspace: create (with and without the storage check), patch,
-/// delete, list.
+/// delete, list; the alerts they fired (list, and an id that does not exist).
 fn log_alert_req() -> impl Strategy<Value = Req> {
-    (group_url(), select(&WORKSPACES[..]), any::<bool>(), 0..5u8).prop_map(|(g, w, check, op)| {
+    (group_url(), select(&WORKSPACES[..]), any::<bool>(), 0..8u8).prop_map(|(g, w, check, op)| {
+        let alerts = format!("{}/providers/Microsoft.AlertsManagement/alerts", &g[..g.find("/resourceGroups").unwrap()]);
         let url = format!("{g}/providers/Microsoft.Insights/scheduledQueryRules/r1?api-version=2023-12-01");
         let ws = format!("{}/providers/Microsoft.OperationalInsights/workspaces/{w}", g.trim_start_matches(ARM));
         match op {
@@ -482,6 +483,12 @@ fn log_alert_req() -> impl Strategy<Value = Req> {
             ),
             2 => req("PATCH", url, Some(json!({ "properties": { "enabled": false } }))),
             3 => req("DELETE", url, None),
+            5 => req("GET", format!("{alerts}?api-version=2019-05-05-preview"), None),
+            6 => req(
+                "GET",
+                format!("{alerts}/00000000-0000-4000-8000-000000000001?api-version=2023-07-12-preview"),
+                None,
+            ),
             _ => req("GET", url, None),
         }
     })

@@ -33,7 +33,7 @@ pub const API: &[&str] = &[
     "2023-03-15-preview",
 ];
 
-const TYPE: &str = "Microsoft.Insights/scheduledQueryRules";
+pub const TYPE: &str = "Microsoft.Insights/scheduledQueryRules";
 
 /// One rule, as ARM keeps it.
 #[derive(Clone, Debug, PartialEq)]

@@ -49,6 +49,8 @@ pub enum Event {
     LockboxAccessEnds { request: String },
     /// The support engineer reads the workspace's data under an approved Lockbox request.
     LockboxRead { request: String },
+    /// A log search alert rule is evaluated (lower-cased rule id).
+    LogAlertRule { rule: String },
 }
 
 impl Event {
@@ -56,7 +58,10 @@ impl Event {
     pub fn is_background(&self) -> bool {
         matches!(
             self,
-            Event::KeyVaultPoll { .. } | Event::SourceTick { .. } | Event::SentinelRule { .. }
+            Event::KeyVaultPoll { .. }
+                | Event::SourceTick { .. }
+                | Event::SentinelRule { .. }
+                | Event::LogAlertRule { .. }
         )
     }
 }

@@ -231,6 +231,9 @@ catalogue! {
     ALERTS_STORAGE_NOT_CONFIGURED: 400 Arm "BadRequest",
         "checkWorkspaceAlertsStorageConfigured is true, and workspace '{workspace}' has no linked storage account of type Alerts: creation fails.",
         Source::Playground("azure-monitor-docs log alert ARM sample: checkWorkspaceAlertsStorageConfigured \"Specifies whether to check linked storage and fail creation if the storage was not found\"");
+    FIRED_ALERT_NOT_FOUND: 404 Arm "ResourceNotFound",
+        "The alert '{id}' was not found in subscription '{subscription}'. Alerts are listed by GET /subscriptions/{subscription}/providers/Microsoft.AlertsManagement/alerts.",
+        Source::Playground("an alert id that does not exist; the service's wording is not documented");
     MISSING_SUBSCRIPTION_REGISTRATION: 409 Arm "MissingSubscriptionRegistration",
         "The subscription is not registered to use namespace '{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.",
         Source::Service("microsoft/AzureTRE issue 4510 (409 Conflict); Azure/data-management-zone docs/EnterpriseScaleAnalytics-KnownIssues.md (Microsoft.DocumentDB)");

@@ -38,3 +38,23 @@ pub const PROVIDER_REGISTRATION: (u64, u64) = (MINUTE, 5 * MINUTE);
 /// tab: 500 versions is nearly ten years of weekly rotation. Creating or rotating past it is
 /// refused, and a rotation policy stops at it, both saying why.
 pub const MAX_KEY_VERSIONS: usize = 500;
+
+/// "Alerts are stored for 30 days and are deleted after the 30-day retention period"
+/// (alerts-overview.md); a stateful alert's condition outlives it until it is resolved.
+pub const ALERT_RETENTION: u64 = 30 * DAY;
+
+/// How long a log search alert's condition must stay unmet before a stateful alert resolves
+/// (alerts-overview.md, "when a stateful alert is considered resolved"): "1 minute: The alert
+/// condition isn't met for 10 minutes. 5 to 15 minutes: The alert condition isn't met for three
+/// frequency periods. 15 minutes to 11 hours: The alert condition isn't met for two frequency
+/// periods. 11 to 12 hours: The alert condition isn't met for one frequency period."
+/// `ruleResolveConfiguration.timeToResolve` replaces it. Frequencies between the documented ones
+/// take the row below them (a 2-minute rule waits 10 minutes, as a 1-minute one does).
+pub fn log_alert_resolve_periods(frequency: u64) -> u64 {
+    match frequency {
+        f if f < 5 * MINUTE => (10 * MINUTE).div_ceil(f.max(1)),
+        f if f <= 15 * MINUTE => 3,
+        f if f < 11 * super::clock::HOUR => 2,
+        _ => 1,
+    }
+}

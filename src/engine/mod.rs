@@ -20,6 +20,7 @@ pub mod clock;
 pub mod cluster;
 pub mod crypto;
 pub mod errors;
+pub mod fired_alerts;
 pub mod graph;
 pub mod http;
 pub mod journal;
@@ -371,6 +372,7 @@ impl Engine {
             Event::LockboxExpiry { request } => lockbox::expire(&mut cx, &request),
             Event::LockboxAccessEnds { request } => lockbox::access_ends(&mut cx, &request),
             Event::LockboxRead { request } => lockbox::read(&mut cx, &request),
+            Event::LogAlertRule { rule } => fired_alerts::evaluate(&mut cx, &rule),
         }
     }
 }

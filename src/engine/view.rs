@@ -59,6 +59,33 @@ pub struct Snapshot {
     /// Log search alert rules (`Microsoft.Insights/scheduledQueryRules`).
     #[serde(default)]
     pub alert_rules: Vec<AlertRuleView>,
+    /// Alerts fired by log search alert rules (`Microsoft.AlertsManagement/alerts`).
+    #[serde(default)]
+    pub fired_alerts: Vec<FiredAlertView>,
+}
+
+/// One alert a log search alert rule fired.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FiredAlertView {
+    /// The ARM id (`/subscriptions/{s}/providers/Microsoft.AlertsManagement/alerts/{guid}`).
+    pub id: String,
+    /// The rule's ARM id, and its name.
+    pub rule: String,
+    pub rule_name: String,
+    /// The workspace's ARM id (the alert's target resource).
+    pub workspace: String,
+    /// `Sev0` to `Sev4`.
+    pub severity: String,
+    /// `Fired` or `Resolved`.
+    pub monitor_condition: String,
+    pub fired: u64,
+    pub resolved: Option<u64>,
+    /// `(column, value)` of the dimension combination it fired for.
+    pub dimensions: Vec<(String, String)>,
+    pub metric_value: f64,
+    /// Whether it carries the query and its results (not when the query is in linked storage).
+    pub has_query: bool,
+    pub has_results: bool,
 }
 
 /// A customer's storage account: its encryption, its tables' key type, and its AEK's access.
@@ -847,6 +874,25 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
         },
         storage_accounts: storage_account_views(w, s),
         alert_rules: alert_rule_views(w),
+        fired_alerts: w
+            .fired_alerts
+            .alerts
+            .values()
+            .map(|a| FiredAlertView {
+                id: a.arm_id(),
+                rule: a.rule_id.clone(),
+                rule_name: a.rule_name.clone(),
+                workspace: a.workspace_id.clone(),
+                severity: format!("Sev{}", a.severity),
+                monitor_condition: a.monitor_condition().into(),
+                fired: a.fired,
+                resolved: a.resolved,
+                dimensions: a.dimensions.clone(),
+                metric_value: a.metric_value,
+                has_query: a.has_query,
+                has_results: a.has_results,
+            })
+            .collect(),
     }
 }
 
@@ -1095,6 +1141,13 @@ fn describe_event(w: &World, e: &super::clock::Event) -> String {
         }
         Event::LockboxAccessEnds { request } => {
             format!("The 8 hours of access of Lockbox request {request} end")
+        }
+        Event::LogAlertRule { rule } => {
+            let name = w
+                .alert_rules
+                .get(rule)
+                .map_or(rule.as_str(), |r| r.name.as_str());
+            format!("Azure Monitor evaluates log search alert rule {name}")
         }
         Event::LockboxRead { request } => {
             format!("Microsoft support reads workspace data under Lockbox request {request}")

@@ -228,6 +228,8 @@ pub struct World {
     pub lockbox: super::lockbox::Lockbox,
     /// Log search alert rules (`Microsoft.Insights/scheduledQueryRules`).
     pub alert_rules: super::alerts::AlertRules,
+    /// What log search alert rules' evaluations fired, and what they remember between runs.
+    pub fired_alerts: super::fired_alerts::FiredAlerts,
     /// Customers' own storage accounts (`Microsoft.Storage/storageAccounts`), by lower-cased id.
     pub storage_accounts: BTreeMap<String, super::storage_accounts::StorageAccountResource>,
 }
@@ -254,6 +256,7 @@ impl World {
             sentinel: BTreeMap::new(),
             lockbox: Default::default(),
             alert_rules: Default::default(),
+            fired_alerts: Default::default(),
             storage_accounts: BTreeMap::new(),
         }
     }

@@ -132,8 +132,9 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
                 .first()
                 .is_some_and(|t| t.eq_ignore_ascii_case("scheduledqueryrules")) =>
         {
-            super::alerts::route(cx, req, scope, rest)
+            super::fired_alerts::route_rules(cx, req, scope, rest)
         }
+        "microsoft.alertsmanagement" => super::fired_alerts::route(cx, req, scope, rest),
         "microsoft.storage" => super::storage_accounts::route(cx, req, scope, rest),
         _ => {
             Err(ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE)
@@ -154,6 +155,7 @@ fn is_collection(namespace: &str, rest: &[String]) -> bool {
         ("microsoft.authorization", "roledefinitions"),
         ("microsoft.customerlockbox", "requests"),
         ("microsoft.insights", "scheduledqueryrules"),
+        ("microsoft.alertsmanagement", "alerts"),
         ("microsoft.storage", "storageaccounts"),
     ];
     rest.first().is_some_and(|t| {
