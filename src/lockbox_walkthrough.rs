@@ -262,22 +262,28 @@ pub fn describe_control(card: LCard, cx: &Context) -> String {
             "Playground control, not an Azure API: a Microsoft support engineer working on a support case asks to read workspace {ws}, as a support case would. Lockbox turns it into a request that waits for your decision."
         ),
         LCard::WaitRead => "Playground control: the virtual clock moves one hour.".into(),
-        LCard::WaitAccess => format!(
-            "Playground control: the virtual clock moves {} to the end of the eight hours of access.",
-            clock::duration(until(
-                cx,
-                latest(cx, "Approved").map(|r| r.expires),
-                ACCESS_FOR
-            ))
-        ),
-        LCard::WaitExpiry => format!(
-            "Playground control: the virtual clock moves {} to the end of the four days.",
-            clock::duration(until(
-                cx,
-                latest(cx, "Pending").map(|r| r.expires),
-                PENDING_FOR
-            ))
-        ),
+        LCard::WaitAccess => match latest(cx, "Approved") {
+            Some(r) => format!(
+                "Playground control: the virtual clock moves {} to the end of request {}'s eight hours of access.",
+                clock::duration(until(cx, Some(r.expires), ACCESS_FOR)),
+                short(&r.request_id)
+            ),
+            None => format!(
+                "Playground control: no access is running now (approve a request in step 4 first); the clock moves {}, the length of an approval.",
+                clock::duration(ACCESS_FOR)
+            ),
+        },
+        LCard::WaitExpiry => match latest(cx, "Pending") {
+            Some(r) => format!(
+                "Playground control: the virtual clock moves {} to the end of request {}'s four days, with no decision.",
+                clock::duration(until(cx, Some(r.expires), PENDING_FOR)),
+                short(&r.request_id)
+            ),
+            None => format!(
+                "Playground control: no request is pending now (ask again first); the clock moves {}, the time a request waits.",
+                clock::duration(PENDING_FOR)
+            ),
+        },
         _ => String::new(),
     }
 }
