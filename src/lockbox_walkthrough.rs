@@ -412,7 +412,6 @@ pub static STEPS: [Step; 6] = [
 pub fn status(n: usize, cx: &Context) -> Status {
     let s = cx.settings;
     let reqs = requests(cx);
-    let has = |st: &str| reqs.iter().any(|r| r.status == st);
     match n {
         1 => {
             let (Some(c), Some(w)) = (cx.cluster(), cx.workspace()) else {
@@ -541,12 +540,12 @@ pub fn status(n: usize, cx: &Context) -> Status {
                     clock::human(r.expires)
                 ));
             }
-            if cx.snap.lockbox.opted_in && status(1, cx).is_done() {
-                Status::Todo("Ready: ask again, and leave the request undecided.".into())
-            } else if has("Denied") || !reqs.is_empty() {
-                Status::Todo("Ready: ask again, and leave the request undecided.".into())
-            } else {
+            if !cx.snap.lockbox.opted_in {
                 Status::Todo("Blocked: the tenant has not opted in (step 2).".into())
+            } else if !status(1, cx).is_done() {
+                Status::Todo("Blocked: the workspace is not ready yet (step 1).".into())
+            } else {
+                Status::Todo("Ready: ask again, and leave the request undecided.".into())
             }
         }
         _ => Status::Todo(String::new()),
