@@ -554,7 +554,7 @@ pub fn request_card(p: &CardProps) -> Html {
                 }
             </header>
             if let Some(m) = mistake {
-                <p class="mistake-note" role="note">{ format!("Mistake loaded: {}. {}", m.label(), m.expect()) }</p>
+                <p class="mistake-note" role="note">{ format!("{}: {}. {}", if matches!(m, wt::Mistake::Lockbox(_)) { "Loaded" } else { "Mistake loaded" }, m.label(), m.expect()) }</p>
             }
             <div class="request-line" onkeydown={on_keys.clone()}>
                 <label class="sr-only" for={format!("{id}-method")}>{ "Method" }</label>
@@ -578,7 +578,7 @@ pub fn request_card(p: &CardProps) -> Html {
                     { "Send" }<kbd>{ "Ctrl+Enter" }</kbd>
                 </button>
                 if edited {
-                    <button class="secondary" onclick={reset}>{ "Reset to the correct request" }</button>
+                    <button class="secondary" onclick={reset}>{ if p.guide == Guide::Lockbox { "Reset to the approval" } else { "Reset to the correct request" } }</button>
                 }
             </div>
             if let Some(x) = last {

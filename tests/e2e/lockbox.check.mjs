@@ -81,6 +81,7 @@ await run("lockbox", async () => {
   const verdict = (await page.textContent("[data-testid=drill-verdict]")).trim();
   const failed = await page.$$eval(".checks li.bad", (l) => l.map((x) => x.textContent));
   check(verdict.startsWith("All") && failed.length === 0, `the drill: ${verdict}${failed.length ? " " + failed.join(" | ") : ""}`);
+  await page.locator("[data-testid=drill]").screenshot({ path: path.join(shots, "lockbox-drill.png") });
   console.log(`  drill: ${Date.now() - t1} ms`);
   await page.close();
 
