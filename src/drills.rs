@@ -14,6 +14,7 @@ use crate::engine::clock::{self, DAY, HOUR, MINUTE};
 use crate::engine::storage::access::Outage;
 use crate::engine::view::{AccountView, ClusterView, WorkspaceView};
 use crate::engine::{Response, Snapshot};
+use crate::lockbox_walkthrough::{self as lw, LCard};
 use crate::protocol::{Command, Reply};
 use crate::sentinel_walkthrough::{self as sw, SCard};
 use crate::walkthrough::{self as wt, Card, Context, Draft, Settings};
@@ -36,6 +37,7 @@ pub enum DrillId {
     SentinelRevoke,
     SentinelRotate,
     SentinelUndefined,
+    LockboxRevoke,
 }
 
 /// One drill: its promise (quoted from the seeds) and its stages.
@@ -260,7 +262,7 @@ fn probe_ingest(cx: &Context, _: &[StageRun]) -> Command {
 }
 
 fn send(card: Card, cx: &Context) -> Command {
-    command(wt::draft(card, cx))
+    wt::command(card, cx)
 }
 
 fn command(d: Draft) -> Command {
@@ -445,6 +447,31 @@ pub fn sentinel_setup_move(cx: &Context) -> Option<SetupMove> {
             RULE_NAME,
             &rule_query(),
         ))));
+    }
+    None
+}
+
+/// After [`setup_move`]: the Customer Lockbox walkthrough's cards in order (opt in, the engineer
+/// asks, approve, the eight hours, an undecided request left to expire), or `None` when done.
+pub fn lockbox_setup_move(cx: &Context) -> Option<SetupMove> {
+    let card = |c| Some(SetupMove::Card(Card::Lockbox(c)));
+    if !cx.snap.lockbox.opted_in {
+        return card(LCard::OptIn);
+    }
+    let has = |st: &str| lw::latest(cx, st).is_some();
+    let pending = has("Pending");
+    if !has("Approved") && !has("Completed") {
+        return card(if pending { LCard::Approve } else { LCard::Ask });
+    }
+    if !has("Completed") {
+        return card(LCard::WaitAccess);
+    }
+    if !has("Expired") {
+        return card(if pending {
+            LCard::WaitExpiry
+        } else {
+            LCard::AskAgain
+        });
     }
     None
 }
@@ -2098,7 +2125,263 @@ static SENTINEL_UNDEFINED: [Stage; 4] = [
     },
 ];
 
-pub static DRILLS: [Drill; 8] = [
+// Customer Lockbox: an approved engineer and a revoked key.
+
+/// The walkthrough workspace's newest request in `status`.
+fn lockbox_request<'a>(
+    cx: &'a Context,
+    status: &str,
+) -> Option<&'a crate::engine::view::LockboxRequestView> {
+    lw::latest(cx, status)
+}
+
+fn approved_request<'a>(cx: &'a Context) -> Option<&'a crate::engine::view::LockboxRequestView> {
+    lockbox_request(cx, "Approved")
+}
+
+fn approve_pending(cx: &Context, _: &[StageRun]) -> Command {
+    wt::command(Card::Lockbox(LCard::Approve), cx)
+}
+
+/// The engineer's reads (`ok`) or refused reads on the timeline since `from`.
+fn lockbox_reads(cx: &Context, from: u64, ok: bool) -> usize {
+    let Some(r) = approved_request(cx).or_else(|| lockbox_request(cx, "Completed")) else {
+        return 0;
+    };
+    lw::reads(cx, &r.id)
+        .iter()
+        .filter(|e| e.time >= from && e.alert != ok)
+        .count()
+}
+
+fn lockbox_window(cx: &Context) -> String {
+    match approved_request(cx) {
+        Some(r) => format!(
+            "request {} is Approved until {} ({} read(s), {} refused)",
+            short(&r.request_id),
+            clock::human(r.expires),
+            r.reads,
+            r.refused_reads
+        ),
+        None => "no approved request".into(),
+    }
+}
+
+fn lockbox_approved_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let r = approved_request(cx);
+    vec![
+        ok_status(run, "opt-in", 200, "The tenant opts in to Customer Lockbox"),
+        ok_status(
+            run,
+            "ask",
+            201,
+            "The engineer's request (the playground's control) waits as Pending",
+        ),
+        ok_status(
+            run,
+            "approve",
+            200,
+            "You approve it as the subscription's Owner",
+        ),
+        check(
+            "Approve grants access for a default eight hours",
+            r.is_some_and(|r| r.decided.is_some_and(|d| r.expires == d + 8 * HOUR)),
+            lockbox_window(cx),
+        ),
+    ]
+}
+
+fn lockbox_reading_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let approved = approved_request(cx)
+        .and_then(|r| r.decided)
+        .unwrap_or(run.started);
+    let ok = lockbox_reads(cx, run.started, true);
+    let refused = lockbox_reads(cx, run.started, false);
+    let (used, denied) = lw::cluster_key_use(cx, approved);
+    let calls: u64 = used.iter().map(|a| a.count).sum();
+    vec![
+        check(
+            "While approved, the engineer reads the workspace's data",
+            ok >= 1 && refused == 0,
+            format!(
+                "{ok} read(s) and {refused} refused this hour; {}",
+                lockbox_window(cx)
+            ),
+        ),
+        check(
+            "The data is in the cluster's storage, under your key: Key Vault's audit log shows the cluster's identity using it",
+            calls > 0 && denied.is_empty(),
+            format!(
+                "{calls} successful call(s) from the cluster's identity since the approval ({}), {} refused",
+                used.iter()
+                    .map(|a| a.operation.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                denied.len()
+            ),
+        ),
+    ]
+}
+
+fn lockbox_revoked_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let pulled = runs[3].started;
+    let refused = lockbox_reads(cx, pulled, false);
+    let revoked_at = cx
+        .snap
+        .timeline
+        .iter()
+        .rev()
+        .find(|e| e.alert && e.text.contains("is unavailable: new data"))
+        .map(|e| e.time);
+    let first_refused = approved_request(cx).and_then(|r| {
+        lw::reads(cx, &r.id)
+            .into_iter()
+            .find(|e| e.alert && e.time >= pulled)
+            .map(|e| e.time)
+    });
+    vec![
+        check(
+            "Within an hour or sooner, storage becomes unavailable",
+            access(cx) == "revoked"
+                && revoked_at.is_some_and(|t| t >= pulled && t - pulled <= HOUR),
+            format!(
+                "access is {}; revoked {} after the change",
+                access(cx),
+                elapsed(pulled, revoked_at)
+            ),
+        ),
+        check(
+            "The approved engineer's reads are refused too: the approval does not bypass your key",
+            refused >= 1 && approved_request(cx).is_some_and(|r| r.refused_reads >= 1),
+            format!(
+                "{refused} read(s) refused since the revocation, the first {} after it",
+                elapsed(pulled, first_refused)
+            ),
+        ),
+        check(
+            "The approval is still within its eight hours",
+            approved_request(cx).is_some_and(|r| r.expires > run.ended),
+            lockbox_window(cx),
+        ),
+    ]
+}
+
+fn lockbox_restored_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let restored = run.started;
+    let back = cx
+        .snap
+        .timeline
+        .iter()
+        .rev()
+        .find(|e| {
+            e.text
+                .contains("available again: ingestion and queries resumed")
+        })
+        .map(|e| e.time);
+    let ok = lockbox_reads(cx, restored, true);
+    vec![
+        ok_status(run, "lever", 200, "Key Vault accepts the change"),
+        check(
+            "Once Key Vault answers, service resumes within 30 minutes",
+            access(cx) == "accessible"
+                && back.is_some_and(|t| t >= restored && t - restored <= 30 * MINUTE),
+            format!(
+                "access is {}; resumed {} after the restore",
+                access(cx),
+                elapsed(restored, back)
+            ),
+        ),
+        check(
+            "Still within the approval's eight hours, the engineer reads again",
+            ok >= 1 && approved_request(cx).is_some_and(|r| r.expires > run.ended),
+            format!("{ok} read(s) since the restore; {}", lockbox_window(cx)),
+        ),
+    ]
+}
+
+fn lockbox_ended_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let done = lockbox_request(cx, "Completed");
+    let late = done.map(|r| {
+        lw::reads(cx, &r.id)
+            .iter()
+            .filter(|e| e.time > r.expires)
+            .count()
+    });
+    vec![check(
+        "Eight hours after the approval the access ends: no more reads, refused hours not given back",
+        done.is_some_and(|r| r.expires <= run.ended) && late == Some(0),
+        match done {
+            Some(r) => format!(
+                "request {} Completed at {}: {} read(s), {} refused",
+                short(&r.request_id),
+                clock::human(r.expires),
+                r.reads,
+                r.refused_reads
+            ),
+            None => lockbox_window(cx),
+        },
+    )]
+}
+
+static LOCKBOX_REVOKE: [Stage; 7] = [
+    SETUP,
+    Stage {
+        title: "Opt in; the engineer asks; approve",
+        explain: "The tenant opts in to Customer Lockbox (POST enableLockbox), a Microsoft support engineer asks for the workspace's data (the playground's control, not an Azure API: in Azure a support case does this) and you approve (POST …/updateApproval with status Approve).",
+        ops: &[
+            Op::Send("opt-in", |cx, _| {
+                wt::command(Card::Lockbox(LCard::OptIn), cx)
+            }),
+            Op::Send("ask", |cx, _| wt::command(Card::Lockbox(LCard::Ask), cx)),
+            Op::Send("approve", approve_pending),
+        ],
+        check: lockbox_approved_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour: the engineer reads",
+        explain: "The engineer reads the workspace through the cluster's storage, whose AEK your key wraps. Watch the timeline and Key Vault's audit log.",
+        ops: &[Op::Send("advance", |_, _| advance(HOUR))],
+        check: lockbox_reading_checks,
+    },
+    Stage {
+        title: "Revoke: disable the key version in use",
+        explain: "The approval still has about seven hours to run. Disabling the key is the customer's other control over the data.",
+        ops: &[Op::Send("lever", disable_in_use)],
+        check: lever_checks,
+    },
+    Stage {
+        title: "Fast-forward two hours: the engineer's reads are refused",
+        explain: "Storage honours the revocation within an hour; the engineer's next hourly read fails although the request is still approved.",
+        ops: &[Op::Send("advance", |_, _| advance(2 * HOUR))],
+        check: lockbox_revoked_checks,
+    },
+    Stage {
+        title: "Restore: enable the key version, fast-forward two hours",
+        explain: "Service resumes within 30 minutes of Key Vault answering; the approval is still running, so the engineer reads again.",
+        ops: &[
+            Op::Send("lever", enable_in_use),
+            Op::Send("advance", |_, _| advance(2 * HOUR)),
+        ],
+        check: lockbox_restored_checks,
+    },
+    Stage {
+        title: "Fast-forward to the end of the eight hours",
+        explain: "The access ends eight hours after the approval, whatever happened in between.",
+        ops: &[Op::Send("advance", |cx, _| {
+            wt::command(Card::Lockbox(LCard::WaitAccess), cx)
+        })],
+        check: lockbox_ended_checks,
+    },
+];
+
+pub static DRILLS: [Drill; 9] = [
     Drill {
         id: DrillId::RevokeRecover,
         slug: "revoke-recover",
@@ -2178,6 +2461,16 @@ pub static DRILLS: [Drill; 8] = [
         source: "Microsoft Sentinel CMK · Considerations; Key Encryption Key revocation or deletion",
         pin_version: false,
         stages: &SENTINEL_UNDEFINED,
+    },
+    Drill {
+        id: DrillId::LockboxRevoke,
+        slug: "lockbox-revoke",
+        title: "Lockbox: approve, then revoke the key",
+        summary: "Approve a Microsoft engineer's Lockbox request: the reads happen under your key. Revoke the key: within the hour the reads are refused, although the request is still approved. Restore it: they resume.",
+        promise: "Lockbox gives you the control to approve or reject Microsoft engineer request to access your data during a support request. In Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster. The Lockbox control applies to data stored in a Log Analytics dedicated cluster where it's kept isolated in the cluster's storage accounts under your Lockbox protected subscription. … The cluster storage will always respect changes in key permissions within an hour or sooner and storage will become unavailable. … Approve grants access for a default eight hours.",
+        source: "Azure Monitor CMK · Customer Lockbox (preview); Key revocation · Customer Lockbox for Microsoft Azure",
+        pin_version: false,
+        stages: &LOCKBOX_REVOKE,
     },
 ];
 
@@ -2391,6 +2684,46 @@ mod tests {
     #[test]
     fn sentinel_undefined_change_passes_its_checks() {
         assert_passes(DrillId::SentinelUndefined);
+    }
+
+    #[test]
+    fn lockbox_approve_then_revoke_passes_its_checks() {
+        assert_passes(DrillId::LockboxRevoke);
+    }
+
+    #[test]
+    fn lockbox_checks_fail_when_the_key_is_not_revoked() {
+        // Run the drill to its approval and first read, then skip the revocation: the
+        // "refused" checks must fail.
+        let mut e = Engine::with_seed([9; 32]);
+        let mut d = Driver::new(DrillId::LockboxRevoke);
+        let mut snap = e.snapshot();
+        while d.stage < 3 {
+            match d.next(&snap) {
+                Next::Send(cmd) => {
+                    let reply = execute(&mut e, &cmd);
+                    d.record(&reply);
+                    snap = reply.snapshot;
+                }
+                Next::StageDone => {}
+                Next::Stuck(why) => panic!("{why}"),
+            }
+        }
+        assert!(d.passed(), "{:#?}", d.checks);
+        snap = execute(&mut e, &Command::Advance { seconds: 2 * HOUR }).snapshot;
+        let settings = d.settings();
+        let cx = Context {
+            snap: &snap,
+            settings: &settings,
+        };
+        let mut runs = d.runs.clone();
+        runs.push(runs[2].clone());
+        runs.push(runs[2].clone());
+        let checks = lockbox_revoked_checks(&cx, &runs);
+        assert!(
+            !checks[0].ok && !checks[1].ok && checks[2].ok,
+            "{checks:#?}"
+        );
     }
 
     #[test]

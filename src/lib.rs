@@ -14,6 +14,7 @@ pub mod drills;
 pub mod engine;
 pub mod fleet;
 pub mod fuzzing;
+pub mod lockbox_walkthrough;
 pub mod presets;
 pub mod protocol;
 pub mod recording;

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::engine::Snapshot;
 use crate::engine::view::{ClusterView, VaultView, WorkspaceView};
+pub use crate::lockbox_walkthrough::{LCard, LMistake};
 pub use crate::sentinel_walkthrough::{SCard, SMistake};
 
 /// Names and choices the walkthrough's requests use.
@@ -60,12 +61,15 @@ pub enum Card {
     Link,
     /// A card of the Microsoft Sentinel walkthrough ([`crate::sentinel_walkthrough`]).
     Sentinel(SCard),
+    /// A card of the Customer Lockbox walkthrough ([`crate::lockbox_walkthrough`]).
+    Lockbox(LCard),
 }
 
 impl Card {
     pub fn id(self) -> &'static str {
         match self {
             Card::Sentinel(c) => c.id(),
+            Card::Lockbox(c) => c.id(),
             Card::Group => "group",
             Card::Vault => "vault",
             Card::Key => "key",
@@ -88,7 +92,13 @@ impl Card {
             Card::Workspace => "Create a Log Analytics workspace",
             Card::Link => "Link the workspace to the cluster",
             Card::Sentinel(c) => c.title(),
+            Card::Lockbox(c) => c.title(),
         }
+    }
+
+    /// A playground control (not a REST request): see [`command`].
+    pub fn is_control(self) -> bool {
+        matches!(self, Card::Lockbox(c) if c.is_control())
     }
 
     /// The Azure Monitor walkthrough's cards.
@@ -305,6 +315,7 @@ pub fn draft(card: Card, cx: &Context) -> Draft {
     let oi = &s.oi_api;
     match card {
         Card::Sentinel(c) => crate::sentinel_walkthrough::draft(c, cx),
+        Card::Lockbox(c) => crate::lockbox_walkthrough::draft(c, cx),
         Card::Group => Draft::new(
             "PUT",
             format!("{ARM}{}?api-version=2021-04-01", cx.rg_path()),
@@ -374,6 +385,17 @@ pub fn draft(card: Card, cx: &Context) -> Draft {
     }
 }
 
+/// What a card sends: its REST request, or the playground control it stands for.
+pub fn command(card: Card, cx: &Context) -> crate::protocol::Command {
+    if let Card::Lockbox(c) = card
+        && let Some(cmd) = crate::lockbox_walkthrough::control(c, cx)
+    {
+        return cmd;
+    }
+    let d = draft(card, cx);
+    crate::protocol::Command::request(&d.method, &d.url, Some(&d.body))
+}
+
 /// A mistake a learner can make on purpose, and what the service will answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mistake {
@@ -386,6 +408,8 @@ pub enum Mistake {
     LinkBeforeProvisioned,
     /// A mistake of the Microsoft Sentinel walkthrough ([`crate::sentinel_walkthrough`]).
     Sentinel(SMistake),
+    /// Another way to decide in the Customer Lockbox walkthrough ([`crate::lockbox_walkthrough`]).
+    Lockbox(LMistake),
 }
 
 impl Mistake {
@@ -399,6 +423,7 @@ impl Mistake {
             Mistake::WrongRegionWorkspace => "Create the workspace in another region",
             Mistake::LinkBeforeProvisioned => "Link before the cluster finishes provisioning",
             Mistake::Sentinel(m) => m.label(),
+            Mistake::Lockbox(m) => m.label(),
         }
     }
 
@@ -424,6 +449,7 @@ impl Mistake {
                 "Send the link while the cluster still shows ProvisioningAccount (create it in step 2, then come straight here). The service accepts the link, and data ingested before provisioning completes is dropped and won't be recoverable."
             }
             Mistake::Sentinel(m) => m.expect(),
+            Mistake::Lockbox(m) => m.expect(),
         }
     }
 
@@ -436,6 +462,7 @@ impl Mistake {
             Mistake::WrongRegionWorkspace => Card::Workspace,
             Mistake::LinkBeforeProvisioned => Card::Link,
             Mistake::Sentinel(m) => Card::Sentinel(m.card()),
+            Mistake::Lockbox(m) => Card::Lockbox(m.card()),
         }
     }
 
@@ -444,9 +471,12 @@ impl Mistake {
         if let Mistake::Sentinel(m) = self {
             return m.draft(cx);
         }
+        if let Mistake::Lockbox(m) = self {
+            return m.draft(cx);
+        }
         let mut d = draft(self.card(), cx);
         let body = match self {
-            Mistake::Sentinel(_) => None,
+            Mistake::Sentinel(_) | Mistake::Lockbox(_) => None,
             Mistake::SkipPurgeProtection => Some(cx.vault_body(true, false)),
             Mistake::SkipSoftDelete => Some(cx.vault_body(false, false)),
             Mistake::ForgetUnwrapPermission => Some(cx.grant_body(&["get", "wrapKey"])),
@@ -746,17 +776,19 @@ pub enum Guide {
     #[default]
     Monitor,
     Sentinel,
+    Lockbox,
 }
 
 impl Guide {
-    pub fn all() -> [Guide; 2] {
-        [Guide::Monitor, Guide::Sentinel]
+    pub fn all() -> [Guide; 3] {
+        [Guide::Monitor, Guide::Sentinel, Guide::Lockbox]
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Guide::Monitor => "Azure Monitor CMK",
             Guide::Sentinel => "Microsoft Sentinel CMK",
+            Guide::Lockbox => "Control Microsoft's access with Lockbox",
         }
     }
 
@@ -765,6 +797,7 @@ impl Guide {
         match self {
             Guide::Monitor => "monitor",
             Guide::Sentinel => "sentinel",
+            Guide::Lockbox => "lockbox",
         }
     }
 
@@ -776,6 +809,7 @@ impl Guide {
         match self {
             Guide::Monitor => &STEPS,
             Guide::Sentinel => &crate::sentinel_walkthrough::STEPS,
+            Guide::Lockbox => &crate::lockbox_walkthrough::STEPS,
         }
     }
 
@@ -784,6 +818,7 @@ impl Guide {
         match self {
             Guide::Monitor => status(n, cx),
             Guide::Sentinel => crate::sentinel_walkthrough::status(n, cx),
+            Guide::Lockbox => crate::lockbox_walkthrough::status(n, cx),
         }
     }
 

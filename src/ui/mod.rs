@@ -177,6 +177,10 @@ pub fn app(props: &AppProps) -> Html {
                 if let Some(n) = parts.next().and_then(|n| n.parse::<usize>().ok()) {
                     s.sentinel_step = n.clamp(1, crate::sentinel_walkthrough::STEPS.len());
                 }
+                // (since the Lockbox walkthrough) "{lockbox step}".
+                if let Some(n) = parts.next().and_then(|n| n.parse::<usize>().ok()) {
+                    s.lockbox_step = n.clamp(1, crate::lockbox_walkthrough::STEPS.len());
+                }
             }
             if let Some(g) = options.guide {
                 s.guide = g;
@@ -185,6 +189,7 @@ pub fn app(props: &AppProps) -> Html {
                 match s.guide {
                     Guide::Monitor => s.step = n,
                     Guide::Sentinel => s.sentinel_step = n,
+                    Guide::Lockbox => s.lockbox_step = n,
                 }
             }
             if let Some(t) = options.tab.as_deref() {
@@ -261,6 +266,7 @@ pub fn app(props: &AppProps) -> Html {
                     match o.guide.unwrap_or_default() {
                         Guide::Monitor => dispatch.dispatch(Action::Step(n)),
                         Guide::Sentinel => dispatch.dispatch(Action::SentinelStep(n)),
+                        Guide::Lockbox => dispatch.dispatch(Action::LockboxStep(n)),
                     }
                 }
                 let tab = o
@@ -280,30 +286,44 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
     {
-        let view = (state.step, state.tab, state.guide, state.sentinel_step);
+        let view = (
+            state.step,
+            state.tab,
+            state.guide,
+            state.sentinel_step,
+            state.lockbox_step,
+        );
         let first = use_mut_ref(|| true);
         let embed = options.embed;
-        use_effect_with(view, move |(step, tab, guide, sentinel_step)| {
-            if let Some(k) = view_key {
-                util::save_pref(
-                    &k,
-                    &format!("{step} {} {} {sentinel_step}", tab_id(*tab), guide.id()),
-                );
-            }
-            // An embed's history is its host page's: it never pushes entries there.
-            if owns_address && !embed {
-                let n = match guide {
-                    Guide::Monitor => *step,
-                    Guide::Sentinel => *sentinel_step,
-                };
-                let view = [
-                    ("tab", tab_id(*tab).to_string()),
-                    ("guide", guide.id().to_string()),
-                    ("step", n.to_string()),
-                ];
-                util::show_view_in_url(&view, !first.replace(false));
-            }
-        });
+        use_effect_with(
+            view,
+            move |(step, tab, guide, sentinel_step, lockbox_step)| {
+                if let Some(k) = view_key {
+                    util::save_pref(
+                        &k,
+                        &format!(
+                            "{step} {} {} {sentinel_step} {lockbox_step}",
+                            tab_id(*tab),
+                            guide.id()
+                        ),
+                    );
+                }
+                // An embed's history is its host page's: it never pushes entries there.
+                if owns_address && !embed {
+                    let n = match guide {
+                        Guide::Monitor => *step,
+                        Guide::Sentinel => *sentinel_step,
+                        Guide::Lockbox => *lockbox_step,
+                    };
+                    let view = [
+                        ("tab", tab_id(*tab).to_string()),
+                        ("guide", guide.id().to_string()),
+                        ("step", n.to_string()),
+                    ];
+                    util::show_view_in_url(&view, !first.replace(false));
+                }
+            },
+        );
     }
     {
         let t = *theme;

@@ -117,6 +117,8 @@ pub struct AppState {
     pub guide: Guide,
     /// The Microsoft Sentinel walkthrough's step on show.
     pub sentinel_step: usize,
+    /// The Customer Lockbox walkthrough's step on show.
+    pub lockbox_step: usize,
     pub tab: Tab,
     pub notice: Option<String>,
     pub console: Rc<ConsoleDraft>,
@@ -195,6 +197,7 @@ impl Default for AppState {
             step: 1,
             guide: Guide::Monitor,
             sentinel_step: 1,
+            lockbox_step: 1,
             tab: Tab::Walkthrough,
             notice: None,
             console: Rc::new(ConsoleDraft::default()),
@@ -235,6 +238,7 @@ pub enum Action {
     /// Show this walkthrough.
     Guide(Guide),
     SentinelStep(usize),
+    LockboxStep(usize),
     Tab(Tab),
     Notice(Option<String>),
     Console(ConsoleDraft),
@@ -374,6 +378,9 @@ impl Reducible for AppState {
             Action::Guide(g) => s.guide = g,
             Action::SentinelStep(n) => {
                 s.sentinel_step = n.clamp(1, crate::sentinel_walkthrough::STEPS.len())
+            }
+            Action::LockboxStep(n) => {
+                s.lockbox_step = n.clamp(1, crate::lockbox_walkthrough::STEPS.len())
             }
             Action::Tab(t) => s.tab = t,
             Action::Notice(n) => s.notice = n,

@@ -1,6 +1,7 @@
-//! The guided walkthroughs: a stepper over the Azure Monitor document's five provisioning steps, or
-//! over the Microsoft Sentinel document's five steps, each with its reason, its editable
-//! requests, its status and the mistakes worth making on purpose.
+//! The guided walkthroughs: a stepper over the Azure Monitor document's five provisioning steps,
+//! over the Microsoft Sentinel document's five steps, or over Customer Lockbox's six, each with its
+//! reason, its editable requests (and, for Lockbox, the playground's controls), its status and the
+//! mistakes worth making on purpose.
 
 use yew::prelude::*;
 
@@ -9,6 +10,8 @@ use super::response::ResponseView;
 use super::state::{Action, Tab};
 use super::util::{event_value, is_send_shortcut, no_newline, short, url_rows};
 use super::{AppCtx, wcx};
+use crate::engine::clock;
+use crate::lockbox_walkthrough::{self as lw, LCard};
 use crate::protocol::Command;
 use crate::sentinel_walkthrough as sw;
 use crate::walkthrough::{self as wt, Card, Draft, Guide, Status};
@@ -67,6 +70,7 @@ pub fn walkthrough() -> Html {
                     { match current {
                         Guide::Monitor => "Provision a dedicated cluster with your key, step by step.",
                         Guide::Sentinel => "Microsoft Sentinel on a workspace of that cluster: its data under the same key.",
+                        Guide::Lockbox => "Approve or deny a Microsoft engineer's access to that workspace's data.",
                     } }
                 </span>
             </div>
@@ -79,6 +83,7 @@ fn step_action(guide: Guide, n: usize) -> Action {
     match guide {
         Guide::Monitor => Action::Step(n),
         Guide::Sentinel => Action::SentinelStep(n),
+        Guide::Lockbox => Action::LockboxStep(n),
     }
 }
 
@@ -96,6 +101,7 @@ fn steps(p: &StepsProps) -> Html {
     let current = match guide {
         Guide::Monitor => st.step,
         Guide::Sentinel => st.sentinel_step,
+        Guide::Lockbox => st.lockbox_step,
     }
     .clamp(1, steps.len());
     let cx = wcx(&st.snap, &st.settings);
@@ -105,6 +111,7 @@ fn steps(p: &StepsProps) -> Html {
     let id_prefix = match guide {
         Guide::Monitor => "step",
         Guide::Sentinel => "sentinel-step",
+        Guide::Lockbox => "lockbox-step",
     };
 
     let stepper = steps.iter().zip(&statuses).map(|(s, status)| {
@@ -164,15 +171,28 @@ fn steps(p: &StepsProps) -> Html {
         },
         (Guide::Sentinel, 1) => monitor_link(&app, &cx, status),
         (Guide::Sentinel, 5) => store_summary(&cx),
+        (Guide::Lockbox, 1) => html! {
+            <>
+                if status.is_done() || sw::monitor_step_to_finish(&cx).is_some() {
+                    { monitor_link(&app, &cx, status) }
+                }
+                { records_button(&app, &cx) }
+            </>
+        },
+        _ => html! {},
+    };
+    // After the cards: what they did (Lockbox's requests, reads and audit entries).
+    let after = match (guide, step.number) {
+        (Guide::Lockbox, n) if n >= 3 => lockbox_panel(&app, &cx),
         _ => html! {},
     };
 
     html! {
         <>
-            <ol class="stepper" aria-label={match guide { Guide::Monitor => "Provisioning steps", Guide::Sentinel => "Microsoft Sentinel CMK steps" }}>{ for stepper }</ol>
+            <ol class="stepper" data-steps={steps.len().to_string()} aria-label={match guide { Guide::Monitor => "Provisioning steps", Guide::Sentinel => "Microsoft Sentinel CMK steps", Guide::Lockbox => "Customer Lockbox steps" }}>{ for stepper }</ol>
             <article class="step" aria-labelledby="step-title" data-guide={guide.id()}>
                 <header class="step-head">
-                    <p class="eyebrow">{ format!("{}Step {} of {}", match guide { Guide::Monitor => "", Guide::Sentinel => "Microsoft Sentinel · " }, step.number, steps.len()) }</p>
+                    <p class="eyebrow">{ format!("{}Step {} of {}", match guide { Guide::Monitor => "", Guide::Sentinel => "Microsoft Sentinel · ", Guide::Lockbox => "Customer Lockbox · " }, step.number, steps.len()) }</p>
                     <h2 id="step-title">{ step.title }</h2>
                     <p class={classes!("status-line", status_class(status))} data-testid="step-status">
                         <span aria-hidden="true">{ if matches!(status, wt::Status::Todo(_)) { "○".to_string() } else { status_icon(status, 0) } }</span>{ " " }{ status.text() }
@@ -188,15 +208,25 @@ fn steps(p: &StepsProps) -> Html {
                     { quote(step) }
                 }
                 { extra }
-                { for step.cards.iter().enumerate().map(|(i, c)| html! { <RequestCard card={*c} index={i + 1} step={step.number} {guide} /> }) }
+                { for step.cards.iter().enumerate().map(|(i, c)| if c.is_control() {
+                    html! { <ControlCard card={*c} index={i + 1} step={step.number} /> }
+                } else {
+                    html! { <RequestCard card={*c} index={i + 1} step={step.number} {guide} /> }
+                }) }
+                { after }
                 <section class="watch">
                     <h3>{ "What to watch" }</h3>
                     <p>{ step.watch }</p>
                 </section>
                 if !step.mistakes.is_empty() {
                     <section class="mistakes">
-                        <h3>{ "Get it wrong on purpose" }</h3>
-                        <p class="muted small">{ "Loads the request with the mistake made; send it and see the service's real answer. \"Reset\" restores the correct request." }</p>
+                        if guide == Guide::Lockbox {
+                            <h3>{ "Other ways to decide" }</h3>
+                            <p class="muted small">{ "Loads the card with the other request; send it and see the service's real answer. \"Reset\" restores the approval." }</p>
+                        } else {
+                            <h3>{ "Get it wrong on purpose" }</h3>
+                            <p class="muted small">{ "Loads the request with the mistake made; send it and see the service's real answer. \"Reset\" restores the correct request." }</p>
+                        }
                         <ul>{ for mistakes }</ul>
                     </section>
                 }
@@ -252,7 +282,128 @@ fn what_next(app: &AppCtx, guide: Guide) -> Html {
                         <span class="muted small">{ " — the Microsoft Sentinel CMK walkthrough starts from this cluster and workspace." }</span>
                     </li>
                 }
+                if guide != Guide::Lockbox {
+                    <li>
+                        <button class="link" onclick={go(Tab::Walkthrough, Some(Guide::Lockbox))}>{ "Control Microsoft's access with Lockbox" }</button>
+                        <span class="muted small">{ " — approve a support engineer's request, watch the reads, and see your key stop them." }</span>
+                    </li>
+                }
             </ul>
+        </section>
+    }
+}
+
+/// Lockbox's step 1 needs rows for the engineer to read: once the Azure Monitor walkthrough is
+/// done, offer the drills' 20 records (HTTP Data Collector API).
+fn records_button(app: &AppCtx, cx: &wt::Context) -> Html {
+    if sw::monitor_step_to_finish(cx).is_some() || lw::rows(cx) > 0 {
+        return html! {};
+    }
+    let cmd = crate::drills::ingest(cx, "before", crate::drills::SETUP_ROWS);
+    let app = app.clone();
+    let busy = app.state.busy.is_some();
+    let onclick = Callback::from(move |_| {
+        app.runner
+            .run(cmd.clone(), "Lockbox step 1 · 20 records", None)
+    });
+    html! {
+        <div class="row wrap go-monitor">
+            <button class="primary" {onclick} disabled={busy} data-testid="lockbox-records">
+                { format!("Send {} records to the workspace (HTTP Data Collector API)", crate::drills::SETUP_ROWS) }
+            </button>
+        </div>
+    }
+}
+
+/// Steps 3 to 6: the workspace's Lockbox requests, the engineer's reads and refused reads on the
+/// timeline, and the Key Vault audit entries of the cluster's identity that those reads rely on.
+fn lockbox_panel(app: &AppCtx, cx: &wt::Context) -> Html {
+    let reqs = lw::requests(cx);
+    if reqs.is_empty() {
+        return html! {};
+    }
+    let rows = reqs.iter().rev().map(|r| {
+        let when = match r.status.as_str() {
+            "Pending" => format!("expires {}", clock::human(r.expires)),
+            "Approved" => format!("access ends {}", clock::human(r.expires)),
+            "Completed" => format!("access ended {}", clock::human(r.expires)),
+            "Expired" => format!("expired {}", clock::human(r.expires)),
+            _ => r
+                .decided
+                .map(|t| format!("decided {}", clock::human(t)))
+                .unwrap_or_default(),
+        };
+        let pill = match r.status.as_str() {
+            "Approved" => "ok",
+            "Pending" => "running",
+            "Denied" | "Expired" => "warn",
+            _ => "neutral",
+        };
+        html! {
+            <tr data-lockbox-status={r.status.clone()}>
+                <td><code>{ short(&r.request_id) }</code></td>
+                <td><span class={classes!("pill", pill)}>{ &r.status }</span></td>
+                <td class="small">{ when }</td>
+                <td class="small" data-testid="lockbox-reads">
+                    { format!("{} read(s)", r.reads) }
+                    if r.refused_reads > 0 {
+                        <span class="bad-text">{ format!(", {} refused", r.refused_reads) }</span>
+                    }
+                </td>
+            </tr>
+        }
+    });
+    // The request whose reads to show: the approved one, else the last that was.
+    let shown = lw::latest(cx, "Approved").or_else(|| lw::latest(cx, "Completed"));
+    let reads = shown.map(|r| lw::reads(cx, &r.id)).unwrap_or_default();
+    // The timeline names the workspace by its ARM id; the panel by its name.
+    let shown_ws = shown.map(|r| r.workspace.clone()).unwrap_or_default();
+    let audit = shown.and_then(|r| r.decided).map(|from| {
+        let (used, refused) = lw::cluster_key_use(cx, from);
+        let ok: u64 = used.iter().map(|a| a.count).sum();
+        let bad: u64 = refused.iter().map(|a| a.count).sum();
+        (ok, bad)
+    });
+    let to_audit = {
+        let app = app.clone();
+        Callback::from(move |_| app.dispatch(Action::Tab(Tab::Audit)))
+    };
+    let to_timeline = {
+        let app = app.clone();
+        Callback::from(move |_| app.dispatch(Action::Tab(Tab::Timeline)))
+    };
+    html! {
+        <section class="store-summary lockbox-panel" aria-labelledby="lockbox-panel-title" data-testid="lockbox-panel">
+            <h3 id="lockbox-panel-title">{ format!("Lockbox requests for workspace {}", cx.settings.workspace) }</h3>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr><th>{ "Request" }</th><th>{ "Status" }</th><th>{ "When" }</th><th>{ "Engineer's reads" }</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+            if !reads.is_empty() {
+                <h4 class="small">{ "The engineer's reads (timeline)" }</h4>
+                <ul class="lockbox-reads small" data-testid="lockbox-read-list">
+                    { for reads.iter().rev().take(4).map(|e| html! {
+                        <li class={classes!(e.alert.then_some("bad-text"))}>
+                            <span class="muted">{ clock::human(e.time) }{ " · " }</span>
+                            { e.text.trim_start_matches("Lockbox access: ").replace(&shown_ws, &cx.settings.workspace) }
+                        </li>
+                    }) }
+                    if reads.len() > 4 {
+                        <li class="muted">{ format!("… and {} earlier", reads.len() - 4) }</li>
+                    }
+                </ul>
+            }
+            if let Some((ok, bad)) = audit {
+                <p class="small" data-testid="lockbox-audit">
+                    { format!("Key Vault's audit log since the approval: {ok} unwrapKey call(s) by the cluster's identity succeeded, {bad} refused. The engineer reads through the cluster's storage, whose AEK your key wraps: those calls are what keep it readable, and a revoked key stops the engineer too.") }
+                </p>
+            }
+            <div class="row wrap">
+                <button class="link small" onclick={to_timeline}>{ "Open the timeline" }</button>
+                <button class="link small" onclick={to_audit}>{ "Open Key Vault's audit log" }</button>
+            </div>
         </section>
     }
 }
@@ -341,6 +492,7 @@ pub fn request_card(p: &CardProps) -> Html {
     let source = match p.guide {
         Guide::Monitor => format!("Step {} · {}", p.step, card.title()),
         Guide::Sentinel => format!("Sentinel step {} · {}", p.step, card.title()),
+        Guide::Lockbox => format!("Lockbox step {} · {}", p.step, card.title()),
     };
     let send = {
         let app = app.clone();
@@ -402,7 +554,7 @@ pub fn request_card(p: &CardProps) -> Html {
                 }
             </header>
             if let Some(m) = mistake {
-                <p class="mistake-note" role="note">{ format!("Mistake loaded: {}. {}", m.label(), m.expect()) }</p>
+                <p class="mistake-note" role="note">{ format!("{}: {}. {}", if matches!(m, wt::Mistake::Lockbox(_)) { "Loaded" } else { "Mistake loaded" }, m.label(), m.expect()) }</p>
             }
             <div class="request-line" onkeydown={on_keys.clone()}>
                 <label class="sr-only" for={format!("{id}-method")}>{ "Method" }</label>
@@ -426,12 +578,61 @@ pub fn request_card(p: &CardProps) -> Html {
                     { "Send" }<kbd>{ "Ctrl+Enter" }</kbd>
                 </button>
                 if edited {
-                    <button class="secondary" onclick={reset}>{ "Reset to the correct request" }</button>
+                    <button class="secondary" onclick={reset}>{ if p.guide == Guide::Lockbox { "Reset to the approval" } else { "Reset to the correct request" } }</button>
                 }
             </div>
             if let Some(x) = last {
                 <ResponseView exchange={x} />
             }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ControlProps {
+    pub card: Card,
+    pub index: usize,
+    pub step: usize,
+}
+
+/// A playground control in a walkthrough (Lockbox): not an Azure request, and labelled so. It
+/// sends the command [`wt::command`] builds, journaled like any other.
+#[function_component(ControlCard)]
+pub fn control_card(p: &ControlProps) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let st = &app.state;
+    let card = p.card;
+    let cx = wcx(&st.snap, &st.settings);
+    let Card::Lockbox(lc) = card else {
+        return html! {};
+    };
+    let cmd = wt::command(card, &cx);
+    let busy = st.busy.is_some();
+    let label = match (lc, &cmd) {
+        (LCard::Ask | LCard::AskAgain, _) => "Ask, as the engineer".to_string(),
+        (_, Command::Advance { seconds }) => format!("Fast-forward {}", clock::duration(*seconds)),
+        _ => "Run".to_string(),
+    };
+    let source = format!(
+        "Lockbox step {} · {} (playground control)",
+        p.step,
+        card.title()
+    );
+    let onclick = {
+        let app = app.clone();
+        Callback::from(move |_| app.runner.run(cmd.clone(), source.clone(), Some(card)))
+    };
+    let id = card.id();
+    html! {
+        <section class="card control" data-card={id} aria-labelledby={format!("card-{id}")}>
+            <header class="card-head">
+                <h3 id={format!("card-{id}")}><span class="card-n">{ p.index }</span>{ card.title() }</h3>
+                <span class="pill neutral" title="Not an Azure API: the playground stands in for Microsoft's side or for time">{ "Playground control" }</span>
+            </header>
+            <p class="small">{ lw::describe_control(lc, &cx) }</p>
+            <div class="row">
+                <button class="primary" {onclick} disabled={busy} data-send={id}>{ label }</button>
+            </div>
         </section>
     }
 }
