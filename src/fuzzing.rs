@@ -1313,7 +1313,7 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
             // searches and log search alert rules kept there.
             let sa = resource(
                 "Microsoft.Storage/storageAccounts",
-                *inp.pick(&["fuzzsa", "fuzzsa2"]),
+                inp.pick::<&str>(&["fuzzsa", "fuzzsa2"]),
             );
             match inp.below(4) {
                 0 => ep(
