@@ -640,7 +640,7 @@ mod tests {
                         assert!(
                             seen[0]
                                 .text
-                                .contains("Microsoft support read 20 rows from 1 tables"),
+                                .contains("Microsoft support read 20 rows from 1 table of"),
                             "{seen:?}"
                         );
                         let (used, refused) = cluster_key_use(cx, req.decided.unwrap());

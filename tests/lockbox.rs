@@ -608,7 +608,7 @@ fn the_eight_hour_access_window_ends() {
     assert_eq!(status(&mut env, &req, V1), "Approved");
     let v = view(&env, &req);
     assert_eq!((v.reads, v.refused_reads), (8, 0));
-    assert!(env.timeline_has("Microsoft support read 2 rows from 1 tables"));
+    assert!(env.timeline_has("Microsoft support read 2 rows from 1 table of"));
     env.advance(MINUTE);
     assert_eq!(status(&mut env, &req, V1), "Completed");
     assert_eq!(status(&mut env, &req, V2), "Expired");

@@ -682,7 +682,9 @@ pub fn read(cx: &mut Ctx, request: &str) {
                 Category::Data,
                 &subject,
                 format!(
-                    "Lockbox access: Microsoft support read {rows} rows from {tables} tables of workspace {ws_id}"
+                    "Lockbox access: Microsoft support read {rows} row{} from {tables} table{} of workspace {ws_id}",
+                    if rows == 1 { "" } else { "s" },
+                    if tables == 1 { "" } else { "s" },
                 ),
             );
         }
