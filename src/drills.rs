@@ -2610,14 +2610,23 @@ mod tests {
     }
 
     fn set_up(seed: u8) -> (Engine, Driver, Snapshot) {
+        run_to_stage(DrillId::RevokeRecover, seed, 1)
+    }
+
+    /// A drill driven from a fresh engine until stage `stage` starts.
+    fn run_to_stage(id: DrillId, seed: u8, stage: usize) -> (Engine, Driver, Snapshot) {
         let mut e = Engine::with_seed([seed; 32]);
-        let mut d = Driver::new(DrillId::RevokeRecover);
+        let mut d = Driver::new(id);
         let mut snap = e.snapshot();
-        while d.stage < 1 {
-            if let Next::Send(cmd) = d.next(&snap) {
-                let reply = execute(&mut e, &cmd);
-                d.record(&reply);
-                snap = reply.snapshot;
+        while d.stage < stage {
+            match d.next(&snap) {
+                Next::Send(cmd) => {
+                    let reply = execute(&mut e, &cmd);
+                    d.record(&reply);
+                    snap = reply.snapshot;
+                }
+                Next::StageDone => {}
+                Next::Stuck(why) => panic!("{why}"),
             }
         }
         (e, d, snap)
@@ -2695,22 +2704,9 @@ mod tests {
     fn lockbox_checks_fail_when_the_key_is_not_revoked() {
         // Run the drill to its approval and first read, then skip the revocation: the
         // "refused" checks must fail.
-        let mut e = Engine::with_seed([9; 32]);
-        let mut d = Driver::new(DrillId::LockboxRevoke);
-        let mut snap = e.snapshot();
-        while d.stage < 3 {
-            match d.next(&snap) {
-                Next::Send(cmd) => {
-                    let reply = execute(&mut e, &cmd);
-                    d.record(&reply);
-                    snap = reply.snapshot;
-                }
-                Next::StageDone => {}
-                Next::Stuck(why) => panic!("{why}"),
-            }
-        }
+        let (mut e, d, _) = run_to_stage(DrillId::LockboxRevoke, 9, 3);
         assert!(d.passed(), "{:#?}", d.checks);
-        snap = execute(&mut e, &Command::Advance { seconds: 2 * HOUR }).snapshot;
+        let snap = execute(&mut e, &Command::Advance { seconds: 2 * HOUR }).snapshot;
         let settings = d.settings();
         let cx = Context {
             snap: &snap,
@@ -2769,20 +2765,7 @@ mod tests {
     #[test]
     fn sentinel_checks_fail_when_the_promise_is_not_kept() {
         // The Sentinel set-up only, then the "revoked" checks without revoking anything.
-        let mut e = Engine::with_seed([7; 32]);
-        let mut d = Driver::new(DrillId::SentinelRevoke);
-        let mut snap = e.snapshot();
-        while d.stage < 1 {
-            match d.next(&snap) {
-                Next::Send(cmd) => {
-                    let reply = execute(&mut e, &cmd);
-                    d.record(&reply);
-                    snap = reply.snapshot;
-                }
-                Next::StageDone => {}
-                Next::Stuck(why) => panic!("{why}"),
-            }
-        }
+        let (_, d, snap) = run_to_stage(DrillId::SentinelRevoke, 7, 1);
         assert!(d.passed(), "{:#?}", d.checks);
         let settings = d.settings();
         let cx = Context {
