@@ -5,6 +5,7 @@
 //! virtual clock, the cluster's state and the key hierarchy. Every view renders from one
 //! [`crate::engine::Snapshot`]; every action goes to the engine as a [`Command`].
 
+pub mod alerts;
 pub mod console;
 pub mod drills;
 pub mod hierarchy;
@@ -458,6 +459,7 @@ pub fn app(props: &AppProps) -> Html {
                 <aside class="side" aria-label="State">
                     if !embed { <panels::JumpBar /> <panels::Clock /> }
                     <panels::ClusterState />
+                    <alerts::LogAlerts />
                     <hierarchy::KeyHierarchy />
                 </aside>
             </div>
