@@ -591,3 +591,22 @@ fn fired_log_alerts_will_not_contain_search_results_or_alert_query_use_dimension
     revoke_sa_key(&mut env);
     assert!(env.timeline_has("could not be evaluated"));
 }
+
+#[test]
+fn force_cmk_for_query_makes_customer_managed_storage_mandatory_for_saved_searches() {
+    let mut env = world();
+    let ws = env.arm("GET", &Env::workspace_path(WS), OI, None).body;
+    assert_eq!(ws["properties"]["forceCmkForQuery"], false);
+    let body = json!({ "location": "eastus", "properties": { "forceCmkForQuery": true } });
+    let r = env.arm("PUT", &Env::workspace_path(WS), OI, Some(body));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["properties"]["forceCmkForQuery"], true);
+    env.refused(&errors::FORCE_CMK_FOR_QUERY, |env| {
+        save(env, "q1", "Heartbeat")
+    });
+    link(&mut env, "Query", &["byos"]);
+    assert_eq!(save(&mut env, "q1", "Heartbeat").status, 200);
+    env.refused(&errors::FORCE_CMK_FOR_QUERY, |env| {
+        env.arm("DELETE", &link_path("Query"), LS_API, None)
+    });
+}

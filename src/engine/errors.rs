@@ -225,6 +225,9 @@ catalogue! {
     LINKED_STORAGE_REGION: 400 Arm "BadRequest",
         "Storage account '{account}' is in {account_region} and workspace '{workspace}' in {workspace_region}: \"Make sure to create your Storage Account in the same region as your Log Analytics workspace is located\".",
         Source::Playground("seed, Considerations before setting Customer-managed key for queries, quoted");
+    FORCE_CMK_FOR_QUERY: 400 Arm "BadRequest",
+        "Workspace '{workspace}' has forceCmkForQuery set: customer-managed storage is mandatory for query management, so saved searches need a storage account linked for Query (PUT …/linkedStorageAccounts/Query), and that link can't be removed while the setting is on.",
+        Source::Playground("Workspaces.json (2025-02-01): forceCmkForQuery, \"Indicates whether customer managed storage is mandatory for query management\"");
     ALERT_RULE_INVALID: 400 Arm "BadRequest",
         "{detail}",
         Source::Playground("scheduledQueryRule_API.json (2023-12-01) request validation");

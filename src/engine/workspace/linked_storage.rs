@@ -253,6 +253,9 @@ fn delete(cx: &mut Ctx, key: &str, kind: &'static str) -> ApiResult {
     let Some(account) = ws.linked_storage.get(kind).map(|_| account_for(ws, kind)) else {
         return Ok(Response::empty(200));
     };
+    if kind == QUERY && ws.force_cmk_for_query {
+        return Err(ApiError::new(&errors::FORCE_CMK_FOR_QUERY).arg("workspace", wname));
+    }
     let from = store_for(kind, account);
     let moved = match kind {
         QUERY => saved_searches::move_all(cx, key, &from, &Store::Service)?,

@@ -76,6 +76,9 @@ pub struct Workspace {
     pub etags: u64,
     /// `linkedStorageAccounts`, by data source type.
     pub linked_storage: linked_storage::LinkedStorage,
+    /// `forceCmkForQuery`: "customer-managed storage mandatory for query management" (saved
+    /// searches need a `Query` link, which can't be removed while it is set).
+    pub force_cmk_for_query: bool,
 }
 
 impl Workspace {
@@ -125,7 +128,7 @@ impl Workspace {
                 "workspaceCapping": { "dailyQuotaGb": -1.0 },
                 "publicNetworkAccessForIngestion": "Enabled",
                 "publicNetworkAccessForQuery": "Enabled",
-                "forceCmkForQuery": false,
+                "forceCmkForQuery": self.force_cmk_for_query,
                 "createdDate": clock::iso(self.created),
                 "modifiedDate": clock::iso(self.modified),
             },
@@ -373,6 +376,16 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
             _ => return Err(ApiError::new(&errors::WORKSPACE_RETENTION_INVALID)),
         },
     };
+    let force_cmk = match prop(&props, "forceCmkForQuery") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(v) => {
+            return Err(ApiError::new(&errors::INVALID_REQUEST_CONTENT).arg(
+                "detail",
+                format!("Error converting value {v} to type 'System.Nullable`1[System.Boolean]'. Path 'properties.forceCmkForQuery'."),
+            ));
+        }
+    };
     let id = workspace_id(sub, &rg, name);
     let key = id_key(&id);
     let now = cx.w.now;
@@ -407,6 +420,9 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
         }
         if let Some(r) = retention {
             ws.retention_days = r;
+        }
+        if let Some(f) = force_cmk {
+            ws.force_cmk_for_query = f;
         }
         if let Some(t) = tags {
             ws.tags = t;
@@ -446,6 +462,7 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
         saved_searches: BTreeMap::new(),
         etags: 0,
         linked_storage: BTreeMap::new(),
+        force_cmk_for_query: force_cmk.unwrap_or(false),
     };
     cx.j.note(
         now,

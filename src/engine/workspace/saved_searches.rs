@@ -208,7 +208,14 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             Some(s) => Ok(Response::ok(s.to_json(&cx.w.workspaces[&key]))),
             None => Err(missing(&cx.w.workspaces[&key], id)),
         },
-        (Some(id), Method::Put) => put(cx, req, &key, &store, id),
+        (Some(id), Method::Put) => {
+            if store == Store::Service && ws.force_cmk_for_query {
+                return Err(
+                    ApiError::new(&errors::FORCE_CMK_FOR_QUERY).arg("workspace", ws.name.clone())
+                );
+            }
+            put(cx, req, &key, &store, id)
+        }
         (Some(id), Method::Delete) => {
             // Deleting one that is not there answers 200 too (the spec lists only 200).
             if remove_one(cx, &key, &store, id)? {
