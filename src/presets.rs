@@ -76,6 +76,11 @@ impl Preset {
             Preset::Step(Guide::Sentinel, n) => {
                 format!("the world just before step {n} of the Microsoft Sentinel walkthrough")
             }
+            Preset::Step(Guide::Byos, n) => {
+                format!(
+                    "the world just before step {n} of the saved queries and alerts walkthrough"
+                )
+            }
             Preset::Provisioned => "a provisioned CMK cluster with a linked workspace".into(),
             Preset::Data => "a provisioned CMK cluster with data in its workspace".into(),
             Preset::Revoked => {
@@ -108,6 +113,10 @@ impl Preset {
                 _ => mv(
                     drills::sentinel_setup_move(&cx).filter(|m| !stop_at(n, Guide::Sentinel, m))
                 ),
+            },
+            Preset::Step(Guide::Byos, n) => match drills::setup_move(&cx) {
+                Some(m) if m != SetupMove::Ingest => mv(Some(m)),
+                _ => mv(drills::byos_setup_move(&cx).filter(|m| !stop_at(n, Guide::Byos, m))),
             },
             Preset::Provisioned => mv(drills::setup_move(&cx).filter(|m| *m != SetupMove::Ingest)),
             Preset::Data => mv(drills::setup_move(&cx)),
@@ -183,7 +192,7 @@ mod tests {
 
     /// The promise of an embed of step N: every one of that step's requests succeeds.
     #[test]
-    fn every_step_of_both_walkthroughs_succeeds_in_its_preset() {
+    fn every_step_of_every_walkthrough_succeeds_in_its_preset() {
         for guide in Guide::all() {
             for step in guide.steps() {
                 let Some(preset) = Preset::from_options(None, guide, Some(step.number)) else {

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+pub use crate::byos_walkthrough::{BCard, BMistake};
 use crate::engine::Snapshot;
 use crate::engine::view::{ClusterView, VaultView, WorkspaceView};
 pub use crate::sentinel_walkthrough::{SCard, SMistake};
@@ -60,12 +61,15 @@ pub enum Card {
     Link,
     /// A card of the Microsoft Sentinel walkthrough ([`crate::sentinel_walkthrough`]).
     Sentinel(SCard),
+    /// A card of the saved queries and log alerts walkthrough ([`crate::byos_walkthrough`]).
+    Byos(BCard),
 }
 
 impl Card {
     pub fn id(self) -> &'static str {
         match self {
             Card::Sentinel(c) => c.id(),
+            Card::Byos(c) => c.id(),
             Card::Group => "group",
             Card::Vault => "vault",
             Card::Key => "key",
@@ -88,6 +92,7 @@ impl Card {
             Card::Workspace => "Create a Log Analytics workspace",
             Card::Link => "Link the workspace to the cluster",
             Card::Sentinel(c) => c.title(),
+            Card::Byos(c) => c.title(),
         }
     }
 
@@ -305,6 +310,7 @@ pub fn draft(card: Card, cx: &Context) -> Draft {
     let oi = &s.oi_api;
     match card {
         Card::Sentinel(c) => crate::sentinel_walkthrough::draft(c, cx),
+        Card::Byos(c) => crate::byos_walkthrough::draft(c, cx),
         Card::Group => Draft::new(
             "PUT",
             format!("{ARM}{}?api-version=2021-04-01", cx.rg_path()),
@@ -386,6 +392,8 @@ pub enum Mistake {
     LinkBeforeProvisioned,
     /// A mistake of the Microsoft Sentinel walkthrough ([`crate::sentinel_walkthrough`]).
     Sentinel(SMistake),
+    /// A mistake of the saved queries and log alerts walkthrough ([`crate::byos_walkthrough`]).
+    Byos(BMistake),
 }
 
 impl Mistake {
@@ -399,6 +407,7 @@ impl Mistake {
             Mistake::WrongRegionWorkspace => "Create the workspace in another region",
             Mistake::LinkBeforeProvisioned => "Link before the cluster finishes provisioning",
             Mistake::Sentinel(m) => m.label(),
+            Mistake::Byos(m) => m.label(),
         }
     }
 
@@ -424,6 +433,7 @@ impl Mistake {
                 "Send the link while the cluster still shows ProvisioningAccount (create it in step 2, then come straight here). The service accepts the link, and data ingested before provisioning completes is dropped and won't be recoverable."
             }
             Mistake::Sentinel(m) => m.expect(),
+            Mistake::Byos(m) => m.expect(),
         }
     }
 
@@ -436,6 +446,7 @@ impl Mistake {
             Mistake::WrongRegionWorkspace => Card::Workspace,
             Mistake::LinkBeforeProvisioned => Card::Link,
             Mistake::Sentinel(m) => Card::Sentinel(m.card()),
+            Mistake::Byos(m) => Card::Byos(m.card()),
         }
     }
 
@@ -444,9 +455,12 @@ impl Mistake {
         if let Mistake::Sentinel(m) = self {
             return m.draft(cx);
         }
+        if let Mistake::Byos(m) = self {
+            return m.draft(cx);
+        }
         let mut d = draft(self.card(), cx);
         let body = match self {
-            Mistake::Sentinel(_) => None,
+            Mistake::Sentinel(_) | Mistake::Byos(_) => None,
             Mistake::SkipPurgeProtection => Some(cx.vault_body(true, false)),
             Mistake::SkipSoftDelete => Some(cx.vault_body(false, false)),
             Mistake::ForgetUnwrapPermission => Some(cx.grant_body(&["get", "wrapKey"])),
@@ -746,17 +760,20 @@ pub enum Guide {
     #[default]
     Monitor,
     Sentinel,
+    /// Saved queries and log alerts in the customer's storage account ([`crate::byos_walkthrough`]).
+    Byos,
 }
 
 impl Guide {
-    pub fn all() -> [Guide; 2] {
-        [Guide::Monitor, Guide::Sentinel]
+    pub fn all() -> [Guide; 3] {
+        [Guide::Monitor, Guide::Sentinel, Guide::Byos]
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Guide::Monitor => "Azure Monitor CMK",
             Guide::Sentinel => "Microsoft Sentinel CMK",
+            Guide::Byos => "Protect saved queries and alerts with your key",
         }
     }
 
@@ -765,6 +782,7 @@ impl Guide {
         match self {
             Guide::Monitor => "monitor",
             Guide::Sentinel => "sentinel",
+            Guide::Byos => "byos",
         }
     }
 
@@ -776,6 +794,7 @@ impl Guide {
         match self {
             Guide::Monitor => &STEPS,
             Guide::Sentinel => &crate::sentinel_walkthrough::STEPS,
+            Guide::Byos => &crate::byos_walkthrough::STEPS,
         }
     }
 
@@ -784,6 +803,7 @@ impl Guide {
         match self {
             Guide::Monitor => status(n, cx),
             Guide::Sentinel => crate::sentinel_walkthrough::status(n, cx),
+            Guide::Byos => crate::byos_walkthrough::status(n, cx),
         }
     }
 

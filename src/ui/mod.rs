@@ -5,6 +5,7 @@
 //! virtual clock, the cluster's state and the key hierarchy. Every view renders from one
 //! [`crate::engine::Snapshot`]; every action goes to the engine as a [`Command`].
 
+pub mod byos;
 pub mod console;
 pub mod drills;
 pub mod hierarchy;
@@ -177,6 +178,10 @@ pub fn app(props: &AppProps) -> Html {
                 if let Some(n) = parts.next().and_then(|n| n.parse::<usize>().ok()) {
                     s.sentinel_step = n.clamp(1, crate::sentinel_walkthrough::STEPS.len());
                 }
+                // Then (since the saved queries and alerts walkthrough) "{byos step}".
+                if let Some(n) = parts.next().and_then(|n| n.parse::<usize>().ok()) {
+                    s.byos_step = n.clamp(1, crate::byos_walkthrough::STEPS.len());
+                }
             }
             if let Some(g) = options.guide {
                 s.guide = g;
@@ -185,6 +190,7 @@ pub fn app(props: &AppProps) -> Html {
                 match s.guide {
                     Guide::Monitor => s.step = n,
                     Guide::Sentinel => s.sentinel_step = n,
+                    Guide::Byos => s.byos_step = n.clamp(1, crate::byos_walkthrough::STEPS.len()),
                 }
             }
             if let Some(t) = options.tab.as_deref() {
@@ -261,6 +267,7 @@ pub fn app(props: &AppProps) -> Html {
                     match o.guide.unwrap_or_default() {
                         Guide::Monitor => dispatch.dispatch(Action::Step(n)),
                         Guide::Sentinel => dispatch.dispatch(Action::SentinelStep(n)),
+                        Guide::Byos => dispatch.dispatch(Action::ByosStep(n)),
                     }
                 }
                 let tab = o
@@ -280,14 +287,24 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
     {
-        let view = (state.step, state.tab, state.guide, state.sentinel_step);
+        let view = (
+            state.step,
+            state.tab,
+            state.guide,
+            state.sentinel_step,
+            state.byos_step,
+        );
         let first = use_mut_ref(|| true);
         let embed = options.embed;
-        use_effect_with(view, move |(step, tab, guide, sentinel_step)| {
+        use_effect_with(view, move |(step, tab, guide, sentinel_step, byos_step)| {
             if let Some(k) = view_key {
                 util::save_pref(
                     &k,
-                    &format!("{step} {} {} {sentinel_step}", tab_id(*tab), guide.id()),
+                    &format!(
+                        "{step} {} {} {sentinel_step} {byos_step}",
+                        tab_id(*tab),
+                        guide.id()
+                    ),
                 );
             }
             // An embed's history is its host page's: it never pushes entries there.
@@ -295,6 +312,7 @@ pub fn app(props: &AppProps) -> Html {
                 let n = match guide {
                     Guide::Monitor => *step,
                     Guide::Sentinel => *sentinel_step,
+                    Guide::Byos => *byos_step,
                 };
                 let view = [
                     ("tab", tab_id(*tab).to_string()),

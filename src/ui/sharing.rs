@@ -17,6 +17,7 @@ fn full_page_url(app: &AppCtx, journal: &Journal) -> String {
     let step = match st.guide {
         Guide::Monitor => st.step,
         Guide::Sentinel => st.sentinel_step,
+        Guide::Byos => st.byos_step,
     };
     let tab = super::tab_id(st.tab);
     format!(

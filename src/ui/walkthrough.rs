@@ -67,6 +67,7 @@ pub fn walkthrough() -> Html {
                     { match current {
                         Guide::Monitor => "Provision a dedicated cluster with your key, step by step.",
                         Guide::Sentinel => "Microsoft Sentinel on a workspace of that cluster: its data under the same key.",
+                        Guide::Byos => "Saved searches and log alert queries in your own storage account, under your key.",
                     } }
                 </span>
             </div>
@@ -79,6 +80,7 @@ fn step_action(guide: Guide, n: usize) -> Action {
     match guide {
         Guide::Monitor => Action::Step(n),
         Guide::Sentinel => Action::SentinelStep(n),
+        Guide::Byos => Action::ByosStep(n),
     }
 }
 
@@ -96,6 +98,7 @@ fn steps(p: &StepsProps) -> Html {
     let current = match guide {
         Guide::Monitor => st.step,
         Guide::Sentinel => st.sentinel_step,
+        Guide::Byos => st.byos_step,
     }
     .clamp(1, steps.len());
     let cx = wcx(&st.snap, &st.settings);
@@ -105,6 +108,7 @@ fn steps(p: &StepsProps) -> Html {
     let id_prefix = match guide {
         Guide::Monitor => "step",
         Guide::Sentinel => "sentinel-step",
+        Guide::Byos => "byos-step",
     };
 
     let stepper = steps.iter().zip(&statuses).map(|(s, status)| {
@@ -164,15 +168,17 @@ fn steps(p: &StepsProps) -> Html {
         },
         (Guide::Sentinel, 1) => monitor_link(&app, &cx, status),
         (Guide::Sentinel, 5) => store_summary(&cx),
+        (Guide::Byos, 1) => monitor_link(&app, &cx, status),
+        (Guide::Byos, n) => super::byos::extra(&cx, n),
         _ => html! {},
     };
 
     html! {
         <>
-            <ol class="stepper" aria-label={match guide { Guide::Monitor => "Provisioning steps", Guide::Sentinel => "Microsoft Sentinel CMK steps" }}>{ for stepper }</ol>
+            <ol class="stepper" aria-label={match guide { Guide::Monitor => "Provisioning steps", Guide::Sentinel => "Microsoft Sentinel CMK steps", Guide::Byos => "Saved queries and alerts CMK steps" }}>{ for stepper }</ol>
             <article class="step" aria-labelledby="step-title" data-guide={guide.id()}>
                 <header class="step-head">
-                    <p class="eyebrow">{ format!("{}Step {} of {}", match guide { Guide::Monitor => "", Guide::Sentinel => "Microsoft Sentinel · " }, step.number, steps.len()) }</p>
+                    <p class="eyebrow">{ format!("{}Step {} of {}", match guide { Guide::Monitor => "", Guide::Sentinel => "Microsoft Sentinel · ", Guide::Byos => "Saved queries and alerts · " }, step.number, steps.len()) }</p>
                     <h2 id="step-title">{ step.title }</h2>
                     <p class={classes!("status-line", status_class(status))} data-testid="step-status">
                         <span aria-hidden="true">{ if matches!(status, wt::Status::Todo(_)) { "○".to_string() } else { status_icon(status, 0) } }</span>{ " " }{ status.text() }
@@ -250,6 +256,10 @@ fn what_next(app: &AppCtx, guide: Guide) -> Html {
                     <li>
                         <button class="link" onclick={go(Tab::Walkthrough, Some(Guide::Sentinel))}>{ "Onboard Microsoft Sentinel with the same key" }</button>
                         <span class="muted small">{ " — the Microsoft Sentinel CMK walkthrough starts from this cluster and workspace." }</span>
+                    </li>
+                    <li>
+                        <button class="link" onclick={go(Tab::Walkthrough, Some(Guide::Byos))}>{ "Protect saved queries and alerts with your key" }</button>
+                        <span class="muted small">{ " — keep the workspace's saved searches and log alert queries in your own storage account." }</span>
                     </li>
                 }
             </ul>
@@ -341,6 +351,7 @@ pub fn request_card(p: &CardProps) -> Html {
     let source = match p.guide {
         Guide::Monitor => format!("Step {} · {}", p.step, card.title()),
         Guide::Sentinel => format!("Sentinel step {} · {}", p.step, card.title()),
+        Guide::Byos => format!("Queries step {} · {}", p.step, card.title()),
     };
     let send = {
         let app = app.clone();
