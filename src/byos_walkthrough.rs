@@ -370,6 +370,31 @@ pub fn draft(card: BCard, cx: &Context) -> Draft {
     }
 }
 
+/// Said on the `Query` link's card before it is sent, while the workspace still holds saved
+/// searches: the seed's warning, and how many the link will take out of the workspace.
+pub fn link_warning(card: BCard, d: &Draft, cx: &Context) -> Option<String> {
+    if card != BCard::LinkQuery || !d.method.eq_ignore_ascii_case("PUT") {
+        return None;
+    }
+    let w = cx.workspace().filter(|w| !query_linked(w))?;
+    let here: Vec<&str> = w
+        .saved_searches
+        .iter()
+        .filter(|s| s.stored_in == "workspace")
+        .map(|s| s.name.as_str())
+        .collect();
+    if here.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "This link removes {} saved search{} ({}) from workspace {}: \"Existing saves searches are removed from your workspace. Copy and any saves searches that you need before the configuration.\" The list above answers them.",
+        here.len(),
+        if here.len() == 1 { "" } else { "es" },
+        here.join(", "),
+        w.name
+    ))
+}
+
 // ---- mistakes --------------------------------------------------------------------------------------
 
 /// A mistake a learner can make on purpose in this walkthrough.
@@ -785,6 +810,21 @@ mod tests {
         assert_eq!(send(&mut e, &early).status, 200);
         for step in &STEPS {
             for card in step.cards {
+                let warning = with_cx(&e, |cx| {
+                    wt::replace_warning(*card, &wt::draft(*card, cx), cx)
+                });
+                assert_eq!(
+                    warning.is_some(),
+                    *card == Card::Byos(BCard::LinkQuery),
+                    "{card:?}: {warning:?}"
+                );
+                if let Some(w) = warning {
+                    assert!(
+                        w.contains("Existing saves searches are removed from your workspace")
+                            && w.contains("older-search"),
+                        "{w}"
+                    );
+                }
                 let r = run(&mut e, *card);
                 assert!(r.status < 300, "{card:?}: {} {}", r.status, r.body);
                 match card {
@@ -887,6 +927,23 @@ mod tests {
         );
         assert!(e.snapshot().alert_rules.is_empty());
         assert!(matches!(status_of(&e, 7), Status::Todo(_)));
+    }
+
+    /// Every consideration the page quotes is the seed's sentence, in the step it concerns.
+    #[test]
+    fn the_seeds_considerations_are_quoted_in_the_steps() {
+        let whys: String = STEPS.iter().map(|s| s.why).collect();
+        for quote in [
+            MMK_ALWAYS,
+            SERVICE_ARTIFACTS,
+            NO_QUERY_HISTORY,
+            NO_PIN,
+            FIRED_ALERTS,
+            COSTS,
+            COPY_FIRST,
+        ] {
+            assert!(whys.contains(quote), "{quote}");
+        }
     }
 
     #[test]

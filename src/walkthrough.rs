@@ -586,6 +586,9 @@ pub static STEPS: [Step; 5] = [
 /// full replacement (ARM's PUT does not merge): access policies granted since, the cluster's
 /// among them, are dropped unless the body lists them again.
 pub fn replace_warning(card: Card, draft: &Draft, cx: &Context) -> Option<String> {
+    if let Card::Byos(c) = card {
+        return crate::byos_walkthrough::link_warning(c, draft, cx);
+    }
     if card != Card::Vault || !draft.method.eq_ignore_ascii_case("PUT") {
         return None;
     }

@@ -170,8 +170,9 @@ fn summary(cx: &Context) -> Html {
                     <dd data-testid="byos-protects">{ if a.protects.is_empty() { "nothing yet: no workspace links it".to_string() } else { a.protects.join("; ") } }</dd>
                 </dl>
             }
-            <h4>{ "Under Microsoft's key whatever you link" }</h4>
-            { said("byos-mmk-always", bw::MMK_ALWAYS) }
+            <h4>{ "Not here: under Microsoft's key (MMK) whatever you link" }</h4>
+            <p class="small" data-testid="byos-mmk-always">{ "Queries saved in Workbooks in Azure Monitor, Azure dashboards, Azure Logic App, Azure Notebooks and Automation Runbooks (the document's note, quoted above)." }</p>
+            <h4>{ "While the workspace is linked for Query" }</h4>
             <ul class="small byos-limits">
                 <li>{ format!("{}.", bw::NO_PIN) }</li>
                 <li>{ format!("{} (the Logs view keeps none while the workspace is linked for Query).", bw::NO_QUERY_HISTORY) }</li>

@@ -249,6 +249,7 @@ pub fn logs() -> Html {
 
             <section class="card">
                 <h3>{ "Query (Log Analytics Query API)" }</h3>
+                { super::byos::query_limits(&ws) }
                 if !ws.tables.is_empty() {
                     <div class="row wrap" aria-label="Tables with data">{ for table_chips }</div>
                 } else {
@@ -264,7 +265,6 @@ pub fn logs() -> Html {
                 if let Some(x) = last_query {
                     <QueryResult exchange={x} />
                 }
-                { super::byos::query_limits(&ws) }
                 if !recent.is_empty() {
                     <details class="query-history" data-testid="query-history">
                         <summary class="small">{ format!("Query history ({})", recent.len()) }</summary>

@@ -51,6 +51,7 @@ const idleIn = (frame) => frame.locator(".busy.idle").waitFor({ state: "attached
 const STEPS = {
   monitor: [["group", "vault", "key"], ["cluster"], ["grant"], ["key-identifier"], ["workspace", "link"]],
   sentinel: [["sentinel-cluster", "sentinel-workspace"], ["register-documentdb", "register-securityinsights"], ["find-cosmosdb", "grant-cosmosdb"], ["onboard"], ["onboarding-state", "cluster-key"]],
+  byos: [["byos-workspace"], ["byos-identity"], ["byos-key", "byos-grant"], ["byos-storage-account"], ["byos-list-searches", "byos-link-query", "byos-link-alerts"], ["byos-saved-search"], ["byos-alert-rule"], ["byos-read-search", "byos-read-rule"]],
 };
 
 await run("embed", async () => {
