@@ -738,9 +738,10 @@ pub fn status(n: usize, cx: &Context) -> Status {
                 ));
             }
             Status::Done(format!(
-                "Storage account {} keeps {} saved search(es) and {} alert quer{}; {}.",
+                "Storage account {} keeps {} saved search{} and {} alert quer{}; {}.",
                 a.name,
                 a.saved_searches,
+                if a.saved_searches == 1 { "" } else { "es" },
                 a.alert_queries,
                 if a.alert_queries == 1 { "y" } else { "ies" },
                 account_key_words(a)

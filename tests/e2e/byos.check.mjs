@@ -51,6 +51,7 @@ await run("byos", async () => {
     if (i === 4) {
       check((await page.textContent("[data-testid=byos-copy-first]")).includes("Existing saves searches are removed from your workspace"), "step 5 warns, in the seed's words, that existing saved searches are removed");
       check((await page.textContent("[data-testid=byos-saved-now]")).includes("kept in contosoqueries"), "after the Query link, step 5 says where the saved searches went");
+      await page.locator("article.step").screenshot({ path: path.join(shots, "byos-step5.png") });
     }
   }
   const search = await page.$("[data-testid=byos-saved-search][data-stored-in=contosoqueries][data-protection=CMK]");
