@@ -1,7 +1,7 @@
-//! What the saved queries and alerts walkthrough shows beside its steps: the seed's
-//! considerations where they apply (copy saved searches before the `Query` link, saved searches
-//! are service artifacts, fired alerts carry no query), and where each saved search and alert
-//! query is kept, under which key. The Logs view uses [`query_limits`] too.
+//! What the saved queries and alerts walkthrough shows beside its steps (the seed's
+//! considerations are the steps' quotations): the account's facts, the saved searches a `Query`
+//! link would take out of the workspace, and where each saved search and alert query is kept,
+//! under which key. The Logs view uses [`query_limits`] too.
 
 use yew::prelude::*;
 
@@ -11,29 +11,19 @@ use crate::byos_walkthrough as bw;
 use crate::engine::view::WorkspaceView;
 use crate::walkthrough::Context;
 
-/// A quotation of the seed, as a callout.
-fn said(testid: &'static str, text: &str) -> Html {
-    html! {
-        <blockquote class="warning small byos-note" role="note" data-testid={testid}>
-            { text.to_string() }
-            <footer class="muted">{ bw::SOURCE }</footer>
-        </blockquote>
-    }
-}
-
-/// The step's extra panel (steps 2 to 8).
+/// The step's extra panel (steps 2 to 8; the seed's considerations are the steps' own
+/// quotations).
 pub fn extra(cx: &Context, n: usize) -> Html {
     match n {
         4 => account_facts(cx),
         5 => copy_first(cx),
-        6 => said("byos-artifacts", &format!("{}.", bw::SERVICE_ARTIFACTS)),
-        7 => said("byos-fired-alerts", bw::FIRED_ALERTS),
         8 => summary(cx),
         _ => html! {},
     }
 }
 
-/// Before the `Query` link: the seed's warning, and what the workspace holds now.
+/// Before the `Query` link: what the workspace holds now, which the link takes out of it (the
+/// seed's warning is the step's own quotation, above).
 fn copy_first(cx: &Context) -> Html {
     let Some(w) = cx.workspace() else {
         return html! {};
@@ -44,28 +34,32 @@ fn copy_first(cx: &Context) -> Html {
         .filter(|s| s.stored_in == "workspace")
         .map(|s| format!("{} ({})", s.display_name, s.name))
         .collect();
-    let now = if bw::query_linked(w) {
-        format!(
-            "Linked for Query: the workspace's saved searches are kept in {}.",
-            bw::linked(w, "Query").join(", ")
-        )
-    } else if here.is_empty() {
-        format!("Workspace {} holds no saved searches now.", w.name)
-    } else {
-        format!(
-            "Workspace {} holds {} saved search{} now: {}. The Query link will remove {} from the workspace.",
-            w.name,
-            here.len(),
-            if here.len() == 1 { "" } else { "es" },
-            here.join(", "),
-            if here.len() == 1 { "it" } else { "them" }
-        )
-    };
+    if bw::query_linked(w) {
+        return html! {
+            <p class="muted small" data-testid="byos-saved-now">
+                { format!("Linked for Query: the workspace's saved searches are kept in {}.", bw::linked(w, "Query").join(", ")) }
+            </p>
+        };
+    }
+    if here.is_empty() {
+        return html! {
+            <p class="muted small" data-testid="byos-saved-now">
+                { format!("Workspace {} holds no saved searches now: nothing to copy.", w.name) }
+            </p>
+        };
+    }
     html! {
-        <>
-            { said("byos-copy-first", bw::COPY_FIRST) }
-            <p class="muted small" data-testid="byos-saved-now">{ now }</p>
-        </>
+        <p class="warning small" role="note" data-testid="byos-saved-now">
+            { format!(
+                "Workspace {} holds {} saved search{} now: {}. The Query link removes {} from the workspace: copy what you need first (card 1 lists {}).",
+                w.name,
+                here.len(),
+                if here.len() == 1 { "" } else { "es" },
+                here.join(", "),
+                if here.len() == 1 { "it" } else { "them" },
+                if here.len() == 1 { "it" } else { "them" }
+            ) }
+        </p>
     }
 }
 

@@ -40,6 +40,7 @@ await run("byos", async () => {
     const pills = [];
     for (const c of cards) {
       if (c === "byos-link-query") {
+        check((await page.textContent("[data-testid=byos-saved-now]")).includes("holds 1 saved search now: Failed payments (failed-payments)"), "before the Query link, step 5 names the saved searches the workspace holds");
         const w = await page.textContent(`[data-card="${c}"] [data-testid=replace-warning]`);
         check(w.includes("failed-payments") && w.includes("Copy and any saves searches"), `before it is sent, the Query link's card names the saved searches it removes: ${w}`);
       }
@@ -49,7 +50,7 @@ await run("byos", async () => {
     const done = (await page.getAttribute("[data-testid=step-status]", "class")).includes("done");
     check(done && pills.every((p) => /:2\d\d$/.test(p)), `step ${i + 1}: ${pills.join(" ")} → ${status}`);
     if (i === 4) {
-      check((await page.textContent("[data-testid=byos-copy-first]")).includes("Existing saves searches are removed from your workspace"), "step 5 warns, in the seed's words, that existing saved searches are removed");
+      check((await page.textContent("article.step .why")).includes("Existing saves searches are removed from your workspace"), "step 5 warns, in the seed's words, that existing saved searches are removed");
       check((await page.textContent("[data-testid=byos-saved-now]")).includes("kept in contosoqueries"), "after the Query link, step 5 says where the saved searches went");
       await page.locator("article.step").screenshot({ path: path.join(shots, "byos-step5.png") });
     }
