@@ -188,8 +188,10 @@ pub fn app(props: &AppProps) -> Html {
             }
             if let Some(n) = options.step {
                 match s.guide {
-                    Guide::Monitor => s.step = n,
-                    Guide::Sentinel => s.sentinel_step = n,
+                    Guide::Monitor => s.step = n.clamp(1, crate::walkthrough::STEPS.len()),
+                    Guide::Sentinel => {
+                        s.sentinel_step = n.clamp(1, crate::sentinel_walkthrough::STEPS.len())
+                    }
                     Guide::Byos => s.byos_step = n.clamp(1, crate::byos_walkthrough::STEPS.len()),
                 }
             }

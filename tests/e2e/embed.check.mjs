@@ -55,7 +55,7 @@ const STEPS = {
 };
 
 await run("embed", async () => {
-  // Every step of both walkthroughs: the step's own requests succeed in its embed.
+  // Every step of every walkthrough: the step's own requests succeed in its embed.
   for (const [guide, steps] of Object.entries(STEPS)) {
     for (let n = 1; n <= steps.length; n++) {
       const t0 = Date.now();
