@@ -749,6 +749,71 @@ pub fn key_hierarchy() -> Html {
         y -= 8;
     }
     for (sa, a) in customer.iter().take(3) {
+        // A key other than the cluster's (no version chip above): its own KEK node.
+        let version = sa.current_key_version.clone().unwrap_or_default();
+        if let Some(k) = sa
+            .key
+            .as_ref()
+            .filter(|_| !d.chip_x.iter().any(|(v, _)| *v == version))
+        {
+            let kv = snap
+                .vaults
+                .iter()
+                .find(|v| v.name.eq_ignore_ascii_case(&k.vault));
+            let key = kv.and_then(|v| {
+                v.keys
+                    .iter()
+                    .find(|x| x.name.eq_ignore_ascii_case(&k.key_name))
+            });
+            let ver = key.and_then(|x| x.versions.iter().find(|v| v.version == version));
+            let enabled = ver.is_some_and(|v| v.enabled);
+            let key_path = format!(
+                "{}/keys/{}",
+                kv.map(|v| v.uri.as_str()).unwrap_or(""),
+                k.key_name
+            );
+            y += 18;
+            d.nodes.push(hrect(
+                28,
+                y,
+                W - 56,
+                30,
+                if enabled { "node key" } else { "node key warn" },
+                names(d.hl, &[&key_path, &format!("{key_path}/{version}")]),
+            ));
+            d.nodes.push(text(
+                40,
+                y + 20,
+                "title",
+                if enabled {
+                    format!(
+                        "KEK {} · RSA-{} · v{}",
+                        k.key_name,
+                        ver.map(|v| v.size).unwrap_or(0),
+                        &version[..6.min(version.len())]
+                    )
+                } else {
+                    format!(
+                        "KEK {} · v{} disabled",
+                        k.key_name,
+                        &version[..6.min(version.len())]
+                    )
+                },
+            ));
+            let cut = a.access.state == "revoked" || a.access.state == "revoking";
+            d.edges.push(line(
+                W / 2,
+                y + 30,
+                W / 2,
+                y + 48,
+                if cut { "edge wrap broken" } else { "edge wrap" },
+            ));
+            d.desc.push(format!(
+                "Key {} (not the cluster's) wraps storage account {}'s AEK",
+                k.key_name, sa.name
+            ));
+            y += 30;
+        }
         y += 18;
         let bottom = d.aek(a, 18, W - 36, y, &sa.name, false);
         let key_note = match (&sa.key, cluster.and_then(|c| c.storage_key.as_ref())) {

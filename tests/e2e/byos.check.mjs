@@ -78,6 +78,16 @@ await run("byos", async () => {
   // The drill, every stage.
   await page.click("#tab-drills");
   await page.click("[data-drill=byos-revoke]");
+  // Stage by stage to the revocation: the account's AEK badge says revoked, the cluster's not.
+  for (let stage = 0; stage < 3; stage++) {
+    await page.click("[data-testid=drill-run]");
+    if (await page.$("[data-testid=drill-confirm]")) await page.click("[data-testid=drill-confirm]");
+    await page.waitForSelector(`[data-stage='${stage}'].done`, { timeout: 120000 });
+  }
+  check((await page.$("[data-testid=hierarchy] g.aek[data-principal=queries-cmk-id] .badge[data-access=revoked]")) !== null
+    && (await page.$("[data-testid=hierarchy] g.aek[data-principal=contosocluster] .badge[data-access=accessible]")) !== null,
+    "in the hierarchy, the account's AEK is revoked while the cluster's stays accessible");
+  await page.locator("#keys-panel").screenshot({ path: path.join(shots, "byos-hierarchy-revoked.png") });
   await page.click("[data-testid=drill-run-all]");
   if (await page.$("[data-testid=drill-confirm]")) await page.click("[data-testid=drill-confirm]");
   await page.waitForSelector("[data-testid=drill-verdict]", { timeout: 120000 });
