@@ -10,6 +10,7 @@
 
 use serde_json::{Value, json};
 
+use crate::byos_walkthrough::{self as bw, BCard};
 use crate::engine::clock::{self, DAY, HOUR, MINUTE};
 use crate::engine::storage::access::Outage;
 use crate::engine::view::{AccountView, ClusterView, WorkspaceView};
@@ -38,6 +39,7 @@ pub enum DrillId {
     SentinelRotate,
     SentinelUndefined,
     LockboxRevoke,
+    ByosRevoke,
 }
 
 /// One drill: its promise (quoted from the seeds) and its stages.
@@ -75,6 +77,9 @@ pub enum Op {
     /// Cosmos DB granted, the workspace onboarded with CMK), then a watchlist and a scheduled
     /// analytics rule that raises an incident for each probe ingestion.
     SentinelSetup,
+    /// After [`Op::Setup`]: the saved queries and alerts walkthrough's requests (an identity, a
+    /// second key, a CMK storage account linked for Query and Alerts, a saved search, a rule).
+    ByosSetup,
 }
 
 /// What one stage did: when, and what came back.
@@ -480,6 +485,37 @@ fn sentinel_setup_step(cx: &Context) -> Option<Command> {
     sentinel_setup_move(cx).map(|m| m.command(cx))
 }
 
+/// After [`setup_move`]: the saved queries and alerts walkthrough's requests, in its order, or
+/// `None` when its world is there.
+pub fn byos_setup_move(cx: &Context) -> Option<SetupMove> {
+    let card = |c| Some(SetupMove::Card(Card::Byos(c)));
+    if bw::identity(cx).is_none() {
+        return card(BCard::Identity);
+    }
+    if !bw::key_exists(cx) {
+        return card(BCard::Key);
+    }
+    if bw::identity_missing(cx).is_none_or(|m| !m.is_empty()) {
+        return card(BCard::Grant);
+    }
+    if bw::account(cx).is_none() {
+        return card(BCard::StorageAccount);
+    }
+    let w = workspace(cx)?;
+    for (kind, c) in [("Query", BCard::LinkQuery), ("Alerts", BCard::LinkAlerts)] {
+        if !bw::linked(w, kind).iter().any(|a| a == bw::ACCOUNT) {
+            return card(c);
+        }
+    }
+    if bw::saved_search(cx).is_none() {
+        return card(BCard::SavedSearch);
+    }
+    if bw::rule(cx).is_none() {
+        return card(BCard::AlertRule);
+    }
+    None
+}
+
 // ---- the driver --------------------------------------------------------------------------------
 
 /// What to do next.
@@ -566,6 +602,7 @@ impl Driver {
                 Op::Setup => setup_step(&cx),
                 Op::Settle => busy(&cx).then_some(Command::RunToNextEvent),
                 Op::SentinelSetup => sentinel_setup_step(&cx),
+                Op::ByosSetup => byos_setup_move(&cx).map(|m| m.command(&cx)),
                 Op::Send(label, f) => {
                     self.pending = Some(label.to_string());
                     self.op += 1;
@@ -659,6 +696,12 @@ pub fn preview(id: DrillId, stage: usize, snap: &Snapshot, runs: &[StageRun]) ->
                 "Then the Sentinel walkthrough: register {} and {}, grant Azure Cosmos DB, onboard with customerManagedKey true; a watchlist and a scheduled analytics rule",
                 sw::COSMOS_DB_NAMESPACE,
                 sw::SENTINEL_NAMESPACE
+            ),
+            Op::ByosSetup => format!(
+                "Then the saved queries and alerts walkthrough: identity {}, key {} granted to it, storage account {} under that key, linked for Query and Alerts; a saved search and a log search alert rule",
+                bw::IDENTITY,
+                bw::KEY,
+                bw::ACCOUNT
             ),
             Op::Send(_, f) => describe(&f(&cx, runs)),
         })
@@ -2305,6 +2348,103 @@ fn lockbox_restored_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
     ]
 }
 
+// Saved queries and log alerts: the customer's storage account, under a key of its own.
+
+/// The version of the account's key that wraps its AEK (the key has one in the drill).
+fn byos_version(cx: &Context) -> String {
+    bw::account(cx)
+        .and_then(|a| a.current_key_version.clone())
+        .or_else(|| {
+            cx.vault()
+                .and_then(|v| v.keys.iter().find(|k| k.name == bw::KEY))
+                .and_then(|k| k.versions.last())
+                .map(|v| v.version.clone())
+        })
+        .unwrap_or_default()
+}
+
+fn byos_set_enabled(cx: &Context, enabled: bool) -> Command {
+    Command::request(
+        "PATCH",
+        &format!(
+            "{}/keys/{}/{}?api-version=7.4",
+            cx.vault_uri(),
+            bw::KEY,
+            byos_version(cx)
+        ),
+        Some(&json!({ "attributes": { "enabled": enabled } }).to_string()),
+    )
+}
+
+fn byos_access(cx: &Context) -> String {
+    bw::account(cx)
+        .map(|a| a.access.state.clone())
+        .unwrap_or_else(|| "missing".into())
+}
+
+fn list_searches(cx: &Context, _: &[StageRun]) -> Command {
+    Command::request("GET", &bw::saved_searches_url(cx), None)
+}
+
+fn read_rule(cx: &Context, _: &[StageRun]) -> Command {
+    Command::request("GET", &bw::rule_url(cx), None)
+}
+
+fn byos_setup_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let mut out = setup_checks(cx, runs);
+    let a = bw::account(cx);
+    let cluster_key = cluster(cx)
+        .and_then(|c| c.storage_key.as_ref())
+        .map(|k| k.key_name.clone())
+        .unwrap_or_default();
+    let x = bw::saved_search(cx);
+    let r = bw::rule(cx);
+    out.extend([
+        check(
+            "The storage account is under a key of its own, not the cluster's",
+            a.is_some_and(|a| {
+                a.table_cmk
+                    && a.key
+                        .as_ref()
+                        .is_some_and(|k| !k.key_name.eq_ignore_ascii_case(&cluster_key))
+            }),
+            a.map(|a| {
+                format!(
+                    "{}: {}; the cluster uses {cluster_key}",
+                    a.name,
+                    bw::account_key_words(a)
+                )
+            })
+            .unwrap_or_else(|| "no storage account".into()),
+        ),
+        check(
+            "The saved search is kept in the account's table under that key; the rule's query in a blob there",
+            x.is_some_and(|x| x.stored_in == bw::ACCOUNT && x.protection == "CMK")
+                && r.is_some_and(|r| r.query_stored_in == bw::ACCOUNT && r.protection == "CMK"),
+            format!(
+                "saved search in {}; rule's query in {}",
+                x.map(|x| format!("{} ({})", x.stored_in, x.protection))
+                    .unwrap_or_else(|| "—".into()),
+                r.map(|r| format!("{} ({})", r.query_stored_in, r.protection))
+                    .unwrap_or_else(|| "—".into())
+            ),
+        ),
+    ]);
+    out
+}
+
+fn byos_lever_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    vec![
+        ok_status(run, "lever", 200, "Key Vault accepts the change"),
+        check(
+            "The account keeps its cached AEK for now",
+            byos_access(cx) != "revoked",
+            format!("the account is {}", byos_access(cx)),
+        ),
+    ]
+}
+
 fn lockbox_ended_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
     let run = runs.last().expect("this stage ran");
     let done = lockbox_request(cx, "Completed");
@@ -2381,7 +2521,145 @@ static LOCKBOX_REVOKE: [Stage; 7] = [
     },
 ];
 
-pub static DRILLS: [Drill; 9] = [
+fn byos_revoked_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let pulled = runs[1].started;
+    let since = bw::account(cx).and_then(|a| a.access.since);
+    let list = run.response("list");
+    let n = count_of(run.response("query"));
+    vec![
+        check(
+            "Within the hour, the storage account can no longer unwrap its AEK",
+            byos_access(cx) == "revoked"
+                && since.is_some_and(|t| t >= pulled && t - pulled <= HOUR),
+            format!(
+                "the account is {}; since {} after the change",
+                byos_access(cx),
+                elapsed(pulled, since)
+            ),
+        ),
+        check(
+            "Listing the saved searches fails: 403 KeyVaultEncryptionKeyNotFound",
+            list.is_some_and(|r| r.status == 403)
+                && error_code(list) == "KeyVaultEncryptionKeyNotFound",
+            format!("the list answered {} {}", status_of(list), error_code(list)),
+        ),
+        check(
+            "Reading the alert rule fails: its query is in the account",
+            run.response("rule").is_some_and(|r| r.status == 403),
+            format!(
+                "the rule GET answered {} {}",
+                status_of(run.response("rule")),
+                error_code(run.response("rule"))
+            ),
+        ),
+        check(
+            "The workspace's logs are still queryable: they are under the cluster's key, a different one",
+            n == Some(SETUP_ROWS) && access(cx) == "accessible",
+            format!(
+                "the query counted {}; the cluster's storage is {}",
+                n.map(|n| n.to_string())
+                    .unwrap_or_else(|| status_of(run.response("query"))),
+                access(cx)
+            ),
+        ),
+    ]
+}
+
+fn byos_resumed_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    let run = runs.last().expect("this stage ran");
+    let list = run.response("list");
+    let rule = run.response("rule");
+    let names: Vec<String> = list
+        .and_then(|r| r.body["value"].as_array())
+        .map(|v| {
+            v.iter()
+                .filter_map(|x| x["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    vec![
+        check(
+            "Once Key Vault answers again, the account unwraps its AEK",
+            byos_access(cx) == "accessible",
+            format!("the account is {}", byos_access(cx)),
+        ),
+        check(
+            "The saved searches come back",
+            list.is_some_and(|r| r.status == 200) && names.iter().any(|n| n == bw::SAVED_SEARCH),
+            format!(
+                "the list answered {} [{}]",
+                status_of(list),
+                names.join(", ")
+            ),
+        ),
+        check(
+            "The alert rule reads again, with its query",
+            rule.is_some_and(|r| {
+                r.status == 200
+                    && r.body["properties"]["criteria"]["allOf"][0]["query"] == bw::RULE_QUERY
+            }),
+            format!("the rule GET answered {}", status_of(rule)),
+        ),
+    ]
+}
+
+/// After the change: an hour on, then the saved searches, the rule and the workspace's logs.
+const BYOS_USE: &[Op] = &[
+    Op::Send("advance", |_, _| advance(HOUR)),
+    Op::Send("list", list_searches),
+    Op::Send("rule", read_rule),
+    Op::Send("query", count_query),
+];
+
+static BYOS_REVOKE: [Stage; 5] = [
+    Stage {
+        title: "Set up: a CMK cluster, and saved queries and alerts in your storage account",
+        explain: "Starts over and runs the Azure Monitor walkthrough's five steps with 20 rows of DrillProbe_CL, then the saved queries and alerts walkthrough: a user-assigned identity, a second key (queries-cmk) in the same vault granted to it, a StorageV2 account under that key (tables keyType Account), linked to the workspace for Query and Alerts, a saved search and a log search alert rule.",
+        ops: &[Op::Setup, Op::ByosSetup],
+        check: byos_setup_checks,
+    },
+    Stage {
+        title: "Revoke: disable the storage account's key version",
+        explain: "Disable queries-cmk's version in Key Vault (removing the identity's access policy works the same way). The cluster's key is untouched. The account keeps its cached AEK until it notices.",
+        ops: &[Op::Send("lever", |cx, _| byos_set_enabled(cx, false))],
+        check: byos_lever_checks,
+    },
+    Stage {
+        title: "Fast-forward one hour, then read saved searches, the rule and the logs",
+        explain: "Lists the workspace's saved searches, reads the alert rule and counts DrillProbe_CL. Watch the account's AEK in the key hierarchy.",
+        ops: BYOS_USE,
+        check: byos_revoked_checks,
+    },
+    Stage {
+        title: "Restore: enable the key version again",
+        explain: "Access is restored in Key Vault; the account notices at its next periodic check.",
+        ops: &[Op::Send("lever", |cx, _| byos_set_enabled(cx, true))],
+        check: |cx, runs| {
+            vec![
+                ok_status(
+                    runs.last().expect("this stage ran"),
+                    "lever",
+                    200,
+                    "Key Vault accepts the change",
+                ),
+                check(
+                    "The account is still revoked until its next check",
+                    byos_access(cx) == "revoked",
+                    format!("the account is {}", byos_access(cx)),
+                ),
+            ]
+        },
+    },
+    Stage {
+        title: "Fast-forward one hour, then read them again",
+        explain: "The same reads as before the restore.",
+        ops: BYOS_USE,
+        check: byos_resumed_checks,
+    },
+];
+
+pub static DRILLS: [Drill; 10] = [
     Drill {
         id: DrillId::RevokeRecover,
         slug: "revoke-recover",
@@ -2471,6 +2749,16 @@ pub static DRILLS: [Drill; 9] = [
         source: "Azure Monitor CMK · Customer Lockbox (preview); Key revocation · Customer Lockbox for Microsoft Azure",
         pin_version: false,
         stages: &LOCKBOX_REVOKE,
+    },
+    Drill {
+        id: DrillId::ByosRevoke,
+        slug: "byos-revoke",
+        title: "Revoke the storage account's key",
+        summary: "Disable the key of the storage account that keeps saved queries and alert queries: within the hour they can't be read, while the workspace's logs, under the cluster's key, still can; enable it and they come back.",
+        promise: "When you Bring Your Own Storage (BYOS) and link it to your workspace, the service uploads saved-searches and log alerts queries to your storage account. That means that you control the storage account and the encryption-at-rest policy either using the same key that you use to encrypt data in Log Analytics cluster, or a different key.",
+        source: "Azure Monitor CMK · Customer-managed key for saved queries and log alerts",
+        pin_version: false,
+        stages: &BYOS_REVOKE,
     },
 ];
 
@@ -2720,6 +3008,11 @@ mod tests {
             !checks[0].ok && !checks[1].ok && checks[2].ok,
             "{checks:#?}"
         );
+    }
+
+    #[test]
+    fn byos_revoke_passes_its_checks() {
+        assert_passes(DrillId::ByosRevoke);
     }
 
     #[test]

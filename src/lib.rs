@@ -10,6 +10,7 @@
 //!   revoke, rotate and refused changes) and their checks, as data.
 //! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
 
+pub mod byos_walkthrough;
 pub mod drills;
 pub mod engine;
 pub mod fleet;

@@ -79,6 +79,11 @@ impl Preset {
             Preset::Step(Guide::Lockbox, n) => {
                 format!("the world just before step {n} of the Customer Lockbox walkthrough")
             }
+            Preset::Step(Guide::Byos, n) => {
+                format!(
+                    "the world just before step {n} of the saved queries and alerts walkthrough"
+                )
+            }
             Preset::Provisioned => "a provisioned CMK cluster with a linked workspace".into(),
             Preset::Data => "a provisioned CMK cluster with data in its workspace".into(),
             Preset::Revoked => {
@@ -115,6 +120,10 @@ impl Preset {
             Preset::Step(Guide::Lockbox, n) => mv(drills::setup_move(&cx)).or_else(|| {
                 mv(drills::lockbox_setup_move(&cx).filter(|m| !stop_at(n, Guide::Lockbox, m)))
             }),
+            Preset::Step(Guide::Byos, n) => match drills::setup_move(&cx) {
+                Some(m) if m != SetupMove::Ingest => mv(Some(m)),
+                _ => mv(drills::byos_setup_move(&cx).filter(|m| !stop_at(n, Guide::Byos, m))),
+            },
             Preset::Provisioned => mv(drills::setup_move(&cx).filter(|m| *m != SetupMove::Ingest)),
             Preset::Data => mv(drills::setup_move(&cx)),
             Preset::Sentinel => {

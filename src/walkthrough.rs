@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+pub use crate::byos_walkthrough::{BCard, BMistake};
 use crate::engine::Snapshot;
 use crate::engine::view::{ClusterView, VaultView, WorkspaceView};
 pub use crate::lockbox_walkthrough::{LCard, LMistake};
@@ -63,6 +64,8 @@ pub enum Card {
     Sentinel(SCard),
     /// A card of the Customer Lockbox walkthrough ([`crate::lockbox_walkthrough`]).
     Lockbox(LCard),
+    /// A card of the saved queries and log alerts walkthrough ([`crate::byos_walkthrough`]).
+    Byos(BCard),
 }
 
 impl Card {
@@ -70,6 +73,7 @@ impl Card {
         match self {
             Card::Sentinel(c) => c.id(),
             Card::Lockbox(c) => c.id(),
+            Card::Byos(c) => c.id(),
             Card::Group => "group",
             Card::Vault => "vault",
             Card::Key => "key",
@@ -93,6 +97,7 @@ impl Card {
             Card::Link => "Link the workspace to the cluster",
             Card::Sentinel(c) => c.title(),
             Card::Lockbox(c) => c.title(),
+            Card::Byos(c) => c.title(),
         }
     }
 
@@ -316,6 +321,7 @@ pub fn draft(card: Card, cx: &Context) -> Draft {
     match card {
         Card::Sentinel(c) => crate::sentinel_walkthrough::draft(c, cx),
         Card::Lockbox(c) => crate::lockbox_walkthrough::draft(c, cx),
+        Card::Byos(c) => crate::byos_walkthrough::draft(c, cx),
         Card::Group => Draft::new(
             "PUT",
             format!("{ARM}{}?api-version=2021-04-01", cx.rg_path()),
@@ -410,6 +416,8 @@ pub enum Mistake {
     Sentinel(SMistake),
     /// Another way to decide in the Customer Lockbox walkthrough ([`crate::lockbox_walkthrough`]).
     Lockbox(LMistake),
+    /// A mistake of the saved queries and log alerts walkthrough ([`crate::byos_walkthrough`]).
+    Byos(BMistake),
 }
 
 impl Mistake {
@@ -424,6 +432,7 @@ impl Mistake {
             Mistake::LinkBeforeProvisioned => "Link before the cluster finishes provisioning",
             Mistake::Sentinel(m) => m.label(),
             Mistake::Lockbox(m) => m.label(),
+            Mistake::Byos(m) => m.label(),
         }
     }
 
@@ -450,6 +459,7 @@ impl Mistake {
             }
             Mistake::Sentinel(m) => m.expect(),
             Mistake::Lockbox(m) => m.expect(),
+            Mistake::Byos(m) => m.expect(),
         }
     }
 
@@ -463,6 +473,7 @@ impl Mistake {
             Mistake::LinkBeforeProvisioned => Card::Link,
             Mistake::Sentinel(m) => Card::Sentinel(m.card()),
             Mistake::Lockbox(m) => Card::Lockbox(m.card()),
+            Mistake::Byos(m) => Card::Byos(m.card()),
         }
     }
 
@@ -474,9 +485,12 @@ impl Mistake {
         if let Mistake::Lockbox(m) = self {
             return m.draft(cx);
         }
+        if let Mistake::Byos(m) = self {
+            return m.draft(cx);
+        }
         let mut d = draft(self.card(), cx);
         let body = match self {
-            Mistake::Sentinel(_) | Mistake::Lockbox(_) => None,
+            Mistake::Sentinel(_) | Mistake::Lockbox(_) | Mistake::Byos(_) => None,
             Mistake::SkipPurgeProtection => Some(cx.vault_body(true, false)),
             Mistake::SkipSoftDelete => Some(cx.vault_body(false, false)),
             Mistake::ForgetUnwrapPermission => Some(cx.grant_body(&["get", "wrapKey"])),
@@ -602,6 +616,9 @@ pub static STEPS: [Step; 5] = [
 /// full replacement (ARM's PUT does not merge): access policies granted since, the cluster's
 /// among them, are dropped unless the body lists them again.
 pub fn replace_warning(card: Card, draft: &Draft, cx: &Context) -> Option<String> {
+    if let Card::Byos(c) = card {
+        return crate::byos_walkthrough::link_warning(c, draft, cx);
+    }
     if card != Card::Vault || !draft.method.eq_ignore_ascii_case("PUT") {
         return None;
     }
@@ -777,11 +794,13 @@ pub enum Guide {
     Monitor,
     Sentinel,
     Lockbox,
+    /// Saved queries and log alerts in the customer's storage account ([`crate::byos_walkthrough`]).
+    Byos,
 }
 
 impl Guide {
-    pub fn all() -> [Guide; 3] {
-        [Guide::Monitor, Guide::Sentinel, Guide::Lockbox]
+    pub fn all() -> [Guide; 4] {
+        [Guide::Monitor, Guide::Sentinel, Guide::Byos, Guide::Lockbox]
     }
 
     pub fn label(self) -> &'static str {
@@ -789,6 +808,7 @@ impl Guide {
             Guide::Monitor => "Azure Monitor CMK",
             Guide::Sentinel => "Microsoft Sentinel CMK",
             Guide::Lockbox => "Control Microsoft's access with Lockbox",
+            Guide::Byos => "Protect saved queries and alerts with your key",
         }
     }
 
@@ -798,6 +818,7 @@ impl Guide {
             Guide::Monitor => "monitor",
             Guide::Sentinel => "sentinel",
             Guide::Lockbox => "lockbox",
+            Guide::Byos => "byos",
         }
     }
 
@@ -810,6 +831,7 @@ impl Guide {
             Guide::Monitor => &STEPS,
             Guide::Sentinel => &crate::sentinel_walkthrough::STEPS,
             Guide::Lockbox => &crate::lockbox_walkthrough::STEPS,
+            Guide::Byos => &crate::byos_walkthrough::STEPS,
         }
     }
 
@@ -819,6 +841,7 @@ impl Guide {
             Guide::Monitor => status(n, cx),
             Guide::Sentinel => crate::sentinel_walkthrough::status(n, cx),
             Guide::Lockbox => crate::lockbox_walkthrough::status(n, cx),
+            Guide::Byos => crate::byos_walkthrough::status(n, cx),
         }
     }
 

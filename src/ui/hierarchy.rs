@@ -11,7 +11,8 @@ use super::AppCtx;
 use super::util::short;
 use crate::engine::clock;
 use crate::engine::view::{
-    AccessView, AccountView, ClusterView, KeyView, SentinelView, Snapshot, VaultView,
+    AccessView, AccountView, ClusterView, KeyView, SentinelView, Snapshot, StorageAccountView,
+    VaultView,
 };
 use crate::protocol::Command;
 
@@ -352,6 +353,62 @@ impl Draw<'_> {
     }
 }
 
+impl Draw<'_> {
+    /// What a customer's storage account keeps for linked workspaces (saved searches in its
+    /// table, alert queries in blobs), under its AEK. Returns the bottom.
+    fn customer_content(&mut self, sa: &StorageAccountView, x: i32, w: i32, y: i32) -> i32 {
+        self.edges
+            .push(line(x + w / 2, y, x + w / 2, y + 14, "edge faint"));
+        let y = y + 14;
+        let cmk = sa.key.is_some() && sa.table_cmk_capable;
+        let lines: Vec<String> = if sa.protects.is_empty() {
+            vec!["protects nothing yet: no workspace links it".into()]
+        } else {
+            sa.protects.iter().take(3).cloned().collect()
+        };
+        let h = 20 + 14 * lines.len() as i32;
+        self.nodes.push(rect(
+            x + 10,
+            y,
+            w - 20,
+            h,
+            if cmk {
+                "node blocks cmk"
+            } else {
+                "node blocks mmk"
+            },
+        ));
+        self.nodes.push(text(
+            x + 22,
+            y + 14,
+            "sub strong",
+            format!(
+                "{} saved search{} (table) · {} alert quer{} (blobs)",
+                sa.saved_searches,
+                if sa.saved_searches == 1 { "" } else { "es" },
+                sa.alert_queries,
+                if sa.alert_queries == 1 { "y" } else { "ies" }
+            ),
+        ));
+        for (i, l) in lines.into_iter().enumerate() {
+            self.nodes
+                .push(text(x + 22, y + 28 + 14 * i as i32, "sub", l));
+        }
+        self.desc.push(format!(
+            "Storage account {} keeps {} saved searches and {} alert queries{}",
+            sa.name,
+            sa.saved_searches,
+            sa.alert_queries,
+            if sa.protects.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", sa.protects.join("; "))
+            }
+        ));
+        y + h
+    }
+}
+
 #[function_component(KeyHierarchy)]
 pub fn key_hierarchy() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
@@ -670,6 +727,107 @@ pub fn key_hierarchy() -> Html {
         let bottom = d.aek(store, 18, W - 36, y, "Sentinel store AEK", false);
         let sentinel = snap.sentinel.iter().find(|s| s.store == store.name);
         y = d.sentinel_content(store, sentinel, 18, W - 36, bottom);
+    }
+    // Customers' own storage accounts (saved queries and alerts): their AEKs, the key that wraps
+    // each (the cluster's or another), the identity that unwraps it, and what each protects.
+    let customer: Vec<(&StorageAccountView, &AccountView)> = snap
+        .storage_accounts
+        .iter()
+        .filter_map(|sa| {
+            let a = snap.storage.accounts.iter().find(|a| a.name == sa.holder)?;
+            Some((sa, a))
+        })
+        .collect();
+    if !customer.is_empty() {
+        y += 30;
+        d.nodes.push(text(
+            18,
+            y,
+            "title faint",
+            "Your storage accounts · saved queries and alerts".into(),
+        ));
+        y -= 8;
+    }
+    for (sa, a) in customer.iter().take(3) {
+        // A key other than the cluster's (no version chip above): its own KEK node.
+        let version = sa.current_key_version.clone().unwrap_or_default();
+        if let Some(k) = sa
+            .key
+            .as_ref()
+            .filter(|_| !d.chip_x.iter().any(|(v, _)| *v == version))
+        {
+            let kv = snap
+                .vaults
+                .iter()
+                .find(|v| v.name.eq_ignore_ascii_case(&k.vault));
+            let key = kv.and_then(|v| {
+                v.keys
+                    .iter()
+                    .find(|x| x.name.eq_ignore_ascii_case(&k.key_name))
+            });
+            let ver = key.and_then(|x| x.versions.iter().find(|v| v.version == version));
+            let enabled = ver.is_some_and(|v| v.enabled);
+            let key_path = format!(
+                "{}/keys/{}",
+                kv.map(|v| v.uri.as_str()).unwrap_or(""),
+                k.key_name
+            );
+            y += 18;
+            d.nodes.push(hrect(
+                28,
+                y,
+                W - 56,
+                30,
+                if enabled { "node key" } else { "node key warn" },
+                names(d.hl, &[&key_path, &format!("{key_path}/{version}")]),
+            ));
+            d.nodes.push(text(
+                40,
+                y + 20,
+                "title",
+                if enabled {
+                    format!(
+                        "KEK {} · RSA-{} · v{}",
+                        k.key_name,
+                        ver.map(|v| v.size).unwrap_or(0),
+                        &version[..6.min(version.len())]
+                    )
+                } else {
+                    format!(
+                        "KEK {} · v{} disabled",
+                        k.key_name,
+                        &version[..6.min(version.len())]
+                    )
+                },
+            ));
+            let cut = a.access.state == "revoked" || a.access.state == "revoking";
+            d.edges.push(line(
+                W / 2,
+                y + 30,
+                W / 2,
+                y + 48,
+                if cut { "edge wrap broken" } else { "edge wrap" },
+            ));
+            d.desc.push(format!(
+                "Key {} (not the cluster's) wraps storage account {}'s AEK",
+                k.key_name, sa.name
+            ));
+            y += 30;
+        }
+        y += 18;
+        let bottom = d.aek(a, 18, W - 36, y, &sa.name, false);
+        let key_note = match (&sa.key, cluster.and_then(|c| c.storage_key.as_ref())) {
+            (Some(k), Some(c)) if k.key_name.eq_ignore_ascii_case(&c.key_name) => {
+                Some("the cluster's key")
+            }
+            (Some(_), _) => Some("another key"),
+            _ => None,
+        };
+        if let Some(n) = key_note {
+            let x = W - 18 - 8 - 6 * n.chars().count() as i32;
+            d.nodes.push(text(x, y + 17, "sub note", n.to_string()));
+        }
+        y = d.customer_content(sa, 18, W - 36, bottom);
     }
     let Draw {
         mut nodes,

@@ -181,6 +181,23 @@ pub fn logs() -> Html {
         });
         html! { <button class="chip-toggle" {onclick} title="Start a query on this table">{ format!("{t} · {n}") }</button> }
     });
+    let recent = draft
+        .recent
+        .iter()
+        .filter(|(c, _)| *c == ws.customer_id)
+        .map(|(_, q)| {
+            let app = app.clone();
+            let draft = draft.clone();
+            let q2 = q.clone();
+            let onclick = Callback::from(move |_| {
+                let mut d = draft.clone();
+                d.query = q2.clone();
+                app.dispatch(Action::Logs(d));
+            });
+            let one_line = q.split_whitespace().collect::<Vec<_>>().join(" ");
+            html! { <li><button class="link mono small" {onclick} title="Load this query">{ one_line }</button></li> }
+        })
+        .collect::<Vec<_>>();
     let last_query = draft.last_query.and_then(|i| st.history.get(i)).cloned();
     let last_ingest = draft.last_ingest.and_then(|i| st.history.get(i)).cloned();
     let workspace_options = snap.workspaces.iter().map(|w| {
@@ -232,6 +249,7 @@ pub fn logs() -> Html {
 
             <section class="card">
                 <h3>{ "Query (Log Analytics Query API)" }</h3>
+                { super::byos::query_limits(&ws) }
                 if !ws.tables.is_empty() {
                     <div class="row wrap" aria-label="Tables with data">{ for table_chips }</div>
                 } else {
@@ -246,6 +264,12 @@ pub fn logs() -> Html {
                 </div>
                 if let Some(x) = last_query {
                     <QueryResult exchange={x} />
+                }
+                if !recent.is_empty() {
+                    <details class="query-history" data-testid="query-history">
+                        <summary class="small">{ format!("Query history ({})", recent.len()) }</summary>
+                        <ul class="plain">{ for recent }</ul>
+                    </details>
                 }
             </section>
         </div>

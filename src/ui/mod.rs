@@ -6,6 +6,7 @@
 //! [`crate::engine::Snapshot`]; every action goes to the engine as a [`Command`].
 
 pub mod alerts;
+pub mod byos;
 pub mod console;
 pub mod drills;
 pub mod hierarchy;
@@ -182,15 +183,24 @@ pub fn app(props: &AppProps) -> Html {
                 if let Some(n) = parts.next().and_then(|n| n.parse::<usize>().ok()) {
                     s.lockbox_step = n.clamp(1, crate::lockbox_walkthrough::STEPS.len());
                 }
+                // Then (since the saved queries and alerts walkthrough) "{byos step}".
+                if let Some(n) = parts.next().and_then(|n| n.parse::<usize>().ok()) {
+                    s.byos_step = n.clamp(1, crate::byos_walkthrough::STEPS.len());
+                }
             }
             if let Some(g) = options.guide {
                 s.guide = g;
             }
             if let Some(n) = options.step {
                 match s.guide {
-                    Guide::Monitor => s.step = n,
-                    Guide::Sentinel => s.sentinel_step = n,
-                    Guide::Lockbox => s.lockbox_step = n,
+                    Guide::Monitor => s.step = n.clamp(1, crate::walkthrough::STEPS.len()),
+                    Guide::Sentinel => {
+                        s.sentinel_step = n.clamp(1, crate::sentinel_walkthrough::STEPS.len())
+                    }
+                    Guide::Byos => s.byos_step = n.clamp(1, crate::byos_walkthrough::STEPS.len()),
+                    Guide::Lockbox => {
+                        s.lockbox_step = n.clamp(1, crate::lockbox_walkthrough::STEPS.len())
+                    }
                 }
             }
             if let Some(t) = options.tab.as_deref() {
@@ -268,6 +278,7 @@ pub fn app(props: &AppProps) -> Html {
                         Guide::Monitor => dispatch.dispatch(Action::Step(n)),
                         Guide::Sentinel => dispatch.dispatch(Action::SentinelStep(n)),
                         Guide::Lockbox => dispatch.dispatch(Action::LockboxStep(n)),
+                        Guide::Byos => dispatch.dispatch(Action::ByosStep(n)),
                     }
                 }
                 let tab = o
@@ -293,17 +304,18 @@ pub fn app(props: &AppProps) -> Html {
             state.guide,
             state.sentinel_step,
             state.lockbox_step,
+            state.byos_step,
         );
         let first = use_mut_ref(|| true);
         let embed = options.embed;
         use_effect_with(
             view,
-            move |(step, tab, guide, sentinel_step, lockbox_step)| {
+            move |(step, tab, guide, sentinel_step, lockbox_step, byos_step)| {
                 if let Some(k) = view_key {
                     util::save_pref(
                         &k,
                         &format!(
-                            "{step} {} {} {sentinel_step} {lockbox_step}",
+                            "{step} {} {} {sentinel_step} {lockbox_step} {byos_step}",
                             tab_id(*tab),
                             guide.id()
                         ),
@@ -315,6 +327,7 @@ pub fn app(props: &AppProps) -> Html {
                         Guide::Monitor => *step,
                         Guide::Sentinel => *sentinel_step,
                         Guide::Lockbox => *lockbox_step,
+                        Guide::Byos => *byos_step,
                     };
                     let view = [
                         ("tab", tab_id(*tab).to_string()),

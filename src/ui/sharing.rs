@@ -18,6 +18,7 @@ fn full_page_url(app: &AppCtx, journal: &Journal) -> String {
         Guide::Monitor => st.step,
         Guide::Sentinel => st.sentinel_step,
         Guide::Lockbox => st.lockbox_step,
+        Guide::Byos => st.byos_step,
     };
     let tab = super::tab_id(st.tab);
     format!(

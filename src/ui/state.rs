@@ -119,6 +119,8 @@ pub struct AppState {
     pub sentinel_step: usize,
     /// The Customer Lockbox walkthrough's step on show.
     pub lockbox_step: usize,
+    /// The saved queries and alerts walkthrough's step on show.
+    pub byos_step: usize,
     pub tab: Tab,
     pub notice: Option<String>,
     pub console: Rc<ConsoleDraft>,
@@ -167,6 +169,9 @@ pub struct LogsDraft {
     pub last_query: Option<usize>,
     /// History index of the last ingestion's exchange.
     pub last_ingest: Option<usize>,
+    /// Query history: (workspace customer id, query text), newest first. Never kept for a
+    /// workspace linked for Query ("Query history isn't supported"), and dropped once it is.
+    pub recent: Vec<(String, String)>,
 }
 
 impl Default for LogsDraft {
@@ -179,6 +184,7 @@ impl Default for LogsDraft {
             query: "AppEvents_CL\n| where TimeGenerated > ago(1h)\n| summarize count() by Level_s\n| order by Level_s asc".into(),
             last_query: None,
             last_ingest: None,
+            recent: Vec::new(),
         }
     }
 }
@@ -198,6 +204,7 @@ impl Default for AppState {
             guide: Guide::Monitor,
             sentinel_step: 1,
             lockbox_step: 1,
+            byos_step: 1,
             tab: Tab::Walkthrough,
             notice: None,
             console: Rc::new(ConsoleDraft::default()),
@@ -239,6 +246,7 @@ pub enum Action {
     Guide(Guide),
     SentinelStep(usize),
     LockboxStep(usize),
+    ByosStep(usize),
     Tab(Tab),
     Notice(Option<String>),
     Console(ConsoleDraft),
@@ -350,6 +358,11 @@ impl Reducible for AppState {
                         let mut l = (*s.logs).clone();
                         if sent.source == "Query" {
                             l.last_query = Some(seq);
+                            if let Some(q) = query_of(url, body.as_deref()) {
+                                l.recent.retain(|r| *r != q);
+                                l.recent.insert(0, q);
+                                l.recent.truncate(RECENT_QUERIES);
+                            }
                         } else {
                             l.last_ingest = Some(seq);
                         }
@@ -357,6 +370,23 @@ impl Reducible for AppState {
                     }
                 }
                 s.snap = Rc::new(reply.snapshot);
+                // No query history for a workspace linked for Query, whatever ran before.
+                let linked: Vec<&str> = s
+                    .snap
+                    .workspaces
+                    .iter()
+                    .filter(|w| crate::byos_walkthrough::query_linked(w))
+                    .map(|w| w.customer_id.as_str())
+                    .collect();
+                if s.logs
+                    .recent
+                    .iter()
+                    .any(|(c, _)| linked.contains(&c.as_str()))
+                {
+                    let mut l = (*s.logs).clone();
+                    l.recent.retain(|(c, _)| !linked.contains(&c.as_str()));
+                    s.logs = Rc::new(l);
+                }
             }
             Action::Edit(card, draft) => {
                 let mut edits = (*s.edits).clone();
@@ -382,6 +412,7 @@ impl Reducible for AppState {
             Action::LockboxStep(n) => {
                 s.lockbox_step = n.clamp(1, crate::lockbox_walkthrough::STEPS.len())
             }
+            Action::ByosStep(n) => s.byos_step = n.clamp(1, crate::byos_walkthrough::STEPS.len()),
             Action::Tab(t) => s.tab = t,
             Action::Notice(n) => s.notice = n,
             Action::Console(c) => s.console = Rc::new(c),
@@ -426,4 +457,20 @@ impl Reducible for AppState {
         }
         Rc::new(s)
     }
+}
+
+/// How many queries the Logs view's history keeps.
+pub const RECENT_QUERIES: usize = 8;
+
+/// The workspace (customer id) and the KQL text of a Query API request.
+fn query_of(url: &str, body: Option<&str>) -> Option<(String, String)> {
+    let customer_id = url
+        .split("/v1/workspaces/")
+        .nth(1)?
+        .split('/')
+        .next()?
+        .to_string();
+    let v: serde_json::Value = serde_json::from_str(body?).ok()?;
+    let q = v["query"].as_str()?.trim().to_string();
+    (!q.is_empty()).then_some((customer_id, q))
 }

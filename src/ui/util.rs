@@ -74,7 +74,15 @@ impl PageOptions {
                     o.step = v
                         .parse()
                         .ok()
-                        .filter(|n| (1..=crate::walkthrough::STEPS.len()).contains(n))
+                        // The longest walkthrough's; each guide clamps to its own.
+                        .filter(|n| {
+                            let longest = crate::walkthrough::Guide::all()
+                                .iter()
+                                .map(|g| g.steps().len())
+                                .max()
+                                .unwrap_or(1);
+                            (1..=longest).contains(n)
+                        })
                 }
                 "tab" => o.tab = Some(v.to_ascii_lowercase()),
                 "preset" => o.preset = Some(v.to_ascii_lowercase()),

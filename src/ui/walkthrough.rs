@@ -71,6 +71,7 @@ pub fn walkthrough() -> Html {
                         Guide::Monitor => "Provision a dedicated cluster with your key, step by step.",
                         Guide::Sentinel => "Microsoft Sentinel on a workspace of that cluster: its data under the same key.",
                         Guide::Lockbox => "Approve or deny a Microsoft engineer's access to that workspace's data.",
+                        Guide::Byos => "Saved searches and log alert queries in your own storage account, under your key.",
                     } }
                 </span>
             </div>
@@ -84,6 +85,7 @@ fn step_action(guide: Guide, n: usize) -> Action {
         Guide::Monitor => Action::Step(n),
         Guide::Sentinel => Action::SentinelStep(n),
         Guide::Lockbox => Action::LockboxStep(n),
+        Guide::Byos => Action::ByosStep(n),
     }
 }
 
@@ -102,6 +104,7 @@ fn steps(p: &StepsProps) -> Html {
         Guide::Monitor => st.step,
         Guide::Sentinel => st.sentinel_step,
         Guide::Lockbox => st.lockbox_step,
+        Guide::Byos => st.byos_step,
     }
     .clamp(1, steps.len());
     let cx = wcx(&st.snap, &st.settings);
@@ -112,6 +115,7 @@ fn steps(p: &StepsProps) -> Html {
         Guide::Monitor => "step",
         Guide::Sentinel => "sentinel-step",
         Guide::Lockbox => "lockbox-step",
+        Guide::Byos => "byos-step",
     };
 
     let stepper = steps.iter().zip(&statuses).map(|(s, status)| {
@@ -179,6 +183,8 @@ fn steps(p: &StepsProps) -> Html {
                 { records_button(&app, &cx) }
             </>
         },
+        (Guide::Byos, 1) => monitor_link(&app, &cx, status),
+        (Guide::Byos, n) => super::byos::extra(&cx, n),
         _ => html! {},
     };
     // After the cards: what they did (Lockbox's requests, reads and audit entries).
@@ -189,10 +195,10 @@ fn steps(p: &StepsProps) -> Html {
 
     html! {
         <>
-            <ol class="stepper" data-steps={steps.len().to_string()} aria-label={match guide { Guide::Monitor => "Provisioning steps", Guide::Sentinel => "Microsoft Sentinel CMK steps", Guide::Lockbox => "Customer Lockbox steps" }}>{ for stepper }</ol>
+            <ol class="stepper" data-steps={steps.len().to_string()} aria-label={match guide { Guide::Monitor => "Provisioning steps", Guide::Sentinel => "Microsoft Sentinel CMK steps", Guide::Byos => "Saved queries and alerts CMK steps", Guide::Lockbox => "Customer Lockbox steps" }}>{ for stepper }</ol>
             <article class="step" aria-labelledby="step-title" data-guide={guide.id()}>
                 <header class="step-head">
-                    <p class="eyebrow">{ format!("{}Step {} of {}", match guide { Guide::Monitor => "", Guide::Sentinel => "Microsoft Sentinel · ", Guide::Lockbox => "Customer Lockbox · " }, step.number, steps.len()) }</p>
+                    <p class="eyebrow">{ format!("{}Step {} of {}", match guide { Guide::Monitor => "", Guide::Sentinel => "Microsoft Sentinel · ", Guide::Byos => "Saved queries and alerts · ", Guide::Lockbox => "Customer Lockbox · " }, step.number, steps.len()) }</p>
                     <h2 id="step-title">{ step.title }</h2>
                     <p class={classes!("status-line", status_class(status))} data-testid="step-status">
                         <span aria-hidden="true">{ if matches!(status, wt::Status::Todo(_)) { "○".to_string() } else { status_icon(status, 0) } }</span>{ " " }{ status.text() }
@@ -280,6 +286,10 @@ fn what_next(app: &AppCtx, guide: Guide) -> Html {
                     <li>
                         <button class="link" onclick={go(Tab::Walkthrough, Some(Guide::Sentinel))}>{ "Onboard Microsoft Sentinel with the same key" }</button>
                         <span class="muted small">{ " — the Microsoft Sentinel CMK walkthrough starts from this cluster and workspace." }</span>
+                    </li>
+                    <li>
+                        <button class="link" onclick={go(Tab::Walkthrough, Some(Guide::Byos))}>{ "Protect saved queries and alerts with your key" }</button>
+                        <span class="muted small">{ " — keep the workspace's saved searches and log alert queries in your own storage account." }</span>
                     </li>
                 }
                 if guide != Guide::Lockbox {
@@ -493,6 +503,7 @@ pub fn request_card(p: &CardProps) -> Html {
         Guide::Monitor => format!("Step {} · {}", p.step, card.title()),
         Guide::Sentinel => format!("Sentinel step {} · {}", p.step, card.title()),
         Guide::Lockbox => format!("Lockbox step {} · {}", p.step, card.title()),
+        Guide::Byos => format!("Queries step {} · {}", p.step, card.title()),
     };
     let send = {
         let app = app.clone();

@@ -51,10 +51,11 @@ const idleIn = (frame) => frame.locator(".busy.idle").waitFor({ state: "attached
 const STEPS = {
   monitor: [["group", "vault", "key"], ["cluster"], ["grant"], ["key-identifier"], ["workspace", "link"]],
   sentinel: [["sentinel-cluster", "sentinel-workspace"], ["register-documentdb", "register-securityinsights"], ["find-cosmosdb", "grant-cosmosdb"], ["onboard"], ["onboarding-state", "cluster-key"]],
+  byos: [["byos-workspace"], ["byos-identity"], ["byos-key", "byos-grant"], ["byos-storage-account"], ["byos-list-searches", "byos-link-query", "byos-link-alerts"], ["byos-saved-search"], ["byos-alert-rule"], ["byos-read-search", "byos-read-rule"]],
 };
 
 await run("embed", async () => {
-  // Every step of both walkthroughs: the step's own requests succeed in its embed.
+  // Every step of every walkthrough: the step's own requests succeed in its embed.
   for (const [guide, steps] of Object.entries(STEPS)) {
     for (let n = 1; n <= steps.length; n++) {
       const t0 = Date.now();
