@@ -807,8 +807,8 @@ impl Guide {
         match self {
             Guide::Monitor => "Azure Monitor CMK",
             Guide::Sentinel => "Microsoft Sentinel CMK",
-            Guide::Lockbox => "Control Microsoft's access with Lockbox",
-            Guide::Byos => "Protect saved queries and alerts with your key",
+            Guide::Lockbox => "Customer Lockbox",
+            Guide::Byos => "Saved queries & alerts CMK",
         }
     }
 

@@ -70,8 +70,8 @@ pub fn walkthrough() -> Html {
                     { match current {
                         Guide::Monitor => "Provision a dedicated cluster with your key, step by step.",
                         Guide::Sentinel => "Microsoft Sentinel on a workspace of that cluster: its data under the same key.",
-                        Guide::Lockbox => "Approve or deny a Microsoft engineer's access to that workspace's data.",
-                        Guide::Byos => "Saved searches and log alert queries in your own storage account, under your key.",
+                        Guide::Lockbox => "Control Microsoft's access with Lockbox: approve or deny a Microsoft engineer's access to that workspace's data.",
+                        Guide::Byos => "Protect saved queries and alerts with your key: saved searches and log alert queries in your own storage account.",
                     } }
                 </span>
             </div>

@@ -60,6 +60,8 @@ await run("byos", async () => {
   check(search !== null, "the page shows the saved search kept in storage account contosoqueries under CMK");
   check(rule !== null, "and the alert rule's query kept in the account under CMK");
   check((await page.textContent("[data-testid=byos-protects]")).includes("Alert queries of workspace contoso-logs"), "the account's protects names the saved searches and alert queries");
+  const alertsPanel = await page.textContent("#alerts-panel");
+  check(alertsPanel.includes("payment-errors") && alertsPanel.includes("Query kept in contosoqueries"), `the log search alerts panel says where the rule's query is kept: ${alertsPanel.slice(0, 120)}`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(shots, "byos-guide.png"), fullPage: true });
   const hierarchy = await page.textContent("[data-testid=hierarchy]");
