@@ -754,38 +754,17 @@ pub fn status(n: usize, cx: &Context) -> Status {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::engine::{Engine, Response, errors};
-    use crate::walkthrough::{self as wt, Guide, Settings};
-
-    fn send(e: &mut Engine, d: &Draft) -> Response {
-        let cmd = crate::protocol::Command::request(&d.method, &d.url, Some(&d.body));
-        crate::protocol::execute(e, &cmd)
-            .response
-            .expect("a REST reply")
-    }
-
-    fn with_cx<T>(e: &Engine, f: impl FnOnce(&Context) -> T) -> T {
-        let snap = e.snapshot();
-        let settings = Settings::default();
-        f(&Context {
-            snap: &snap,
-            settings: &settings,
-        })
-    }
-
-    fn run(e: &mut Engine, card: Card) -> Response {
-        let d = with_cx(e, |cx| wt::draft(card, cx));
-        send(e, &d)
-    }
+    use crate::walkthrough::testing::{self, run, send, with_cx};
 
     fn mistake(e: &mut Engine, m: BMistake) -> Response {
-        let d = with_cx(e, |cx| Mistake::Byos(m).draft(cx));
-        send(e, &d)
+        testing::mistake(e, Mistake::Byos(m))
     }
 
     fn status_of(e: &Engine, n: usize) -> Status {
-        with_cx(e, |cx| status(n, cx))
+        testing::status_of(e, Guide::Byos, n)
     }
+    use crate::engine::{Engine, Response, errors};
+    use crate::walkthrough::{self as wt, Guide};
 
     /// The Azure Monitor walkthrough's five steps, by their own requests.
     fn monitor(e: &mut Engine) {

@@ -562,16 +562,8 @@ mod tests {
     use crate::drills::{self, SetupMove};
     use crate::engine::Engine;
     use crate::protocol::{Reply, execute};
-    use crate::walkthrough::{self as wt, Guide, Settings};
-
-    fn with_cx<T>(e: &Engine, f: impl FnOnce(&Context) -> T) -> T {
-        let snap = e.snapshot();
-        let settings = Settings::default();
-        f(&Context {
-            snap: &snap,
-            settings: &settings,
-        })
-    }
+    use crate::walkthrough::testing::with_cx;
+    use crate::walkthrough::{self as wt, Guide};
 
     fn run(e: &mut Engine, card: Card) -> Reply {
         let cmd = with_cx(e, |cx| wt::command(card, cx));

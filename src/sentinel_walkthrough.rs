@@ -569,33 +569,11 @@ pub fn status(n: usize, cx: &Context) -> Status {
 mod tests {
     use super::*;
     use crate::engine::{Engine, Response, errors};
-    use crate::walkthrough::{Guide, Settings};
-
-    /// Sends a draft as the page does: through a protocol command.
-    fn send(e: &mut Engine, d: &Draft) -> Response {
-        let cmd = crate::protocol::Command::request(&d.method, &d.url, Some(&d.body));
-        crate::protocol::execute(e, &cmd)
-            .response
-            .expect("a REST reply")
-    }
-
-    fn with_cx<T>(e: &Engine, f: impl FnOnce(&Context) -> T) -> T {
-        let snap = e.snapshot();
-        let settings = Settings::default();
-        f(&Context {
-            snap: &snap,
-            settings: &settings,
-        })
-    }
-
-    fn run(e: &mut Engine, card: Card) -> Response {
-        let d = with_cx(e, |cx| wt::draft(card, cx));
-        send(e, &d)
-    }
+    use crate::walkthrough::Guide;
+    use crate::walkthrough::testing::{self, run, send, with_cx};
 
     fn mistake(e: &mut Engine, m: SMistake) -> Response {
-        let d = with_cx(e, |cx| Mistake::Sentinel(m).draft(cx));
-        send(e, &d)
+        testing::mistake(e, Mistake::Sentinel(m))
     }
 
     fn message(r: &Response) -> String {

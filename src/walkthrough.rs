@@ -854,6 +854,46 @@ impl Guide {
     }
 }
 
+/// What the guides' native tests share: sending a card or a mistake as the page does (through a
+/// protocol command) and reading the world as a step's status would.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub mod testing {
+    use super::*;
+    use crate::engine::{Engine, Response};
+
+    pub fn send(e: &mut Engine, d: &Draft) -> Response {
+        let cmd = crate::protocol::Command::request(&d.method, &d.url, Some(&d.body));
+        crate::protocol::execute(e, &cmd)
+            .response
+            .expect("a REST reply")
+    }
+
+    pub fn with_cx<T>(e: &Engine, f: impl FnOnce(&Context) -> T) -> T {
+        let snap = e.snapshot();
+        let settings = Settings::default();
+        f(&Context {
+            snap: &snap,
+            settings: &settings,
+        })
+    }
+
+    /// A card's REST request, sent.
+    pub fn run(e: &mut Engine, card: Card) -> Response {
+        let d = with_cx(e, |cx| draft(card, cx));
+        send(e, &d)
+    }
+
+    /// A mistake's request, sent.
+    pub fn mistake(e: &mut Engine, m: Mistake) -> Response {
+        let d = with_cx(e, |cx| m.draft(cx));
+        send(e, &d)
+    }
+
+    pub fn status_of(e: &Engine, guide: Guide, n: usize) -> Status {
+        with_cx(e, |cx| guide.status(n, cx))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
