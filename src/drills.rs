@@ -1064,28 +1064,44 @@ fn enable_in_use(cx: &Context, runs: &[StageRun]) -> Command {
     set_enabled(cx, &setup_version(runs), true)
 }
 
-fn lever_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+/// A lever's request was accepted, and (as the seed says) the holder's access has not changed yet:
+/// still not revoked after a revocation, still revoked after a restore (`revoked`).
+fn lever_accepted(
+    runs: &[StageRun],
+    promise: &str,
+    holder: &str,
+    access: &str,
+    revoked: bool,
+) -> Vec<Check> {
     let run = runs.last().expect("this stage ran");
     vec![
         ok_status(run, "lever", 200, "Key Vault accepts the change"),
         check(
-            "Storage keeps serving from its cached AEK for now",
-            access(cx) != "revoked",
-            format!("access is {}", access(cx)),
+            promise,
+            (access == "revoked") == revoked,
+            format!("{holder} is {access}"),
         ),
     ]
 }
 
+fn lever_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
+    lever_accepted(
+        runs,
+        "Storage keeps serving from its cached AEK for now",
+        "access",
+        &access(cx),
+        false,
+    )
+}
+
 fn restore_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
-    let run = runs.last().expect("this stage ran");
-    vec![
-        ok_status(run, "lever", 200, "Key Vault accepts the change"),
-        check(
-            "Access does not come back at once: storage finds out at its next check",
-            access(cx) == "revoked",
-            format!("access is {}", access(cx)),
-        ),
-    ]
+    lever_accepted(
+        runs,
+        "Access does not come back at once: storage finds out at its next check",
+        "access",
+        &access(cx),
+        true,
+    )
 }
 
 static REVOKE_RECOVER: [Stage; 5] = [
@@ -1755,15 +1771,13 @@ const SENTINEL_SETUP: Stage = Stage {
 // Sentinel: revoke and restore.
 
 fn sentinel_lever_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
-    let run = runs.last().expect("this stage ran");
-    vec![
-        ok_status(run, "lever", 200, "Key Vault accepts the change"),
-        check(
-            "Sentinel keeps its cached key for now: the store is not revoked yet",
-            store_access(cx) != "revoked",
-            format!("the store is {}", store_access(cx)),
-        ),
-    ]
+    lever_accepted(
+        runs,
+        "Sentinel keeps its cached key for now: the store is not revoked yet",
+        "the store",
+        &store_access(cx),
+        false,
+    )
 }
 
 fn sentinel_revoked_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
@@ -1823,15 +1837,13 @@ fn sentinel_revoked_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
 }
 
 fn sentinel_restore_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
-    let run = runs.last().expect("this stage ran");
-    vec![
-        ok_status(run, "lever", 200, "Key Vault accepts the change"),
-        check(
-            "Access does not come back at once: Sentinel finds out at its store's next check",
-            store_access(cx) == "revoked",
-            format!("the store is {}", store_access(cx)),
-        ),
-    ]
+    lever_accepted(
+        runs,
+        "Access does not come back at once: Sentinel finds out at its store's next check",
+        "the store",
+        &store_access(cx),
+        true,
+    )
 }
 
 fn sentinel_resumed_checks(cx: &Context, runs: &[StageRun], restore: usize) -> Vec<Check> {
@@ -2434,15 +2446,13 @@ fn byos_setup_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
 }
 
 fn byos_lever_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
-    let run = runs.last().expect("this stage ran");
-    vec![
-        ok_status(run, "lever", 200, "Key Vault accepts the change"),
-        check(
-            "The account keeps its cached AEK for now",
-            byos_access(cx) != "revoked",
-            format!("the account is {}", byos_access(cx)),
-        ),
-    ]
+    lever_accepted(
+        runs,
+        "The account keeps its cached AEK for now",
+        "the account",
+        &byos_access(cx),
+        false,
+    )
 }
 
 fn lockbox_ended_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
