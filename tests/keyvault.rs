@@ -694,7 +694,15 @@ fn data_plane_requires_an_api_version() {
 fn data_plane_accepts_its_api_versions_and_refuses_others() {
     let mut env = with_group();
     env.put_vault(VAULT, Env::vault_body(true, true));
-    for v in ["7.3", "7.4", "7.5", "7.6", "2025-06-01", "2025-07-01"] {
+    for v in [
+        "7.3",
+        "7.4",
+        "7.5",
+        "7.6",
+        "2025-06-01",
+        "2025-07-01",
+        "2026-04-01",
+    ] {
         let r = env.kv_at(VAULT, "GET", "/keys", v, None);
         assert_eq!(r.status, 200, "{v}: {r:?}");
     }
@@ -706,7 +714,7 @@ fn data_plane_accepts_its_api_versions_and_refuses_others() {
             &r,
             &errors::KV_BAD_API_VERSION,
             &format!(
-                "The specified version ({v}) is not recognized. Consider using the latest supported version (2025-07-01)."
+                "The specified version ({v}) is not recognized. Consider using the latest supported version (2026-04-01)."
             ),
         );
     }
@@ -1594,4 +1602,65 @@ fn the_audit_log_records_a_version_only_for_a_real_version_segment() {
         env.e.audit_log().last().unwrap().version.as_deref(),
         Some(version.as_str())
     );
+}
+
+/// "Key Vault ARM API 2026-02-01 creates new vaults with enableRbacAuthorization=true unless set
+/// false; existing vaults unchanged": the current SDKs' 2026-05-15 too; older versions keep the
+/// access-policy default.
+#[test]
+fn from_api_version_2026_02_01_a_new_vault_defaults_to_rbac() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    let mut body = Env::vault_body(true, true);
+    body["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("accessPolicies");
+    for (name, api, rbac) in [
+        ("kv-new-2605", "2026-05-15", true),
+        ("kv-new-2602", "2026-02-01", true),
+        ("kv-old-2411", "2024-11-01", false),
+    ] {
+        let r = env.arm("PUT", &Env::vault_path(name), api, Some(body.clone()));
+        if rbac {
+            assert!(r.status < 300, "{api}: {r:?}");
+            assert_eq!(
+                r.body["properties"]["enableRbacAuthorization"], true,
+                "{api}"
+            );
+        } else {
+            // Without RBAC an access-policy vault must list its policies.
+            assert_eq!(r.status, 400, "{api}: {r:?}");
+        }
+    }
+    // An existing vault keeps its mode when a newer version updates it.
+    let r = env.arm(
+        "PUT",
+        &Env::vault_path(VAULT),
+        "2024-11-01",
+        Some(Env::vault_body(true, true)),
+    );
+    assert!(r.status < 300, "{r:?}");
+    let r = env.arm(
+        "PATCH",
+        &Env::vault_path(VAULT),
+        "2026-05-15",
+        Some(json!({ "properties": { "enabledForDeployment": false } })),
+    );
+    assert!(r.status < 300, "{r:?}");
+    assert_eq!(r.body["properties"]["enableRbacAuthorization"], false);
+}
+
+/// The data plane's GA 2026-04-01, the default of the current azure-keyvault-keys.
+#[test]
+fn the_data_plane_accepts_2026_04_01() {
+    let mut env = Env::new();
+    env.step1_vault_and_key();
+    let r = env.e.handle(
+        "GET",
+        &format!("https://{VAULT}.vault.azure.net/keys/{KEY}?api-version=2026-04-01"),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
 }

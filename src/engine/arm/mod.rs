@@ -34,8 +34,12 @@ pub const RESOURCES_API: &[&str] = &[
     "2020-01-01",
     "2019-10-01",
 ];
-/// api-versions accepted by `Microsoft.KeyVault` (vaults, access policies).
+/// api-versions accepted by `Microsoft.KeyVault` (vaults, access policies). 2026-05-15 is the
+/// current management SDKs' default (Azure.ResourceManager.KeyVault 1.5.0, 2026-10-15); from
+/// [`KEYVAULT_RBAC_DEFAULT_FROM`] a new vault is RBAC unless the body says otherwise.
 pub const KEYVAULT_API: &[&str] = &[
+    "2026-05-15",
+    "2026-02-01",
     "2024-11-01",
     "2024-04-01-preview",
     "2023-07-01",
@@ -46,6 +50,9 @@ pub const KEYVAULT_API: &[&str] = &[
     "2021-06-01-preview",
     "2019-09-01",
 ];
+/// "Key Vault ARM API 2026-02-01 creates new vaults with enableRbacAuthorization=true unless set
+/// false; existing vaults unchanged" (learn.microsoft.com/azure/key-vault/general/access-control-default).
+pub const KEYVAULT_RBAC_DEFAULT_FROM: &str = "2026-02-01";
 /// api-versions accepted by `Microsoft.OperationalInsights` (clusters, workspaces, links).
 pub const OPERATIONAL_INSIGHTS_API: &[&str] = &[
     "2025-07-01",

@@ -393,9 +393,13 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str, patch: bool) -
             }
         },
     };
+    // A new vault's default flipped with api-version 2026-02-01; existing vaults keep theirs.
+    let rbac_default = req
+        .query("api-version")
+        .is_some_and(|v| v >= crate::engine::arm::KEYVAULT_RBAC_DEFAULT_FROM);
     let rbac = bool_prop(&props, "enableRbacAuthorization")?
         .or(existing.as_ref().map(|v| v.rbac))
-        .unwrap_or(false);
+        .unwrap_or(rbac_default);
     let policies = match prop(&props, "accessPolicies") {
         Some(p) => parse_policies(p)?,
         None => match &existing {
