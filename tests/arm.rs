@@ -269,6 +269,15 @@ fn resource_group_delete_is_asynchronous_and_takes_its_resources() {
         location.contains(&format!("/subscriptions/{SUB}/operationresults/")),
         "{location}"
     );
+    // The SDKs poll the Location each 202 answers with (azure-mgmt-resource's
+    // begin_delete().result()): it must stay routable.
+    let polled = env.call("GET", &location, None);
+    assert_eq!(polled.status, 202);
+    let location = polled.header("Location").unwrap().to_string();
+    assert!(
+        location.contains(&format!("/subscriptions/{SUB}/operationresults/")),
+        "{location}"
+    );
     assert_eq!(env.call("GET", &location, None).status, 202);
     let g = env.arm("GET", &resource_group_path(RG), "2021-04-01", None);
     assert_eq!(g.body["properties"]["provisioningState"], "Deleting");

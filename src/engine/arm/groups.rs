@@ -204,9 +204,7 @@ fn delete_group(cx: &mut Ctx, req: &Request, sub: &str, name: &str) -> ApiResult
         &version,
         delay,
     );
-    let location = format!(
-        "https://management.azure.com/subscriptions/{sub}/operationresults/{op}?api-version={version}"
-    );
+    let location = cx.w.operations[&op.to_ascii_lowercase()].result_url();
     Ok(Response::empty(202)
         .with_header("Location", location)
         .with_header("Retry-After", "15"))

@@ -116,9 +116,16 @@ impl AsyncOp {
     }
 
     pub fn result_url(&self) -> String {
+        // A resource group's deletion is polled at the subscription, as ARM's Location says.
+        let base = match self.kind {
+            OpKind::GroupDelete { .. } => {
+                format!("/subscriptions/{}/operationresults", self.subscription)
+            }
+            _ => format!("{}/operationResults", self.resource_id),
+        };
         format!(
-            "https://management.azure.com{}/operationResults/{}?api-version={}",
-            self.resource_id, self.id, self.api_version
+            "https://management.azure.com{base}/{}?api-version={}",
+            self.id, self.api_version
         )
     }
 
