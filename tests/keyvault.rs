@@ -1664,3 +1664,35 @@ fn the_data_plane_accepts_2026_04_01() {
     );
     assert_eq!(r.status, 200, "{r:?}");
 }
+
+/// Microsoft's own create-vault example grants the certificate permission `update`.
+#[test]
+fn access_policies_accept_every_certificate_permission_of_the_spec() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    let mut body = Env::vault_body(true, true);
+    body["properties"]["accessPolicies"][0]["permissions"]["certificates"] = json!([
+        "get",
+        "list",
+        "delete",
+        "create",
+        "import",
+        "update",
+        "managecontacts",
+        "getissuers",
+        "listissuers",
+        "setissuers",
+        "deleteissuers",
+        "manageissuers",
+        "recover",
+        "purge"
+    ]);
+    let r = env.put_vault(VAULT, body);
+    assert!(r.status < 300, "{r:?}");
+    assert!(
+        r.body["properties"]["accessPolicies"][0]["permissions"]["certificates"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("update"))
+    );
+}

@@ -92,7 +92,8 @@ pub const KEY_PERMISSIONS: [&str; 21] = [
 pub const SECRET_PERMISSIONS: [&str; 9] = [
     "all", "backup", "delete", "get", "list", "purge", "recover", "restore", "set",
 ];
-pub const CERTIFICATE_PERMISSIONS: [&str; 16] = [
+/// CertificatePermissions of keyvault.json (Microsoft's create-vault example grants `update`).
+pub const CERTIFICATE_PERMISSIONS: [&str; 17] = [
     "all",
     "backup",
     "create",
@@ -109,6 +110,7 @@ pub const CERTIFICATE_PERMISSIONS: [&str; 16] = [
     "recover",
     "restore",
     "setissuers",
+    "update",
 ];
 
 /// The canonical spelling of a permission, if `name` is one of `known` (case-insensitive).
