@@ -680,3 +680,29 @@ fn link_to_a_full_cluster_is_refused() {
         )
     );
 }
+
+/// `PATCH …/workspaces/{ws}` (Workspaces_Update) changes what the body names and nothing else;
+/// a workspace that doesn't exist is not found.
+#[test]
+fn a_workspace_is_updated_with_patch() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let r = env.arm(
+        "PATCH",
+        &Env::workspace_path(WS),
+        "2025-02-01",
+        Some(json!({ "properties": { "retentionInDays": 90 }, "tags": { "team": "ops" } })),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["properties"]["retentionInDays"], 90);
+    assert_eq!(r.body["tags"]["team"], "ops");
+    assert_eq!(r.body["location"], "eastus");
+    let r = env.arm(
+        "PATCH",
+        &Env::workspace_path("nosuch-ws"),
+        "2025-02-01",
+        Some(json!({})),
+    );
+    assert_code(&r, 404, "ResourceNotFound");
+}

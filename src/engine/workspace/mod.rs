@@ -213,7 +213,8 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             Ok(Response::ok(json!({ "value": value })))
         }
         [_, name] => match req.method {
-            Method::Put => put(cx, req, scope, name),
+            Method::Put => put(cx, req, scope, name, false),
+            Method::Patch => put(cx, req, scope, name, true),
             Method::Get => {
                 let (sub, rg) = group_scope(cx, scope)?;
                 let ws = live(cx.w, &workspace_id(sub, &rg, name))
@@ -344,11 +345,20 @@ fn check_name(cx: &mut Ctx, name: &str) -> Result<(), ApiError> {
     }
 }
 
-fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str) -> ApiResult {
+/// PUT creates or updates; PATCH (`patch`) updates an existing workspace with what the body
+/// names, its location optional.
+fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str, patch: bool) -> ApiResult {
     let (sub, rg) = writable_group_scope(cx, scope)?;
     check_name(cx, name)?;
     let body = body_object(req)?;
-    let region = location(&body, "Microsoft.OperationalInsights/workspaces")?;
+    let existing_region = live(cx.w, &workspace_id(sub, &rg, name))
+        .map(|ws| ws.location)
+        .and_then(crate::engine::world::find_region);
+    let region = match (patch, existing_region) {
+        (true, None) => return Err(not_found(name, &rg)),
+        (true, Some(r)) if prop(&body, "location").is_none() => r,
+        _ => location(&body, "Microsoft.OperationalInsights/workspaces")?,
+    };
     let tags = tags(&body)?;
     let props = match prop(&body, "properties") {
         Some(Value::Object(p)) => p.clone(),
