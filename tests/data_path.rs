@@ -963,3 +963,27 @@ fn a_query_that_does_not_compile_never_reaches_key_vault() {
         "a query that runs unwraps the key"
     );
 }
+
+/// Log Analytics knows its built-in tables before any data arrives: `Heartbeat | take 5` and
+/// Microsoft's own first example, `Usage | take 10`, answer an empty table with the table's
+/// columns, not SEM0100 (which stays for names that are no table at all).
+#[test]
+fn built_in_tables_with_no_data_yet_answer_an_empty_table() {
+    let (mut env, id) = provisioned_workspace();
+    for (q, column) in [
+        ("Heartbeat | take 5", "Computer"),
+        ("Usage | take 10", "Quantity"),
+        ("SecurityEvent | where EventID == 4625 | count", "Count"),
+    ] {
+        let r = query(&mut env.e, &id, q);
+        assert_eq!(r.status, 200, "{q}: {r:?}");
+        assert!(rows(&r).is_empty() || q.ends_with("count"), "{q}: {r:?}");
+        assert!(
+            columns(&r).iter().any(|(n, _)| n == column),
+            "{q}: {:?}",
+            columns(&r)
+        );
+    }
+    let r = query(&mut env.e, &id, "Nope_CL | take 1");
+    assert_eq!(r.status, 400);
+}

@@ -421,11 +421,13 @@ struct StorageSource<'c, 'a> {
 
 impl TableSource for StorageSource<'_, '_> {
     fn schema(&mut self, name: &str) -> Result<Option<Schema>, String> {
-        storage::table_schema(self.cx, &self.customer_id, name).map_err(|e| {
-            let m = e.message();
-            self.failure = Some(e);
-            m
-        })
+        storage::table_schema(self.cx, &self.customer_id, name)
+            .map(|s| s.or_else(|| super::sources::builtin_schema(name)))
+            .map_err(|e| {
+                let m = e.message();
+                self.failure = Some(e);
+                m
+            })
     }
 
     fn table(&mut self, name: &str) -> Result<Option<RowSet>, String> {
@@ -446,7 +448,11 @@ impl TableSource for StorageSource<'_, '_> {
                 }
                 Ok(Some(rows))
             }
-            Ok(None) => Ok(None),
+            // A built-in table with no data yet is an empty table.
+            Ok(None) => Ok(super::sources::builtin_schema(name).map(|schema| RowSet {
+                schema,
+                rows: Vec::new(),
+            })),
             Err(e) => {
                 let m = e.message();
                 self.failure = Some(e);

@@ -156,6 +156,47 @@ fn schema(cols: &[(&str, ColumnType)]) -> Schema {
     }
 }
 
+/// The built-in tables every workspace knows before any data arrives (Log Analytics answers a
+/// query of one with an empty table, not an unknown-name error): the ones the simulated machines
+/// fill, and `Usage` (Microsoft's own first example query is `Usage | take 10`).
+pub fn builtin_schema(table: &str) -> Option<Schema> {
+    match table {
+        "Heartbeat" => Some(heartbeat_schema()),
+        "Syslog" => Some(syslog_schema()),
+        "SecurityEvent" => Some(security_event_schema()),
+        "Usage" => Some(usage_schema()),
+        _ => None,
+    }
+}
+
+/// The Usage table's columns (Azure Monitor Logs table reference, "Usage").
+fn usage_schema() -> Schema {
+    use ColumnType::*;
+    schema(&[
+        ("TenantId", String),
+        ("Computer", String),
+        ("TimeGenerated", DateTime),
+        ("SourceSystem", String),
+        ("StartTime", DateTime),
+        ("EndTime", DateTime),
+        ("ResourceUri", String),
+        ("LinkedResourceUri", String),
+        ("DataType", String),
+        ("Solution", String),
+        ("BatchesWithinSla", Long),
+        ("BatchesOutsideSla", Long),
+        ("BatchesCapped", Long),
+        ("TotalBatches", Long),
+        ("AvgLatencyInSeconds", Real),
+        ("Quantity", Real),
+        ("QuantityUnit", String),
+        ("IsBillable", Bool),
+        ("MeteredTime", DateTime),
+        ("LinkedMeterId", String),
+        ("Type", String),
+    ])
+}
+
 pub fn heartbeat_schema() -> Schema {
     use ColumnType::*;
     schema(&[
