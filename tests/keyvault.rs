@@ -1696,3 +1696,43 @@ fn access_policies_accept_every_certificate_permission_of_the_spec() {
             .contains(&json!("update"))
     );
 }
+
+/// `encrypt` and `decrypt` (the keys advertise them in `key_ops`): the same RSA operations as
+/// wrapKey/unwrapKey, under their own access-policy permissions and key operations.
+#[test]
+fn keys_encrypt_and_decrypt_under_their_own_permissions() {
+    let mut env = Env::new();
+    env.step1_vault_and_key();
+    let plain = cmk_playground::engine::crypto::b64url(b"a secret the runbook keeps");
+    let body = json!({ "alg": "RSA-OAEP-256", "value": plain });
+    // The fixture's policy grants wrapKey/unwrapKey, not encrypt.
+    env.refused(&errors::KV_ACCESS_DENIED, |env| {
+        env.kv("POST", &format!("/keys/{KEY}/encrypt"), Some(body.clone()))
+    });
+    let r = env.policy(VAULT, "add", USER, &["encrypt", "decrypt"]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = env.kv("POST", &format!("/keys/{KEY}/encrypt"), Some(body.clone()));
+    assert_eq!(r.status, 200, "{r:?}");
+    let cipher = r.body["value"].as_str().unwrap().to_string();
+    assert_ne!(cipher, plain);
+    let r = env.kv(
+        "POST",
+        &format!("/keys/{KEY}/decrypt"),
+        Some(json!({ "alg": "RSA-OAEP-256", "value": cipher })),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["value"], plain);
+    // A key whose key_ops leave encrypt out refuses it.
+    let r = env.kv(
+        "PATCH",
+        &format!("/keys/{KEY}"),
+        Some(json!({ "key_ops": ["wrapKey", "unwrapKey"] })),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    env.refused(&errors::KEY_OPERATION_FORBIDDEN, |env| {
+        env.kv("POST", &format!("/keys/{KEY}/encrypt"), Some(body.clone()))
+    });
+    let audit = env.e.snapshot().audit;
+    assert!(audit.iter().any(|a| a.operation == "KeyEncrypt"));
+    assert!(audit.iter().any(|a| a.operation == "KeyDecrypt"));
+}

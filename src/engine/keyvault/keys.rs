@@ -84,6 +84,8 @@ fn describe(req: &Request) -> (String, Option<String>, Option<String>) {
         (Method::Put, ["keys", _, "rotationpolicy"]) => "KeySetRotationPolicy",
         (Method::Post, ["keys", _, "wrapkey"] | ["keys", _, _, "wrapkey"]) => "KeyWrap",
         (Method::Post, ["keys", _, "unwrapkey"] | ["keys", _, _, "unwrapkey"]) => "KeyUnwrap",
+        (Method::Post, ["keys", _, "encrypt"] | ["keys", _, _, "encrypt"]) => "KeyEncrypt",
+        (Method::Post, ["keys", _, "decrypt"] | ["keys", _, _, "decrypt"]) => "KeyDecrypt",
         (Method::Get, ["keys", _] | ["keys", _, _]) => "KeyGet",
         (Method::Patch, ["keys", _] | ["keys", _, _]) => "KeyUpdate",
         (Method::Delete, ["keys", _]) => "KeyDelete",
@@ -163,12 +165,17 @@ fn dispatch(
             }
             _ => Err(method_not_allowed(req)),
         },
-        ["keys", _, op @ ("wrapkey" | "unwrapkey")] => {
-            crypto_op(cx, req, vk, caller, &raw[1], "", op)
-        }
-        ["keys", _, ver, op @ ("wrapkey" | "unwrapkey")] => {
-            crypto_op(cx, req, vk, caller, &raw[1], ver, op)
-        }
+        [
+            "keys",
+            _,
+            op @ ("wrapkey" | "unwrapkey" | "encrypt" | "decrypt"),
+        ] => crypto_op(cx, req, vk, caller, &raw[1], "", op),
+        [
+            "keys",
+            _,
+            ver,
+            op @ ("wrapkey" | "unwrapkey" | "encrypt" | "decrypt"),
+        ] => crypto_op(cx, req, vk, caller, &raw[1], ver, op),
         ["keys", _] | ["keys", _, _] => {
             let version = raw.get(2).map(String::as_str).unwrap_or("");
             match req.method {
@@ -714,27 +721,24 @@ fn crypto_op(
     let b = body(req)?;
     let alg_text = b.get("alg").and_then(Value::as_str).unwrap_or("");
     let value_text = b.get("value").and_then(Value::as_str);
-    let wrap = op == "wrapkey";
-    authorize(
-        cx,
-        vault(cx, vk),
-        caller,
-        if wrap {
-            KeyPerm::WrapKey
-        } else {
-            KeyPerm::UnwrapKey
-        },
-        Some(name),
-    )?;
+    // encrypt/decrypt are the same RSA operations as wrapKey/unwrapKey, under their own
+    // permission and key_ops entry.
+    let (wrap, perm, key_op) = match op {
+        "wrapkey" => (true, KeyPerm::WrapKey, "wrapKey"),
+        "unwrapkey" => (false, KeyPerm::UnwrapKey, "unwrapKey"),
+        "encrypt" => (true, KeyPerm::Encrypt, "encrypt"),
+        _ => (false, KeyPerm::Decrypt, "decrypt"),
+    };
+    authorize(cx, vault(cx, vk), caller, perm, Some(name))?;
     let alg = WrapAlg::parse(alg_text)
         .ok_or_else(|| ApiError::new(&errors::KV_PROPERTY_INVALID).arg("property", "alg"))?;
     let value = value_text
         .and_then(crypto::from_b64url)
         .ok_or_else(|| ApiError::new(&errors::KV_PROPERTY_INVALID).arg("property", "value"))?;
     let (kid, out) = if wrap {
-        wrap_checked(cx, vk, name, version, alg, &value)?
+        wrap_checked(cx, vk, name, version, alg, &value, key_op)?
     } else {
-        unwrap_checked(cx, vk, name, version, alg, &value)?
+        unwrap_checked(cx, vk, name, version, alg, &value, key_op)?
     };
     Ok(Response::ok(
         json!({ "kid": kid, "value": crypto::b64url(&out) }),
@@ -766,8 +770,9 @@ fn wrap_checked(
     version: &str,
     alg: WrapAlg,
     plain: &[u8],
+    key_op: &str,
 ) -> Result<(String, Vec<u8>), ApiError> {
-    let (kid, v) = usable(cx, vk, name, version, "wrapKey")?;
+    let (kid, v) = usable(cx, vk, name, version, key_op)?;
     let material = v.material.clone();
     let out = material
         .wrap(&mut cx.w.rng, alg, plain)
@@ -782,8 +787,9 @@ fn unwrap_checked(
     version: &str,
     alg: WrapAlg,
     wrapped: &[u8],
+    key_op: &str,
 ) -> Result<(String, Vec<u8>), ApiError> {
-    let (kid, v) = usable(cx, vk, name, version, "unwrapKey")?;
+    let (kid, v) = usable(cx, vk, name, version, key_op)?;
     let out = v.material.unwrap(alg, wrapped).map_err(|e| match e {
         CryptoError::Decrypt | CryptoError::TooLong => ApiError::new(&errors::UNWRAP_FAILED)
             .arg("version", kid.rsplit('/').next().unwrap_or(""))
@@ -802,7 +808,7 @@ pub fn wrap_as(
     plain: &[u8],
 ) -> Result<(String, Vec<u8>), ApiError> {
     let result = authorize(cx, vault(cx, vk), caller, KeyPerm::WrapKey, Some(name))
-        .and_then(|_| wrap_checked(cx, vk, name, version, WrapAlg::RsaOaep256, plain));
+        .and_then(|_| wrap_checked(cx, vk, name, version, WrapAlg::RsaOaep256, plain, "wrapKey"));
     let resolved = result
         .as_ref()
         .ok()
@@ -830,8 +836,18 @@ pub fn unwrap_as(
     version: &str,
     wrapped: &[u8],
 ) -> Result<(String, Vec<u8>), ApiError> {
-    let result = authorize(cx, vault(cx, vk), caller, KeyPerm::UnwrapKey, Some(name))
-        .and_then(|_| unwrap_checked(cx, vk, name, version, WrapAlg::RsaOaep256, wrapped));
+    let result =
+        authorize(cx, vault(cx, vk), caller, KeyPerm::UnwrapKey, Some(name)).and_then(|_| {
+            unwrap_checked(
+                cx,
+                vk,
+                name,
+                version,
+                WrapAlg::RsaOaep256,
+                wrapped,
+                "unwrapKey",
+            )
+        });
     Audit {
         vault: &vault(cx, vk).name.clone(),
         operation: "KeyUnwrap",
