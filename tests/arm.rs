@@ -625,6 +625,24 @@ fn unknown_namespace_or_resource_type_is_refused() {
             None,
         )
     });
+    // A child type is named whole: `workspaces/dataExports`, not `workspaces`.
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let r = env.refused(&errors::INVALID_RESOURCE_TYPE, |env| {
+        env.arm(
+            "GET",
+            &format!("{}/dataExports/e1", Env::workspace_path(WS)),
+            OI,
+            None,
+        )
+    });
+    assert_seed(
+        &r,
+        &errors::INVALID_RESOURCE_TYPE,
+        &format!(
+            "The resource type 'workspaces/dataExports' could not be found in the namespace 'Microsoft.OperationalInsights' for api version '{OI}'."
+        ),
+    );
 }
 
 #[test]

@@ -174,8 +174,10 @@ fn is_collection(namespace: &str, rest: &[String]) -> bool {
 }
 
 pub fn unknown_type(req: &Request, namespace: &str, rest: &[String]) -> ApiError {
+    // The type is every other segment (type/name/type/name/…): `workspaces/foo`, not `workspaces`.
+    let kind: Vec<&str> = rest.iter().step_by(2).map(String::as_str).collect();
     ApiError::new(&errors::INVALID_RESOURCE_TYPE)
-        .arg("type", rest.first().cloned().unwrap_or_default())
+        .arg("type", kind.join("/"))
         .arg("namespace", namespace)
         .arg("version", req.api_version().unwrap_or(""))
 }
