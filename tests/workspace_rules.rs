@@ -706,3 +706,39 @@ fn a_workspace_is_updated_with_patch() {
     );
     assert_code(&r, 404, "ResourceNotFound");
 }
+
+/// `POST …/sharedKeys` answers the workspace's two shared keys (64 bytes each, base64), the same
+/// until `POST …/regenerateSharedKey` replaces them; other methods are not allowed.
+#[test]
+fn a_workspace_has_shared_keys_that_can_be_regenerated() {
+    let mut env = Env::new();
+    env.group(RG, "eastus");
+    env.create_workspace(WS, "eastus");
+    let keys = |env: &mut Env, action: &str| {
+        let r = env.arm(
+            "POST",
+            &format!("{}/{action}", Env::workspace_path(WS)),
+            "2020-08-01",
+            None,
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+        (
+            r.body["primarySharedKey"].as_str().unwrap().to_string(),
+            r.body["secondarySharedKey"].as_str().unwrap().to_string(),
+        )
+    };
+    let first = keys(&mut env, "sharedKeys");
+    assert_eq!(first.0.len(), 88, "64 bytes in base64: {}", first.0);
+    assert_ne!(first.0, first.1);
+    assert_eq!(keys(&mut env, "sharedKeys"), first);
+    let regenerated = keys(&mut env, "regenerateSharedKey");
+    assert_ne!(regenerated, first);
+    assert_eq!(keys(&mut env, "sharedKeys"), regenerated);
+    let r = env.arm(
+        "GET",
+        &format!("{}/sharedKeys", Env::workspace_path(WS)),
+        "2020-08-01",
+        None,
+    );
+    assert_eq!(r.status, 405, "{r:?}");
+}

@@ -93,6 +93,11 @@ pub fn b64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Standard base64 with padding (how Log Analytics writes a workspace's shared keys).
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// Decodes base64url with or without padding (Key Vault accepts both); `None` if invalid.
 pub fn from_b64url(s: &str) -> Option<Vec<u8>> {
     let trimmed = s.trim().trim_end_matches('=');

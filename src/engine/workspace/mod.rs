@@ -79,6 +79,9 @@ pub struct Workspace {
     /// `forceCmkForQuery`: "customer-managed storage mandatory for query management" (saved
     /// searches need a `Query` link, which can't be removed while it is set).
     pub force_cmk_for_query: bool,
+    /// The primary and secondary shared keys (64 random bytes each, base64), drawn the first
+    /// time someone asks (`sharedKeys`), so worlds that never ask draw nothing.
+    pub shared_keys: Option<(String, String)>,
 }
 
 impl Workspace {
@@ -271,6 +274,12 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             Method::Delete => unlink(cx, scope, &rest[1], link, &version),
             _ => Err(method_not_allowed(req)),
         },
+        [_, _, k] if seg_is(Some(k), "sharedkeys") || seg_is(Some(k), "regeneratesharedkey") => {
+            if req.method != Method::Post {
+                return Err(method_not_allowed(req));
+            }
+            shared_keys(cx, scope, &rest[1], seg_is(Some(k), "regeneratesharedkey"))
+        }
         [_, _, ls] | [_, _, ls, _] if seg_is(Some(ls), "linkedstorageaccounts") => {
             linked_storage::route(cx, req, scope, rest)
         }
@@ -293,6 +302,40 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
             rest,
         )),
     }
+}
+
+/// `POST …/sharedKeys` (SharedKeys_GetSharedKeys) and `POST …/regenerateSharedKey`
+/// (SharedKeys_Regenerate): the keys that sign HTTP Data Collector API posts.
+fn shared_keys(cx: &mut Ctx, scope: &[String], name: &str, regenerate: bool) -> ApiResult {
+    let (sub, rg) = group_scope(cx, scope)?;
+    let key = id_key(&workspace_id(sub, &rg, name));
+    if live(cx.w, &key).is_none() {
+        return Err(not_found(name, &rg));
+    }
+    let mut draw = || crate::engine::crypto::b64(&cx.w.rng.bytes::<64>());
+    let fresh =
+        (regenerate || cx.w.workspaces[&key].shared_keys.is_none()).then(|| (draw(), draw()));
+    let ws = cx.w.workspaces.get_mut(&key).expect("live");
+    if let Some(k) = fresh {
+        ws.shared_keys = Some(k);
+        if regenerate {
+            let (wid, wname) = (ws.id.clone(), ws.name.clone());
+            cx.j.note(
+                cx.w.now,
+                Category::Resource,
+                &wid,
+                format!("Shared keys of workspace {wname} regenerated"),
+            );
+        }
+    }
+    let (primary, secondary) = cx.w.workspaces[&key]
+        .shared_keys
+        .clone()
+        .expect("set above");
+    Ok(Response::ok(json!({
+        "primarySharedKey": primary,
+        "secondarySharedKey": secondary,
+    })))
 }
 
 fn live<'w>(w: &'w World, id: &str) -> Option<&'w Workspace> {
@@ -473,6 +516,7 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str, patch: bool) -
         etags: 0,
         linked_storage: BTreeMap::new(),
         force_cmk_for_query: force_cmk.unwrap_or(false),
+        shared_keys: None,
     };
     cx.j.note(
         now,
