@@ -207,31 +207,7 @@ pub fn query_linked(w: &WorkspaceView) -> bool {
 /// The key permissions the identity is missing on the vault (empty when it has them all), or
 /// `None` when it (or the vault) has no access at all.
 pub fn identity_missing(cx: &Context) -> Option<Vec<&'static str>> {
-    let v = cx.vault()?;
-    let principal = identity(cx)?.principal_id.clone();
-    if v.rbac {
-        return cx.has_crypto_role(&principal).then(Vec::new);
-    }
-    let have: Vec<String> = v
-        .access_policies
-        .iter()
-        .filter(|p| p.object_id.eq_ignore_ascii_case(&principal))
-        .flat_map(|p| p.keys.iter().map(|k| k.to_ascii_lowercase()))
-        .collect();
-    if have.is_empty() {
-        return None;
-    }
-    Some(
-        [
-            ("get", "get"),
-            ("wrapkey", "wrapKey"),
-            ("unwrapkey", "unwrapKey"),
-        ]
-        .into_iter()
-        .filter(|(p, _)| !have.iter().any(|h| h == p || h == "all"))
-        .map(|(_, name)| name)
-        .collect(),
-    )
+    cx.missing_key_permissions(&identity(cx)?.principal_id)
 }
 
 /// Whether the walkthrough's second key exists in the vault.

@@ -142,30 +142,7 @@ pub fn store<'a>(cx: &'a Context) -> Option<&'a AccountView> {
 /// The key permissions Azure Cosmos DB is missing on the vault (empty when it has them all), or
 /// `None` when it has no access at all; RBAC vaults count a Key Vault crypto role as all of them.
 pub fn cosmos_missing(cx: &Context) -> Option<Vec<&'static str>> {
-    let v = cx.vault()?;
-    if v.rbac {
-        return cx.has_crypto_role(COSMOS_DB_OBJECT_ID).then(Vec::new);
-    }
-    let have: Vec<String> = v
-        .access_policies
-        .iter()
-        .filter(|p| p.object_id.eq_ignore_ascii_case(COSMOS_DB_OBJECT_ID))
-        .flat_map(|p| p.keys.iter().map(|k| k.to_ascii_lowercase()))
-        .collect();
-    if have.is_empty() {
-        return None;
-    }
-    Some(
-        [
-            ("get", "get"),
-            ("wrapkey", "wrapKey"),
-            ("unwrapkey", "unwrapKey"),
-        ]
-        .into_iter()
-        .filter(|(p, _)| !have.iter().any(|h| h == p || h == "all"))
-        .map(|(_, name)| name)
-        .collect(),
-    )
+    cx.missing_key_permissions(COSMOS_DB_OBJECT_ID)
 }
 
 /// The first Azure Monitor step that is not done, for step 1 to send the learner to.

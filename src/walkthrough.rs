@@ -253,6 +253,36 @@ impl Context<'_> {
     }
 
     /// The cluster identity's principal id, or a placeholder until the cluster exists.
+    /// The key permissions `principal` is missing on the vault (empty when it has them all), or
+    /// `None` when it (or the vault) has no access at all; RBAC vaults count a Key Vault crypto
+    /// role as all of them.
+    pub fn missing_key_permissions(&self, principal: &str) -> Option<Vec<&'static str>> {
+        let v = self.vault()?;
+        if v.rbac {
+            return self.has_crypto_role(principal).then(Vec::new);
+        }
+        let have: Vec<String> = v
+            .access_policies
+            .iter()
+            .filter(|p| p.object_id.eq_ignore_ascii_case(principal))
+            .flat_map(|p| p.keys.iter().map(|k| k.to_ascii_lowercase()))
+            .collect();
+        if have.is_empty() {
+            return None;
+        }
+        Some(
+            [
+                ("get", "get"),
+                ("wrapkey", "wrapKey"),
+                ("unwrapkey", "unwrapKey"),
+            ]
+            .into_iter()
+            .filter(|(p, _)| !have.iter().any(|h| h == p || h == "all"))
+            .map(|(_, name)| name)
+            .collect(),
+        )
+    }
+
     /// Whether `principal` holds a Key Vault role that may wrap and unwrap (RBAC vaults).
     pub fn has_crypto_role(&self, principal: &str) -> bool {
         self.snap.role_assignments.iter().any(|a| {
