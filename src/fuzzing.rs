@@ -19,17 +19,17 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use crate::engine::api_versions::{
+    AUTHORIZATION_API, DATA_PLANE_API, KEYVAULT_API, MANAGED_IDENTITY_API,
+    OPERATIONAL_INSIGHTS_API, RESOURCES_API,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 
-use crate::engine::arm::{
-    AUTHORIZATION_API, KEYVAULT_API, MANAGED_IDENTITY_API, OPERATIONAL_INSIGHTS_API, RESOURCES_API,
-};
 use crate::engine::clock::{DAY, HOUR, MINUTE};
-use crate::engine::keyvault::DATA_PLANE_API;
 use crate::engine::sources::SourceConfig;
 use crate::engine::storage::access::Outage;
 use crate::engine::table::{self, RowSet};
@@ -837,10 +837,10 @@ impl Api {
             Api::ManagedIdentity => MANAGED_IDENTITY_API,
             Api::Authorization => AUTHORIZATION_API,
             Api::KeyVault => DATA_PLANE_API,
-            Api::SecurityInsights => crate::engine::sentinel::SECURITY_INSIGHTS_API,
+            Api::SecurityInsights => crate::engine::api_versions::SECURITY_INSIGHTS_API,
             Api::Collector => &[COLLECTOR_API],
-            Api::Storage => crate::engine::storage_accounts::STORAGE_API,
-            Api::Insights => crate::engine::alerts::API,
+            Api::Storage => crate::engine::api_versions::STORAGE_API,
+            Api::Insights => crate::engine::api_versions::SCHEDULED_QUERY_RULES_API,
             Api::None => &[],
         }
     }

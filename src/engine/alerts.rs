@@ -9,6 +9,7 @@
 //! written before the link keep their queries in Azure Monitor. Every reader of a rule's queries
 //! goes through [`rule_queries`].
 
+use super::api_versions::SCHEDULED_QUERY_RULES_API;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
@@ -24,14 +25,6 @@ use super::journal::Category;
 use super::storage_accounts;
 use super::workspace::linked_storage::{self, ALERTS, Store};
 use super::world::World;
-
-/// api-versions accepted by `Microsoft.Insights/scheduledQueryRules`.
-pub const API: &[&str] = &[
-    "2025-01-01-preview",
-    "2024-01-01-preview",
-    "2023-12-01",
-    "2023-03-15-preview",
-];
 
 pub const TYPE: &str = "Microsoft.Insights/scheduledQueryRules";
 
@@ -94,7 +87,7 @@ impl AlertRule {
 
 /// `rest` starts at `scheduledQueryRules`.
 pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> ApiResult {
-    let version = api_version(req, API)?;
+    let version = api_version(req, SCHEDULED_QUERY_RULES_API)?;
     match rest {
         [_] => {
             if req.method != Method::Get {

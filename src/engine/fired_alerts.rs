@@ -12,6 +12,7 @@
 //! says, "Fired log alerts will not contains search results or alert query. You can use alert
 //! dimensions to get context in the fired alerts."
 
+use super::api_versions::ALERTS_MANAGEMENT_API;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -29,9 +30,6 @@ use super::journal::Category;
 use super::limits;
 use super::logs;
 use super::table::{RowSet, Value as Cell};
-
-/// api-versions accepted by `Microsoft.AlertsManagement` (alerts).
-pub const API: &[&str] = &["2023-07-12-preview", "2019-05-05-preview"];
 
 const NAMESPACE: &str = "Microsoft.AlertsManagement";
 const TYPE: &str = "Microsoft.AlertsManagement/alerts";
@@ -741,7 +739,7 @@ fn resolve(cx: &mut Ctx, rule: &AlertRule, guid: &str) {
 
 /// `/subscriptions/{s}/providers/Microsoft.AlertsManagement/…`; `rest` starts at the type.
 pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> ApiResult {
-    api_version(req, API)?;
+    api_version(req, ALERTS_MANAGEMENT_API)?;
     let sub = subscription_scope(cx, scope)?;
     let is_alerts = |t: &String| t.eq_ignore_ascii_case("alerts");
     match rest {

@@ -17,6 +17,7 @@
 //! Invariant: a refused request or control changes nothing; decisions are taken only by the
 //! Owner or the Azure Customer Lockbox Approver for Subscription at the subscription's scope.
 
+use crate::engine::api_versions::{API_2018_02, API_2018_10, LOCKBOX_API};
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -36,10 +37,6 @@ use super::workspace::LinkState;
 use super::world::{TENANT_ID, find_region};
 
 pub const NAMESPACE: &str = "Microsoft.CustomerLockbox";
-pub const API_2018_02: &str = "2018-02-28-preview";
-pub const API_2018_10: &str = "2018-10-11-preview";
-/// "only preview versions exist" (customerlockbox.json).
-pub const LOCKBOX_API: &[&str] = &[API_2018_10, API_2018_02];
 
 /// Built-in role "Azure Customer Lockbox Approver for Subscription" (customer-lockbox-overview.md).
 pub const APPROVER_ROLE: &str = "4dae6930-7baf-46f5-909e-0383bc931c46";

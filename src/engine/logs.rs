@@ -4,6 +4,7 @@
 //! ticks. Rows go to storage (where placement, key chain and drops are decided); queries read
 //! them back through the key chain and run the KQL subset in `query`.
 
+use crate::engine::api_versions::DATA_COLLECTOR_API;
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as Json, json};
@@ -19,7 +20,6 @@ use super::sources::{self, SourceConfig};
 use super::storage::{self, Ingested, ReadError};
 use super::table::{ColumnType, RowSet, Schema, Value};
 
-pub const DATA_COLLECTOR_API: &str = "2016-04-01";
 /// Data Collector API limits: 30 MB per post, 32 KB per field (longer values are truncated).
 pub const MAX_POST_BYTES: usize = 30 * 1024 * 1024;
 pub const MAX_FIELD_BYTES: usize = 32 * 1024;

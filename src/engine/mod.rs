@@ -15,6 +15,7 @@
 //! ```
 
 pub mod alerts;
+pub mod api_versions;
 pub mod arm;
 pub mod clock;
 pub mod cluster;

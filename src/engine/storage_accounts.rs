@@ -16,6 +16,7 @@
 //! managed identity. Polling, the cached AEK, revocation within the hour, recovery, rotation and
 //! the audit are storage's holder mechanism (`storage/access.rs`), not repeated here.
 
+use crate::engine::api_versions::STORAGE_API;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
@@ -37,19 +38,6 @@ use super::world::{Principal, TENANT_ID, World};
 
 pub const NAMESPACE: &str = "Microsoft.Storage";
 pub const TYPE: &str = "Microsoft.Storage/storageAccounts";
-/// api-versions accepted for `Microsoft.Storage/storageAccounts` (bicep-types-az folders).
-pub const STORAGE_API: &[&str] = &[
-    "2026-09-01",
-    "2025-06-01",
-    "2025-01-01",
-    "2024-01-01",
-    "2023-05-01",
-    "2023-01-01",
-    "2022-09-01",
-    "2021-09-01",
-    "2021-04-01",
-    "2019-06-01",
-];
 const SKUS: &[&str] = &[
     "Standard_LRS",
     "Standard_GRS",

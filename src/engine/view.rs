@@ -898,7 +898,10 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                     request_id: r.id.clone(),
                     workspace: r.workspace.clone(),
                     support_request: r.support_request.clone(),
-                    status: r.status.name(super::lockbox::API_2018_02).into(),
+                    status: r
+                        .status
+                        .name(crate::engine::api_versions::API_2018_02)
+                        .into(),
                     created: r.created,
                     expires: r.expires(),
                     decided_by: r.decision.as_ref().map(|d| d.by.clone()),

@@ -1,12 +1,10 @@
 //! `Microsoft.Authorization`: built-in role definitions, role assignments at any scope, and the
 //! evaluation of Key Vault data actions for RBAC vaults.
 
+use crate::engine::api_versions::AUTHORIZATION_API;
 use serde_json::{Value, json};
 
-use super::{
-    AUTHORIZATION_API, ApiResult, api_version, body_object, id_key, is_guid, method_not_allowed,
-    prop,
-};
+use super::{ApiResult, api_version, body_object, id_key, is_guid, method_not_allowed, prop};
 use crate::engine::Ctx;
 use crate::engine::errors::{self, ApiError};
 use crate::engine::http::{Method, Request, Response, seg_is};

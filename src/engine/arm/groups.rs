@@ -55,7 +55,7 @@ const PROVIDERS: [(&str, bool); 8] = [
 /// `/subscriptions[...]` paths without a provider segment.
 pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
     let segs = &req.segments;
-    api_version(req, super::RESOURCES_API)?;
+    api_version(req, crate::engine::api_versions::RESOURCES_API)?;
     match segs.len() {
         1 => match req.method {
             Method::Get => {
@@ -337,7 +337,7 @@ pub fn providers(
     namespace: Option<&String>,
     rest: &[String],
 ) -> ApiResult {
-    api_version(req, super::RESOURCES_API)?;
+    api_version(req, crate::engine::api_versions::RESOURCES_API)?;
     let sub = super::subscription_scope(cx, scope)?;
     let Some(ns) = namespace else {
         if req.method != Method::Get {

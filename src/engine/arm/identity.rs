@@ -1,11 +1,12 @@
 //! Managed identities: user-assigned identities (`Microsoft.ManagedIdentity`) and the service
 //! principals that back every managed identity in the directory.
 
+use crate::engine::api_versions::MANAGED_IDENTITY_API;
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, MANAGED_IDENTITY_API, api_version, body_object, group_scope, id_key,
-    method_not_allowed, resource_id, tags, writable_group_scope,
+    ApiResult, api_version, body_object, group_scope, id_key, method_not_allowed, resource_id,
+    tags, writable_group_scope,
 };
 use crate::engine::Ctx;
 use crate::engine::errors::{self, ApiError};

@@ -4,11 +4,10 @@
 //! An operation is created by the handler that accepts a request and finished by a scheduled
 //! [`Event::CompleteOperation`]; the resource module that owns the operation applies its effect.
 
+use crate::engine::api_versions::OPERATIONAL_INSIGHTS_API;
 use serde_json::{Value, json};
 
-use super::{
-    ApiResult, OPERATIONAL_INSIGHTS_API, api_version, method_not_allowed, subscription_scope,
-};
+use super::{ApiResult, api_version, method_not_allowed, subscription_scope};
 use crate::engine::Ctx;
 use crate::engine::clock::{self, Event};
 use crate::engine::cluster::ClusterChange;

@@ -18,68 +18,9 @@ use super::{Ctx, cluster, keyvault, workspace};
 
 pub type ApiResult = Result<Response, ApiError>;
 
-/// api-versions accepted by `Microsoft.Resources` (subscriptions, resource groups, providers).
-pub const RESOURCES_API: &[&str] = &[
-    "2025-04-01",
-    "2024-11-01",
-    "2024-07-01",
-    "2024-03-01",
-    "2023-07-01",
-    "2022-12-01",
-    "2022-09-01",
-    "2021-04-01",
-    "2021-01-01",
-    "2020-10-01",
-    "2020-06-01",
-    "2020-01-01",
-    "2019-10-01",
-];
-/// api-versions accepted by `Microsoft.KeyVault` (vaults, access policies). 2026-05-15 is the
-/// current management SDKs' default (Azure.ResourceManager.KeyVault 1.5.0, 2026-10-15); from
-/// [`KEYVAULT_RBAC_DEFAULT_FROM`] a new vault is RBAC unless the body says otherwise.
-pub const KEYVAULT_API: &[&str] = &[
-    "2026-05-15",
-    "2026-02-01",
-    "2024-11-01",
-    "2024-04-01-preview",
-    "2023-07-01",
-    "2023-02-01",
-    "2022-11-01",
-    "2022-07-01",
-    "2021-10-01",
-    "2021-06-01-preview",
-    "2019-09-01",
-];
 /// "Key Vault ARM API 2026-02-01 creates new vaults with enableRbacAuthorization=true unless set
 /// false; existing vaults unchanged" (learn.microsoft.com/azure/key-vault/general/access-control-default).
 pub const KEYVAULT_RBAC_DEFAULT_FROM: &str = "2026-02-01";
-/// api-versions accepted by `Microsoft.OperationalInsights` (clusters, workspaces, links).
-pub const OPERATIONAL_INSIGHTS_API: &[&str] = &[
-    "2025-07-01",
-    "2025-02-01",
-    "2023-09-01",
-    "2022-10-01",
-    "2021-06-01",
-    "2020-10-01",
-    "2020-08-01",
-    "2020-03-01-preview",
-];
-/// api-versions accepted by `Microsoft.ManagedIdentity`.
-pub const MANAGED_IDENTITY_API: &[&str] = &[
-    "2024-11-30",
-    "2023-07-31-preview",
-    "2023-01-31",
-    "2018-11-30",
-];
-/// api-versions accepted by `Microsoft.Authorization` (role assignments and definitions).
-pub const AUTHORIZATION_API: &[&str] = &[
-    "2022-04-01",
-    "2020-10-01-preview",
-    "2020-08-01-preview",
-    "2020-04-01-preview",
-    "2018-09-01-preview",
-    "2015-07-01",
-];
 
 pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
     let segs = &req.segments;

@@ -9,14 +9,15 @@
 
 pub mod rules;
 
+use crate::engine::api_versions::OPERATIONAL_INSIGHTS_API;
 use serde_json::{Map, Value, json};
 
 use self::rules::{CapacityEra, IdentityRequest};
 use super::arm::identity::new_service_principal;
 use super::arm::lro::{self, AsyncOp, OpKind};
 use super::arm::{
-    ApiResult, OPERATIONAL_INSIGHTS_API, api_version, group_scope, id_key, location,
-    method_not_allowed, prop, resource_id, tags, writable_group_scope,
+    ApiResult, api_version, group_scope, id_key, location, method_not_allowed, prop, resource_id,
+    tags, writable_group_scope,
 };
 use super::clock::{self, DAY};
 use super::errors::{self, ApiError};

@@ -5,10 +5,11 @@
 //! from a REST client or from a cluster's storage acting with its managed identity. Checks run in
 //! Key Vault's order: api-version, caller's tenant, permission, then the key itself.
 
+use crate::engine::api_versions::DATA_PLANE_API;
 use serde_json::{Map, Value, json};
 
 use super::access::{Audit, KeyPerm, authorize};
-use super::{DATA_PLANE_API, DeletedKey, Key, KeyVersion, Vault};
+use super::{DeletedKey, Key, KeyVersion, Vault};
 use crate::engine::Ctx;
 use crate::engine::clock::{DAY, Event};
 use crate::engine::crypto::{self, CryptoError, RsaKey, WrapAlg};

@@ -17,19 +17,6 @@ use super::crypto::RsaKey;
 use super::errors::{self, ApiError};
 use super::limits::MAX_KEY_VERSIONS;
 
-/// Key Vault data-plane api-versions; 2026-04-01 is GA and the default of azure-keyvault-keys
-/// 4.12.0 (2026-11-12).
-pub const DATA_PLANE_API: &[&str] = &[
-    "2026-04-01",
-    "2025-07-01",
-    "2025-06-01",
-    "7.6",
-    "7.5",
-    "7.4",
-    "7.3",
-    "7.2",
-];
-
 /// One access-policy entry: the permissions of one principal, by category.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccessPolicy {

@@ -5,6 +5,7 @@
 //! without them is not recoverable and cannot protect a cluster's data. Both are one-way: once on,
 //! they cannot be turned off.
 
+use crate::engine::api_versions::KEYVAULT_API;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
@@ -13,9 +14,8 @@ use super::access::{CERTIFICATE_PERMISSIONS, KEY_PERMISSIONS, SECRET_PERMISSIONS
 use super::{AccessPolicy, DeletedVault, Vault};
 use crate::engine::Ctx;
 use crate::engine::arm::{
-    ApiResult, KEYVAULT_API, api_version, body_object, group_scope, id_key, is_guid, json_kind,
-    location, method_not_allowed, prop, resource_id, subscription_scope, tags,
-    writable_group_scope,
+    ApiResult, api_version, body_object, group_scope, id_key, is_guid, json_kind, location,
+    method_not_allowed, prop, resource_id, subscription_scope, tags, writable_group_scope,
 };
 use crate::engine::clock::{DAY, Event};
 use crate::engine::errors::{self, ApiError};

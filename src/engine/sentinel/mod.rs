@@ -16,6 +16,7 @@
 
 pub mod content;
 
+use crate::engine::api_versions::SECURITY_INSIGHTS_API;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -33,20 +34,6 @@ use super::journal::Category;
 use super::keyvault::client::{self, KeyVaultProperties, Periodic};
 use super::storage::{self, Owner};
 use super::world::{COSMOS_DB_OBJECT_ID, USER_UPN, World};
-
-/// api-versions accepted by `Microsoft.SecurityInsights` (the onboarding states API: the
-/// document's 2021-03-01-preview, the stable versions in the reference, previews IaC tools use).
-pub const SECURITY_INSIGHTS_API: &[&str] = &[
-    "2025-09-01",
-    "2024-09-01",
-    "2024-03-01",
-    "2023-02-01",
-    "2022-11-01",
-    "2022-09-01-preview",
-    "2022-06-01-preview",
-    "2021-10-01",
-    "2021-03-01-preview",
-];
 
 /// Sentinel on one workspace.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,6 +5,7 @@
 //! Both transitions are asynchronous; while one runs, another is refused (409). The cluster's
 //! `associatedWorkspaces` is derived from these states, never stored twice.
 
+use crate::engine::api_versions::OPERATIONAL_INSIGHTS_API;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub mod linked_storage;
@@ -15,8 +16,8 @@ use serde_json::{Value, json};
 use super::Ctx;
 use super::arm::lro::{self, AsyncOp, OpKind};
 use super::arm::{
-    ApiResult, OPERATIONAL_INSIGHTS_API, api_version, body_object, group_scope, id_key, location,
-    method_not_allowed, prop, resource_id, tags, writable_group_scope,
+    ApiResult, api_version, body_object, group_scope, id_key, location, method_not_allowed, prop,
+    resource_id, tags, writable_group_scope,
 };
 use super::clock;
 use super::cluster::ClusterState;
