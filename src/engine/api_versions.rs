@@ -235,9 +235,40 @@ pub static SURFACES: &[Surface] = &[
     },
 ];
 
+/// The README's row for a surface (kept identical by a test).
+pub fn readme_row(s: &Surface) -> String {
+    let defaults: Vec<String> = s
+        .defaults
+        .iter()
+        .map(|(client, v)| format!("{client}: `{v}`"))
+        .collect();
+    format!(
+        "| {} | {} | {} | {} |",
+        s.name,
+        s.versions
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        defaults.join("; "),
+        s.source
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_lists_every_accepted_api_version() {
+        let readme = include_str!("../../README.md");
+        let missing: Vec<String> = SURFACES
+            .iter()
+            .map(readme_row)
+            .filter(|row| !readme.contains(row.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "README.md lacks these rows:\n{}", missing.join("\n"));
+    }
 
     #[test]
     fn every_default_a_client_sends_is_accepted() {
