@@ -1706,6 +1706,29 @@ fn headers(ep: &Endpoint, inp: &mut Input) -> Vec<(String, String)> {
             h.push(("x-ms-AzureResourceId".into(), workspace_path(WS_FREE)));
         }
     }
+    // Credentials that never verify: every surface's refusal path (and no panic on any token).
+    if inp.chance(12) {
+        let token = match inp.below(5) {
+            0 => format!("Bearer {}", inp.text(40)),
+            1 => format!(
+                "Bearer {}.{}.{}",
+                crate::engine::crypto::b64url(inp.text(16).as_bytes()),
+                crate::engine::crypto::b64url(inp.text(48).as_bytes()),
+                inp.text(20)
+            ),
+            2 => format!(
+                "Bearer eyJhbGciOiJIUzI1NiJ9.{}.c2ln",
+                crate::engine::crypto::b64url(
+                    json!({ "iss": inp.text(10), "aud": inp.text(10), "exp": inp.below(u32::MAX as usize), "oid": inp.text(8) })
+                        .to_string()
+                        .as_bytes()
+                )
+            ),
+            3 => format!("SharedKey {}:{}", inp.text(36), inp.text(44)),
+            _ => inp.text(24),
+        };
+        h.push(("Authorization".into(), token));
+    }
     if inp.chance(16) {
         h.push((inp.text(12), inp.text(24)));
     }
