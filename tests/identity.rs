@@ -825,3 +825,40 @@ fn you_need_write_permissions_to_both_your_workspace_and_cluster_to_link() {
     );
     assert!(r.status < 300, "{}", r.body);
 }
+
+mod tampering {
+    use super::*;
+    use proptest::prelude::*;
+
+    const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Changing any one character of a valid token either decodes to the same bytes (the
+        /// unused low bits of a last base64 character) or is refused, and the refusal changes
+        /// nothing.
+        #[test]
+        fn a_token_changed_anywhere_is_refused(at in any::<prop::sample::Index>(), with in 0usize..64) {
+            let mut e = Engine::with_seed([3u8; 32]);
+            e.set_implicit_sign_in(false);
+            let token = app_token(&mut e, "https://management.azure.com");
+            let i = at.index(token.len());
+            let mut bytes = token.clone().into_bytes();
+            if bytes[i] == b'.' || bytes[i] == B64URL[with] {
+                return Ok(());
+            }
+            bytes[i] = B64URL[with];
+            let changed = String::from_utf8(bytes).unwrap();
+            let decode = |t: &str| t.split('.').map(|p| cmk_playground::engine::crypto::from_b64url(p)).collect::<Vec<_>>();
+            let before = e.checkpoint();
+            let r = with_token(&mut e, "GET", &arm_url(&format!("/subscriptions/{SUB}"), "2022-12-01"), &changed, None);
+            if decode(&changed) == decode(&token) {
+                prop_assert_eq!(r.status, 200);
+            } else {
+                prop_assert_eq!(r.status, 401, "{}", r.body);
+                prop_assert!(e.checkpoint() == before);
+            }
+        }
+    }
+}

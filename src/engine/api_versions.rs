@@ -267,7 +267,11 @@ mod tests {
             .map(readme_row)
             .filter(|row| !readme.contains(row.as_str()))
             .collect();
-        assert!(missing.is_empty(), "README.md lacks these rows:\n{}", missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "README.md lacks these rows:\n{}",
+            missing.join("\n")
+        );
     }
 
     #[test]
