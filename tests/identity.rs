@@ -850,7 +850,7 @@ mod tampering {
             }
             bytes[i] = B64URL[with];
             let changed = String::from_utf8(bytes).unwrap();
-            let decode = |t: &str| t.split('.').map(|p| cmk_playground::engine::crypto::from_b64url(p)).collect::<Vec<_>>();
+            let decode = |t: &str| t.split('.').map(cmk_playground::engine::crypto::from_b64url).collect::<Vec<_>>();
             let before = e.checkpoint();
             let r = with_token(&mut e, "GET", &arm_url(&format!("/subscriptions/{SUB}"), "2022-12-01"), &changed, None);
             if decode(&changed) == decode(&token) {
