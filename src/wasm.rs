@@ -112,6 +112,21 @@ impl WasmEngine {
         to_js(&self.inner.handle(method, url, &pairs, body.as_deref()))
     }
 
+    /// Whether a request without any `Authorization` header is answered as the signed-in
+    /// principal (true for a new engine). False: refused exactly as Azure refuses it, and a
+    /// client must send tokens from `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token`.
+    #[wasm_bindgen(js_name = setImplicitSignIn)]
+    pub fn set_implicit_sign_in(&mut self, on: bool) {
+        self.inner.set_implicit_sign_in(on);
+    }
+
+    /// Signs a principal in (UPN, application id or object id) through the token endpoint, with
+    /// the credentials the playground gives it; answers the token endpoint's response.
+    #[wasm_bindgen(js_name = signIn, unchecked_return_type = "RestResponse")]
+    pub fn sign_in(&mut self, who: &str) -> Result<JsValue, JsError> {
+        to_js(&self.inner.sign_in(who))
+    }
+
     /// Moves the virtual clock forward by `seconds`, running due events.
     pub fn advance(&mut self, seconds: f64) {
         self.inner.advance(seconds.max(0.0) as u64);
