@@ -75,6 +75,22 @@ fn with_token(
     )
 }
 
+/// `Heartbeat | take 1` through the query API with a token.
+fn query_as(e: &mut Engine, customer: &str, token: &str) -> Response {
+    with_token(
+        e,
+        "POST",
+        &format!("https://api.loganalytics.io/v1/workspaces/{customer}/query"),
+        token,
+        Some(json!({ "query": "Heartbeat | take 1" })),
+    )
+}
+
+/// Microsoft Graph's `/v1.0/me` with a token.
+fn me_as(e: &mut Engine, token: &str) -> Response {
+    with_token(e, "GET", "https://graph.microsoft.com/v1.0/me", token, None)
+}
+
 fn arm_url(path: &str, version: &str) -> String {
     format!("{ARM}{path}?api-version={version}")
 }
@@ -269,22 +285,10 @@ fn each_surface_refuses_a_token_for_another_audience() {
             .contains("resource=\"https://vault.azure.net\"")
     );
     env.refused(&errors::QUERY_TOKEN_AUDIENCE, |env| {
-        with_token(
-            &mut env.e,
-            "POST",
-            &format!("https://api.loganalytics.io/v1/workspaces/{customer}/query"),
-            &arm_token,
-            Some(json!({ "query": "Heartbeat | take 1" })),
-        )
+        query_as(&mut env.e, &customer, &arm_token)
     });
     env.refused(&errors::GRAPH_TOKEN_INVALID, |env| {
-        with_token(
-            &mut env.e,
-            "GET",
-            "https://graph.microsoft.com/v1.0/me",
-            &arm_token,
-            None,
-        )
+        me_as(&mut env.e, &arm_token)
     });
 }
 
@@ -326,22 +330,10 @@ fn a_token_expires_after_an_hour_of_virtual_time_on_every_surface() {
         )
     });
     env.refused(&errors::QUERY_TOKEN_EXPIRED, |env| {
-        with_token(
-            &mut env.e,
-            "POST",
-            &format!("https://api.loganalytics.io/v1/workspaces/{customer}/query"),
-            &la,
-            Some(json!({ "query": "Heartbeat | take 1" })),
-        )
+        query_as(&mut env.e, &customer, &la)
     });
     env.refused(&errors::GRAPH_TOKEN_EXPIRED, |env| {
-        with_token(
-            &mut env.e,
-            "GET",
-            "https://graph.microsoft.com/v1.0/me",
-            &graph,
-            None,
-        )
+        me_as(&mut env.e, &graph)
     });
 }
 
@@ -461,17 +453,7 @@ fn a_service_principal_with_a_secret_runs_the_runbook_and_sees_only_its_subscrip
     );
     // An application has no /me.
     let graph = app_token(&mut env.e, "https://graph.microsoft.com");
-    assert_eq!(
-        with_token(
-            &mut env.e,
-            "GET",
-            "https://graph.microsoft.com/v1.0/me",
-            &graph,
-            None
-        )
-        .status,
-        404
-    );
+    assert_eq!(me_as(&mut env.e, &graph).status, 404);
 }
 
 #[test]
@@ -484,13 +466,7 @@ fn a_log_analytics_reader_reads_and_queries_but_cannot_update_the_clusters_key()
         200
     );
     let la = person_token(&mut env.e, SAM_UPN, "https://api.loganalytics.io");
-    let r = with_token(
-        &mut env.e,
-        "POST",
-        &format!("https://api.loganalytics.io/v1/workspaces/{customer}/query"),
-        &la,
-        Some(json!({ "query": "Heartbeat | take 1" })),
-    );
+    let r = query_as(&mut env.e, &customer, &la);
     assert_eq!(r.status, 200, "{}", r.body);
     // Seed: "All operations on the cluster require the Microsoft.OperationalInsights/clusters/write
     // action permission".
@@ -606,13 +582,7 @@ fn the_query_api_refuses_a_caller_without_read_on_the_workspace() {
     env.e.set_implicit_sign_in(false);
     let la = app_token(&mut env.e, "https://api.loganalytics.io");
     env.refused(&errors::QUERY_INSUFFICIENT_ACCESS, |env| {
-        with_token(
-            &mut env.e,
-            "POST",
-            &format!("https://api.loganalytics.io/v1/workspaces/{customer}/query"),
-            &la,
-            Some(json!({ "query": "Heartbeat | take 1" })),
-        )
+        query_as(&mut env.e, &customer, &la)
     });
 }
 
