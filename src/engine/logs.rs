@@ -487,6 +487,12 @@ pub fn run_for_service(
 /// `GET|POST https://api.loganalytics.io/v1/workspaces/{customerId}/query`.
 pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
     let s = &req.segments;
+    if s.len() == 2 && seg_is(s.first(), "v1") && seg_is(s.get(1), "$batch") {
+        return match req.method {
+            Method::Post => batch(cx, req),
+            _ => Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND)),
+        };
+    }
     let path_ok = s.len() == 4
         && seg_is(s.first(), "v1")
         && seg_is(s.get(1), "workspaces")
@@ -498,7 +504,6 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
     if workspace_by_customer_id(cx, &customer_id).is_none() {
         return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
     }
-    let bad = |detail: &str| ApiError::new(&errors::QUERY_BAD_ARGUMENT).arg("detail", detail);
     let (text, timespan) = match req.method {
         Method::Get => (
             req.query("query").map(str::to_string),
@@ -507,9 +512,71 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
         _ => match req.json() {
             Ok(Some(Json::Object(m))) => (str_field(&m, "query"), str_field(&m, "timespan")),
             Ok(_) => (None, None),
-            Err(e) => return Err(bad(&format!("the body is not valid JSON: {e}"))),
+            Err(e) => return Err(bad_argument(&format!("the body is not valid JSON: {e}"))),
         },
     };
+    run_query(cx, customer_id, text, timespan)
+}
+
+fn bad_argument(detail: &str) -> ApiError {
+    ApiError::new(&errors::QUERY_BAD_ARGUMENT).arg("detail", detail)
+}
+
+/// `POST /v1/$batch`: `{"requests": [{"id", "workspace", "path": "/query", "method": "POST",
+/// "body": {"query", "timespan"}, "headers"}]}` answered 200 with `{"responses": [{"id", "status",
+/// "headers", "body"}]}`, each answer what the query alone would have been (azure-monitor-query's
+/// `query_batch`). Each query is its own request: one that fails changes nothing and does not stop
+/// the others. The batch itself is refused (400) only when it is not a list of requests.
+fn batch(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
+    let requests = match req.json() {
+        Ok(Some(Json::Object(m))) => match m.get("requests") {
+            Some(Json::Array(items)) => items.clone(),
+            _ => return Err(bad_argument("the 'requests' property must be an array")),
+        },
+        Ok(_) => return Err(bad_argument("the 'requests' property must be an array")),
+        Err(e) => return Err(bad_argument(&format!("the body is not valid JSON: {e}"))),
+    };
+    let mut responses = Vec::with_capacity(requests.len());
+    for item in &requests {
+        let id = item.get("id").cloned().unwrap_or(Json::Null);
+        let saved = cx.w.clone();
+        let answer = batch_item(cx, item).unwrap_or_else(|e| Response::from_error(&e));
+        if answer.status >= 400 {
+            *cx.w = saved;
+        }
+        responses.push(json!({
+            "id": id,
+            "status": answer.status,
+            "headers": { "Content-Type": "application/json; charset=utf-8" },
+            "body": answer.body,
+        }));
+    }
+    Ok(Response::ok(json!({ "responses": responses })))
+}
+
+fn batch_item(cx: &mut Ctx, item: &Json) -> Result<Response, ApiError> {
+    let field = |name: &str| item.get(name).and_then(Json::as_str);
+    let path_ok = field("path").is_none_or(|p| p.eq_ignore_ascii_case("/query"))
+        && field("method").is_none_or(|m| m.eq_ignore_ascii_case("POST"));
+    let customer_id = field("workspace").unwrap_or("").to_string();
+    if !path_ok || workspace_by_customer_id(cx, &customer_id).is_none() {
+        return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
+    }
+    let (text, timespan) = match item.get("body") {
+        Some(Json::Object(m)) => (str_field(m, "query"), str_field(m, "timespan")),
+        _ => (None, None),
+    };
+    run_query(cx, customer_id, text, timespan)
+}
+
+/// One query of a workspace (by its customer id), from `GET`/`POST …/query` or a batch.
+fn run_query(
+    cx: &mut Ctx,
+    customer_id: String,
+    text: Option<String>,
+    timespan: Option<String>,
+) -> Result<Response, ApiError> {
+    let bad = bad_argument;
     let text = text
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| bad("the 'query' property is required"))?;

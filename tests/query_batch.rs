@@ -1,0 +1,120 @@
+//! The Log Analytics Query API's `$batch` (azure-monitor-query's `LogsQueryClient.query_batch`):
+//! several queries in one POST, each answered as it would be alone.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+use cmk_playground::engine::Response;
+use cmk_playground::engine::errors;
+use common::*;
+use serde_json::{Value, json};
+
+const BATCH: &str = "https://api.loganalytics.io/v1/$batch";
+
+fn batch(env: &mut Env, requests: Value) -> Response {
+    env.e.handle(
+        "POST",
+        BATCH,
+        &[("Content-Type", "application/json")],
+        Some(&json!({ "requests": requests }).to_string()),
+    )
+}
+
+fn item(id: &str, workspace: &str, q: &str) -> Value {
+    json!({
+        "id": id,
+        "headers": { "Content-Type": "application/json" },
+        "body": { "query": q, "timespan": "P1D" },
+        "method": "POST",
+        "path": "/query",
+        "workspace": workspace,
+    })
+}
+
+/// Each answer of a batch is the status and body the query alone gets, under the request's id,
+/// in the order of the requests; failures (syntax, unknown table, unknown workspace) are answers
+/// inside a 200, not a failed batch.
+#[test]
+fn a_batch_answers_each_query_as_it_would_be_answered_alone() {
+    let (mut env, id) = provisioned_workspace();
+    let records = json!([{ "Step": "batch", "N": 1 }, { "Step": "batch", "N": 2 }]);
+    assert_eq!(post_logs(&mut env.e, &id, "Runbook", &records).status, 200);
+    env.advance(60);
+    let queries = [
+        ("a", id.as_str(), "Runbook_CL | count"),
+        ("b", id.as_str(), "Heartbeat | take 5"),
+        ("c", id.as_str(), "Runbook_CL | where"),
+        ("d", id.as_str(), "NoSuchTable_CL | take 1"),
+        (
+            "e",
+            "00000000-0000-4000-8000-000000000000",
+            "Runbook_CL | count",
+        ),
+    ];
+    let r = batch(
+        &mut env,
+        Value::Array(queries.iter().map(|(i, w, q)| item(i, w, q)).collect()),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let answers = r.body["responses"].as_array().unwrap().clone();
+    assert_eq!(answers.len(), queries.len());
+    for ((i, w, q), answer) in queries.iter().zip(&answers) {
+        let alone = env.e.handle(
+            "POST",
+            &format!("https://api.loganalytics.io/v1/workspaces/{w}/query"),
+            &[("Content-Type", "application/json")],
+            Some(&json!({ "query": q, "timespan": "P1D" }).to_string()),
+        );
+        assert_eq!(answer["id"], json!(i));
+        assert_eq!(answer["status"], json!(alone.status), "{q}: {answer}");
+        assert_eq!(answer["body"], alone.body, "{q}");
+    }
+    assert_eq!(answers[0]["body"]["tables"][0]["rows"], json!([[2]]));
+    assert_eq!(answers[1]["body"]["tables"][0]["rows"], json!([]));
+    assert_eq!(answers[2]["status"], json!(400));
+    assert_eq!(
+        answers[3]["body"]["error"]["code"],
+        json!("BadArgumentError")
+    );
+    assert_eq!(answers[4]["status"], json!(404));
+}
+
+/// A query of a batch that cannot read its data (the key revoked) fails inside the batch as it
+/// fails alone: 403 CustomerManagedKeyUnavailable.
+#[test]
+fn a_batch_query_of_a_revoked_workspace_fails_inside_the_batch() {
+    let (mut env, id) = provisioned_workspace();
+    let records = json!([{ "Step": "batch" }]);
+    assert_eq!(post_logs(&mut env.e, &id, "Runbook", &records).status, 200);
+    env.advance(60);
+    let r = env.kv(
+        "PATCH",
+        &format!("/keys/{KEY}"),
+        Some(json!({ "attributes": { "enabled": false } })),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    env.advance(2 * HOUR);
+    let r = batch(&mut env, json!([item("1", &id, "Runbook_CL | count")]));
+    assert_eq!(r.status, 200, "{r:?}");
+    let answer = &r.body["responses"][0];
+    assert_eq!(answer["status"], json!(403), "{answer}");
+    assert_eq!(
+        answer["body"]["error"]["innererror"]["code"],
+        json!("CustomerManagedKeyUnavailable")
+    );
+}
+
+/// A batch that is not a list of requests is refused whole and changes nothing; `$batch` is
+/// POST only.
+#[test]
+fn a_batch_without_requests_is_refused() {
+    let (mut env, _) = provisioned_workspace();
+    env.refused(&errors::QUERY_BAD_ARGUMENT, |env| {
+        env.e.handle("POST", BATCH, &[], Some(r#"{"queries": []}"#))
+    });
+    env.refused(&errors::QUERY_BAD_ARGUMENT, |env| {
+        env.e.handle("POST", BATCH, &[], Some("not json"))
+    });
+    env.refused(&errors::QUERY_PATH_NOT_FOUND, |env| {
+        env.e.handle("GET", BATCH, &[], None)
+    });
+}
