@@ -16,6 +16,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 import threading
 import urllib.parse
 
@@ -119,6 +120,8 @@ class BridgeTransport(HttpTransport):
     def send(self, request, **kwargs):
         headers = [[k, v] for k, v in request.headers.items()]
         reply = self.bridge.handle(request.method, request.url, headers, _body_text(request))
+        if os.environ.get("SDK_LOG"):
+            print(f"  {reply['status']} {request.method} {request.url}", file=sys.stderr)
         raw = requests.Response()
         raw.status_code = reply["status"]
         raw.reason = requests.status_codes._codes.get(reply["status"], ("",))[0].replace("_", " ").title()

@@ -387,13 +387,13 @@ def run(rb):
         w = crypto.wrap_key(KeyWrapAlgorithm.rsa_oaep_256, secret)
         expect(crypto.unwrap_key(KeyWrapAlgorithm.rsa_oaep_256, w.encrypted_key).key == secret, "unwrapped the same bytes")
 
-    rb.op(K, kk, "CryptographyClient.wrap_key / unwrap_key (RSA-OAEP-256)", wrap_unwrap)
+    rb.op(K, kk, "CryptographyClient.wrap_key (local, with the JWK) / unwrap_key (RSA-OAEP-256)", wrap_unwrap)
 
     def encrypt_decrypt():
         c = crypto.encrypt(EncryptionAlgorithm.rsa_oaep_256, b"the runbook's secret")
         expect(crypto.decrypt(EncryptionAlgorithm.rsa_oaep_256, c.ciphertext).plaintext == b"the runbook's secret", "decrypted")
 
-    rb.op(K, kk, "CryptographyClient.encrypt / decrypt (RSA-OAEP-256)", encrypt_decrypt)
+    rb.op(K, kk, "CryptographyClient.encrypt (local) / decrypt (RSA-OAEP-256)", encrypt_decrypt)
 
     def sign_verify(alg, hash_fn):
         def go():
@@ -405,9 +405,9 @@ def run(rb):
 
         return go
 
-    rb.op(K, kk, "CryptographyClient.sign / verify (RS256)", sign_verify(SignatureAlgorithm.rs256, hashlib.sha256))
-    rb.op(K, kk, "CryptographyClient.sign / verify (PS256)", sign_verify(SignatureAlgorithm.ps256, hashlib.sha256))
-    rb.op(K, kk, "CryptographyClient.sign / verify (RS512)", sign_verify(SignatureAlgorithm.rs512, hashlib.sha512))
+    rb.op(K, kk, "CryptographyClient.sign / verify (local) (RS256)", sign_verify(SignatureAlgorithm.rs256, hashlib.sha256))
+    rb.op(K, kk, "CryptographyClient.sign / verify (local) (PS256)", sign_verify(SignatureAlgorithm.ps256, hashlib.sha256))
+    rb.op(K, kk, "CryptographyClient.sign / verify (local) (RS512)", sign_verify(SignatureAlgorithm.rs512, hashlib.sha512))
 
     # ---- queries -----------------------------------------------------------------------------
     Q = "Queries"
@@ -537,6 +537,48 @@ def run(rb):
             SignatureAlgorithm.rs256, hashlib.sha256(b"x").digest()
         ),
     )
+
+    # ---- every crypto operation in Key Vault ----------------------------------------------------
+    # With keys/get, CryptographyClient downloads the public key and wraps, encrypts and verifies
+    # locally. Without it (its first GET answered 403), it asks Key Vault for every operation.
+    X = "Crypto in Key Vault"
+    pk_id = pk.id if pk else f"https://{POLICY_VAULT}.vault.azure.net/keys/signing-key"
+
+    def without_get():
+        entry = kvm.AccessPolicyEntry(
+            tenant_id=TENANT_ID,
+            object_id=me,
+            permissions=kvm.Permissions(keys_property=["wrapKey", "unwrapKey", "encrypt", "decrypt", "sign", "verify"]),
+        )
+        params = kvm.VaultAccessPolicyParameters(properties=kvm.VaultAccessPolicyProperties(access_policies=[entry]))
+        return rb.keyvault_mgmt.vaults.update_access_policy(RG, POLICY_VAULT, "replace", params)
+
+    rb.op(X, mk, "vaults.update_access_policy (replace: crypto without get)", without_get)
+    remote = rb.crypto(pk_id)
+
+    def remote_wrap():
+        w = remote.wrap_key(KeyWrapAlgorithm.rsa_oaep, secret)
+        expect(remote.unwrap_key(KeyWrapAlgorithm.rsa_oaep, w.encrypted_key).key == secret, "unwrapped")
+
+    rb.op(X, kk, "CryptographyClient.wrap_key / unwrap_key (RSA-OAEP)", remote_wrap)
+
+    def remote_encrypt():
+        c = remote.encrypt(EncryptionAlgorithm.rsa1_5, b"in the vault")
+        expect(remote.decrypt(EncryptionAlgorithm.rsa1_5, c.ciphertext).plaintext == b"in the vault", "decrypted")
+
+    rb.op(X, kk, "CryptographyClient.encrypt / decrypt (RSA1_5)", remote_encrypt)
+
+    def remote_sign(alg, hash_fn):
+        def go():
+            digest = hash_fn(b"signed in the vault").digest()
+            s = remote.sign(alg, digest)
+            expect(remote.verify(alg, digest, s.signature).is_valid, "verifies")
+            expect(not remote.verify(alg, hash_fn(b"else").digest(), s.signature).is_valid, "another digest does not")
+
+        return go
+
+    rb.op(X, kk, "CryptographyClient.sign / verify (RS384)", remote_sign(SignatureAlgorithm.rs384, hashlib.sha384))
+    rb.op(X, kk, "CryptographyClient.sign / verify (PS512)", remote_sign(SignatureAlgorithm.ps512, hashlib.sha512))
 
     # ---- clean-up ----------------------------------------------------------------------------
     C = "Clean-up"
