@@ -9,6 +9,14 @@ rewrites nothing: no URL, header or body is changed on the way in or out.
 an SDK waits (long-running-operation polls, retries); here the wait becomes virtual time in the
 engine (`{"advance": seconds}`), so the simulation waits exactly as long as the SDK would have
 and the SDK waits no wall-clock time. See examples/sdk_bridge.rs.
+
+`Bridge.use_virtual_clock()` makes the process live on the engine's clock, as a process run under
+faketime would: `time.time()` answers the engine's virtual time. The SDKs read `time.time()` for
+the lifetimes of the tokens they cache (MSAL, azure-core's bearer-token policy refreshes a token
+five minutes before it expires); the engine checks the same tokens against its virtual clock. A
+cluster's creation polls for two virtual hours, so with the wall clock (which barely moves) the
+SDK would keep sending a token the engine saw expire an hour earlier. With the virtual clock it
+refreshes it exactly as it would in Azure. The SDKs' code is unchanged.
 """
 
 import io
@@ -18,6 +26,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 
 import requests
@@ -37,6 +46,7 @@ class Bridge:
         self._lock = threading.Lock()
         self.requests = 0
         self.slept = 0
+        self.virtual_now = None
 
     def _call(self, message):
         with self._lock:
@@ -56,10 +66,16 @@ class Bridge:
 
     def advance(self, seconds):
         """Moves the virtual clock; answers the virtual time (Unix seconds)."""
-        return self._call({"advance": int(seconds)})["now"]
+        self.virtual_now = self._call({"advance": int(seconds)})["now"]
+        return self.virtual_now
 
     def now(self):
         return self.advance(0)
+
+    def use_virtual_clock(self):
+        """`time.time()` answers the engine's clock from now on (see the module's comment)."""
+        self.now()
+        time.time = lambda: float(self.virtual_now)
 
     def close(self):
         if self._proc.poll() is None:

@@ -102,17 +102,12 @@ class Runbook:
         self.bridge = bridge
         self.results = []  # (area, package, operation, ok, detail)
         self.transport = BridgeTransport(bridge)
-        self.new_credential()
+        self.sign_in()
 
     # ---- credentials and clients ------------------------------------------------------------
 
-    def new_credential(self):
-        """A fresh credential and fresh clients.
-
-        Tokens live one hour on the engine's virtual clock, but the SDKs cache them by the wall
-        clock, which barely moves while the runbook skips hours of virtual time: after a clock
-        move of an hour or more the runbook signs in again, as a process started later would.
-        """
+    def sign_in(self):
+        """One credential and one client per service for the whole run."""
         self.credential = make_credential(self.transport)
         kw = {"transport": self.transport}
         self.resources = ResourceManagementClient(self.credential, SUBSCRIPTION, **kw)
@@ -128,10 +123,8 @@ class Runbook:
         return CryptographyClient(key_id, self.credential, transport=self.transport)
 
     def wait(self, seconds):
-        """The runbook waits (virtual time); long waits need a new sign-in."""
+        """The runbook waits: virtual time, the only clock the process knows."""
         self.bridge.advance(seconds)
-        if seconds >= 3000:
-            self.new_credential()
 
     # ---- recording -------------------------------------------------------------------------
 
@@ -612,6 +605,7 @@ def main():
     write = "--write-readme" in sys.argv
     bridge = Bridge()
     started = time.monotonic()
+    bridge.use_virtual_clock()
     try:
         rb = Runbook(bridge)
         run(rb)
