@@ -102,6 +102,11 @@ pub enum Command {
     /// Playground control, not an Azure API: a Microsoft support engineer asks for access to the
     /// data of this workspace (ARM id), which makes a Customer Lockbox request when Lockbox applies.
     SupportAccessRequest { workspace: String },
+    /// Sign in as a person or application (a user principal name, an application id, or an
+    /// object id), as the page does: the host asks the token endpoint for tokens, and from then
+    /// on adds them (or, for the Data Collector API, a SharedKey signature) to every request
+    /// that has no `Authorization` of its own, with implicit sign-in off.
+    SignIn { who: String },
 }
 
 impl Command {
@@ -158,6 +163,7 @@ impl Command {
                 outage: None,
             } => format!("Key Vault {vault} healthy again"),
             Command::Reset { .. } => "Starting over with an empty world".into(),
+            Command::SignIn { who } => format!("Signing in as {who}"),
             Command::SupportAccessRequest { workspace } => format!(
                 "Microsoft support asks for access to workspace {}",
                 workspace.rsplit('/').next().unwrap_or(workspace)
@@ -181,11 +187,15 @@ pub struct Reply {
     /// it got).
     #[serde(default)]
     pub cancelled: bool,
+    /// The credentials the host added to a request (`Authorization`, and `x-ms-date` for the
+    /// Data Collector API), so the page can show what was really sent.
+    #[serde(default)]
+    pub credentials: Vec<(String, String)>,
 }
 
 pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
     let started = engine.now();
-    let (mut inspection, mut error) = (None, None);
+    let (mut inspection, mut error, mut credentials) = (None, None, Vec::new());
     let response = match cmd {
         Command::Request {
             method,
@@ -193,11 +203,31 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
             headers,
             body,
         } => {
+            let has = |name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+            if !engine.implicit_sign_in() && !has("Authorization") {
+                let content_type = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("Content-Type"))
+                    .map_or("", |(_, v)| v.as_str());
+                credentials = engine.credentials_for(url, body.as_deref(), content_type);
+            }
             let headers: Vec<(&str, &str)> = headers
                 .iter()
+                .chain(credentials.iter())
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
             Some(engine.handle(method, url, &headers, body.as_deref()))
+        }
+        Command::SignIn { who } => {
+            let r = engine.sign_in(who);
+            if r.status == 200 {
+                engine.set_implicit_sign_in(false);
+            } else {
+                error = r.body["error_description"]
+                    .as_str()
+                    .map(|d| d.split("\r\n").next().unwrap_or(d).to_string());
+            }
+            Some(r)
         }
         Command::Advance { seconds } => {
             match advance_total(engine, *seconds) {
@@ -267,6 +297,7 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
         inspection,
         error,
         cancelled: false,
+        credentials,
     }
 }
 

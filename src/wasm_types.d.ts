@@ -27,7 +27,9 @@ export type Command =
   | { KeyVaultOutage: { vault: string; outage?: Outage | null } }
   | { Reset: { seed?: number[] | null } }
   /** Playground control, not an Azure API: a support engineer asks for a workspace's data. */
-  | { SupportAccessRequest: { workspace: string } };
+  | { SupportAccessRequest: { workspace: string } }
+  /** Sign in (UPN, application id or object id): tokens are then added to every request. */
+  | { SignIn: { who: string } };
 
 /** The engine's answer to a `Command` (`protocol::Reply`). */
 export interface Reply {
@@ -41,6 +43,8 @@ export interface Reply {
   /** Why a non-REST command was refused. */
   error: string | null;
   cancelled: boolean;
+  /** The credentials the host added to a request: `Authorization`, and `x-ms-date`. */
+  credentials: [string, string][];
 }
 
 /** Simulated machines of a workspace and their rates (`engine::sources::SourceConfig`). */
@@ -108,6 +112,37 @@ export interface Snapshot {
   storage_accounts: StorageAccountView[];
   alert_rules: AlertRuleView[];
   fired_alerts: FiredAlertView[];
+  session: SessionView;
+}
+
+/** Who the host signed in, its tokens, and who can sign in (`engine::view::SessionView`). */
+export interface SessionView {
+  signed_in: PrincipalView;
+  /** Whether a request without credentials is answered as the signed-in principal. */
+  implicit: boolean;
+  tokens: TokenView[];
+  accounts: PrincipalView[];
+}
+
+/** A principal that can sign in (`engine::view::PrincipalView`). */
+export interface PrincipalView {
+  object_id: string;
+  name: string;
+  /** A person's user principal name, an application's id. */
+  client: string;
+  /** `User` or `ServicePrincipal`. */
+  kind: string;
+  /** The password or client secret the playground gives it. */
+  credential: string;
+  /** `[role name, scope]` of each role assignment. */
+  roles: [string, string][];
+}
+
+/** An access token the host holds (`engine::view::TokenView`). */
+export interface TokenView {
+  audience: string;
+  expires: number;
+  token: string;
 }
 
 /** A log search alert rule and where its query is kept (`engine::view::AlertRuleView`). */

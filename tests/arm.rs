@@ -520,7 +520,7 @@ fn unknown_host_is_refused() {
     for url in [
         "https://example.com/subscriptions?api-version=2021-04-01",
         "https://nosuchvault.vault.azure.net/keys?api-version=7.4",
-        "https://login.microsoftonline.com/common/oauth2/token",
+        "https://login.microsoftonline.net/common/oauth2/token",
     ] {
         let r = env.refused(&errors::UNKNOWN_HOST, |env| env.call("GET", url, None));
         assert!(
@@ -709,14 +709,15 @@ fn role_assignment_is_created_read_listed_and_deleted() {
         "2022-04-01",
         None,
     );
-    // The new one, and the signed-in user's Owner of the subscription the world starts with.
+    // The new one, and the assignments the subscription starts with: the user's Owner, Sam's Log
+    // Analytics Reader and the runbook application's Owner.
     let roles: Vec<&str> = list.body["value"]
         .as_array()
         .unwrap()
         .iter()
         .map(|a| a["properties"]["roleDefinitionId"].as_str().unwrap())
         .collect();
-    assert_eq!(roles.len(), 2, "{}", list.body);
+    assert_eq!(roles.len(), 4, "{}", list.body);
     assert!(roles.iter().any(|r| r.ends_with(CRYPTO_OFFICER)));
     assert!(
         roles

@@ -203,8 +203,13 @@ fn you_need_write_permissions_to_both_your_workspace_and_storage_account() {
     // Reader: no 'write' on the workspace.
     let scope = format!("/subscriptions/{SUB}");
     assert_eq!(
-        env.assign_role(&scope, READER, USER, "66666666-6666-4666-8666-666666666661")
-            .status,
+        env.as_runbook(|env| env.assign_role(
+            &scope,
+            READER,
+            USER,
+            "66666666-6666-4666-8666-666666666661"
+        ))
+        .status,
         201
     );
     let r = env.refused(&errors::AUTHORIZATION_FAILED, |env| {
@@ -214,16 +219,16 @@ fn you_need_write_permissions_to_both_your_workspace_and_storage_account() {
         r.body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("Microsoft.OperationalInsights/workspaces/write")
+            .contains("Microsoft.OperationalInsights/workspaces/linkedStorageAccounts/write")
     );
     // Log Analytics Contributor: 'write' on the workspace, not on the storage account.
     assert_eq!(
-        env.assign_role(
+        env.as_runbook(|env| env.assign_role(
             &scope,
             LA_CONTRIBUTOR,
             USER,
             "66666666-6666-4666-8666-666666666662"
-        )
+        ))
         .status,
         201
     );

@@ -97,7 +97,9 @@ fn only_role(env: &mut Env, role: Option<&str>, scope: &str) {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     if let Some(role) = role {
-        let r = env.assign_role(scope, role, USER, "66666666-6666-4666-8666-666666666666");
+        let r = env.as_runbook(|env| {
+            env.assign_role(scope, role, USER, "66666666-6666-4666-8666-666666666666")
+        });
         assert_eq!(r.status, 201, "{}", r.body);
     }
 }
@@ -432,12 +434,14 @@ fn anyone_else_gets_arms_403_authorization_failed() {
             "The client 'avery@contoso.onmicrosoft.com' with object id '{USER}' does not have authorization to perform action 'Microsoft.CustomerLockbox/requests/UpdateApproval/action' over scope '/subscriptions/{SUB}' or the scope is invalid. If access was recently granted, please refresh your credentials."
         ),
     );
-    let r = env.assign_role(
-        &format!("/subscriptions/{SUB}/resourceGroups/{RG}"),
-        APPROVER,
-        USER,
-        "77777777-7777-4777-8777-777777777777",
-    );
+    let r = env.as_runbook(|env| {
+        env.assign_role(
+            &format!("/subscriptions/{SUB}/resourceGroups/{RG}"),
+            APPROVER,
+            USER,
+            "77777777-7777-4777-8777-777777777777",
+        )
+    });
     assert_eq!(r.status, 201, "{}", r.body);
     env.refused(&errors::AUTHORIZATION_FAILED, |env| {
         env.arm(
@@ -480,12 +484,14 @@ fn anyone_else_gets_arms_403_authorization_failed() {
         r.body
     );
     // Owner again: the decision goes through.
-    let r = env.assign_role(
-        &format!("/subscriptions/{SUB}"),
-        OWNER,
-        USER,
-        "88888888-8888-4888-8888-888888888888",
-    );
+    let r = env.as_runbook(|env| {
+        env.assign_role(
+            &format!("/subscriptions/{SUB}"),
+            OWNER,
+            USER,
+            "88888888-8888-4888-8888-888888888888",
+        )
+    });
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(approve(&mut env, &id, V1).status, 200);
 }

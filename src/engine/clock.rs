@@ -143,6 +143,57 @@ pub fn iso(t: u64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.0000000Z")
 }
 
+const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// HTTP's date form (RFC 7231 IMF-fixdate, `x-ms-date`): `Mon, 02 Mar 2026 08:00:00 GMT`.
+pub fn rfc1123(t: u64) -> String {
+    let (y, mo, d, h, mi, s) = split(t);
+    let weekday = WEEKDAYS[((t / DAY) % 7) as usize];
+    let month = MONTHS[(mo - 1) as usize];
+    format!("{weekday}, {d:02} {month} {y:04} {h:02}:{mi:02}:{s:02} GMT")
+}
+
+/// Parses an IMF-fixdate (the weekday is not checked); `None` if malformed.
+pub fn parse_rfc1123(s: &str) -> Option<u64> {
+    let rest = s.trim().split_once(", ")?.1;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [d, mon, y, time, zone] = parts.as_slice() else {
+        return None;
+    };
+    if !zone.eq_ignore_ascii_case("GMT") && !zone.eq_ignore_ascii_case("UTC") {
+        return None;
+    }
+    let mo = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(mon))? as u32 + 1;
+    let (d, y): (u32, i64) = (d.parse().ok()?, y.parse().ok()?);
+    let hms: Vec<u64> = time
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, mi, sec] = hms.as_slice() else {
+        return None;
+    };
+    if !(1970..=9999).contains(&y) || !(1..=31).contains(&d) || *h > 23 || *mi > 59 || *sec > 59 {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    Some(days as u64 * DAY + h * HOUR + mi * MINUTE + sec)
+}
+
+/// .NET's invariant-culture form ARM writes in token errors: `3/2/2026 8:00:00 AM`.
+pub fn dotnet(t: u64) -> String {
+    let (y, mo, d, h, mi, s) = split(t);
+    let (h12, ampm) = match h {
+        0 => (12, "AM"),
+        1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        _ => (h - 12, "PM"),
+    };
+    format!("{mo}/{d}/{y} {h12}:{mi:02}:{s:02} {ampm}")
+}
+
 /// Short form for people: `2026-03-02 08:00:00 UTC`.
 pub fn human(t: u64) -> String {
     let (y, mo, d, h, mi, s) = split(t);

@@ -31,6 +31,14 @@ impl Csprng {
         Csprng(ChaCha20Rng::from_seed(seed))
     }
 
+    /// Another ChaCha20 stream of the same seed, independent of the main one: secrets drawn
+    /// from it leave the main stream (and every id it gives) untouched.
+    pub fn side_stream(seed: [u8; 32], stream: u64) -> Self {
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        rng.set_stream(stream);
+        Csprng(rng)
+    }
+
     pub fn fill(&mut self, buf: &mut [u8]) {
         self.0.fill_bytes(buf);
     }
@@ -105,6 +113,30 @@ pub fn from_b64url(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(trimmed)
         .ok()
+}
+
+/// Decodes standard base64 (with padding); `None` if invalid.
+pub fn from_b64(s: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .ok()
+}
+
+/// HMAC-SHA256 (RFC 2104): access-token signatures, Data Collector API signatures.
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::Mac;
+    // HMAC takes a key of any length, so `new_from_slice` cannot fail.
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// Whether `tag` is the HMAC-SHA256 of `data` under `key`, compared in constant time.
+pub fn hmac_sha256_verify(key: &[u8], data: &[u8], tag: &[u8]) -> bool {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(data);
+    mac.verify_slice(tag).is_ok()
 }
 
 /// The RSA key-wrap algorithms Key Vault offers for RSA keys.

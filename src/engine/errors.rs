@@ -24,6 +24,8 @@ pub enum Surface {
     Query,
     /// Microsoft Graph: `{"error":{"code","message","innerError":{"date","request-id",...}}}`.
     Graph,
+    /// Microsoft Entra ID's token endpoint: `{"error","error_description","error_codes",...}`.
+    Entra,
     /// Requests the playground cannot route at all.
     Playground,
 }
@@ -89,7 +91,7 @@ const DC_2026: Source = Source::Docs("logs-dedicated-clusters.md (2026)");
 catalogue! {
     // ---- Requests the playground cannot route -------------------------------------------
     UNKNOWN_HOST: 400 Playground "HostNotFound",
-        "No such host is known ({host}). The playground answers management.azure.com, {vault}.vault.azure.net, graph.microsoft.com, {customerId}.ods.opinsights.azure.com and api.loganalytics.io.",
+        "No such host is known ({host}). The playground answers login.microsoftonline.com, management.azure.com, {vault}.vault.azure.net, graph.microsoft.com, {customerId}.ods.opinsights.azure.com and api.loganalytics.io.",
         Source::Playground("a real client gets a DNS failure");
     INVALID_URL: 400 Playground "InvalidUrl",
         "The URL '{url}' is not an absolute https URL.",
@@ -597,6 +599,103 @@ catalogue! {
         "The body of the request is null or in bad format. Set properties.writeAccessResourceId to the cluster's resource ID.",
         Source::Playground("seed message, with the field the link needs");
 
+    // ---- Authentication: tokens on every surface (entra.rs) ---------------------------------
+    ARM_AUTHENTICATION_MISSING: 401 Arm "AuthenticationFailed",
+        "Authentication failed. The 'Authorization' header is missing.",
+        Source::Service("ARM's answer to a request without credentials (azure-rest-api-specs issues, curl output)");
+    ARM_AUTHENTICATION_FORMAT: 401 Arm "AuthenticationFailed",
+        "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+        Source::Service("ARM's answer to an Authorization header that is not 'Bearer <token>'");
+    ARM_TOKEN_INVALID: 401 Arm "InvalidAuthenticationToken",
+        "The access token is invalid.",
+        Source::Service("ARM's answer to a token it cannot validate (signature, format)");
+    ARM_TOKEN_EXPIRED: 401 Arm "ExpiredAuthenticationToken",
+        "The access token expiry UTC time '{exp}' is earlier than current UTC time '{now}'.",
+        Source::Service("ARM's answer to an expired token (azure-cli and azure-powershell issues)");
+    ARM_TOKEN_AUDIENCE: 401 Arm "InvalidAuthenticationTokenAudience",
+        "The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.",
+        Source::Service("ARM's answer to a token for another resource (azure-cli issues)");
+    ARM_TOKEN_TENANT: 401 Arm "InvalidAuthenticationTokenTenant",
+        "The access token is from the wrong issuer '{iss}'. It must match the tenant 'https://sts.windows.net/{tenant}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{tenant}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.",
+        Source::Service("ARM's answer to a token from another tenant (azure-cli issues)");
+    KV_TOKEN_MISSING: 401 KeyVault "Unauthorized",
+        "Request is missing a Bearer or PoP token.",
+        Source::Service("Key Vault's challenge to a request without a token (azure-api.md 3.6; SDK challenge policies send this first)");
+    KV_TOKEN_AUDIENCE: 401 KeyVault "Unauthorized",
+        "AKV10022: Invalid audience. Expected https://vault.azure.net, found: {aud}.",
+        Source::Service("Key Vault's answer to a token for another resource (azure-sdk issues)");
+    KV_TOKEN_ISSUER: 401 KeyVault "Unauthorized",
+        "AKV10032: Invalid issuer. Expected one of {expected}, found {iss}.",
+        Source::Service("Key Vault's answer to a token from another tenant (azure-sdk issues)");
+    KV_TOKEN_EXPIRED: 401 KeyVault "Unauthorized",
+        "The access token expired at {exp}; the service's time is {now}. Get a new token.",
+        Source::Playground("Key Vault refuses an expired token with 401; its wording is not documented");
+    KV_TOKEN_INVALID: 401 KeyVault "Unauthorized",
+        "The access token is invalid: it is not a token this tenant signed.",
+        Source::Playground("Key Vault refuses a token it cannot validate with 401; its wording is not documented");
+    QUERY_AUTHENTICATION_MISSING: 401 Query "AuthenticationFailed",
+        "The 'Authorization' header is missing.",
+        Source::Docs("azure-monitor-docs logs/api/errors.md (next-features.md 3.1)");
+    QUERY_TOKEN_INVALID: 403 Query "InvalidAuthenticationToken",
+        "The access token is invalid.",
+        Source::Playground("documented code (logs/api/errors.md); the message is not");
+    QUERY_TOKEN_EXPIRED: 403 Query "InvalidAuthenticationToken",
+        "The access token expired at {exp}. Get a new token.",
+        Source::Playground("documented code (logs/api/errors.md); the message is not");
+    QUERY_TOKEN_AUDIENCE: 403 Query "InvalidAuthenticationTokenAudience",
+        "The access token was obtained for '{aud}'; the Log Analytics API accepts tokens for 'https://api.loganalytics.io'.",
+        Source::Playground("documented code (logs/api/errors.md); the message is not");
+    QUERY_INSUFFICIENT_ACCESS: 403 Query "InsufficientAccessError",
+        "The provided credentials have insufficient access to perform the requested operation",
+        Source::Service("Log Analytics query API output (azure-sdk-for-python issues, Grafana reports)");
+    GRAPH_TOKEN_EMPTY: 401 Graph "InvalidAuthenticationToken",
+        "Access token is empty.",
+        Source::Service("Microsoft Graph's answer to a request without a token");
+    GRAPH_TOKEN_INVALID: 401 Graph "InvalidAuthenticationToken",
+        "Access token validation failure. Invalid audience.",
+        Source::Service("Microsoft Graph's answer to a token for another resource");
+    GRAPH_TOKEN_EXPIRED: 401 Graph "InvalidAuthenticationToken",
+        "Lifetime validation failed, the token is expired.",
+        Source::Service("Microsoft Graph's answer to an expired token");
+    INGEST_INVALID_AUTHORIZATION: 403 Ingestion "InvalidAuthorization",
+        "The service failed to authenticate the request. Verify that the workspace ID and connection key are valid.",
+        Source::Docs("data-collector-api.md, Return codes");
+    INGEST_BAD_DATE: 403 Ingestion "InvalidAuthorization",
+        "The x-ms-date header ('{date}') must be the time of the request in RFC 1123 form, within 15 minutes of the service's time ({now}).",
+        Source::Playground("data-collector-api.md requires x-ms-date in RFC 1123 form; the 15-minute bound is Azure Storage's shared-key bound");
+
+    // ---- Microsoft Entra ID token endpoint (login.microsoftonline.com) ---------------------
+    ENTRA_TENANT_NOT_FOUND: 400 Entra "invalid_request",
+        "AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.",
+        Source::Service("Entra ID token endpoint (AADSTS90002)");
+    ENTRA_MISSING_PARAMETER: 400 Entra "invalid_request",
+        "AADSTS900144: The request body must contain the following parameter: '{param}'.",
+        Source::Service("Entra ID token endpoint (AADSTS900144)");
+    ENTRA_UNSUPPORTED_GRANT: 400 Entra "unsupported_grant_type",
+        "AADSTS70003: The app requested an unsupported grant type '{grant}'.",
+        Source::Service("Entra ID token endpoint (AADSTS70003); the playground supports client_credentials and password");
+    ENTRA_APPLICATION_NOT_FOUND: 400 Entra "unauthorized_client",
+        "AADSTS700016: Application with identifier '{app}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+        Source::Service("Entra ID token endpoint (AADSTS700016)");
+    ENTRA_INVALID_SECRET: 401 Entra "invalid_client",
+        "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{app}'.",
+        Source::Service("Entra ID token endpoint (AADSTS7000215)");
+    ENTRA_INVALID_SCOPE: 400 Entra "invalid_scope",
+        "AADSTS1002012: The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
+        Source::Service("Entra ID token endpoint (AADSTS1002012)");
+    ENTRA_RESOURCE_NOT_FOUND: 400 Entra "invalid_resource",
+        "AADSTS500011: The resource principal named {resource} was not found in the tenant named {tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
+        Source::Service("Entra ID token endpoint (AADSTS500011)");
+    ENTRA_USER_NOT_FOUND: 400 Entra "invalid_grant",
+        "AADSTS50034: The user account {EmailHidden} does not exist in the {tenant} directory. To sign into this application, the account must be added to the directory.",
+        Source::Service("Entra ID token endpoint (AADSTS50034)");
+    ENTRA_INVALID_PASSWORD: 400 Entra "invalid_grant",
+        "AADSTS50126: Error validating credentials due to invalid username or password.",
+        Source::Service("Entra ID token endpoint (AADSTS50126)");
+    ENTRA_NOT_FOUND: 404 Entra "not_found",
+        "The playground's Entra ID serves /{tenant}/oauth2/v2.0/token and /{tenant}/v2.0/.well-known/openid-configuration, not {path}.",
+        Source::Playground("only the token endpoint and its discovery documents are simulated");
+
     // ---- HTTP Data Collector API ({customerId}.ods.opinsights.azure.com) ------------------
     INGEST_MISSING_API_VERSION: 400 Ingestion "MissingApiVersion",
         "The API version wasn't specified.",
@@ -721,6 +820,21 @@ impl ApiError {
                 json!({ "error": err })
             }
             Surface::Ingestion => json!({ "Error": self.spec.code, "Message": message }),
+            Surface::Entra => {
+                let id = correlation_id(&message);
+                let number: u64 = message
+                    .strip_prefix("AADSTS")
+                    .and_then(|m| m.split(':').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                json!({
+                    "error": self.spec.code,
+                    "error_description": format!("{message}\r\nTrace ID: {id}\r\nCorrelation ID: {id}"),
+                    "error_codes": [number],
+                    "trace_id": id,
+                    "correlation_id": id,
+                })
+            }
             Surface::Graph => {
                 // Graph's request ids are GUIDs; here derived from the message and the date the
                 // handler sets, so answers stay deterministic.

@@ -14,7 +14,7 @@ use super::Ctx;
 use super::clock;
 use super::errors::{self, ApiError};
 use super::http::{Method, Request, Response, seg_is};
-use super::world::{Principal, PrincipalKind, USER_UPN};
+use super::world::{Principal, PrincipalKind, USER_OBJECT_ID};
 
 const CONTEXT: &str = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals";
 
@@ -38,14 +38,18 @@ fn handle(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
     }
     match s.len() {
         2 if seg_is(s.get(1), "me") => {
-            let u = cx.w.directory.user();
+            // /me is a person's: an application's token has no user to answer with.
+            let u = cx.caller();
+            let Some(upn) = super::entra::upn(&u.object_id) else {
+                return Err(not_found());
+            };
             Ok(Response::ok(json!({
                 "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
                 "id": u.object_id,
                 "displayName": u.display_name,
-                "userPrincipalName": USER_UPN,
-                "mail": USER_UPN,
-                "jobTitle": "Cloud Platform Engineer",
+                "userPrincipalName": upn,
+                "mail": upn,
+                "jobTitle": if u.object_id == USER_OBJECT_ID { "Cloud Platform Engineer" } else { "Operations Engineer" },
             })))
         }
         2 if seg_is(s.get(1), "servicePrincipals") => {

@@ -55,7 +55,15 @@ impl Response {
     }
 
     pub(crate) fn from_error(err: &ApiError) -> Self {
-        Response::json(err.spec.status, err.body())
+        let r = Response::json(err.spec.status, err.body());
+        // A 401 says how to authenticate, in its surface's own challenge.
+        match (
+            err.spec.status,
+            super::entra::challenge(err.spec.surface, &err.message()),
+        ) {
+            (401, Some(c)) => r.with_header("WWW-Authenticate", c),
+            _ => r,
+        }
     }
 }
 

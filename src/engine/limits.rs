@@ -58,3 +58,13 @@ pub fn log_alert_resolve_periods(frequency: u64) -> u64 {
         _ => 1,
     }
 }
+
+/// Access tokens live an hour: "The default lifetime of an access token is variable ... between
+/// 60-90 minutes (75 minutes on average)" (access-tokens.md); the playground takes the low end,
+/// so a token expires on a predictable hour of the virtual clock.
+pub const ACCESS_TOKEN_LIFETIME: u64 = 60 * MINUTE;
+
+/// How far a Data Collector post's `x-ms-date` may be from the service's clock. The API documents
+/// the header, not a bound; this is Azure Storage's shared-key bound (15 minutes), which the
+/// service's signature scheme follows.
+pub const COLLECTOR_CLOCK_SKEW: u64 = 15 * MINUTE;

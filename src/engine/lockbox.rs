@@ -402,7 +402,7 @@ fn not_found(sub: &str, id: &str) -> ApiError {
 
 fn authorize_read(cx: &Ctx, sub: &str) -> Result<(), ApiError> {
     let scope = format!("/subscriptions/{sub}");
-    let user = &cx.w.directory.user().object_id;
+    let user = &cx.caller().object_id;
     if has_action(cx, user, &scope, READ_ACTION) {
         Ok(())
     } else {
@@ -415,7 +415,7 @@ fn authorize_read(cx: &Ctx, sub: &str) -> Result<(), ApiError> {
 /// has no management groups (whose assignments Lockbox does not support anyway).
 fn authorize_decision(cx: &Ctx, sub: &str) -> Result<(), ApiError> {
     let scope = format!("/subscriptions/{sub}");
-    let user = &cx.w.directory.user().object_id;
+    let user = &cx.caller().object_id;
     if has_role_at(cx, user, &scope, OWNER_ROLE) || has_role_at(cx, user, &scope, APPROVER_ROLE) {
         Ok(())
     } else {
@@ -461,7 +461,7 @@ fn decide(cx: &mut Ctx, req: &Request, sub: &str, id: &str, version: &str) -> Ap
     }
     let key = r.id.clone();
     let now = cx.w.now;
-    let by = cx.w.directory.user().display_name.clone();
+    let by = cx.caller().display_name.clone();
     let r = cx.w.lockbox.requests.get_mut(&key).expect("found above");
     r.status = if approve {
         Status::Approved

@@ -40,7 +40,14 @@ pub fn workspace_by_customer_id(cx: &Ctx, customer_id: &str) -> Option<String> {
 // ---- ingestion ---------------------------------------------------------------------------------
 
 /// `POST https://{customerId}.ods.opinsights.azure.com/api/logs?api-version=2016-04-01`.
-pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response, ApiError> {
+/// `implicit`: the post carries no `Authorization` and implicit sign-in is on, so it is taken as
+/// signed; otherwise its SharedKey signature is checked against the workspace's keys.
+pub fn ingest(
+    cx: &mut Ctx,
+    req: &Request,
+    customer_id: &str,
+    implicit: bool,
+) -> Result<Response, ApiError> {
     let s = &req.segments;
     if req.method != Method::Post
         || s.len() != 2
@@ -57,6 +64,10 @@ pub fn ingest(cx: &mut Ctx, req: &Request, customer_id: &str) -> Result<Response
     let Some(ws) = workspace_by_customer_id(cx, customer_id) else {
         return Err(ApiError::new(&errors::INGEST_INVALID_CUSTOMER_ID));
     };
+    if !implicit {
+        let keys = cx.w.workspaces[&ws].shared_keys.as_ref();
+        crate::engine::entra::check_collector(cx, req, customer_id, keys)?;
+    }
     match req.header("Content-Type") {
         None => return Err(ApiError::new(&errors::INGEST_MISSING_CONTENT_TYPE)),
         Some(ct)
@@ -485,6 +496,10 @@ pub fn run_for_service(
 }
 
 /// `GET|POST https://api.loganalytics.io/v1/workspaces/{customerId}/query`.
+/// The control-plane action reading a workspace's data needs ("Microsoft.OperationalInsights/
+/// workspaces/query/read"; Reader and Log Analytics Reader have it through `*/read`).
+pub const QUERY_ACTION: &str = "Microsoft.OperationalInsights/workspaces/query/read";
+
 pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
     let s = &req.segments;
     if s.len() == 2 && seg_is(s.first(), "v1") && seg_is(s.get(1), "$batch") {
@@ -501,9 +516,7 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
         return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
     }
     let customer_id = s[2].clone();
-    if workspace_by_customer_id(cx, &customer_id).is_none() {
-        return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
-    }
+    readable(cx, &customer_id)?;
     let (text, timespan) = match req.method {
         Method::Get => (
             req.query("query").map(str::to_string),
@@ -516,6 +529,19 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
         },
     };
     run_query(cx, customer_id, text, timespan)
+}
+
+/// The workspace a query names exists and the caller may read its data (a query alone or in a
+/// batch).
+fn readable(cx: &Ctx, customer_id: &str) -> Result<(), ApiError> {
+    let Some(ws) = workspace_by_customer_id(cx, customer_id) else {
+        return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
+    };
+    let workspace_id = &cx.w.workspaces[&ws].id;
+    if !crate::engine::arm::authorization::caller_may(cx, workspace_id, QUERY_ACTION) {
+        return Err(ApiError::new(&errors::QUERY_INSUFFICIENT_ACCESS));
+    }
+    Ok(())
 }
 
 fn bad_argument(detail: &str) -> ApiError {
@@ -559,9 +585,10 @@ fn batch_item(cx: &mut Ctx, item: &Json) -> Result<Response, ApiError> {
     let path_ok = field("path").is_none_or(|p| p.eq_ignore_ascii_case("/query"))
         && field("method").is_none_or(|m| m.eq_ignore_ascii_case("POST"));
     let customer_id = field("workspace").unwrap_or("").to_string();
-    if !path_ok || workspace_by_customer_id(cx, &customer_id).is_none() {
+    if !path_ok {
         return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
     }
+    readable(cx, &customer_id)?;
     let (text, timespan) = match item.get("body") {
         Some(Json::Object(m)) => (str_field(m, "query"), str_field(m, "timespan")),
         _ => (None, None),

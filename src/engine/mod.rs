@@ -19,6 +19,7 @@ pub mod arm;
 pub mod clock;
 pub mod cluster;
 pub mod crypto;
+pub mod entra;
 pub mod errors;
 pub mod fired_alerts;
 pub mod graph;
@@ -54,6 +55,19 @@ pub struct Ctx<'a> {
     pub j: &'a mut Journal,
     /// Sealed log blocks: outside the rollback; written only after every check has passed.
     pub s: &'a mut storage::BlockStore,
+    /// The object id of the principal a request authenticated as; empty for the engine's own
+    /// events (which act as the services' identities, never as a person).
+    pub caller: String,
+}
+
+impl Ctx<'_> {
+    /// The principal the request authenticated as (the signed-in person when there is none).
+    pub fn caller(&self) -> &world::Principal {
+        self.w
+            .directory
+            .get(&self.caller)
+            .unwrap_or_else(|| self.w.directory.user())
+    }
 }
 
 /// An opaque copy of the engine's state, for checking that a failed request changed nothing.
@@ -72,6 +86,13 @@ pub struct Engine {
     world: World,
     journal: Journal,
     store: storage::BlockStore,
+    /// Whether a request without any `Authorization` header is answered as the signed-in person
+    /// (on by default, so scenario tests stay short); off, it is refused as Azure refuses it.
+    implicit_sign_in: bool,
+    /// The person (or application) the host signed in: object id.
+    signed_in: String,
+    /// The host's token cache (what MSAL keeps for the page): per audience, token and expiry.
+    tokens: Vec<(entra::Audience, String, u64)>,
 }
 
 impl Default for Engine {
@@ -95,6 +116,9 @@ impl Engine {
             world: World::new(seed, clock::epoch()),
             journal: Journal::default(),
             store: storage::BlockStore::default(),
+            implicit_sign_in: true,
+            signed_in: world::USER_OBJECT_ID.to_string(),
+            tokens: Vec::new(),
         }
     }
 
@@ -112,9 +136,11 @@ impl Engine {
             w: &mut self.world,
             j: &mut self.journal,
             s: &mut self.store,
+            caller: String::new(),
         };
-        let result =
-            Request::parse(method, url, headers, body).and_then(|req| route(&mut cx, &req));
+        let implicit = self.implicit_sign_in.then_some(self.signed_in.as_str());
+        let result = Request::parse(method, url, headers, body)
+            .and_then(|req| route(&mut cx, &req, implicit));
         let response = match result {
             Ok(r) => r,
             Err(e) => Response::from_error(&e),
@@ -184,7 +210,228 @@ impl Engine {
 
     /// Everything the page shows (no key material).
     pub fn snapshot(&self) -> Snapshot {
-        view::snapshot(&self.world, &self.journal, &self.store)
+        let mut s = view::snapshot(&self.world, &self.journal, &self.store);
+        s.session = self.session_view();
+        s
+    }
+
+    fn session_view(&self) -> view::SessionView {
+        let account = |oid: &str, credential: &str| {
+            let p = self
+                .world
+                .directory
+                .get(oid)
+                .unwrap_or_else(|| self.world.directory.user());
+            view::PrincipalView {
+                object_id: p.object_id.clone(),
+                name: p.display_name.clone(),
+                client: entra::client_name(p),
+                kind: match p.kind {
+                    world::PrincipalKind::User => "User".into(),
+                    _ => "ServicePrincipal".into(),
+                },
+                credential: credential.to_string(),
+                roles: self
+                    .world
+                    .role_assignments
+                    .iter()
+                    .filter(|a| a.principal_id.eq_ignore_ascii_case(oid))
+                    .map(|a| {
+                        let role = arm::authorization::role_by_id(a.role).map_or("", |r| r.name);
+                        (role.to_string(), a.scope.clone())
+                    })
+                    .collect(),
+            }
+        };
+        let accounts: Vec<view::PrincipalView> = entra::PEOPLE
+            .iter()
+            .map(|(oid, _, password)| account(oid, password))
+            .chain(
+                entra::APPS
+                    .iter()
+                    .map(|(_, oid, secret)| account(oid, secret)),
+            )
+            .collect();
+        let signed_in = accounts
+            .iter()
+            .find(|a| a.object_id == self.signed_in)
+            .cloned()
+            .unwrap_or_default();
+        view::SessionView {
+            signed_in,
+            implicit: self.implicit_sign_in,
+            tokens: self
+                .tokens
+                .iter()
+                .map(|(aud, token, exp)| view::TokenView {
+                    audience: aud.resource().into(),
+                    expires: *exp,
+                    token: token.clone(),
+                })
+                .collect(),
+            accounts,
+        }
+    }
+
+    /// Whether a request without any `Authorization` header is answered as the signed-in
+    /// person (on for `Engine::new` and `Engine::with_seed`). Off, such a request is refused
+    /// exactly as Azure refuses it: ARM's 401, Key Vault's 401 challenge, the query API's 401,
+    /// the Data Collector API's 403.
+    pub fn set_implicit_sign_in(&mut self, on: bool) {
+        self.implicit_sign_in = on;
+    }
+
+    pub fn implicit_sign_in(&self) -> bool {
+        self.implicit_sign_in
+    }
+
+    /// The principal the host signed in.
+    pub fn signed_in(&self) -> &world::Principal {
+        self.world
+            .directory
+            .get(&self.signed_in)
+            .unwrap_or_else(|| self.world.directory.user())
+    }
+
+    /// Signs `who` in (a user principal name, an application id, or an object id) as a client
+    /// would: asks the token endpoint for a Resource Manager token (the password grant for a
+    /// person, client credentials for an application, with the credentials the playground gives
+    /// them). On success the host's tokens are this principal's from then on, and implicit
+    /// sign-in answers as them; answered with the token endpoint's response.
+    pub fn sign_in(&mut self, who: &str) -> Response {
+        let who = who.trim();
+        let person = entra::PEOPLE
+            .iter()
+            .find(|(oid, upn, _)| oid.eq_ignore_ascii_case(who) || upn.eq_ignore_ascii_case(who));
+        let app = entra::APPS
+            .iter()
+            .find(|(app, oid, _)| app.eq_ignore_ascii_case(who) || oid.eq_ignore_ascii_case(who));
+        let (oid, form) = match (person, app) {
+            (Some((oid, upn, password)), _) => (*oid, password_form(upn, password)),
+            (None, Some((app, oid, secret))) => (*oid, client_form(app, secret)),
+            // Unknown to the directory: the token endpoint says so in its own words.
+            (None, None) => ("", password_form(who, "")),
+        };
+        let r = self.token_request(&form, entra::Audience::Arm);
+        if r.status == 200 {
+            self.signed_in = oid.to_string();
+            self.tokens.retain(|(a, _, _)| *a == entra::Audience::Arm);
+            self.tokens.truncate(0);
+            self.remember(entra::Audience::Arm, &r);
+        }
+        r
+    }
+
+    fn remember(&mut self, audience: entra::Audience, r: &Response) {
+        if let (Some(token), Some(lifetime)) = (
+            r.body["access_token"].as_str(),
+            r.body["expires_in"].as_u64(),
+        ) {
+            let exp = self.now() + lifetime;
+            self.tokens.retain(|(a, _, _)| *a != audience);
+            self.tokens.push((audience, token.to_string(), exp));
+        }
+    }
+
+    fn token_request(&mut self, form: &str, audience: entra::Audience) -> Response {
+        let body = format!(
+            "{form}&scope={}",
+            percent_encode(&format!("{}/.default", audience.resource()))
+        );
+        self.handle(
+            "POST",
+            &format!(
+                "https://{}/{}/oauth2/v2.0/token",
+                entra::LOGIN_HOST,
+                world::TENANT_ID
+            ),
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(&body),
+        )
+    }
+
+    /// A bearer token for `audience` as the signed-in principal: the host's cached one while it
+    /// has more than five minutes left (as MSAL refreshes), else a new one from the token
+    /// endpoint (a real request, in the request log).
+    fn bearer(&mut self, audience: entra::Audience) -> Option<String> {
+        let now = self.now();
+        if let Some((_, t, _)) = self
+            .tokens
+            .iter()
+            .find(|(a, _, exp)| *a == audience && *exp > now + 5 * clock::MINUTE)
+        {
+            return Some(t.clone());
+        }
+        let oid = self.signed_in.clone();
+        let form =
+            if let Some((_, upn, password)) = entra::PEOPLE.iter().find(|(o, _, _)| *o == oid) {
+                password_form(upn, password)
+            } else {
+                let (app, _, secret) = entra::APPS.iter().find(|(_, o, _)| *o == oid)?;
+                client_form(app, secret)
+            };
+        let r = self.token_request(&form, audience);
+        self.remember(audience, &r);
+        r.body["access_token"].as_str().map(str::to_string)
+    }
+
+    /// The credentials a client signed in as the host's principal adds to a request that has
+    /// none: a bearer token for the service the URL names (acquired or refreshed through the
+    /// token endpoint), or for a Data Collector API post the workspace's SharedKey signature
+    /// and `x-ms-date` (the shared key read through `sharedKeys`, as a script would). Empty when
+    /// the host cannot get them (the request then goes without, and is refused as Azure would).
+    pub fn credentials_for(
+        &mut self,
+        url: &str,
+        body: Option<&str>,
+        content_type: &str,
+    ) -> Vec<(String, String)> {
+        let Ok(req) = Request::parse("GET", url, &[], None) else {
+            return Vec::new();
+        };
+        if let Some(audience) = entra::Audience::for_host(&req.host) {
+            return self
+                .bearer(audience)
+                .map(|t| vec![("Authorization".to_string(), format!("Bearer {t}"))])
+                .unwrap_or_default();
+        }
+        let Some(customer_id) = req.host.strip_suffix(".ods.opinsights.azure.com") else {
+            return Vec::new();
+        };
+        let customer_id = customer_id.to_string();
+        let workspace = self
+            .world
+            .workspaces
+            .values()
+            .find(|w| w.deleted.is_none() && w.customer_id.eq_ignore_ascii_case(&customer_id))
+            .map(|w| w.id.clone());
+        let Some(workspace) = workspace else {
+            return Vec::new();
+        };
+        let Some(token) = self.bearer(entra::Audience::Arm) else {
+            return Vec::new();
+        };
+        let auth = format!("Bearer {token}");
+        let keys = self.handle(
+            "POST",
+            &format!("https://management.azure.com{workspace}/sharedKeys?api-version=2025-02-01"),
+            &[("Authorization", auth.as_str())],
+            None,
+        );
+        let Some(key) = keys.body["primarySharedKey"].as_str() else {
+            return Vec::new();
+        };
+        let date = clock::rfc1123(self.now());
+        let to_sign =
+            entra::collector_string_to_sign(body.map_or(0, str::len), content_type, &date);
+        entra::collector_signature(&customer_id, key, &to_sign)
+            .map(|sig| {
+                vec![
+                    ("Authorization".to_string(), sig),
+                    ("x-ms-date".to_string(), date),
+                ]
+            })
+            .unwrap_or_default()
     }
 
     /// Key Vault audit events, oldest first, for every vault.
@@ -220,12 +467,20 @@ impl Engine {
     /// Starts over with an empty world (a new seed, or one from the platform's CSPRNG), keeping
     /// the host's sealing mode.
     pub fn reset(&mut self, seed: Option<[u8; 32]>) {
-        let external = self.store.external;
+        let (external, implicit, signed_in) = (
+            self.store.external,
+            self.implicit_sign_in,
+            self.signed_in.clone(),
+        );
         *self = match seed {
             Some(s) => Engine::with_seed(s),
             None => Engine::new(),
         };
+        // The host's settings and its signed-in principal stay; its tokens were the old
+        // tenant's, so they go.
         self.store.external = external;
+        self.implicit_sign_in = implicit;
+        self.signed_in = signed_in;
     }
 
     /// Simulates transient trouble reaching a vault (`None` ends it): storage rides it out on its
@@ -239,6 +494,7 @@ impl Engine {
             w: &mut self.world,
             j: &mut self.journal,
             s: &mut self.store,
+            caller: String::new(),
         };
         storage::access::set_outage(&mut cx, vault, outage)
     }
@@ -253,6 +509,7 @@ impl Engine {
             w: &mut self.world,
             j: &mut self.journal,
             s: &mut self.store,
+            caller: String::new(),
         };
         match lockbox::support_access_request(&mut cx, workspace) {
             Ok(r) => r,
@@ -301,6 +558,7 @@ impl Engine {
             w: &mut self.world,
             j: &mut self.journal,
             s: &mut self.store,
+            caller: String::new(),
         };
         let ws = logs::workspace_by_customer_id(&cx, customer_id)
             .ok_or_else(|| format!("no workspace with id {customer_id}"))?;
@@ -313,6 +571,7 @@ impl Engine {
             w: &mut self.world,
             j: &mut self.journal,
             s: &mut self.store,
+            caller: String::new(),
         };
         storage::inspect(&mut cx, id)
     }
@@ -328,6 +587,7 @@ impl Engine {
             w: &mut self.world,
             j: &mut self.journal,
             s: &mut self.store,
+            caller: String::new(),
         };
         storage::tamper_at(&mut cx, id, target, offset)?;
         let what = match target {
@@ -349,6 +609,7 @@ impl Engine {
             w: &mut self.world,
             j: &mut self.journal,
             s: &mut self.store,
+            caller: String::new(),
         };
         match event {
             Event::CompleteOperation(id) => complete_operation(&mut cx, &id),
@@ -377,15 +638,64 @@ impl Engine {
     }
 }
 
-/// Routes by host, as Azure's front doors do.
-fn route(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
+fn password_form(username: &str, password: &str) -> String {
+    format!(
+        "grant_type=password&client_id={}&username={}&password={}",
+        world::CLI_APP_ID,
+        percent_encode(username),
+        percent_encode(password)
+    )
+}
+
+fn client_form(app: &str, secret: &str) -> String {
+    format!(
+        "grant_type=client_credentials&client_id={app}&client_secret={}",
+        percent_encode(secret)
+    )
+}
+
+/// Form-encodes a value (RFC 3986 unreserved characters pass).
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Routes by host, as Azure's front doors do; each surface authenticates the caller first
+/// (`implicit`: who a request without any `Authorization` header is answered as, if anyone).
+fn route(cx: &mut Ctx, req: &Request, implicit: Option<&str>) -> Result<Response, ApiError> {
+    use entra::{Audience, authenticate};
     let host = req.host.as_str();
     match host {
-        "management.azure.com" => arm::route(cx, req),
-        "graph.microsoft.com" => graph::route(cx, req),
-        "api.loganalytics.io" => logs::query(cx, req),
+        entra::LOGIN_HOST => entra::route(cx, req),
+        "management.azure.com" => {
+            cx.caller = authenticate(cx, req, Audience::Arm, implicit)
+                .map_err(|r| entra::arm_error(cx, r))?;
+            arm::route(cx, req)
+        }
+        "graph.microsoft.com" => {
+            cx.caller =
+                authenticate(cx, req, Audience::Graph, implicit).map_err(entra::graph_error)?;
+            graph::route(cx, req)
+        }
+        "api.loganalytics.io" => {
+            cx.caller = authenticate(cx, req, Audience::LogAnalytics, implicit)
+                .map_err(entra::query_error)?;
+            logs::query(cx, req)
+        }
         h if h.ends_with(".ods.opinsights.azure.com") => {
-            logs::ingest(cx, req, h.trim_end_matches(".ods.opinsights.azure.com"))
+            let implicit = implicit.is_some() && req.header("Authorization").is_none();
+            logs::ingest(
+                cx,
+                req,
+                h.trim_end_matches(".ods.opinsights.azure.com"),
+                implicit,
+            )
         }
         h if h.ends_with(".vault.azure.net") => match keyvault::keys::vault_for_host(cx, h) {
             Some(vault) if cx.w.storage.outages.contains_key(&vault) => {
@@ -393,7 +703,13 @@ fn route(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
                     .arg("vault", vault.clone())
                     .arg("trouble", cx.w.storage.outages[&vault].describe()))
             }
-            Some(vault) => keyvault::keys::route(cx, req, &vault),
+            Some(vault) => {
+                // Before the body is read: SDKs send the first request without a token (and
+                // without its body) to get this challenge.
+                cx.caller = authenticate(cx, req, Audience::KeyVault, implicit)
+                    .map_err(|r| entra::key_vault_error(cx, r))?;
+                keyvault::keys::route(cx, req, &vault)
+            }
             None => Err(unknown_host(h)),
         },
         h => Err(unknown_host(h)),

@@ -62,6 +62,43 @@ pub struct Snapshot {
     /// Alerts fired by log search alert rules (`Microsoft.AlertsManagement/alerts`).
     #[serde(default)]
     pub fired_alerts: Vec<FiredAlertView>,
+    /// Who the host signed in, the tokens it holds, and who else can sign in.
+    #[serde(default)]
+    pub session: SessionView,
+}
+
+/// The host's sign-in: the principal, whether credential-less requests are answered as them
+/// (implicit sign-in), the access tokens the host holds, and the accounts that can sign in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub signed_in: PrincipalView,
+    pub implicit: bool,
+    pub tokens: Vec<TokenView>,
+    pub accounts: Vec<PrincipalView>,
+}
+
+/// A principal that can sign in, with the roles it holds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrincipalView {
+    pub object_id: String,
+    pub name: String,
+    /// A person's user principal name, an application's id.
+    pub client: String,
+    /// "User" or "ServicePrincipal".
+    pub kind: String,
+    /// The password or client secret the playground gives it (shown so a script can use it).
+    pub credential: String,
+    /// `(role name, scope)` of each of its role assignments.
+    pub roles: Vec<(String, String)>,
+}
+
+/// An access token the host holds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TokenView {
+    /// The `aud` it was issued for.
+    pub audience: String,
+    pub expires: u64,
+    pub token: String,
 }
 
 /// One alert a log search alert rule fired.
@@ -893,6 +930,8 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
                 has_results: a.has_results,
             })
             .collect(),
+        // The host's sign-in is the engine's, not the world's: `Engine::snapshot` fills it.
+        session: SessionView::default(),
     }
 }
 

@@ -14,7 +14,7 @@ use super::arm::identity::UserIdentity;
 use super::arm::lro::AsyncOp;
 use super::clock::EventQueue;
 use super::cluster::{Cluster, ClusterTombstone};
-use super::crypto::Csprng;
+use super::crypto::{Csprng, SymKey};
 use super::keyvault::{DeletedVault, Vault};
 use super::storage::StorageState;
 use super::workspace::Workspace;
@@ -30,6 +30,19 @@ pub const USER_UPN: &str = "avery@contoso.onmicrosoft.com";
 pub const USER_NAME: &str = "Avery Admin";
 /// The Azure CLI's application id: requests in the playground are signed like `az rest`.
 pub const CLI_APP_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/// A second person, with less than Owner: Log Analytics Reader on the first subscription as the
+/// world starts (`authorization::initial_assignments`), for rehearsing least privilege.
+pub const SAM_OBJECT_ID: &str = "c4d2a8f1-6e3b-4f7a-8d19-2b5e9c0a7f43";
+pub const SAM_UPN: &str = "sam@contoso.onmicrosoft.com";
+pub const SAM_NAME: &str = "Sam Operator";
+
+/// A service principal with a client secret, as a runbook or a pipeline signs in: Owner of the
+/// first subscription. Its secret is the playground's, shown in the page and the README.
+pub const RUNBOOK_APP_ID: &str = "7d3e9b21-4c8a-4f6e-b2d5-91a0c6e8f347";
+pub const RUNBOOK_OBJECT_ID: &str = "e8b1f5c3-2a9d-4e70-9c46-5d3a7b1e0f82";
+pub const RUNBOOK_APP_SECRET: &str = "Pl4y~ground.Runbook-Secret_0123456789abc";
+pub const RUNBOOK_NAME: &str = "cmk-runbook";
 
 /// The Azure Cosmos DB first-party application, which Microsoft Sentinel CMK grants Key Vault to.
 pub const COSMOS_DB_APP_ID: &str = "a232010e-820c-4083-83bb-3ace5fc29d0b";
@@ -142,14 +155,16 @@ impl Principal {
     }
 }
 
-/// The tenant's directory: the user and the service principals the simulation knows.
+/// The tenant's directory: the people and the service principals the simulation knows, and the
+/// key the tenant signs access tokens with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Directory {
     pub principals: BTreeMap<String, Principal>,
+    pub signing_key: SymKey,
 }
 
 impl Directory {
-    fn new() -> Self {
+    fn new(seed: [u8; 32]) -> Self {
         let mut principals = BTreeMap::new();
         for p in [
             Principal {
@@ -157,6 +172,18 @@ impl Directory {
                 app_id: CLI_APP_ID.into(),
                 display_name: USER_NAME.into(),
                 kind: PrincipalKind::User,
+            },
+            Principal {
+                object_id: SAM_OBJECT_ID.into(),
+                app_id: CLI_APP_ID.into(),
+                display_name: SAM_NAME.into(),
+                kind: PrincipalKind::User,
+            },
+            Principal {
+                object_id: RUNBOOK_OBJECT_ID.into(),
+                app_id: RUNBOOK_APP_ID.into(),
+                display_name: RUNBOOK_NAME.into(),
+                kind: PrincipalKind::Application,
             },
             Principal {
                 object_id: COSMOS_DB_OBJECT_ID.into(),
@@ -167,7 +194,14 @@ impl Directory {
         ] {
             principals.insert(p.object_id.clone(), p);
         }
-        Directory { principals }
+        // The tenant's token-signing key comes from a side stream of the seed: signing in
+        // draws nothing from the world's stream, so a session's resources get the same ids
+        // whether or not (and however often) its host fetched tokens.
+        let signing_key = SymKey::random(&mut Csprng::side_stream(seed, 1));
+        Directory {
+            principals,
+            signing_key,
+        }
     }
 
     pub fn user(&self) -> &Principal {
@@ -241,7 +275,7 @@ impl World {
             horizon: now,
             rng: Csprng::from_seed(seed),
             events: EventQueue::default(),
-            directory: Directory::new(),
+            directory: Directory::new(seed),
             groups: BTreeMap::new(),
             vaults: BTreeMap::new(),
             deleted_vaults: BTreeMap::new(),

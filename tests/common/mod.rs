@@ -369,6 +369,22 @@ pub fn assert_spec(r: &Response, spec: &ErrorSpec) {
         );
         return;
     }
+    // Entra ID's token endpoint answers {"error": code, "error_description": "text\r\nTrace ID…"}.
+    if spec.surface == Surface::Entra {
+        assert_eq!(
+            r.body["error"], spec.code,
+            "{}: error; body: {}",
+            spec.name, r.body
+        );
+        let text = r.body["error_description"].as_str().unwrap_or_default();
+        let message = text.split("\r\n").next().unwrap_or_default();
+        assert!(
+            template_matches(spec.message, message),
+            "{}: error_description {message:?}",
+            spec.name
+        );
+        return;
+    }
     let err = &r.body["error"];
     assert_eq!(
         err["code"], spec.code,
@@ -516,6 +532,16 @@ impl Env {
     }
 
     /// A role assignment of `role` (a built-in role GUID) to `principal` at `scope`.
+    /// Runs `f` signed in as the runbook's service principal (Owner of `SUB`), then signs the
+    /// user back in: how a test changes roles after taking the user's own away.
+    pub fn as_runbook<T>(&mut self, f: impl FnOnce(&mut Env) -> T) -> T {
+        use cmk_playground::engine::world::RUNBOOK_APP_ID;
+        assert_eq!(self.e.sign_in(RUNBOOK_APP_ID).status, 200);
+        let out = f(self);
+        assert_eq!(self.e.sign_in(USER).status, 200);
+        out
+    }
+
     pub fn assign_role(
         &mut self,
         scope: &str,

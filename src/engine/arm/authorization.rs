@@ -13,57 +13,122 @@ use crate::engine::http::{Method, Request, Response, seg_is};
 use crate::engine::journal::Category;
 use crate::engine::world::TENANT_ID;
 
-/// A built-in role: its id and the data actions it grants (`*` is a wildcard segment suffix).
+/// A built-in role as Azure defines it: its id, name, and the actions it grants and excludes
+/// (`*` is a wildcard; an action is granted when some `actions` entry covers it and no
+/// `not_actions` entry does). Ids and actions are the built-in roles' published definitions
+/// (learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 pub struct RoleDefinition {
     pub id: &'static str,
     pub name: &'static str,
     pub actions: &'static [&'static str],
+    pub not_actions: &'static [&'static str],
     pub data_actions: &'static [&'static str],
 }
 
 pub const OWNER_ROLE: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+pub const CONTRIBUTOR_ROLE: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+pub const LOG_ANALYTICS_READER_ROLE: &str = "73c42c96-874c-492b-b04d-ab87d138a893";
 
-pub static ROLES: [RoleDefinition; 11] = [
+/// What Key Vault's control-plane roles may read (Administrator, Crypto Officer, Reader, ...).
+const KEY_VAULT_READS: &[&str] = &[
+    "Microsoft.Authorization/*/read",
+    "Microsoft.Insights/alertRules/*",
+    "Microsoft.Resources/deployments/*",
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+    "Microsoft.Support/*",
+    "Microsoft.KeyVault/checkNameAvailability/read",
+    "Microsoft.KeyVault/deletedVaults/read",
+    "Microsoft.KeyVault/locations/*/read",
+    "Microsoft.KeyVault/vaults/*/read",
+    "Microsoft.KeyVault/operations/read",
+];
+
+pub static ROLES: [RoleDefinition; 14] = [
     RoleDefinition {
-        id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+        id: OWNER_ROLE,
         name: "Owner",
         actions: &["*"],
+        not_actions: &[],
         data_actions: &[],
     },
     RoleDefinition {
-        id: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        id: CONTRIBUTOR_ROLE,
         name: "Contributor",
         actions: &["*"],
+        not_actions: &[
+            "Microsoft.Authorization/*/Delete",
+            "Microsoft.Authorization/*/Write",
+            "Microsoft.Authorization/elevateAccess/Action",
+            "Microsoft.Blueprint/blueprintAssignments/write",
+            "Microsoft.Blueprint/blueprintAssignments/delete",
+            "Microsoft.Compute/galleries/share/action",
+            "Microsoft.Purview/consents/write",
+            "Microsoft.Purview/consents/delete",
+            "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+            "Microsoft.Subscription/cancel/action",
+            "Microsoft.Subscription/enable/action",
+        ],
         data_actions: &[],
     },
     RoleDefinition {
         id: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
         name: "Reader",
         actions: &["*/read"],
-        data_actions: &[],
-    },
-    RoleDefinition {
-        id: "92aaf0da-9dab-42b6-94a3-d43ce8d16293",
-        name: "Log Analytics Contributor",
-        actions: &["*/read", "Microsoft.OperationalInsights/*"],
+        not_actions: &[],
         data_actions: &[],
     },
     RoleDefinition {
         id: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
         name: "User Access Administrator",
-        actions: &["*/read", "Microsoft.Authorization/*"],
+        actions: &["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"],
+        not_actions: &[],
+        data_actions: &[],
+    },
+    RoleDefinition {
+        id: "92aaf0da-9dab-42b6-94a3-d43ce8d16293",
+        name: "Log Analytics Contributor",
+        actions: &[
+            "*/read",
+            "Microsoft.ClassicCompute/virtualMachines/extensions/*",
+            "Microsoft.ClassicStorage/storageAccounts/listKeys/action",
+            "Microsoft.Compute/virtualMachines/extensions/*",
+            "Microsoft.HybridCompute/machines/extensions/write",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Insights/diagnosticSettings/*",
+            "Microsoft.OperationalInsights/*",
+            "Microsoft.OperationsManagement/*",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourcegroups/deployments/*",
+            "Microsoft.Storage/storageAccounts/listKeys/action",
+            "Microsoft.Support/*",
+        ],
+        not_actions: &[],
+        data_actions: &[],
+    },
+    RoleDefinition {
+        id: LOG_ANALYTICS_READER_ROLE,
+        name: "Log Analytics Reader",
+        actions: &[
+            "*/read",
+            "Microsoft.OperationalInsights/workspaces/analytics/query/action",
+            "Microsoft.OperationalInsights/workspaces/search/action",
+            "Microsoft.Support/*",
+        ],
+        not_actions: &["Microsoft.OperationalInsights/workspaces/sharedKeys/read"],
         data_actions: &[],
     },
     RoleDefinition {
         id: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
         name: "Key Vault Administrator",
-        actions: &["Microsoft.KeyVault/*/read"],
+        actions: KEY_VAULT_READS,
+        not_actions: &[],
         data_actions: &["Microsoft.KeyVault/vaults/*"],
     },
     RoleDefinition {
         id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
         name: "Key Vault Crypto Officer",
-        actions: &["Microsoft.KeyVault/*/read"],
+        actions: KEY_VAULT_READS,
+        not_actions: &[],
         data_actions: &[
             "Microsoft.KeyVault/vaults/keys/*",
             "Microsoft.KeyVault/vaults/keyrotationpolicies/*",
@@ -74,6 +139,7 @@ pub static ROLES: [RoleDefinition; 11] = [
         id: "12338af0-0e69-4776-bea7-57ae8d297424",
         name: "Key Vault Crypto User",
         actions: &[],
+        not_actions: &[],
         data_actions: &[
             "Microsoft.KeyVault/vaults/keys/read",
             "Microsoft.KeyVault/vaults/keys/update/action",
@@ -89,7 +155,12 @@ pub static ROLES: [RoleDefinition; 11] = [
     RoleDefinition {
         id: "e147488a-f6f5-4113-8e2d-b22465e65bf6",
         name: "Key Vault Crypto Service Encryption User",
-        actions: &["Microsoft.EventGrid/eventSubscriptions/*"],
+        actions: &[
+            "Microsoft.EventGrid/eventSubscriptions/write",
+            "Microsoft.EventGrid/eventSubscriptions/read",
+            "Microsoft.EventGrid/eventSubscriptions/delete",
+        ],
+        not_actions: &[],
         data_actions: &[
             "Microsoft.KeyVault/vaults/keys/read",
             "Microsoft.KeyVault/vaults/keys/wrap/action",
@@ -99,11 +170,40 @@ pub static ROLES: [RoleDefinition; 11] = [
     RoleDefinition {
         id: "21090545-7ca7-4776-b22c-e363652d74d2",
         name: "Key Vault Reader",
-        actions: &["Microsoft.KeyVault/*/read"],
+        actions: KEY_VAULT_READS,
+        not_actions: &[],
         data_actions: &[
             "Microsoft.KeyVault/vaults/*/read",
             "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
         ],
+    },
+    RoleDefinition {
+        id: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+        name: "Storage Table Data Contributor",
+        actions: &[
+            "Microsoft.Storage/storageAccounts/tableServices/tables/read",
+            "Microsoft.Storage/storageAccounts/tableServices/tables/write",
+            "Microsoft.Storage/storageAccounts/tableServices/tables/delete",
+        ],
+        not_actions: &[],
+        data_actions: &[
+            "Microsoft.Storage/storageAccounts/tableServices/tables/entities/read",
+            "Microsoft.Storage/storageAccounts/tableServices/tables/entities/write",
+            "Microsoft.Storage/storageAccounts/tableServices/tables/entities/delete",
+            "Microsoft.Storage/storageAccounts/tableServices/tables/entities/add/action",
+            "Microsoft.Storage/storageAccounts/tableServices/tables/entities/update/action",
+        ],
+    },
+    RoleDefinition {
+        id: "43d0d8ad-25c7-4714-9337-8ba259a9fe05",
+        name: "Monitoring Reader",
+        actions: &[
+            "*/read",
+            "Microsoft.OperationalInsights/workspaces/search/action",
+            "Microsoft.Support/*",
+        ],
+        not_actions: &[],
+        data_actions: &[],
     },
     // customer-lockbox-overview.md; the built-in roles tables call it preview.
     RoleDefinition {
@@ -115,6 +215,7 @@ pub static ROLES: [RoleDefinition; 11] = [
             "Microsoft.Resources/subscriptions/read",
             "Microsoft.Authorization/*/read",
         ],
+        not_actions: &[],
         data_actions: &[],
     },
 ];
@@ -191,32 +292,95 @@ pub fn has_data_action(cx: &Ctx, principal: &str, resource_id: &str, data_action
     })
 }
 
+/// Whether `role` grants the control-plane `action`.
+fn grants(role: &RoleDefinition, action: &str) -> bool {
+    role.actions.iter().any(|p| covers(p, action))
+        && !role.not_actions.iter().any(|p| covers(p, action))
+}
+
 /// Whether `principal` holds a role assignment granting the control-plane `action` on `scope`
 /// (an assignment at the scope or one of its ancestors).
 pub fn has_action(cx: &Ctx, principal: &str, scope: &str, action: &str) -> bool {
     cx.w.role_assignments.iter().any(|a| {
         a.principal_id.eq_ignore_ascii_case(principal)
             && scope_covers(&a.scope, scope)
-            && role_by_id(a.role).is_some_and(|r| r.actions.iter().any(|p| covers(p, action)))
+            && role_by_id(a.role).is_some_and(|r| grants(r, action))
     })
 }
 
-/// ARM's 403 for the signed-in user lacking `action` over `scope`.
+/// Whether the request's caller may perform `action` over `scope`.
+pub fn caller_may(cx: &Ctx, scope: &str, action: &str) -> bool {
+    has_action(cx, &cx.caller().object_id, scope, action)
+}
+
+/// ARM's 403 for the caller lacking `action` over `scope`.
 pub fn user_forbidden(cx: &Ctx, action: &str, scope: &str) -> ApiError {
+    let caller = cx.caller();
     ApiError::new(&errors::AUTHORIZATION_FAILED)
-        .arg("client", crate::engine::world::USER_UPN)
-        .arg("oid", cx.w.directory.user().object_id.clone())
+        .arg("client", crate::engine::entra::client_name(caller))
+        .arg("oid", caller.object_id.clone())
         .arg("action", action)
         .arg("scope", scope)
 }
 
-/// The signed-in user may perform `action` over `scope`, or ARM's 403.
+/// The caller may perform `action` over `scope`, or ARM's 403.
 pub fn require_user_action(cx: &Ctx, scope: &str, action: &str) -> Result<(), ApiError> {
-    if has_action(cx, &cx.w.directory.user().object_id, scope, action) {
+    if caller_may(cx, scope, action) {
         Ok(())
     } else {
         Err(user_forbidden(cx, action, scope))
     }
+}
+
+/// The action (and the scope it is checked over) ARM authorizes a request by, derived from its
+/// method and path the way ARM does: `{namespace}/{type}[/{child type}]/{read|write|delete}`, or
+/// `…/{name}/action` for a POST to a resource action. `None`: nothing to authorize here (the
+/// subscription list, which shows only what the caller may see; Customer Lockbox, which
+/// authorizes its approvers itself before reading the body).
+pub fn required_action(req: &Request) -> Option<(String, String)> {
+    let segs = &req.segments;
+    let scope = format!("/{}", segs.join("/"));
+    let verb = |m: Method| match m {
+        Method::Put | Method::Patch => "write",
+        Method::Delete => "delete",
+        Method::Post => "action",
+        _ => "read",
+    };
+    let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let resources = "Microsoft.Resources/subscriptions";
+    let Some(p) = l.iter().rposition(|s| *s == "providers") else {
+        return match l.as_slice() {
+            ["subscriptions"] | [] => None,
+            ["subscriptions", _] => Some((format!("{resources}/read"), scope)),
+            ["subscriptions", _, "resourcegroups"] => {
+                Some((format!("{resources}/resourceGroups/read"), scope))
+            }
+            ["subscriptions", _, "resourcegroups", _, ..] => Some((
+                format!("{resources}/resourceGroups/{}", verb(req.method)),
+                format!("/{}", segs[..4].join("/")),
+            )),
+            ["subscriptions", _, t, ..] => Some((format!("{resources}/{t}/read"), scope)),
+            _ => None,
+        };
+    };
+    let namespace = segs.get(p + 1)?;
+    if namespace.eq_ignore_ascii_case(crate::engine::lockbox::NAMESPACE) {
+        return None;
+    }
+    let rest = &segs[p + 2..];
+    if rest.is_empty() {
+        return Some((format!("{resources}/providers/read"), scope));
+    }
+    let types: Vec<&str> = rest.iter().step_by(2).map(String::as_str).collect();
+    let action = match (req.method, rest.len() % 2) {
+        // `/providers/{ns}/register`, `…/{name}/sharedKeys`: a POST to an action.
+        (Method::Post, 1) => "action",
+        // A collection: listing it reads.
+        (_, 1) => "read",
+        (m, _) => verb(m),
+    };
+    Some((format!("{namespace}/{}/{action}", types.join("/")), scope))
 }
 
 /// Whether `principal` holds `role` assigned at exactly `scope` or one of its ancestors.
@@ -228,25 +392,52 @@ pub fn has_role_at(cx: &Ctx, principal: &str, scope: &str, role: &str) -> bool {
     })
 }
 
-/// The signed-in user's Owner assignments on both subscriptions, as the world starts: real
-/// assignments, so that removing one (and adding another role) changes what ARM allows.
+/// The role assignments the world starts with, real so that removing one (or adding another)
+/// changes what ARM allows: Avery Owner of both subscriptions; Sam Log Analytics Reader and the
+/// runbook's service principal Owner of the first.
 pub fn initial_assignments(now: u64) -> Vec<RoleAssignment> {
-    const NAMES: [&str; 2] = [
-        "1f0a7c52-9d3e-4b6a-8c21-5e7d3f9a0b14",
-        "2e1b8d63-0e4f-4c7b-9d32-6f8e4a0b1c25",
-    ];
-    crate::engine::world::SUBSCRIPTIONS
-        .iter()
-        .zip(NAMES)
-        .map(|((sub, _), name)| RoleAssignment {
-            name: name.to_string(),
-            scope: format!("/subscriptions/{sub}"),
-            role: ROLES[0].id,
-            principal_id: crate::engine::world::USER_OBJECT_ID.to_string(),
-            principal_type: "User".into(),
-            created: now,
-        })
-        .collect()
+    use crate::engine::world::{RUNBOOK_OBJECT_ID, SAM_OBJECT_ID, SUBSCRIPTIONS, USER_OBJECT_ID};
+    let (first, second) = (SUBSCRIPTIONS[0].0, SUBSCRIPTIONS[1].0);
+    [
+        (
+            "1f0a7c52-9d3e-4b6a-8c21-5e7d3f9a0b14",
+            first,
+            OWNER_ROLE,
+            USER_OBJECT_ID,
+            "User",
+        ),
+        (
+            "2e1b8d63-0e4f-4c7b-9d32-6f8e4a0b1c25",
+            second,
+            OWNER_ROLE,
+            USER_OBJECT_ID,
+            "User",
+        ),
+        (
+            "3d2c9e74-1f5a-4d8c-ae43-7a9f5b1c2d36",
+            first,
+            LOG_ANALYTICS_READER_ROLE,
+            SAM_OBJECT_ID,
+            "User",
+        ),
+        (
+            "4e3daf85-2a6b-4e9d-bf54-8bad6c2d3e47",
+            first,
+            OWNER_ROLE,
+            RUNBOOK_OBJECT_ID,
+            "ServicePrincipal",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, sub, role, principal, kind)| RoleAssignment {
+        name: name.to_string(),
+        scope: format!("/subscriptions/{sub}"),
+        role,
+        principal_id: principal.to_string(),
+        principal_type: kind.into(),
+        created: now,
+    })
+    .collect()
 }
 
 /// `{scope}/providers/Microsoft.Authorization/{roleAssignments|roleDefinitions}[/{name}]`.
@@ -311,7 +502,7 @@ pub fn route(cx: &mut Ctx, req: &Request, scope: &[String], rest: &[String]) -> 
                     "properties": {
                         "roleName": r.name,
                         "type": "BuiltInRole",
-                        "permissions": [{ "actions": r.actions, "notActions": [], "dataActions": r.data_actions, "notDataActions": [] }],
+                        "permissions": [{ "actions": r.actions, "notActions": r.not_actions, "dataActions": r.data_actions, "notDataActions": [] }],
                     },
                 })
             };

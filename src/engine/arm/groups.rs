@@ -58,10 +58,25 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
     api_version(req, super::RESOURCES_API)?;
     match segs.len() {
         1 => match req.method {
-            Method::Get => Ok(Response::ok(json!({
-                "value": SUBSCRIPTIONS.iter().map(|(id, name)| subscription_json(id, name)).collect::<Vec<_>>(),
-                "count": { "type": "Total", "value": SUBSCRIPTIONS.len() },
-            }))),
+            Method::Get => {
+                // The subscriptions the caller holds any role in, as ARM lists them.
+                let value: Vec<Value> = SUBSCRIPTIONS
+                    .iter()
+                    .filter(|(id, _)| {
+                        super::authorization::caller_may(
+                            cx,
+                            &format!("/subscriptions/{id}"),
+                            "Microsoft.Resources/subscriptions/read",
+                        )
+                    })
+                    .map(|(id, name)| subscription_json(id, name))
+                    .collect();
+                let count = value.len();
+                Ok(Response::ok(json!({
+                    "value": value,
+                    "count": { "type": "Total", "value": count },
+                })))
+            }
             _ => Err(method_not_allowed(req)),
         },
         2 => {

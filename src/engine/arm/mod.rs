@@ -96,6 +96,14 @@ pub fn route(cx: &mut Ctx, req: &Request) -> ApiResult {
         let namespace = segs.get(1).cloned().unwrap_or_default();
         return Err(ApiError::new(&errors::INVALID_RESOURCE_NAMESPACE).arg("namespace", namespace));
     }
+    // ARM authorizes every request against the caller's role assignments before the resource
+    // provider sees it (in a subscription that exists: otherwise SubscriptionNotFound first).
+    if let Some(sub) = segs.get(1)
+        && subscription(cx, sub).is_ok()
+        && let Some((action, scope)) = authorization::required_action(req)
+    {
+        authorization::require_user_action(cx, &scope, &action)?;
+    }
     let Some(p) = segs
         .iter()
         .rposition(|s| s.eq_ignore_ascii_case("providers"))

@@ -53,7 +53,7 @@ fn with_kv_headers(resp: Response, vault: &Vault) -> Response {
 
 /// Entry point for `https://{vault}.vault.azure.net/...` requests from the signed-in user.
 pub fn route(cx: &mut Ctx, req: &Request, vault_key: &str) -> Result<Response, ApiError> {
-    let caller = cx.w.directory.user().clone();
+    let caller = cx.caller().clone();
     let (operation, key_name, version) = describe(req);
     let result = dispatch(cx, req, vault_key, &caller);
     let status = result.as_ref().map(|r| r.status);
