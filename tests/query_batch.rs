@@ -118,3 +118,59 @@ fn a_batch_without_requests_is_refused() {
         env.e.handle("GET", BATCH, &[], None)
     });
 }
+
+/// Each query of a batch is authorized on its own workspace: a caller who may read one workspace
+/// and not another gets the first's rows and the second's 403 in the same batch.
+#[test]
+fn a_batch_authorizes_each_query_on_its_own_workspace() {
+    use cmk_playground::engine::world::{RUNBOOK_APP_ID, RUNBOOK_APP_SECRET};
+    let (mut env, id) = provisioned_workspace();
+    // A workspace in the second subscription, where the runbook's application holds no role.
+    env.group_in(SUB2, "other-rg", "eastus");
+    let path = format!(
+        "/subscriptions/{SUB2}/resourceGroups/other-rg/providers/Microsoft.OperationalInsights/workspaces/other-ws"
+    );
+    let r = env.arm("PUT", &path, OI, Some(json!({ "location": "eastus" })));
+    assert!(r.status < 300, "{}", r.body);
+    let other = r.body["properties"]["customerId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.e.set_implicit_sign_in(false);
+    let r = env.e.handle(
+        "POST",
+        &format!("https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(&format!(
+            "grant_type=client_credentials&client_id={RUNBOOK_APP_ID}&client_secret={}&scope=https%3A%2F%2Fapi.loganalytics.io%2F.default",
+            RUNBOOK_APP_SECRET.replace('~', "%7E")
+        )),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let auth = format!("Bearer {}", r.body["access_token"].as_str().unwrap());
+    let body = json!({ "requests": [
+        item("mine", &id, "Heartbeat | take 1"),
+        item("theirs", &other, "Heartbeat | take 1"),
+    ]});
+    let r = env.e.handle(
+        "POST",
+        BATCH,
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &auth),
+        ],
+        Some(&body.to_string()),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["responses"][0]["status"], json!(200), "{}", r.body);
+    let theirs = &r.body["responses"][1];
+    assert_eq!(
+        theirs["status"],
+        json!(errors::QUERY_INSUFFICIENT_ACCESS.status),
+        "{theirs}"
+    );
+    assert_eq!(
+        theirs["body"]["error"]["code"],
+        json!(errors::QUERY_INSUFFICIENT_ACCESS.code)
+    );
+}
