@@ -6,6 +6,13 @@
 //!   "body": string}` (the engine's JSON body as text; `""` when it has none).
 //! * `{"advance": seconds}` moves the virtual clock ([`Engine::advance`]) and answers
 //!   `{"now": unix_seconds}`; `{"advance": 0}` only reads the clock.
+//! * `{"world": null}` answers what a runbook is given to sign in with: the tenant, the first
+//!   subscription (and the other one, where the runbook has no role), the runbook's service principal (its application id and secret), from
+//!   [`cmk_playground::engine::world`], so a client never copies them.
+//!
+//! Implicit sign-in is off ([`Engine::set_implicit_sign_in`]): a request is answered as the
+//! principal its token names, and one without a token is refused as Azure refuses it. Clients get
+//! their tokens from the engine's Microsoft Entra token endpoint, like any other request.
 //!
 //! Time and the SDKs' polling: the engine's clock moves only when it is told to, and an SDK
 //! polling a long-running operation waits before each poll. azure-core does every such wait
@@ -21,6 +28,7 @@
 use std::io::{BufRead, BufWriter, Write};
 
 use cmk_playground::engine::Engine;
+use cmk_playground::engine::world::{RUNBOOK_APP_ID, RUNBOOK_APP_SECRET, SUBSCRIPTIONS, TENANT_ID};
 use serde_json::{Value, json};
 
 /// The seed when none is given: the suite's runs are deterministic.
@@ -50,6 +58,15 @@ fn answer(engine: &mut Engine, line: &str) -> Result<Value, String> {
         engine.advance(seconds);
         return Ok(json!({ "now": engine.now() }));
     }
+    if v.get("world").is_some() {
+        return Ok(json!({
+            "tenant_id": TENANT_ID,
+            "subscription": SUBSCRIPTIONS[0].0,
+            "other_subscription": SUBSCRIPTIONS[1].0,
+            "runbook_app_id": RUNBOOK_APP_ID,
+            "runbook_app_secret": RUNBOOK_APP_SECRET,
+        }));
+    }
     let method = v["method"].as_str().ok_or("a request needs a method")?;
     let url = v["url"].as_str().ok_or("a request needs a url")?;
     let mut headers: Vec<(&str, &str)> = Vec::new();
@@ -78,6 +95,7 @@ fn main() {
         }
     };
     let mut engine = Engine::with_seed(seed);
+    engine.set_implicit_sign_in(false);
     let stdin = std::io::stdin();
     let mut out = BufWriter::new(std::io::stdout().lock());
     for line in stdin.lock().lines() {

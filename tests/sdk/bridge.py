@@ -69,6 +69,10 @@ class Bridge:
         self.virtual_now = self._call({"advance": int(seconds)})["now"]
         return self.virtual_now
 
+    def world(self):
+        """The tenant, the subscription and the runbook's service principal (id and secret)."""
+        return self._call({"world": None})
+
     def now(self):
         return self.advance(0)
 

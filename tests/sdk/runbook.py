@@ -29,10 +29,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bridge import ROOT, Bridge, BridgeTransport  # noqa: E402
 
 from azure.core.exceptions import (  # noqa: E402
+    ClientAuthenticationError,
     HttpResponseError,
     ResourceExistsError,
     ResourceNotFoundError,
 )
+from azure.identity import ClientSecretCredential  # noqa: E402
 from azure.keyvault.keys import (  # noqa: E402
     KeyClient,
     KeyRotationLifetimeAction,
@@ -53,10 +55,9 @@ from azure.mgmt.loganalytics import models as lam  # noqa: E402
 from azure.mgmt.resource.resources import ResourceManagementClient  # noqa: E402
 from azure.monitor.query import LogsBatchQuery, LogsQueryClient, LogsQueryStatus  # noqa: E402
 
-# The simulated world (src/engine/world.rs).
-TENANT_ID = "3c1d5e2a-8f47-4b6e-9a21-6d0f5c7b8e93"
-SUBSCRIPTION = "9f3b6c2e-1a4d-4e8b-b5c7-2d8f0a6e4c31"
-USER_OBJECT_ID = "b7e4c1a9-3d6f-4a2b-9e8c-5f1d7a3b6c20"
+# The simulated world, as the bridge tells it (src/engine/world.rs): set in main().
+TENANT_ID = None
+SUBSCRIPTION = None
 LOCATION = "westeurope"
 RG = "rg-cmk-sdk"
 VAULT = "kv-cmk-sdk"
@@ -108,7 +109,7 @@ class Runbook:
 
     def sign_in(self):
         """One credential and one client per service for the whole run."""
-        self.credential = make_credential(self.transport)
+        self.credential = make_credential(self.bridge, self.transport)
         kw = {"transport": self.transport}
         self.resources = ResourceManagementClient(self.credential, SUBSCRIPTION, **kw)
         self.keyvault_mgmt = KeyVaultManagementClient(self.credential, SUBSCRIPTION, **kw)
@@ -173,30 +174,19 @@ def error_code(e):
     return getattr(e, "code", None)
 
 
-def make_credential(transport):
-    return DevCredential()
-
-
-class DevCredential:
-    """TEMPORARY, while the engine has no token endpoint: a token the engine does not check."""
-
-    def get_token(self, *scopes, **kwargs):
-        from azure.core.credentials import AccessToken
-
-        return AccessToken("dev", int(time.time()) + 3600)
-
-    def get_token_info(self, *scopes, options=None):
-        from azure.core.credentials import AccessTokenInfo
-
-        return AccessTokenInfo("dev", int(time.time()) + 3600)
+def make_credential(bridge, transport):
+    """The runbook's service principal, signed in by azure-identity (MSAL) at the engine's
+    Microsoft Entra token endpoint, through the same transport as every other request."""
+    world = bridge.world()
+    return ClientSecretCredential(
+        world["tenant_id"], world["runbook_app_id"], world["runbook_app_secret"], transport=transport
+    )
 
 
 def signed_in_object_id(credential):
     """The object id of whoever the credential signs in (the token's `oid`)."""
     token = credential.get_token("https://management.azure.com/.default").token
     parts = token.split(".")
-    if len(parts) != 3:
-        return USER_OBJECT_ID  # implicit sign-in: the signed-in person
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     return json.loads(base64.urlsafe_b64decode(payload))["oid"]
 
@@ -264,7 +254,7 @@ def run(rb):
         )
 
     officer_name = str(uuid.uuid4())
-    me_type = "User" if me == USER_OBJECT_ID else "ServicePrincipal"
+    me_type = "ServicePrincipal"
     rb.op(P, ma, "role_assignments.create (Key Vault Crypto Officer for the runbook)", lambda: assign(vault_id, CRYPTO_OFFICER, me, me_type, officer_name))
 
     def create_key():
@@ -516,6 +506,30 @@ def run(rb):
         lambda: assign(vault_id, CRYPTO_OFFICER, me, me_type, str(uuid.uuid4())),
     )
 
+    other = rb.bridge.world()["other_subscription"]
+    rb.refused(
+        E,
+        mr,
+        "resource_groups.create_or_update without a role: 403 AuthorizationFailed",
+        HttpResponseError,
+        "AuthorizationFailed",
+        lambda: ResourceManagementClient(rb.credential, other, transport=rb.transport).resource_groups.create_or_update(
+            RG, {"location": LOCATION}
+        ),
+    )
+
+    def wrong_secret():
+        world = rb.bridge.world()
+        bad = ClientSecretCredential(world["tenant_id"], world["runbook_app_id"], "not-the-secret", transport=rb.transport)
+        try:
+            bad.get_token("https://management.azure.com/.default")
+        except ClientAuthenticationError as e:
+            expect("AADSTS7000215" in str(e), f"the token endpoint's AADSTS7000215, got {str(e)[:200]}")
+            return
+        raise Failed("a wrong secret got a token")
+
+    rb.op(E, "azure-identity", "ClientSecretCredential.get_token with a wrong secret: AADSTS7000215", wrong_secret)
+
     def policy_key():
         return rb.policy_keys.create_rsa_key("signing-key", size=2048)
 
@@ -586,7 +600,9 @@ def table(results):
     ]
     for area, package, operation, ok, detail in results:
         result = "passes" if ok else f"fails: {detail}".replace("|", "\\|")
-        lines.append(f"| {area} | `{operation}` | {package} {version(package)} | {result} |")
+        call, _, note = operation.partition(" ")
+        described = f"`{call}` {note}".rstrip()
+        lines.append(f"| {area} | {described} | {package} {version(package)} | {result} |")
     passed = sum(1 for r in results if r[3])
     lines.append("")
     lines.append(f"{passed} of {len(results)} operations pass.")
@@ -606,6 +622,9 @@ def main():
     bridge = Bridge()
     started = time.monotonic()
     bridge.use_virtual_clock()
+    global TENANT_ID, SUBSCRIPTION
+    world = bridge.world()
+    TENANT_ID, SUBSCRIPTION = world["tenant_id"], world["subscription"]
     try:
         rb = Runbook(bridge)
         run(rb)
@@ -624,11 +643,11 @@ def main():
         readme = f.read()
     status = 0
     if write:
-        section = readme_section(readme)
-        if section is None:
+        start, end = readme.find(README_START), readme.find(README_END)
+        if start < 0 or end < 0:
             print("README.md has no sdk-conformance markers", file=sys.stderr)
             return 1
-        readme = readme.replace(section, out)
+        readme = readme[: start + len(README_START)] + "\n" + out + "\n" + readme[end:]
         with open(readme_path, "w") as f:
             f.write(readme)
     elif readme_section(readme) != out:
