@@ -143,8 +143,9 @@ class Runbook:
         print(f"ok   {area}: {operation}", flush=True)
         return out
 
-    def refused(self, area, package, operation, exc_type, code, fn):
-        """An operation that must fail with the SDK's exception type and the service's code."""
+    def refused(self, area, package, operation, exc_type, code, fn, inner=None):
+        """An operation that must fail with the SDK's exception type and the service's code (and,
+        when given, the inner error code the SDK shows in its message)."""
 
         def run():
             try:
@@ -152,6 +153,7 @@ class Runbook:
             except exc_type as e:
                 got = error_code(e)
                 expect(got == code, f"{type(e).__name__} with code {got!r}, expected {code!r}")
+                expect(inner is None or inner in str(e), f"{inner} in {' '.join(str(e).split())[:200]}")
                 return e
             raise Failed(f"succeeded; expected {exc_type.__name__} {code}")
 
@@ -467,6 +469,7 @@ def run(rb):
         HttpResponseError,
         "Forbidden",
         lambda: rb.logs.query_workspace(customer_id, "Runbook_CL | count", timespan=datetime.timedelta(days=40)),
+        inner="CustomerManagedKeyUnavailable",
     )
     rb.op(V, kk, "KeyClient.update_key_properties (enabled=True)", lambda: rb.keys.update_key_properties(KEY, enabled=True))
     rb.wait(2 * 3600)
@@ -484,6 +487,7 @@ def run(rb):
         HttpResponseError,
         "Forbidden",
         lambda: rb.logs.query_workspace(customer_id, "Runbook_CL | count", timespan=datetime.timedelta(days=40)),
+        inner="CustomerManagedKeyUnavailable",
     )
 
     # ---- errors ------------------------------------------------------------------------------
@@ -543,6 +547,7 @@ def run(rb):
         lambda: rb.crypto(pk.id if pk else f"https://{POLICY_VAULT}.vault.azure.net/keys/signing-key").sign(
             SignatureAlgorithm.rs256, hashlib.sha256(b"x").digest()
         ),
+        inner="AccessDenied",
     )
 
     # ---- every crypto operation in Key Vault ----------------------------------------------------
