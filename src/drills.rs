@@ -40,6 +40,7 @@ pub enum DrillId {
     SentinelUndefined,
     LockboxRevoke,
     ByosRevoke,
+    LeastPrivilege,
 }
 
 /// One drill: its promise (quoted from the seeds) and its stages.
@@ -331,6 +332,9 @@ fn advance(seconds: u64) -> Command {
 /// finish, or the ingestion of the set-up's rows. Presets stop at a given card.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SetupMove {
+    /// Sign the administrator back in: the set-up provisions as Avery, Owner of both
+    /// subscriptions (a drill may have left someone with less signed in).
+    SignIn,
     Card(Card),
     Settle,
     Ingest,
@@ -341,6 +345,9 @@ pub enum SetupMove {
 impl SetupMove {
     pub fn command(&self, cx: &Context) -> Command {
         match self {
+            SetupMove::SignIn => Command::SignIn {
+                who: crate::engine::world::USER_UPN.into(),
+            },
             SetupMove::Card(c) => send(*c, cx),
             SetupMove::Settle => Command::RunToNextEvent,
             SetupMove::Ingest => ingest(cx, "before", SETUP_ROWS),
@@ -353,6 +360,10 @@ impl SetupMove {
 pub fn setup_move(cx: &Context) -> Option<SetupMove> {
     let s = cx.settings;
     let card = |c| Some(SetupMove::Card(c));
+    let me = &cx.snap.session.signed_in.object_id;
+    if !me.is_empty() && me != crate::engine::world::USER_OBJECT_ID {
+        return Some(SetupMove::SignIn);
+    }
     if !cx
         .snap
         .groups
@@ -2669,7 +2680,232 @@ static BYOS_REVOKE: [Stage; 5] = [
     },
 ];
 
-pub static DRILLS: [Drill; 10] = [
+// Least privilege: the document's permissions, met by a second person with less than Owner.
+
+/// The resource group role assignment that makes Sam a Contributor, and the cluster's grant on the
+/// RBAC vault (fixed names, so the drill's requests are the same every run).
+const SAM_CONTRIBUTOR: &str = "5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e01";
+const CLUSTER_GRANT: &str = "6e7f8091-2b3c-4d4e-9f50-6b7c8d9e0f12";
+const RBAC_VAULT_SUFFIX: &str = "-rbac";
+const CRYPTO_SERVICE_ENCRYPTION_USER: &str = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+
+fn sign_in(who: &str) -> Command {
+    Command::SignIn { who: who.into() }
+}
+
+fn rbac_vault_path(cx: &Context) -> String {
+    format!("{}{RBAC_VAULT_SUFFIX}", cx.vault_path())
+}
+
+fn arm_put(path: &str, api: &str, body: Value) -> Command {
+    Command::request(
+        "PUT",
+        &format!("https://management.azure.com{path}?api-version={api}"),
+        Some(&body.to_string()),
+    )
+}
+
+fn grant_cluster_on_rbac_vault(cx: &Context, _: &[StageRun]) -> Command {
+    let principal = cluster(cx)
+        .and_then(|c| c.principal_id.clone())
+        .unwrap_or_default();
+    arm_put(
+        &format!(
+            "{}/providers/Microsoft.Authorization/roleAssignments/{CLUSTER_GRANT}",
+            rbac_vault_path(cx)
+        ),
+        "2022-04-01",
+        json!({ "properties": {
+            "roleDefinitionId": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{CRYPTO_SERVICE_ENCRYPTION_USER}", cx.settings.subscription),
+            "principalId": principal,
+            "principalType": "ServicePrincipal",
+        } }),
+    )
+}
+
+/// A 403 `AuthorizationFailed` naming `client` and `action`, and nothing changed.
+fn forbidden(run: &StageRun, label: &str, client: &str, action: &str) -> Vec<Check> {
+    let r = run.response(label);
+    let message = r
+        .and_then(|r| r.body["error"]["message"].as_str())
+        .unwrap_or("");
+    vec![
+        check(
+            "ARM refuses with 403 AuthorizationFailed",
+            r.is_some_and(|r| r.status == 403) && error_code(r) == "AuthorizationFailed",
+            format!("{} {}", status_of(r), error_code(r)),
+        ),
+        check(
+            format!("The refusal names the client ({client}) and the action ({action})"),
+            message.contains(&format!("'{client}'")) && message.contains(&format!("'{action}'")),
+            message.to_string(),
+        ),
+    ]
+}
+
+static LEAST_PRIVILEGE: [Stage; 5] = [
+    SETUP,
+    Stage {
+        title: "Sign in as Sam, a Log Analytics Reader, and read",
+        explain: "Sam signs in (the token endpoint issues Sam's tokens; every request now carries them). Reader roles read everything: the cluster, and the workspace's data through the query API.",
+        ops: &[
+            Op::Send("sign-in", |_, _| sign_in(crate::engine::world::SAM_UPN)),
+            Op::Send("read", |cx, _| {
+                Command::request(
+                    "GET",
+                    &format!(
+                        "https://management.azure.com{}?api-version={}",
+                        cx.cluster_path(),
+                        cx.settings.oi_api
+                    ),
+                    None,
+                )
+            }),
+            Op::Send("query", count_query),
+        ],
+        check: |cx, runs| {
+            let run = runs.last().expect("this stage ran");
+            let me = &cx.snap.session.signed_in;
+            vec![
+                check(
+                    "Sam is signed in, with Log Analytics Reader on the subscription",
+                    me.client == crate::engine::world::SAM_UPN
+                        && me.roles.iter().any(|(r, _)| r == "Log Analytics Reader"),
+                    format!("signed in as {} ({:?})", me.client, me.roles),
+                ),
+                check(
+                    "Sam reads the cluster and queries the workspace",
+                    run.response("read").is_some_and(|r| r.status == 200)
+                        && count_of(run.response("query")) == Some(SETUP_ROWS),
+                    format!(
+                        "read {}, query {}",
+                        status_of(run.response("read")),
+                        status_of(run.response("query"))
+                    ),
+                ),
+            ]
+        },
+    },
+    Stage {
+        title: "Sam tries the key update",
+        explain: "“All operations on the cluster require the Microsoft.OperationalInsights/clusters/write action permission”: a Reader has none, so ARM refuses before the cluster sees the request.",
+        ops: &[Op::Send("update", |cx, _| {
+            cluster_patch(
+                cx,
+                json!({ "properties": { "keyVaultProperties": {
+                    "keyVaultUri": cx.vault_uri(),
+                    "keyName": cx.settings.key,
+                    "keyVersion": "",
+                } } }),
+            )
+        })],
+        check: |cx, runs| {
+            let run = runs.last().expect("this stage ran");
+            let mut checks = forbidden(
+                run,
+                "update",
+                crate::engine::world::SAM_UPN,
+                "Microsoft.OperationalInsights/clusters/write",
+            );
+            checks.push(check(
+                "The cluster is unchanged: no update started",
+                cluster(cx).is_some_and(|c| c.operation.is_none()),
+                cluster(cx)
+                    .map(|c| c.provisioning_state.clone())
+                    .unwrap_or_default(),
+            ));
+            checks
+        },
+    },
+    Stage {
+        title: "Avery makes Sam a Contributor of the resource group, and creates an RBAC vault",
+        explain: "Contributor grants every action except Microsoft.Authorization/*/Write and */Delete: Sam can now change the cluster, but can't grant anyone a role. Avery also creates a second vault that uses Azure RBAC instead of access policies.",
+        ops: &[
+            Op::Send("admin", |_, _| sign_in(crate::engine::world::USER_UPN)),
+            Op::Send("contributor", |cx, _| {
+                arm_put(
+                    &format!(
+                        "{}/providers/Microsoft.Authorization/roleAssignments/{SAM_CONTRIBUTOR}",
+                        cx.rg_path()
+                    ),
+                    "2022-04-01",
+                    json!({ "properties": {
+                        "roleDefinitionId": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{}", cx.settings.subscription, crate::engine::arm::authorization::CONTRIBUTOR_ROLE),
+                        "principalId": crate::engine::world::SAM_OBJECT_ID,
+                        "principalType": "User",
+                    } }),
+                )
+            }),
+            Op::Send("vault", |cx, _| {
+                arm_put(
+                    &rbac_vault_path(cx),
+                    "2026-05-15",
+                    json!({ "location": cx.settings.location, "properties": {
+                        "tenantId": crate::engine::world::TENANT_ID,
+                        "sku": { "family": "A", "name": "standard" },
+                        "enableRbacAuthorization": true,
+                        "enableSoftDelete": true,
+                        "enablePurgeProtection": true,
+                    } }),
+                )
+            }),
+            Op::Send("sam", |_, _| sign_in(crate::engine::world::SAM_UPN)),
+        ],
+        check: |cx, runs| {
+            let run = runs.last().expect("this stage ran");
+            vec![
+                check(
+                    "Sam holds Contributor on the resource group",
+                    cx.snap.session.signed_in.roles.iter().any(|(r, scope)| {
+                        r == "Contributor" && scope.eq_ignore_ascii_case(&cx.rg_path())
+                    }),
+                    format!("{:?}", cx.snap.session.signed_in.roles),
+                ),
+                check(
+                    "The RBAC vault exists",
+                    run.response("vault").is_some_and(|r| {
+                        r.status < 300 && r.body["properties"]["enableRbacAuthorization"] == true
+                    }),
+                    status_of(run.response("vault")),
+                ),
+            ]
+        },
+    },
+    Stage {
+        title: "Sam, a Contributor, tries to grant the cluster on the RBAC vault",
+        explain: "On an RBAC vault the cluster needs the Key Vault Crypto Service Encryption User role, and assigning a role needs Microsoft.Authorization/roleAssignments/write (Owner or User Access Administrator), which Contributor excludes. Then Avery grants it.",
+        ops: &[
+            Op::Send("grant", grant_cluster_on_rbac_vault),
+            Op::Send("admin", |_, _| sign_in(crate::engine::world::USER_UPN)),
+            Op::Send("owner-grant", grant_cluster_on_rbac_vault),
+        ],
+        check: |cx, runs| {
+            let run = runs.last().expect("this stage ran");
+            let mut checks = forbidden(
+                run,
+                "grant",
+                crate::engine::world::SAM_UPN,
+                "Microsoft.Authorization/roleAssignments/write",
+            );
+            let principal = cluster(cx)
+                .and_then(|c| c.principal_id.clone())
+                .unwrap_or_default();
+            checks.push(check(
+                "Avery, an Owner, grants it: the cluster's identity holds Key Vault Crypto Service Encryption User on the vault",
+                run.response("owner-grant").is_some_and(|r| r.status == 201)
+                    && cx.snap.role_assignments.iter().any(|a| {
+                        a.principal_id == principal
+                            && a.role == "Key Vault Crypto Service Encryption User"
+                            && a.scope.eq_ignore_ascii_case(&rbac_vault_path(cx))
+                    }),
+                status_of(run.response("owner-grant")),
+            ));
+            checks
+        },
+    },
+];
+
+pub static DRILLS: [Drill; 11] = [
     Drill {
         id: DrillId::RevokeRecover,
         slug: "revoke-recover",
@@ -2769,6 +3005,16 @@ pub static DRILLS: [Drill; 10] = [
         source: "Azure Monitor CMK · Customer-managed key for saved queries and log alerts",
         pin_version: false,
         stages: &BYOS_REVOKE,
+    },
+    Drill {
+        id: DrillId::LeastPrivilege,
+        slug: "least-privilege",
+        title: "Least privilege: who may change the key",
+        summary: "Sign in as Sam, a Log Analytics Reader: reads and queries work, the key update gets ARM's 403. Made a Contributor, Sam still can't grant the cluster a role on an RBAC vault; Avery, an Owner, can.",
+        promise: "All operations on the cluster require the Microsoft.OperationalInsights/clusters/write action permission. This permission could be granted via the Owner or Contributor that contains the */write action or via the Log Analytics Contributor role that contains the Microsoft.OperationalInsights/* action.",
+        source: "Azure Monitor CMK · Permissions; Key Vault RBAC (roleAssignments/write: Owner or User Access Administrator)",
+        pin_version: false,
+        stages: &LEAST_PRIVILEGE,
     },
 ];
 
@@ -3023,6 +3269,11 @@ mod tests {
     #[test]
     fn byos_revoke_passes_its_checks() {
         assert_passes(DrillId::ByosRevoke);
+    }
+
+    #[test]
+    fn least_privilege_passes_its_checks() {
+        assert_passes(DrillId::LeastPrivilege);
     }
 
     #[test]

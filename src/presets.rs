@@ -102,7 +102,7 @@ impl Preset {
         };
         let stop_at = |n: usize, guide: Guide, m: &SetupMove| match m {
             SetupMove::Card(c) => guide.step_of(*c).is_some_and(|s| s >= n),
-            SetupMove::Settle => false,
+            SetupMove::Settle | SetupMove::SignIn => false,
             // Rows and Sentinel content come after every step.
             SetupMove::Ingest | SetupMove::Content(_) => true,
         };

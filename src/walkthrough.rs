@@ -193,7 +193,7 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn rg_path(&self) -> String {
+    pub fn rg_path(&self) -> String {
         format!(
             "/subscriptions/{}/resourceGroups/{}",
             self.settings.subscription, self.settings.group

@@ -772,3 +772,56 @@ fn signing_in_draws_nothing_from_the_worlds_random_stream() {
     assert_eq!(make(true), make(false));
     assert!(APPS.iter().any(|a| a.0 == RUNBOOK_APP_ID));
 }
+
+#[test]
+fn you_need_write_permissions_to_both_your_workspace_and_cluster_to_link() {
+    let (mut env, _) = provisioned_workspace();
+    // A second workspace, unlinked, and Log Analytics Contributor for Sam on that workspace only.
+    let ws2 = Env::workspace_path("contoso-ws2");
+    assert!(
+        env.arm("PUT", &ws2, OI, Some(json!({ "location": "eastus" })))
+            .status
+            < 300
+    );
+    let r = env.assign_role(
+        &ws2,
+        "92aaf0da-9dab-42b6-94a3-d43ce8d16293",
+        SAM_OBJECT_ID,
+        "7f8091a2-3c4d-4e5f-a061-7c8d9e0f1a23",
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    env.e.set_implicit_sign_in(false);
+    let sam = person_token(&mut env.e, SAM_UPN, "https://management.azure.com");
+    let cluster = Env::cluster_path(CLUSTER);
+    let link = arm_url(&format!("{ws2}/linkedServices/cluster"), "2020-08-01");
+    let r = env.refused(&errors::AUTHORIZATION_FAILED, |env| {
+        with_token(
+            &mut env.e,
+            "PUT",
+            &link,
+            &sam,
+            Some(json!({ "properties": { "writeAccessResourceId": cluster } })),
+        )
+    });
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(
+                "perform action 'Microsoft.OperationalInsights/clusters/write' over scope '{}'",
+                cluster
+            )),
+        "{}",
+        r.body
+    );
+    // Avery, Owner of both, links it.
+    let avery = person_token(&mut env.e, USER_UPN, "https://management.azure.com");
+    let r = with_token(
+        &mut env.e,
+        "PUT",
+        &link,
+        &avery,
+        Some(json!({ "properties": { "writeAccessResourceId": cluster } })),
+    );
+    assert!(r.status < 300, "{}", r.body);
+}

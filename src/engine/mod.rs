@@ -212,6 +212,11 @@ impl Engine {
     pub fn snapshot(&self) -> Snapshot {
         let mut s = view::snapshot(&self.world, &self.journal, &self.store);
         s.session = self.session_view();
+        // "You" in the page's templates (an access policy for yourself) is whoever signed in.
+        let me = self.signed_in();
+        s.user_object_id = me.object_id.clone();
+        s.user_name = me.display_name.clone();
+        s.user_upn = entra::client_name(me);
         s
     }
 

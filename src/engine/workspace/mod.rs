@@ -558,6 +558,19 @@ fn link_put(
         Some(c) if !matches!(c.state, ClusterState::Deleting(_)) => c.clone(),
         _ => return Err(ApiError::new(&errors::LINK_CLUSTER_NOT_FOUND)),
     };
+    // Seed: "You need to have 'write' permissions to both your workspace and cluster to perform
+    // this operation, which include Microsoft.OperationalInsights/workspaces/write and
+    // Microsoft.OperationalInsights/clusters/write."
+    crate::engine::arm::authorization::require_user_action(
+        cx,
+        &ws.id,
+        "Microsoft.OperationalInsights/workspaces/write",
+    )?;
+    crate::engine::arm::authorization::require_user_action(
+        cx,
+        &cluster.id,
+        "Microsoft.OperationalInsights/clusters/write",
+    )?;
     match &ws.link {
         LinkState::Linking { .. } | LinkState::Unlinking { .. } => {
             return Err(ApiError::new(&errors::LINK_IN_PROCESS));
