@@ -508,14 +508,31 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
             _ => Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND)),
         };
     }
-    let path_ok = s.len() == 4
+    // `/v1/workspaces/{customerId}/query`, or the workspace's resource id in place of
+    // `workspaces/{customerId}` (azure-monitor-query's `query_resource`; the playground resolves
+    // workspace resource ids only).
+    let by_resource = s.len() == 10
+        && seg_is(s.get(1), "subscriptions")
+        && seg_is(s.get(3), "resourceGroups")
+        && seg_is(s.get(5), "providers")
+        && seg_is(s.get(6), "Microsoft.OperationalInsights")
+        && seg_is(s.get(7), "workspaces");
+    let path_ok = (s.len() == 4 && seg_is(s.get(1), "workspaces") || by_resource)
         && seg_is(s.first(), "v1")
-        && seg_is(s.get(1), "workspaces")
-        && seg_is(s.get(3), "query");
+        && seg_is(s.last(), "query");
     if !path_ok || !matches!(req.method, Method::Get | Method::Post) {
         return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
     }
-    let customer_id = s[2].clone();
+    let customer_id = if by_resource {
+        let id = format!("/{}", s[1..9].join("/"));
+        cx.w.workspaces
+            .values()
+            .find(|w| w.deleted.is_none() && w.id.eq_ignore_ascii_case(&id))
+            .map(|w| w.customer_id.clone())
+            .ok_or_else(|| ApiError::new(&errors::QUERY_PATH_NOT_FOUND))?
+    } else {
+        s[2].clone()
+    };
     readable(cx, &customer_id)?;
     let (text, timespan) = match req.method {
         Method::Get => (

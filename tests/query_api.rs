@@ -1,5 +1,6 @@
-//! The Log Analytics Query API's `$batch` (azure-monitor-query's `LogsQueryClient.query_batch`):
-//! several queries in one POST, each answered as it would be alone.
+//! The Log Analytics Query API's other ways in, as azure-monitor-query's `LogsQueryClient` sends
+//! them: `$batch` (`query_batch`: several queries in one POST, each answered as it would be
+//! alone) and a workspace's resource id in the path (`query_resource`).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -173,4 +174,38 @@ fn a_batch_authorizes_each_query_on_its_own_workspace() {
         theirs["body"]["error"]["code"],
         json!(errors::QUERY_INSUFFICIENT_ACCESS.code)
     );
+}
+
+/// A workspace's resource id in place of `workspaces/{customerId}` (azure-monitor-query's
+/// `query_resource`) is the same query of the same workspace; an unknown resource is the Query
+/// API's 404.
+#[test]
+fn a_query_by_the_workspaces_resource_id_is_the_same_query() {
+    let (mut env, id) = provisioned_workspace();
+    let records = json!([{ "Step": "resource" }, { "Step": "resource" }]);
+    assert_eq!(post_logs(&mut env.e, &id, "Runbook", &records).status, 200);
+    env.advance(60);
+    let by_id = query(&mut env.e, &id, "Runbook_CL | count");
+    let resource = format!(
+        "https://api.loganalytics.io/v1/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.OperationalInsights/workspaces/{WS}/query"
+    );
+    let body = json!({ "query": "Runbook_CL | count" }).to_string();
+    let r = env.e.handle(
+        "POST",
+        &resource,
+        &[("Content-Type", "application/json")],
+        Some(&body),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body, by_id.body);
+    assert_eq!(rows(&r), vec![json!([2])]);
+    env.refused(&errors::QUERY_PATH_NOT_FOUND, |env| {
+        let other = resource.replace(WS, "no-such-workspace");
+        env.e.handle(
+            "POST",
+            &other,
+            &[("Content-Type", "application/json")],
+            Some(&body),
+        )
+    });
 }
