@@ -424,6 +424,12 @@ def run(rb):
 
     rb.op(Q, mq, "LogsQueryClient.query_batch", batch)
 
+    def by_resource():
+        r = rb.logs.query_resource(workspace.id, "Runbook_CL | count", timespan=datetime.timedelta(days=40))
+        expect(r.status == LogsQueryStatus.SUCCESS and r.tables[0].rows[0][0] == 5, f"rows {r.tables[0].rows}")
+
+    rb.op(Q, mq, "LogsQueryClient.query_resource (the workspace's resource id)", by_resource)
+
     # ---- rotation ----------------------------------------------------------------------------
     R = "Rotation"
 
