@@ -1736,3 +1736,126 @@ fn keys_encrypt_and_decrypt_under_their_own_permissions() {
     assert!(audit.iter().any(|a| a.operation == "KeyEncrypt"));
     assert!(audit.iter().any(|a| a.operation == "KeyDecrypt"));
 }
+
+/// `sign` and `verify` over a digest (the keys advertise them in `key_ops`): RS256/384/512 are
+/// RSASSA-PKCS1-v1_5 and PS256/384/512 RSASSA-PSS, real signatures that the key's public half
+/// (its JWK) verifies, each under its own permission, key_ops entry and audit name.
+#[test]
+fn keys_sign_and_verify_digests_under_their_own_permissions() {
+    use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPublicKey};
+    use sha2::{Digest, Sha256, Sha512};
+
+    let mut env = Env::new();
+    env.step1_vault_and_key();
+    let digest = Sha256::digest(b"a CMK runbook, signed").to_vec();
+    let sign = json!({ "alg": "RS256", "value": b64url(&digest) });
+    // The fixture's policy grants wrapKey/unwrapKey, not sign.
+    env.refused(&errors::KV_ACCESS_DENIED, |env| {
+        env.kv("POST", &format!("/keys/{KEY}/sign"), Some(sign.clone()))
+    });
+    let r = env.policy(VAULT, "add", USER, &["sign", "verify"]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let jwk = env.kv("GET", &format!("/keys/{KEY}"), None).body["key"].clone();
+    let public = RsaPublicKey::new(
+        BigUint::from_bytes_be(&from_b64url(jwk["n"].as_str().unwrap()).unwrap()),
+        BigUint::from_bytes_be(&from_b64url(jwk["e"].as_str().unwrap()).unwrap()),
+    )
+    .unwrap();
+
+    let r = env.kv("POST", &format!("/keys/{KEY}/sign"), Some(sign.clone()));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["kid"], jwk["kid"]);
+    let rs256 = from_b64url(r.body["value"].as_str().unwrap()).unwrap();
+    public
+        .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &rs256)
+        .expect("an RS256 signature the public key verifies");
+
+    let digest512 = Sha512::digest(b"a CMK runbook, signed").to_vec();
+    let r = env.kv(
+        "POST",
+        &format!("/keys/{KEY}/sign"),
+        Some(json!({ "alg": "PS512", "value": b64url(&digest512) })),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let ps512 = from_b64url(r.body["value"].as_str().unwrap()).unwrap();
+    public
+        .verify(Pss::new::<Sha512>(), &digest512, &ps512)
+        .expect("a PS512 signature the public key verifies");
+
+    // verify answers whether the signature holds; a wrong one is `false`, not an error.
+    let verify = |env: &mut Env, alg: &str, digest: &[u8], sig: &[u8]| {
+        let r = env.kv(
+            "POST",
+            &format!("/keys/{KEY}/verify"),
+            Some(json!({ "alg": alg, "digest": b64url(digest), "value": b64url(sig) })),
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body["value"].clone()
+    };
+    assert_eq!(verify(&mut env, "RS256", &digest, &rs256), json!(true));
+    assert_eq!(verify(&mut env, "PS512", &digest512, &ps512), json!(true));
+    let other = Sha256::digest(b"something else").to_vec();
+    assert_eq!(verify(&mut env, "RS256", &other, &rs256), json!(false));
+    assert_eq!(verify(&mut env, "PS256", &digest, &rs256), json!(false));
+
+    // A digest that is not as long as the algorithm's hash, or an unknown algorithm, is refused.
+    env.refused(&errors::KV_PROPERTY_INVALID, |env| {
+        let body = json!({ "alg": "RS512", "value": b64url(&digest) });
+        env.kv("POST", &format!("/keys/{KEY}/sign"), Some(body))
+    });
+    env.refused(&errors::KV_PROPERTY_INVALID, |env| {
+        let body = json!({ "alg": "ES256", "value": b64url(&digest) });
+        env.kv("POST", &format!("/keys/{KEY}/sign"), Some(body))
+    });
+    // A key whose key_ops leave sign out refuses it.
+    let r = env.kv(
+        "PATCH",
+        &format!("/keys/{KEY}"),
+        Some(json!({ "key_ops": ["wrapKey", "unwrapKey", "verify"] })),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    env.refused(&errors::KEY_OPERATION_FORBIDDEN, |env| {
+        env.kv("POST", &format!("/keys/{KEY}/sign"), Some(sign.clone()))
+    });
+    let audit = env.e.snapshot().audit;
+    assert!(audit.iter().any(|a| a.operation == "KeySign"));
+    assert!(audit.iter().any(|a| a.operation == "KeyVerify"));
+}
+
+/// On an RBAC vault sign and verify need the data actions keys/sign/action and
+/// keys/verify/action: Key Vault Crypto Officer has them (keys/*), Crypto Service Encryption User
+/// (wrap, unwrap, read) does not.
+#[test]
+fn keys_sign_on_an_rbac_vault_needs_the_sign_data_action() {
+    let mut env = with_group();
+    env.rbac_vault("rbac-kv");
+    let digest = b64url(&[7u8; 32]);
+    let sign = json!({ "alg": "PS256", "value": digest });
+    let r = env.kv_at(
+        "rbac-kv",
+        "POST",
+        &format!("/keys/{KEY}/sign"),
+        KV,
+        Some(sign.clone()),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let path = Env::vault_path("rbac-kv");
+    let r = env.arm("DELETE", &format!("{path}/providers/Microsoft.Authorization/roleAssignments/11111111-1111-4111-8111-111111111111"), "2022-04-01", None);
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = env.assign_role(
+        &path,
+        CRYPTO_SERVICE_ENCRYPTION_USER,
+        USER,
+        "22222222-2222-4222-8222-222222222222",
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    env.refused(&errors::KV_FORBIDDEN_BY_RBAC, |env| {
+        env.kv_at(
+            "rbac-kv",
+            "POST",
+            &format!("/keys/{KEY}/sign"),
+            KV,
+            Some(sign.clone()),
+        )
+    });
+}

@@ -3,7 +3,8 @@
 //! * [`Csprng`]: the engine's one source of randomness, ChaCha20 seeded by the caller, so a run is
 //!   reproducible from its seed (identifiers, key material, OAEP padding, timing jitter).
 //! * [`RsaKey`]: Key Vault's RSA key-encryption keys, with real RSA-OAEP-256, RSA-OAEP (SHA-1)
-//!   and RSA1_5 wrap/unwrap. The private half never leaves this type; callers get the public
+//!   and RSA1_5 wrap/unwrap, and RSASSA-PKCS1-v1_5 and RSASSA-PSS signatures over a digest
+//!   (Key Vault's RS256/384/512 and PS256/384/512, [`SignAlg`]). The private half never leaves this type; callers get the public
 //!   modulus and exponent and the results of wrap/unwrap.
 //! * [`SymKey`]: 256-bit keys (account keys, data keys, Microsoft-managed and infrastructure keys),
 //!   wiped from memory when dropped, with HKDF-SHA256 derivation, AES-256-GCM (the service
@@ -18,7 +19,7 @@ use chacha20poly1305::XChaCha20Poly1305;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use rsa::traits::PublicKeyParts;
-use rsa::{Oaep, Pkcs1v15Encrypt, RsaPrivateKey, RsaPublicKey};
+use rsa::{Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// ChaCha20-based CSPRNG. Cloning it forks the stream (used for transactional rollback).
@@ -173,6 +174,52 @@ impl WrapAlg {
             WrapAlg::RsaOaep256 => k.saturating_sub(2 * 32 + 2),
             WrapAlg::RsaOaep => k.saturating_sub(2 * 20 + 2),
             WrapAlg::Rsa15 => k.saturating_sub(11),
+        }
+    }
+}
+
+/// The RSA signature algorithms Key Vault offers for RSA keys (JWA names), each over a digest
+/// the caller computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignAlg {
+    Rs256,
+    Rs384,
+    Rs512,
+    Ps256,
+    Ps384,
+    Ps512,
+}
+
+impl SignAlg {
+    pub fn parse(s: &str) -> Option<SignAlg> {
+        match s {
+            "RS256" => Some(SignAlg::Rs256),
+            "RS384" => Some(SignAlg::Rs384),
+            "RS512" => Some(SignAlg::Rs512),
+            "PS256" => Some(SignAlg::Ps256),
+            "PS384" => Some(SignAlg::Ps384),
+            "PS512" => Some(SignAlg::Ps512),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignAlg::Rs256 => "RS256",
+            SignAlg::Rs384 => "RS384",
+            SignAlg::Rs512 => "RS512",
+            SignAlg::Ps256 => "PS256",
+            SignAlg::Ps384 => "PS384",
+            SignAlg::Ps512 => "PS512",
+        }
+    }
+
+    /// The length of the digest the algorithm signs (SHA-256, SHA-384 or SHA-512).
+    pub fn digest_len(self) -> usize {
+        match self {
+            SignAlg::Rs256 | SignAlg::Ps256 => 32,
+            SignAlg::Rs384 | SignAlg::Ps384 => 48,
+            SignAlg::Rs512 | SignAlg::Ps512 => 64,
         }
     }
 }
@@ -333,6 +380,41 @@ impl RsaKey {
             WrapAlg::Rsa15 => self.key().decrypt(Pkcs1v15Encrypt, wrapped),
         };
         out.map_err(|_| CryptoError::Decrypt)
+    }
+
+    /// Signs a digest; `None` when the digest is not as long as the algorithm's hash. PSS salts
+    /// are as long as the digest (RFC 7518, 3.5) and drawn from the engine's CSPRNG.
+    pub fn sign(&self, rng: &mut Csprng, alg: SignAlg, digest: &[u8]) -> Option<Vec<u8>> {
+        if digest.len() != alg.digest_len() {
+            return None;
+        }
+        let key = self.key();
+        let out = match alg {
+            SignAlg::Rs256 => key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), digest),
+            SignAlg::Rs384 => key.sign(Pkcs1v15Sign::new::<sha2::Sha384>(), digest),
+            SignAlg::Rs512 => key.sign(Pkcs1v15Sign::new::<sha2::Sha512>(), digest),
+            SignAlg::Ps256 => key.sign_with_rng(rng.rng(), Pss::new::<sha2::Sha256>(), digest),
+            SignAlg::Ps384 => key.sign_with_rng(rng.rng(), Pss::new::<sha2::Sha384>(), digest),
+            SignAlg::Ps512 => key.sign_with_rng(rng.rng(), Pss::new::<sha2::Sha512>(), digest),
+        };
+        out.ok()
+    }
+
+    /// Whether `signature` is this key's signature of `digest` under `alg`.
+    pub fn verify(&self, alg: SignAlg, digest: &[u8], signature: &[u8]) -> bool {
+        if digest.len() != alg.digest_len() {
+            return false;
+        }
+        let key = self.public();
+        let out = match alg {
+            SignAlg::Rs256 => key.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), digest, signature),
+            SignAlg::Rs384 => key.verify(Pkcs1v15Sign::new::<sha2::Sha384>(), digest, signature),
+            SignAlg::Rs512 => key.verify(Pkcs1v15Sign::new::<sha2::Sha512>(), digest, signature),
+            SignAlg::Ps256 => key.verify(Pss::new::<sha2::Sha256>(), digest, signature),
+            SignAlg::Ps384 => key.verify(Pss::new::<sha2::Sha384>(), digest, signature),
+            SignAlg::Ps512 => key.verify(Pss::new::<sha2::Sha512>(), digest, signature),
+        };
+        out.is_ok()
     }
 }
 

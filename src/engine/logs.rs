@@ -502,22 +502,38 @@ pub const QUERY_ACTION: &str = "Microsoft.OperationalInsights/workspaces/query/r
 
 pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
     let s = &req.segments;
-    let path_ok = s.len() == 4
+    if s.len() == 2 && seg_is(s.first(), "v1") && seg_is(s.get(1), "$batch") {
+        return match req.method {
+            Method::Post => batch(cx, req),
+            _ => Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND)),
+        };
+    }
+    // `/v1/workspaces/{customerId}/query`, or the workspace's resource id in place of
+    // `workspaces/{customerId}` (azure-monitor-query's `query_resource`; the playground resolves
+    // workspace resource ids only).
+    let by_resource = s.len() == 10
+        && seg_is(s.get(1), "subscriptions")
+        && seg_is(s.get(3), "resourceGroups")
+        && seg_is(s.get(5), "providers")
+        && seg_is(s.get(6), "Microsoft.OperationalInsights")
+        && seg_is(s.get(7), "workspaces");
+    let path_ok = (s.len() == 4 && seg_is(s.get(1), "workspaces") || by_resource)
         && seg_is(s.first(), "v1")
-        && seg_is(s.get(1), "workspaces")
-        && seg_is(s.get(3), "query");
+        && seg_is(s.last(), "query");
     if !path_ok || !matches!(req.method, Method::Get | Method::Post) {
         return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
     }
-    let customer_id = s[2].clone();
-    let Some(ws) = workspace_by_customer_id(cx, &customer_id) else {
-        return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
+    let customer_id = if by_resource {
+        let id = format!("/{}", s[1..9].join("/"));
+        cx.w.workspaces
+            .values()
+            .find(|w| w.deleted.is_none() && w.id.eq_ignore_ascii_case(&id))
+            .map(|w| w.customer_id.clone())
+            .ok_or_else(|| ApiError::new(&errors::QUERY_PATH_NOT_FOUND))?
+    } else {
+        s[2].clone()
     };
-    let workspace_id = cx.w.workspaces[&ws].id.clone();
-    if !crate::engine::arm::authorization::caller_may(cx, &workspace_id, QUERY_ACTION) {
-        return Err(ApiError::new(&errors::QUERY_INSUFFICIENT_ACCESS));
-    }
-    let bad = |detail: &str| ApiError::new(&errors::QUERY_BAD_ARGUMENT).arg("detail", detail);
+    readable(cx, &customer_id)?;
     let (text, timespan) = match req.method {
         Method::Get => (
             req.query("query").map(str::to_string),
@@ -526,9 +542,85 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
         _ => match req.json() {
             Ok(Some(Json::Object(m))) => (str_field(&m, "query"), str_field(&m, "timespan")),
             Ok(_) => (None, None),
-            Err(e) => return Err(bad(&format!("the body is not valid JSON: {e}"))),
+            Err(e) => return Err(bad_argument(&format!("the body is not valid JSON: {e}"))),
         },
     };
+    run_query(cx, customer_id, text, timespan)
+}
+
+/// The workspace a query names exists and the caller may read its data (a query alone or in a
+/// batch).
+fn readable(cx: &Ctx, customer_id: &str) -> Result<(), ApiError> {
+    let Some(ws) = workspace_by_customer_id(cx, customer_id) else {
+        return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
+    };
+    let workspace_id = &cx.w.workspaces[&ws].id;
+    if !crate::engine::arm::authorization::caller_may(cx, workspace_id, QUERY_ACTION) {
+        return Err(ApiError::new(&errors::QUERY_INSUFFICIENT_ACCESS));
+    }
+    Ok(())
+}
+
+fn bad_argument(detail: &str) -> ApiError {
+    ApiError::new(&errors::QUERY_BAD_ARGUMENT).arg("detail", detail)
+}
+
+/// `POST /v1/$batch`: `{"requests": [{"id", "workspace", "path": "/query", "method": "POST",
+/// "body": {"query", "timespan"}, "headers"}]}` answered 200 with `{"responses": [{"id", "status",
+/// "headers", "body"}]}`, each answer what the query alone would have been (azure-monitor-query's
+/// `query_batch`). Each query is its own request: one that fails changes nothing and does not stop
+/// the others. The batch itself is refused (400) only when it is not a list of requests.
+fn batch(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
+    let requests = match req.json() {
+        Ok(Some(Json::Object(m))) => match m.get("requests") {
+            Some(Json::Array(items)) => items.clone(),
+            _ => return Err(bad_argument("the 'requests' property must be an array")),
+        },
+        Ok(_) => return Err(bad_argument("the 'requests' property must be an array")),
+        Err(e) => return Err(bad_argument(&format!("the body is not valid JSON: {e}"))),
+    };
+    let mut responses = Vec::with_capacity(requests.len());
+    for item in &requests {
+        let id = item.get("id").cloned().unwrap_or(Json::Null);
+        let saved = cx.w.clone();
+        let answer = batch_item(cx, item).unwrap_or_else(|e| Response::from_error(&e));
+        if answer.status >= 400 {
+            *cx.w = saved;
+        }
+        responses.push(json!({
+            "id": id,
+            "status": answer.status,
+            "headers": { "Content-Type": "application/json; charset=utf-8" },
+            "body": answer.body,
+        }));
+    }
+    Ok(Response::ok(json!({ "responses": responses })))
+}
+
+fn batch_item(cx: &mut Ctx, item: &Json) -> Result<Response, ApiError> {
+    let field = |name: &str| item.get(name).and_then(Json::as_str);
+    let path_ok = field("path").is_none_or(|p| p.eq_ignore_ascii_case("/query"))
+        && field("method").is_none_or(|m| m.eq_ignore_ascii_case("POST"));
+    let customer_id = field("workspace").unwrap_or("").to_string();
+    if !path_ok {
+        return Err(ApiError::new(&errors::QUERY_PATH_NOT_FOUND));
+    }
+    readable(cx, &customer_id)?;
+    let (text, timespan) = match item.get("body") {
+        Some(Json::Object(m)) => (str_field(m, "query"), str_field(m, "timespan")),
+        _ => (None, None),
+    };
+    run_query(cx, customer_id, text, timespan)
+}
+
+/// One query of a workspace (by its customer id), from `GET`/`POST …/query` or a batch.
+fn run_query(
+    cx: &mut Ctx,
+    customer_id: String,
+    text: Option<String>,
+    timespan: Option<String>,
+) -> Result<Response, ApiError> {
+    let bad = bad_argument;
     let text = text
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| bad("the 'query' property is required"))?;

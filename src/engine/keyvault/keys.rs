@@ -12,7 +12,7 @@ use super::access::{Audit, KeyPerm, authorize};
 use super::{DeletedKey, Key, KeyVersion, Vault};
 use crate::engine::Ctx;
 use crate::engine::clock::{DAY, Event};
-use crate::engine::crypto::{self, CryptoError, RsaKey, WrapAlg};
+use crate::engine::crypto::{self, CryptoError, RsaKey, SignAlg, WrapAlg};
 use crate::engine::errors::{self, ApiError};
 use crate::engine::http::{Method, Request, Response};
 use crate::engine::journal::Category;
@@ -87,6 +87,8 @@ fn describe(req: &Request) -> (String, Option<String>, Option<String>) {
         (Method::Post, ["keys", _, "unwrapkey"] | ["keys", _, _, "unwrapkey"]) => "KeyUnwrap",
         (Method::Post, ["keys", _, "encrypt"] | ["keys", _, _, "encrypt"]) => "KeyEncrypt",
         (Method::Post, ["keys", _, "decrypt"] | ["keys", _, _, "decrypt"]) => "KeyDecrypt",
+        (Method::Post, ["keys", _, "sign"] | ["keys", _, _, "sign"]) => "KeySign",
+        (Method::Post, ["keys", _, "verify"] | ["keys", _, _, "verify"]) => "KeyVerify",
         (Method::Get, ["keys", _] | ["keys", _, _]) => "KeyGet",
         (Method::Patch, ["keys", _] | ["keys", _, _]) => "KeyUpdate",
         (Method::Delete, ["keys", _]) => "KeyDelete",
@@ -177,6 +179,10 @@ fn dispatch(
             ver,
             op @ ("wrapkey" | "unwrapkey" | "encrypt" | "decrypt"),
         ] => crypto_op(cx, req, vk, caller, &raw[1], ver, op),
+        ["keys", _, op @ ("sign" | "verify")] => sign_op(cx, req, vk, caller, &raw[1], "", op),
+        ["keys", _, ver, op @ ("sign" | "verify")] => {
+            sign_op(cx, req, vk, caller, &raw[1], ver, op)
+        }
         ["keys", _] | ["keys", _, _] => {
             let version = raw.get(2).map(String::as_str).unwrap_or("");
             match req.method {
@@ -744,6 +750,64 @@ fn crypto_op(
     Ok(Response::ok(
         json!({ "kid": kid, "value": crypto::b64url(&out) }),
     ))
+}
+
+/// `sign` (`{alg, value}`: a digest → `{kid, value}`: the signature) and `verify`
+/// (`{alg, digest, value}` → `{value}`: whether the signature holds), RS256/384/512 and
+/// PS256/384/512 over a digest the caller computed, each under its own permission and key_ops
+/// entry. A signature that does not verify is an answer (`false`), not an error.
+fn sign_op(
+    cx: &mut Ctx,
+    req: &Request,
+    vk: &str,
+    caller: &Principal,
+    name: &str,
+    version: &str,
+    op: &str,
+) -> Result<Response, ApiError> {
+    if req.method != Method::Post {
+        return Err(method_not_allowed(req));
+    }
+    let b = body(req)?;
+    let (perm, key_op) = if op == "sign" {
+        (KeyPerm::Sign, "sign")
+    } else {
+        (KeyPerm::Verify, "verify")
+    };
+    authorize(cx, vault(cx, vk), caller, perm, Some(name))?;
+    let invalid = |p: &str| ApiError::new(&errors::KV_PROPERTY_INVALID).arg("property", p);
+    let alg = b
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(SignAlg::parse)
+        .ok_or_else(|| invalid("alg"))?;
+    let bytes = |field: &str| {
+        b.get(field)
+            .and_then(Value::as_str)
+            .and_then(crypto::from_b64url)
+            .ok_or_else(|| invalid(field))
+    };
+    if op == "sign" {
+        let digest = bytes("value")?;
+        let (kid, v) = usable(cx, vk, name, version, key_op)?;
+        let material = v.material.clone();
+        let signature = material
+            .sign(&mut cx.w.rng, alg, &digest)
+            .ok_or_else(|| invalid("value"))?;
+        Ok(Response::ok(
+            json!({ "kid": kid, "value": crypto::b64url(&signature) }),
+        ))
+    } else {
+        let digest = bytes("digest")?;
+        let signature = bytes("value")?;
+        if digest.len() != alg.digest_len() {
+            return Err(invalid("digest"));
+        }
+        let (_, v) = usable(cx, vk, name, version, key_op)?;
+        Ok(Response::ok(
+            json!({ "value": v.material.verify(alg, &digest, &signature) }),
+        ))
+    }
 }
 
 /// Key-state checks shared by wrap and unwrap: the version exists, is enabled, allows the op.
