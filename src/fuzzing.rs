@@ -1192,10 +1192,15 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
             ],
         ),
         34..=36 => {
-            let op = if inp.chance(128) {
-                "wrapkey"
-            } else {
-                "unwrapkey"
+            // The key operations a key's `key_ops` advertise, unwrap the most (it reuses what
+            // earlier wraps answered).
+            let op = match inp.below(8) {
+                0 | 1 => "wrapkey",
+                2 => "encrypt",
+                3 => "decrypt",
+                4 => "sign",
+                5 => "verify",
+                _ => "unwrapkey",
             };
             let path = if inp.chance(128) {
                 format!("/keys/{KEY}/{op}")
@@ -1207,13 +1212,15 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
             } else {
                 crate::engine::crypto::b64url(inp.bytes(48))
             };
-            let alg = *inp.pick(&["RSA-OAEP-256", "RSA-OAEP", "RSA1_5", "A256KW"]);
-            ep(
-                kv(&path),
-                Api::KeyVault,
-                POST,
-                vec![json!({ "alg": alg, "value": value })],
-            )
+            let body = if op == "sign" || op == "verify" {
+                let alg = *inp.pick(&["RS256", "RS384", "RS512", "PS256", "PS512", "ES256"]);
+                let digest = crate::engine::crypto::b64url(inp.bytes(64));
+                json!({ "alg": alg, "value": value, "digest": digest })
+            } else {
+                let alg = *inp.pick(&["RSA-OAEP-256", "RSA-OAEP", "RSA1_5", "A256KW"]);
+                json!({ "alg": alg, "value": value })
+            };
+            ep(kv(&path), Api::KeyVault, POST, vec![body])
         }
         37 => ep(
             kv(inp.pick::<&str>(&[
@@ -1364,7 +1371,7 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
                 ),
             }
         }
-        _ => match inp.below(4) {
+        _ => match inp.below(5) {
             0 => ep(
                 format!(
                     "https://graph.microsoft.com/v1.0/{}",
@@ -1384,6 +1391,15 @@ fn endpoint(fx: &Fixture, inp: &mut Input) -> Endpoint {
                 vec![],
             ),
             2 => ep("https://example.com/".into(), Api::None, GET, vec![]),
+            3 => ep(
+                "https://api.loganalytics.io/v1/$batch".into(),
+                Api::None,
+                POST,
+                vec![json!({ "requests": [
+                    { "id": "1", "method": "POST", "path": "/query", "workspace": cid, "body": { "query": "FuzzData_CL | count" } },
+                    { "id": "2", "method": "POST", "path": "/query", "workspace": cid, "body": { "query": "FuzzData_CL | where" } },
+                ] })],
+            ),
             _ => ep(
                 query_url(&cid),
                 Api::None,
