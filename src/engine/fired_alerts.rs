@@ -780,7 +780,7 @@ mod tests {
     use super::*;
     use crate::engine::table::{ColumnType, Schema};
 
-    /// The BYOS form of the context, on the function that builds it (`tests/linked_storage.rs`
+    /// The BYOS form of the context, on the function that builds it (`tests/scenarios/linked_storage.rs`
     /// checks it end to end through an `Alerts` link).
     #[test]
     fn with_byos_the_context_has_dimensions_but_no_query_and_no_results() {

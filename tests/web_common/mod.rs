@@ -16,7 +16,7 @@ pub async fn sleep(ms: i32) {
     JsFuture::from(p).await.unwrap();
 }
 
-/// A fresh root for each test (tests of one file share a page).
+/// A fresh root for each test (all the browser tests share a page).
 pub fn root() -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
     let div = doc.create_element("div").unwrap();

@@ -14,7 +14,7 @@
 //!   readable: a query returns exactly the rows stored while accessible and not past retention;
 //! * a refused request (status 400 or more) changes nothing.
 
-mod common;
+use crate::common;
 use cmk_playground::engine::Response;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::storage::access::Outage;

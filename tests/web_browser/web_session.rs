@@ -2,13 +2,11 @@
 //! fresh in-page engine, restores the world from the journal in localStorage.
 #![cfg(target_arch = "wasm32")]
 
-mod web_common;
+use crate::web_common;
 use cmk_playground::ui::{host::Host, mount_with_session};
 use wasm_bindgen_test::*;
 use web_common::*;
 use web_sys::Element;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()

@@ -6,7 +6,7 @@
 //! link a fired alert carries its query and results (with one, "Fired log alerts will not
 //! contains search results or alert query").
 
-mod common;
+use crate::common;
 
 use cmk_playground::engine::clock::iso;
 use cmk_playground::engine::errors;

@@ -1,7 +1,7 @@
 //! The seed's five provisioning steps, end to end, through `Engine::handle`.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 

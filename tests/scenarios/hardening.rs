@@ -5,7 +5,7 @@
 //! what decoding allocates.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::clock::LATEST;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::sources::{MAX_ROWS_PER_HOUR, SourceConfig};

@@ -2,7 +2,7 @@
 //! request routing, role assignments, user-assigned identities, and Microsoft Graph.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use common::*;
 use serde_json::json;

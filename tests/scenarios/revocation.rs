@@ -6,7 +6,7 @@
 //! Encryption Key revocation or deletion", "Customer-managed key rotation"), each named after the
 //! statement it checks and asserting its timings from the snapshot's timestamps.
 
-mod common;
+use crate::common;
 use cmk_playground::engine::Response;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::journal::TimelineEntry;

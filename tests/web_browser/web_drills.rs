@@ -3,14 +3,12 @@
 //! pointing at what an event affected.
 #![cfg(target_arch = "wasm32")]
 
-mod web_common;
+use crate::web_common;
 use cmk_playground::ui::{host::Host, mount_with};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_common::*;
 use web_sys::{Element, HtmlElement, HtmlSelectElement};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn access(root: &Element) -> String {
     find(root, "[data-testid=cluster-access] .pill")

@@ -2,7 +2,7 @@
 //! simulated Key Vault outage as REST callers see it.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::storage::access::Outage;
 use common::*;

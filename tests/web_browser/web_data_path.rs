@@ -2,7 +2,7 @@
 //! randomness, WebCrypto sealing identical to the engine's, and the page reflecting an ingest.
 #![cfg(target_arch = "wasm32")]
 
-mod web_common;
+use crate::web_common;
 use cmk_playground::engine::crypto::{self, SymKey};
 use cmk_playground::engine::{Engine, Response};
 use cmk_playground::ui::{host::Host, mount_with};
@@ -12,8 +12,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_common::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 const SUB: &str = "9f3b6c2e-1a4d-4e8b-b5c7-2d8f0a6e4c31";
 const TENANT: &str = "3c1d5e2a-8f47-4b6e-9a21-6d0f5c7b8e93";

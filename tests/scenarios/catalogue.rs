@@ -3,17 +3,19 @@
 //! and every message quoted from the seed must be asserted word for word.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use std::path::{Path, PathBuf};
 
 use cmk_playground::engine::errors::{CATALOGUE, Source};
 use common::{seed, template_literals, template_matches};
 
-/// `(file name, text without comment lines)` of every test file except this one.
+/// `(file name, text without comment lines)` of every test file except this one: the separate
+/// test binaries in `tests/` and the modules of this one in `tests/scenarios/`.
 fn test_sources() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests directory")
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut files: Vec<PathBuf> = [tests.clone(), tests.join("scenarios")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).expect("tests directory"))
         .map(|e| e.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "rs"))
         .filter(|p| p.file_name().is_some_and(|n| n != "catalogue.rs"))

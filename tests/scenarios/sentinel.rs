@@ -3,7 +3,7 @@
 //! clock, rotation, and the changes the document calls unsupported.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::world::COSMOS_DB_OBJECT_ID;
 use common::*;

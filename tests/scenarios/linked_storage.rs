@@ -5,7 +5,7 @@
 //! Log Analytics data under another key stays readable.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use common::*;
 use serde_json::{Value, json};

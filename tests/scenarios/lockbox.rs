@@ -3,7 +3,7 @@
 //! decide, the lifecycle on the clock, and the support engineer's reads through storage.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::view::LockboxRequestView;
 use common::*;

@@ -2,7 +2,7 @@
 //! the hot cache, and queries over MMK and CMK data together.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::storage::TamperTarget;
 use cmk_playground::engine::{Engine, Response};

@@ -2,7 +2,7 @@
 //! keys data plane (versions, lifecycle, wrap/unwrap, authorization, audit).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::crypto::{b64url, from_b64url};
 use cmk_playground::engine::errors;
 use common::*;

@@ -3,7 +3,7 @@
 //! way the docs find the Azure Cosmos DB principal's object id).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use common::*;
 

@@ -4,7 +4,7 @@
 //! data in Log Analytics cluster, or a different key"), as one more holder of a wrapped AEK.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use cmk_playground::engine::view::StorageAccountView;
 use common::*;

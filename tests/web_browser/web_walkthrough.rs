@@ -2,14 +2,12 @@
 //! linked workspace, with the engine running in the page (fixed seed).
 #![cfg(target_arch = "wasm32")]
 
-mod web_common;
+use crate::web_common;
 use cmk_playground::ui::{host::Host, mount_with};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_common::*;
 use web_sys::HtmlElement;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn walkthrough_drives_all_five_steps_to_a_linked_workspace() {

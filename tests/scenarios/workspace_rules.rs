@@ -2,7 +2,7 @@
 //! (`linkedServices/cluster`).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::errors;
 use common::*;
 use serde_json::{Value, json};

@@ -7,7 +7,7 @@
 //! key creation is kept rare and 2048-bit, because key generation dominates the run time.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::crypto::b64url;
 use cmk_playground::engine::{Engine, Response};
 use common::{SUB, SUB2, TENANT, USER};

@@ -2,7 +2,7 @@
 //! 2025-02-01): synchronous CRUD with 200 only, an unpaged list, the etag rule, and where they
 //! live without a `Query` linked storage account: in the workspace, under a Microsoft-managed key.
 
-mod common;
+use crate::common;
 
 use cmk_playground::engine::errors;
 use common::*;
