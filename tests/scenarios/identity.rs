@@ -1,8 +1,7 @@
 //! Who may do what: the token endpoint, the check every surface runs on credentials, and ARM's
 //! authorization of every request against role assignments (issue 12).
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::entra::{self, APPS, PEOPLE};
 use cmk_playground::engine::errors;
 use cmk_playground::engine::world::{

@@ -1,9 +1,8 @@
 //! The Log Analytics Query API's other ways in, as azure-monitor-query's `LogsQueryClient` sends
 //! them: `$batch` (`query_batch`: several queries in one POST, each answered as it would be
 //! alone) and a workspace's resource id in the path (`query_resource`).
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use cmk_playground::engine::Response;
 use cmk_playground::engine::errors;
 use common::*;
