@@ -51,14 +51,9 @@ fn kind_text(p: &PrincipalView) -> &'static str {
 }
 
 /// Moves the focus among the menu's items with the arrow keys, Home and End; Escape closes the
-/// menu and gives the focus back to its button.
-fn on_menu_keys(e: KeyboardEvent) {
-    let Some(details) = e
-        .current_target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok())
-    else {
-        return;
-    };
+/// menu and gives the focus back to its button. (`details` is the menu: Yew delegates events, so
+/// the event's current target is not.)
+fn on_menu_keys(details: &web_sys::HtmlDetailsElement, e: &KeyboardEvent) {
     let focus = |sel: &str| {
         if let Some(el) = details
             .query_selector(sel)
@@ -69,7 +64,10 @@ fn on_menu_keys(e: KeyboardEvent) {
             let _ = el.focus();
         }
     };
-    if e.key() == "Escape" && details.open() {
+    if !details.open() {
+        return;
+    }
+    if e.key() == "Escape" {
         e.prevent_default();
         details.set_open(false);
         focus("summary");
@@ -82,7 +80,7 @@ fn on_menu_keys(e: KeyboardEvent) {
         .filter_map(|i| items.item(i))
         .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
         .collect();
-    if items.is_empty() || !details.open() {
+    if items.is_empty() {
         return;
     }
     let active = web_sys::window()
@@ -110,6 +108,7 @@ fn on_menu_keys(e: KeyboardEvent) {
 #[function_component(SignInMenu)]
 pub fn sign_in_menu() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
+    let details = use_node_ref();
     let snap = &app.state.snap;
     let session = &snap.session;
     let me = &session.signed_in;
@@ -143,10 +142,12 @@ pub fn sign_in_menu() -> Html {
     });
     let tokens = session.tokens.iter().map(|t| {
         let left = t.expires.saturating_sub(snap.now);
-        let state = if left == 0 {
-            "expired".to_string()
-        } else {
-            format!("{} left", clock::duration(left))
+        let state = match left {
+            0 => "expired: renewed at its next use".to_string(),
+            l if l <= 5 * clock::MINUTE => {
+                format!("{} left: renewed at its next use", clock::duration(l))
+            }
+            l => format!("{} left", clock::duration(l)),
         };
         html! {
             <li>
@@ -162,13 +163,37 @@ pub fn sign_in_menu() -> Html {
         me.client,
         roles_line(me, subs)
     );
+    let onkeydown = {
+        let details = details.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if let Some(d) = details.cast::<web_sys::HtmlDetailsElement>() {
+                on_menu_keys(&d, &e);
+            }
+        })
+    };
+    // The menu closes when the focus leaves it (a click elsewhere, Tab past its end), so it never
+    // sits over the page; the panel takes the focus of clicks on its text, which keep it open.
+    let onfocusout = {
+        let details = details.clone();
+        Callback::from(move |e: FocusEvent| {
+            let Some(d) = details.cast::<web_sys::HtmlDetailsElement>() else {
+                return;
+            };
+            let to = e
+                .related_target()
+                .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            if !d.contains(to.as_ref()) {
+                d.set_open(false);
+            }
+        })
+    };
     html! {
-        <details class="session-menu signin-menu" onkeydown={Callback::from(on_menu_keys)}>
+        <details class="session-menu signin-menu" ref={details} {onkeydown} {onfocusout}>
             <summary data-testid="signin-menu" aria-label={who_label.clone()} title={who_label}>
                 <span class="signin-eyebrow">{ "Signed in as" }</span>
                 <span class="signin-who">{ &me.name }</span>
             </summary>
-            <div class="menu signin-panel">
+            <div class="menu signin-panel" tabindex="-1">
                 <div class="signin-current" data-testid="signin-current">
                     <strong>{ &me.name }</strong>
                     <span class="mono small">{ &me.client }</span>
