@@ -138,7 +138,8 @@ async fn the_page_signs_in_and_a_switch_of_person_survives_a_reload() {
     let auth = text(&root, ".console [data-testid=sent-auth]");
     assert!(auth.contains("Authorization: Bearer eyJ"), "{auth}");
     assert!(
-        text(&root, ".console [data-testid=token-claims]").contains("avery@contoso.onmicrosoft.com")
+        text(&root, ".console [data-testid=token-claims]")
+            .contains("avery@contoso.onmicrosoft.com")
     );
     click(&root, "[data-testid=sign-in-as-sam]").await;
     assert!(text(&root, "[data-testid=signin-menu]").contains("Sam Operator"));
