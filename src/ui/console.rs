@@ -254,7 +254,7 @@ pub fn console() -> Html {
     });
     html! {
         <div class="console">
-            <p class="muted">{ "Send any request to the simulated services. Requests are signed as the signed-in user, like " }<code>{ "az rest" }</code>{ ". Ctrl+Enter sends." }</p>
+            <p class="muted">{ "Send any request to the simulated services. Like " }<code>{ "az rest" }</code>{ ", the page adds a token for whoever is signed in (top of the page), unless the request has an " }<code>{ "Authorization" }</code>{ " header of its own. Ctrl+Enter sends." }</p>
             <div class="row wrap">
                 <label for="console-example">{ "Examples" }</label>
                 <select id="console-example" onchange={on_example}>

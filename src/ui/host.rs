@@ -14,6 +14,29 @@ use crate::engine::Engine;
 use crate::protocol::{self, Command, Reply};
 
 type Done = Box<dyn FnOnce(Result<Reply, String>)>;
+
+/// Who the page signs in as whenever a world starts: the tenant's Owner, so the walkthroughs
+/// work as written. Switching person is a journalled `SignIn`; this one is part of the start.
+pub const BOOT_SIGN_IN: &str = crate::engine::world::USER_UPN;
+
+fn boot_sign_in() -> Command {
+    Command::SignIn {
+        who: BOOT_SIGN_IN.to_string(),
+    }
+}
+
+/// A `Reset`'s reply with the world after the boot sign-in that follows it.
+fn merge_sign_in(
+    reset: Result<Reply, String>,
+    signed: Result<Reply, String>,
+) -> Result<Reply, String> {
+    let (mut reply, signed) = (reset?, signed?);
+    reply.snapshot = signed.snapshot;
+    if let Some(e) = signed.error {
+        reply.error = Some(format!("Signing in as {BOOT_SIGN_IN}: {e}"));
+    }
+    Ok(reply)
+}
 type Notice = Rc<dyn Fn(String)>;
 type Progress = Rc<dyn Fn(f64, String)>;
 
@@ -73,7 +96,9 @@ impl Host {
     /// The engine runs in the page, seeded from WebCrypto (or from `seed`, for tests).
     pub fn local(seed: Option<[u8; 32]>) -> Host {
         // Without a seed, Engine::default() seeds from WebCrypto.
-        let engine = seed.map(Engine::with_seed).unwrap_or_default();
+        let mut engine: Engine = seed.map(Engine::with_seed).unwrap_or_default();
+        // The page sends real tokens from the start (tests that mount without a session too).
+        protocol::execute(&mut engine, &boot_sign_in());
         Host::with_mode(Mode::Local(Rc::new(RefCell::new(engine))))
     }
 
@@ -132,7 +157,30 @@ impl Host {
     }
 
     /// Sends a command; `done` runs when the reply (or a failure) arrives.
+    ///
+    /// A `Reset` is followed by the boot sign-in (implicit sign-in off, tokens on every request)
+    /// and answered with the world after both: every world the page starts (a session's start, a
+    /// replay, a drill's set-up) is signed in the same way, so a journal replays to the same
+    /// responses without journalling the sign-in. Both go out at once, so nothing the page sends
+    /// meanwhile can run between them.
     pub fn send(&self, cmd: Command, done: impl FnOnce(Result<Reply, String>) + 'static) {
+        if !matches!(cmd, Command::Reset { .. }) {
+            return self.send_one(cmd, done);
+        }
+        let reset = Rc::new(RefCell::new(None));
+        let r = reset.clone();
+        self.send_one(cmd, move |reply| *r.borrow_mut() = Some(reply));
+        self.send_one(boot_sign_in(), move |signed| {
+            // Replies come back in the order sent (both hosts run one command at a time).
+            let first = reset
+                .borrow_mut()
+                .take()
+                .unwrap_or_else(|| Err("the engine answered out of order".into()));
+            done(merge_sign_in(first, signed));
+        });
+    }
+
+    fn send_one(&self, cmd: Command, done: impl FnOnce(Result<Reply, String>) + 'static) {
         let id = self.0.next.get();
         self.0.next.set(id + 1);
         self.0.pending.borrow_mut().insert(id, Box::new(done));

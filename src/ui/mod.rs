@@ -19,6 +19,7 @@ pub mod panels;
 pub mod response;
 pub mod session;
 pub mod sharing;
+pub mod signin;
 pub mod state;
 pub mod util;
 pub mod walkthrough;
@@ -439,6 +440,7 @@ pub fn app(props: &AppProps) -> Html {
                     </div>
                 </div>
                 <div class="top-actions">
+                    <signin::SignInMenu />
                     <sharing::SessionMenu />
                     <span class="engine-badge" title="Where the simulation runs">
                         { format!("Engine: {}", state.host_kind) }

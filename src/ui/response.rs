@@ -85,6 +85,7 @@ pub fn response_view(p: &Props) -> Html {
                 <span class={class}>{ format!("{} {}", r.status, reason(r.status)) }</span>
                 <span class="muted">{ format!("{} {} · sent at {} · {:.0} ms", x.method, host_path(&x.url), clock::human(x.at), x.millis) }</span>
             </div>
+            { credentials_view(x) }
             if !shown_headers.is_empty() {
                 <dl class="headers">
                     { for shown_headers.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd><code>{ v }</code></dd></> }) }
@@ -120,6 +121,94 @@ pub fn response_view(p: &Props) -> Html {
                 </p>
             }
         </div>
+    }
+}
+
+/// The credentials the page added to a request (`Reply::credentials`): a bearer token
+/// abbreviated, with its decoded claims one click away, or the Data Collector's SharedKey
+/// signature and date. Nothing for a request that carried its own `Authorization`.
+fn credentials_view(x: &Exchange) -> Html {
+    if x.credentials.is_empty() {
+        return html! {};
+    }
+    let rows = x.credentials.iter().map(|(k, v)| {
+        let bearer = v.strip_prefix("Bearer ");
+        let shown = match bearer {
+            Some(t) => format!("Bearer {}", abbreviate(t)),
+            None => v.clone(),
+        };
+        let claims = bearer.and_then(crate::engine::entra::decode_claims);
+        html! {
+            <div class="sent-credential">
+                <code class="sent-header" title={v.clone()}><span class="header-name">{ format!("{k}: ") }</span>{ shown }</code>
+                if let (Some(token), Some(c)) = (bearer, claims) {
+                    <details class="token-claims" data-testid="token-claims">
+                        <summary>{ "Decoded token" }</summary>
+                        { claims_view(&c) }
+                        <p class="small muted">{ "The whole token (header.claims.signature, HS256 under the simulated tenant's key):" }</p>
+                        <code class="token-full">{ token }</code>
+                    </details>
+                }
+            </div>
+        }
+    });
+    html! {
+        <div class="sent-auth" data-testid="sent-auth">
+            <p class="small muted sent-auth-title">
+                { "Credentials the page added for whoever is signed in:" }
+                if let Some(note) = &x.token_note {
+                    // Not a `.pill`, and the claims below are not a `.json`: a card's status pill and
+                    // response body stay the only ones in it (the e2e checks find them so).
+                    { " " }<span class="token-badge" title={note.clone()}>
+                        { if note.starts_with("Refreshed") { "token refreshed" } else { "new token" } }
+                    </span>
+                }
+            </p>
+            { for rows }
+            if let Some(note) = &x.token_note {
+                <p class="small muted token-note" data-testid="token-note">{ note }</p>
+            }
+        </div>
+    }
+}
+
+/// A token shortened to its start and end (`eyJ0eXAi…Qx3k`): enough to tell two apart.
+pub fn abbreviate(token: &str) -> String {
+    let chars: Vec<char> = token.chars().collect();
+    if chars.len() <= 24 {
+        return token.to_string();
+    }
+    format!(
+        "{}…{}",
+        chars[..12].iter().collect::<String>(),
+        chars[chars.len() - 6..].iter().collect::<String>()
+    )
+}
+
+/// The claims a reader checks first, times in virtual time; the rest follow as JSON.
+pub fn claims_view(c: &serde_json::Value) -> Html {
+    let time = |k: &str| c[k].as_u64().map(|t| format!("{} ({t})", clock::human(t)));
+    let text = |k: &str| c[k].as_str().map(str::to_string);
+    let rows = [
+        ("aud", text("aud"), "the service it is for"),
+        ("oid", text("oid"), "who: the principal's object id"),
+        ("appid", text("appid"), "the client application"),
+        ("upn", text("upn"), "the person's user principal name"),
+        ("iat", time("iat"), "issued at (virtual time)"),
+        ("exp", time("exp"), "expires (virtual time)"),
+    ];
+    html! {
+        <>
+            <dl class="claims">
+                { for rows.into_iter().filter_map(|(k, v, what)| v.map(|v| html! {
+                    <><dt title={what}>{ k }</dt><dd><code>{ v }</code></dd></>
+                })) }
+            </dl>
+            <details class="claims-all">
+                <summary class="small">{ "All claims" }</summary>
+                <pre class="claims-json">{ serde_json::to_string_pretty(c).unwrap_or_default() }</pre>
+            </details>
+        </>
     }
 }
 

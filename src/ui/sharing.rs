@@ -87,7 +87,7 @@ fn export(journal: &Journal, app: &AppCtx) {
 }
 
 /// Closes the menu an item was picked from.
-fn close_menu(e: &web_sys::Event) {
+pub(crate) fn close_menu(e: &web_sys::Event) {
     if let Some(d) = e
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())

@@ -23,6 +23,12 @@ pub struct Exchange {
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
     pub response: Response,
+    /// The credentials the page added (`Authorization`, and `x-ms-date` for the Data Collector
+    /// API): what was really sent besides `headers`.
+    pub credentials: Vec<(String, String)>,
+    /// How the bearer token was come by, when not the one already held: a first token for the
+    /// service, or a refresh of one close to expiry.
+    pub token_note: Option<String>,
     /// Virtual time when it was sent.
     pub at: u64,
     /// Wall-clock time the engine took.
@@ -330,6 +336,7 @@ impl Reducible for AppState {
                     Some(response),
                 ) = (&sent.cmd, &reply.response)
                 {
+                    let token_note = token_note(&s.snap, &reply.credentials);
                     let mut history = (*s.history).clone();
                     let seq = history.len();
                     history.push(Exchange {
@@ -340,6 +347,8 @@ impl Reducible for AppState {
                         headers: headers.clone(),
                         body: body.clone(),
                         response: response.clone(),
+                        credentials: reply.credentials.clone(),
+                        token_note,
                         at: reply.started,
                         millis,
                     });
@@ -457,6 +466,31 @@ impl Reducible for AppState {
         }
         Rc::new(s)
     }
+}
+
+/// How the bearer token in `credentials` was come by, judged from the tokens the host held
+/// before (`before`): None when it was one of them.
+fn token_note(before: &Snapshot, credentials: &[(String, String)]) -> Option<String> {
+    let token = credentials
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Authorization"))
+        .and_then(|(_, v)| v.strip_prefix("Bearer "))?;
+    let held = &before.session.tokens;
+    if held.iter().any(|t| t.token == token) {
+        return None;
+    }
+    let aud = crate::engine::entra::decode_claims(token)
+        .and_then(|c| c["aud"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    Some(match held.iter().find(|t| t.audience == aud) {
+        Some(old) => format!(
+            "Refreshed: the token held for {aud} expires at {}, within 5 minutes of this request (or before it), so the page got a new one from the token endpoint first.",
+            crate::engine::clock::human(old.expires)
+        ),
+        None => format!(
+            "New token: the page held none for {aud}, so it got one from the token endpoint first."
+        ),
+    })
 }
 
 /// How many queries the Logs view's history keeps.

@@ -119,3 +119,39 @@ async fn a_journal_that_does_not_replay_is_discarded_with_a_notice() {
     app.destroy();
     root.remove();
 }
+
+/// The page starts signed in with real tokens; switching person is journalled, so a reload signs
+/// in again as that person, and every request shows the `Authorization` header the page added.
+#[wasm_bindgen_test]
+async fn the_page_signs_in_and_a_switch_of_person_survives_a_reload() {
+    let key = "test.session.signin";
+    storage().remove_item(key).unwrap();
+    storage().remove_item(&format!("{key}.view")).unwrap();
+    let root = root();
+    let app = mount_with_session(root.clone(), Host::local(None), key);
+    settle(&root).await;
+    assert!(text(&root, "[data-testid=signin-menu]").contains("Avery Admin"));
+    click(&root, "#tab-console").await;
+    click(&root, ".console button.primary").await;
+    let auth = text(&root, ".console [data-testid=sent-auth]");
+    assert!(auth.contains("Authorization: Bearer eyJ"), "{auth}");
+    assert!(
+        text(&root, ".console [data-testid=token-claims]")
+            .contains("avery@contoso.onmicrosoft.com")
+    );
+    click(&root, "[data-testid=sign-in-as-sam]").await;
+    assert!(text(&root, "[data-testid=signin-menu]").contains("Sam Operator"));
+    app.destroy();
+    root.remove();
+
+    let (root, app, _) = reload(key).await;
+    assert!(
+        text(&root, "[data-testid=signin-menu]").contains("Sam Operator"),
+        "{}",
+        text(&root, "[data-testid=signin-menu]")
+    );
+    app.destroy();
+    root.remove();
+    storage().remove_item(key).unwrap();
+    storage().remove_item(&format!("{key}.view")).unwrap();
+}
