@@ -70,8 +70,9 @@ pub const AUTHORIZATION_API: &[&str] = &[
     "2015-07-01",
 ];
 
-/// Key Vault data-plane api-versions; 2026-04-01 is GA and the default of azure-keyvault-keys
-/// 4.12.0 (2026-11-12).
+/// Key Vault data-plane api-versions; 2026-04-01 is the newest GA version (the one issue 12
+/// found the SDKs moving to); azure-keyvault-keys 4.11.3, the newest release on PyPI, sends
+/// 2025-07-01.
 pub const DATA_PLANE_API: &[&str] = &[
     "2026-04-01",
     "2025-07-01",
@@ -164,7 +165,7 @@ pub static SURFACES: &[Surface] = &[
         name: "Key Vault data plane ({vault}.vault.azure.net)",
         versions: DATA_PLANE_API,
         defaults: &[
-            ("azure-keyvault-keys 4.12.0 (Python)", "2026-04-01"),
+            ("azure-keyvault-keys 4.11.3 (Python)", "2025-07-01"),
             ("Azure CLI", "7.6"),
         ],
         source: "azure-api.md §3; azure-keyvault-keys changelog",
