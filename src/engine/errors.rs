@@ -744,6 +744,9 @@ catalogue! {
     QUERY_RUNAWAY: 400 Query "BadArgumentError" / "E_RUNAWAY_QUERY",
         "{detail}",
         Source::Playground("playground bound: 64,000,000 bytes of new values per query (Kusto stops runaway queries)");
+    QUERY_UNSUPPORTED: 400 Query "BadArgumentError" / "PlaygroundUnsupported",
+        "The request had some invalid properties",
+        Source::Playground("valid KQL outside the playground's subset: refused whole, the construct named in innererror (query/subset.rs)");
     QUERY_DATA_UNAVAILABLE: 403 Query "Forbidden" / "CustomerManagedKeyUnavailable",
         "{detail}",
         Source::Playground("seed: data becomes inaccessible and queries fail when key access is revoked");

@@ -725,6 +725,13 @@ fn query_error(e: &QueryError, failure: Option<ReadError>) -> ApiError {
         (ErrorKind::Limit, _) => {
             ApiError::new(&errors::QUERY_RUNAWAY).arg("detail", e.message.clone())
         }
+        (ErrorKind::Unsupported, _) => ApiError::new(&errors::QUERY_UNSUPPORTED).detail(json!({
+            "code": e.code,
+            "message": e.message,
+            "line": e.line,
+            "pos": e.pos,
+            "token": e.token,
+        })),
         (ErrorKind::Semantic, _) => ApiError::new(&errors::QUERY_SEMANTIC_ERROR).detail(json!({
             "code": "SemanticError",
             "message": "A semantic error occurred.",

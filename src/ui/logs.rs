@@ -260,7 +260,7 @@ pub fn logs() -> Html {
                     oninput={set_input(|d, v| d.query = v)} onkeydown={on_query_keys} />
                 <div class="row wrap">
                     <button class="primary" onclick={on_run} disabled={busy} data-testid="run-query">{ "Run" }<kbd>{ "Ctrl+Enter" }</kbd></button>
-                    <span class="muted small">{ "KQL subset: where, project, extend, take, count, summarize count()/countif/dcount/sum/avg/min/max by, order by, top, distinct, ago(), bin()." }</span>
+                    <span class="muted small">{ crate::engine::query::subset::SUMMARY }{ " Other KQL is refused by name." }</span>
                 </div>
                 if let Some(x) = last_query {
                     <QueryResult exchange={x} />

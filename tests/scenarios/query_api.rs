@@ -208,3 +208,26 @@ fn a_query_by_the_workspaces_resource_id_is_the_same_query() {
         )
     });
 }
+
+#[test]
+fn kql_outside_the_playgrounds_subset_fails_the_whole_query_naming_the_construct() {
+    let (mut env, id) = provisioned_workspace();
+    let r = env.refused(&errors::QUERY_UNSUPPORTED, |env| {
+        query(
+            &mut env.e,
+            &id,
+            "Heartbeat | summarize count() by bin(TimeGenerated, 1h) | render timechart",
+        )
+    });
+    let inner = &r.body["error"]["innererror"];
+    assert_eq!(inner["code"], "PlaygroundUnsupported");
+    assert_eq!(inner["token"], "render");
+    assert!(
+        inner["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The playground's KQL subset does not support the 'render' operator (line 1, position 58), so the query was not run."),
+        "{}",
+        r.body
+    );
+}

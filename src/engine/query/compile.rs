@@ -858,7 +858,12 @@ fn check_arity(name: &Name, args: &[Expr], n: usize) -> Result<(), QueryError> {
     ))
 }
 
+/// Kusto's SEM0260 for a name it doesn't know; a KQL function outside the subset is refused as
+/// such instead, naming it.
 fn unknown_function(name: &Name) -> QueryError {
+    if super::subset::known_function(&name.name) {
+        return QueryError::unsupported(&name.name, "function", name.at);
+    }
     QueryError::semantic(
         "SEM0260",
         format!("Unknown function: '{}'", name.name),

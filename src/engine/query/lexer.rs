@@ -12,7 +12,8 @@ use crate::engine::clock::days_from_civil;
 /// One token kind. Keywords are identifiers: KQL keywords are contextual.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
-    /// `name`, also the compound words `project-away`, `project-rename` and `in~`.
+    /// `name`, also the compound words `project-away`, `project-rename` (and the hyphenated
+    /// operators the subset refuses by name, such as `mv-expand`) and `in~`.
     Ident(String),
     /// `['name with spaces']` or `["name"]`.
     Quoted(String),
@@ -236,11 +237,20 @@ impl<'a> Lexer<'a> {
                 self.bump();
                 Tok::Ident("in~".into())
             }
-            // `project-away` and `project-rename` are single operator names in KQL.
-            "project" if self.peek(0) == Some('-') => {
+            // Hyphenated operator names are single words in KQL: `project-away` and
+            // `project-rename` (which the subset runs), and the ones it refuses by name.
+            "project" | "mv" | "make" | "parse" | "top" | "sample" if self.peek(0) == Some('-') => {
                 let rest = &self.src[self.i + 1..];
-                let suffix = ["away", "rename"].into_iter().find(|s| {
-                    rest.starts_with(s)
+                let suffixes: &[&str] = match w.as_str() {
+                    "project" => &["away", "rename", "keep", "reorder"],
+                    "mv" => &["expand", "apply"],
+                    "make" => &["series"],
+                    "parse" => &["where", "kv"],
+                    "top" => &["nested", "hitters"],
+                    _ => &["distinct"],
+                };
+                let suffix = suffixes.iter().find(|s| {
+                    rest.starts_with(*s)
                         && !rest[s.len()..]
                             .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
                 });
@@ -249,7 +259,7 @@ impl<'a> Lexer<'a> {
                         for _ in 0..=s.len() {
                             self.bump();
                         }
-                        Tok::Ident(format!("project-{s}"))
+                        Tok::Ident(format!("{w}-{s}"))
                     }
                     None => Tok::Ident(w),
                 }

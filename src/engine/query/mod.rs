@@ -37,6 +37,7 @@ pub mod eval;
 pub mod exec;
 pub mod lexer;
 pub mod parser;
+pub mod subset;
 
 #[cfg(test)]
 mod tests;
@@ -88,6 +89,8 @@ pub enum ErrorKind {
     Source,
     /// The query would build more than a query may (`E_RUNAWAY_QUERY`).
     Limit,
+    /// Valid KQL outside the playground's subset: refused whole, naming the construct.
+    Unsupported,
 }
 
 /// A refused query, shaped like the `innererror` Log Analytics returns: `line` is 1-based, `pos`
@@ -123,6 +126,24 @@ impl QueryError {
             line: at.line,
             pos: at.pos,
             token: token.to_string(),
+        }
+    }
+
+    /// Valid KQL the playground's subset does not run (`what`: "operator", "function", ...):
+    /// the whole query is refused, never answered in part.
+    pub fn unsupported(construct: &str, what: &str, at: Pos) -> Self {
+        QueryError {
+            kind: ErrorKind::Unsupported,
+            code: "PlaygroundUnsupported",
+            message: format!(
+                "The playground's KQL subset does not support the '{construct}' {what} (line {}, position {}), so the query was not run. Log Analytics itself supports it. {}",
+                at.line,
+                at.pos,
+                subset::SUMMARY
+            ),
+            line: at.line,
+            pos: at.pos,
+            token: construct.to_string(),
         }
     }
 

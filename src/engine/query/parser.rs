@@ -113,6 +113,16 @@ impl Parser {
     }
 
     fn query(&mut self) -> Result<Query, QueryError> {
+        // A query that starts with a statement or a tabular source other than a table (`let`,
+        // `union`, `search`, `print`, `range`, `datatable`, ...).
+        if let Tok::Ident(w) = &self.peek().tok
+            && super::subset::known_operator(w)
+            && !matches!(&self.peek_at(1).tok, Tok::Eof)
+            && !self.peek_at(1).text.starts_with('|')
+        {
+            let (w, at) = (w.clone(), self.peek().at);
+            return Err(QueryError::unsupported(&w, "operator", at));
+        }
         let table = self.name()?;
         let mut stages = Vec::new();
         while self.is_sym("|") {
@@ -157,6 +167,10 @@ impl Parser {
             "sort" => "sort",
             "top" => "top",
             "distinct" => "distinct",
+            w if super::subset::known_operator(w) => {
+                let at = self.peek().at;
+                return Err(QueryError::unsupported(w, "operator", at));
+            }
             _ => return Err(self.err()),
         };
         let at = self.bump().at;
@@ -370,6 +384,13 @@ impl Parser {
     /// Comparisons do not chain (`a == b == c` fails at the second `==`).
     fn binary(&mut self, min: u8) -> Parsed {
         let (mut left, mut depth) = self.unary()?;
+        // A KQL scalar operator the subset does not run (`between`, `has_any`, ...).
+        if let Tok::Ident(w) | Tok::Bang(w) = &self.peek().tok
+            && super::subset::known_scalar_operator(w)
+        {
+            let at = self.peek().at;
+            return Err(QueryError::unsupported(w, "operator", at));
+        }
         let mut compared = false;
         while let Some((op, prec)) = self.infix() {
             if prec < min {
@@ -494,6 +515,10 @@ impl Parser {
         let Tok::Ident(name) = &t.tok else {
             return Err(QueryError::syntax(&t.text, t.at));
         };
+        // Before its arguments, which may use syntax only it accepts (`arg_max(x, *)`).
+        if super::subset::known_function(name) {
+            return Err(QueryError::unsupported(name, "function", t.at));
+        }
         self.bump(); // '('
         let (args, depth) = self.expr_list(true)?;
         let depth = Self::grow(depth, &t)?;

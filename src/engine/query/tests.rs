@@ -323,8 +323,10 @@ fn lexer_reads_timespans_datetimes_and_compound_words() {
         one("\"tab\\there\\u00e9\""),
         Tok::Str("tab\there\u{e9}".into())
     );
-    // project-keep is not in the subset: `project` then `-`.
-    assert_eq!(one("project-keep"), Tok::Ident("project".into()));
+    // project-keep is not in the subset, but one word: the parser refuses it by name.
+    assert_eq!(one("project-keep"), Tok::Ident("project-keep".into()));
+    assert_eq!(one("mv-expand"), Tok::Ident("mv-expand".into()));
+    assert_eq!(one("project-x"), Tok::Ident("project".into()));
     for bad in [
         "10x",
         "1e",
@@ -1801,4 +1803,93 @@ fn throughput() {
             N as f64 / t / 1e6
         );
     }
+}
+
+// ---- KQL outside the subset: refused whole, naming the construct -------------------------------
+
+#[test]
+fn kql_outside_the_subset_is_refused_naming_the_construct() {
+    for (text, construct, what, pos) in [
+        ("Syslog | join (Syslog) on Computer", "join", "operator", 9),
+        ("Syslog | render timechart", "render", "operator", 9),
+        ("Syslog | mv-expand Tags", "mv-expand", "operator", 9),
+        (
+            "Syslog | parse Message with * 'x' rest",
+            "parse",
+            "operator",
+            9,
+        ),
+        (
+            "Syslog | top-nested 3 of Computer by count()",
+            "top-nested",
+            "operator",
+            9,
+        ),
+        ("union Syslog, Heartbeat", "union", "operator", 0),
+        ("let x = 1; Syslog", "let", "operator", 0),
+        ("search \"error\"", "search", "operator", 0),
+        ("print 1", "print", "operator", 0),
+        ("range x from 1 to 3 step 1", "range", "operator", 0),
+        (
+            "Syslog | extend y = iff(Pid > 1, 'a', 'b')",
+            "iff",
+            "function",
+            20,
+        ),
+        (
+            "Syslog | summarize make_set(Computer)",
+            "make_set",
+            "function",
+            19,
+        ),
+        (
+            "Syslog | summarize arg_max(Pid, *) by Computer",
+            "arg_max",
+            "function",
+            19,
+        ),
+        (
+            "Syslog | summarize percentile(Pid, 95)",
+            "percentile",
+            "function",
+            19,
+        ),
+        (
+            "Syslog | where Pid between (1 .. 3)",
+            "between",
+            "operator",
+            19,
+        ),
+        (
+            "Syslog | where Computer has_any ('a', 'b')",
+            "has_any",
+            "operator",
+            24,
+        ),
+        (
+            "Syslog | extend d = format_datetime(TimeGenerated, 'yyyy')",
+            "format_datetime",
+            "function",
+            20,
+        ),
+    ] {
+        let e = err(text);
+        assert_eq!(e.kind, ErrorKind::Unsupported, "{text}: {e:?}");
+        assert_eq!(
+            (e.token.as_str(), e.line, e.pos),
+            (construct, 1, pos),
+            "{text}"
+        );
+        assert!(
+            e.message.starts_with(&format!(
+                "The playground's KQL subset does not support the '{construct}' {what} (line 1, position {pos})"
+            )),
+            "{text}: {}",
+            e.message
+        );
+        assert!(e.message.contains(super::subset::SUMMARY));
+    }
+    // Unknown words are still Kusto's own errors, and a table may be named like an operator.
+    assert_eq!(err("Syslog | frobnicate").kind, ErrorKind::Syntax);
+    assert_eq!(err("Syslog | extend y = frobnicate(1)").code, "SEM0260");
 }

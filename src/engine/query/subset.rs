@@ -1,0 +1,240 @@
+//! What the playground's KQL subset runs, and the rest of KQL it knows by name: a query using a
+//! known construct outside the subset is refused whole with a message naming it
+//! (`QueryError::unsupported`), where an unknown word is Kusto's own syntax or semantic error.
+//! A query is never answered in part.
+
+/// The tabular operators the subset runs (the parser's `stage`).
+pub const OPERATORS: &[&str] = &[
+    "where",
+    "filter",
+    "project",
+    "project-away",
+    "project-rename",
+    "extend",
+    "take",
+    "limit",
+    "count",
+    "summarize",
+    "order by",
+    "sort by",
+    "top",
+    "distinct",
+];
+
+/// The scalar functions the subset runs (`compile::scalar_function`).
+pub const FUNCTIONS: &[&str] = &[
+    "now",
+    "ago",
+    "not",
+    "tolower",
+    "toupper",
+    "strlen",
+    "isempty",
+    "isnotempty",
+    "isnull",
+    "isnotnull",
+    "tostring",
+    "strcat",
+    "bin",
+    "floor",
+    "tolong",
+    "toint",
+    "toreal",
+    "todouble",
+    "todatetime",
+    "totimespan",
+];
+
+/// The aggregations the subset runs in `summarize` (`compile::AggKind`).
+pub const AGGREGATIONS: &[&str] = &["count", "countif", "dcount", "sum", "avg", "min", "max"];
+
+/// One line for refusals and the page.
+pub const SUMMARY: &str = "The subset runs the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top and distinct; the aggregations count, countif, dcount, sum, avg, min and max; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, tolong, toint, toreal, todouble, todatetime and totimespan.";
+
+/// KQL tabular operators (and query-level statements) outside the subset
+/// (learn.microsoft.com/kusto/query: "Tabular operators", "Query statements").
+const KNOWN_OPERATORS: &[&str] = &[
+    "as",
+    "consume",
+    "evaluate",
+    "externaldata",
+    "facet",
+    "find",
+    "fork",
+    "getschema",
+    "invoke",
+    "join",
+    "lookup",
+    "make-series",
+    "mv-apply",
+    "mv-expand",
+    "parse",
+    "parse-where",
+    "parse-kv",
+    "partition",
+    "print",
+    "project-keep",
+    "project-reorder",
+    "range",
+    "reduce",
+    "render",
+    "sample",
+    "sample-distinct",
+    "scan",
+    "search",
+    "serialize",
+    "top-nested",
+    "top-hitters",
+    "union",
+    "datatable",
+    "let",
+    "materialize",
+    "set",
+    "declare",
+    "alias",
+    "pattern",
+    "restrict",
+];
+
+/// KQL scalar functions and aggregations outside the subset, the ones CMK and Sentinel
+/// documentation and runbooks use most.
+const KNOWN_FUNCTIONS: &[&str] = &[
+    "iff",
+    "iif",
+    "case",
+    "coalesce",
+    "substring",
+    "trim",
+    "trim_start",
+    "trim_end",
+    "split",
+    "strcat_array",
+    "strcat_delim",
+    "replace_string",
+    "replace_regex",
+    "extract",
+    "extract_all",
+    "parse_json",
+    "todynamic",
+    "parse_url",
+    "format_datetime",
+    "format_timespan",
+    "datetime_diff",
+    "datetime_add",
+    "startofday",
+    "startofweek",
+    "startofmonth",
+    "startofyear",
+    "endofday",
+    "endofweek",
+    "endofmonth",
+    "dayofweek",
+    "dayofmonth",
+    "hourofday",
+    "getmonth",
+    "getyear",
+    "bin_at",
+    "round",
+    "abs",
+    "log",
+    "log10",
+    "exp",
+    "pow",
+    "sqrt",
+    "hash",
+    "hash_sha256",
+    "array_length",
+    "bag_keys",
+    "pack",
+    "pack_array",
+    "bag_pack",
+    "make_datetime",
+    "make_timespan",
+    "ipv4_is_in_range",
+    "ipv4_is_private",
+    "base64_encode_tostring",
+    "base64_decode_tostring",
+    "tobool",
+    "toguid",
+    "todecimal",
+    "indexof",
+    "countof",
+    "reverse",
+    "column_ifexists",
+    "current_principal",
+    "row_number",
+    "prev",
+    "next",
+    "series_stats",
+    "make_set",
+    "make_list",
+    "make_bag",
+    "make_set_if",
+    "make_list_if",
+    "arg_max",
+    "arg_min",
+    "percentile",
+    "percentiles",
+    "dcountif",
+    "sumif",
+    "avgif",
+    "maxif",
+    "minif",
+    "stdev",
+    "variance",
+    "any",
+    "take_any",
+    "take_anyif",
+    "count_distinct",
+    "hll",
+    "tdigest",
+];
+
+/// KQL scalar operators outside the subset (learn.microsoft.com/kusto/query: "String
+/// operators", "between operator"); `!` forms are matched by their word.
+const KNOWN_SCALAR_OPERATORS: &[&str] = &[
+    "between",
+    "has_any",
+    "has_all",
+    "hasprefix",
+    "hasprefix_cs",
+    "hassuffix",
+    "hassuffix_cs",
+    "matches",
+];
+
+/// Whether `word` is a KQL scalar operator the subset does not run.
+pub fn known_scalar_operator(word: &str) -> bool {
+    KNOWN_SCALAR_OPERATORS.contains(&word)
+}
+
+/// Whether `word` is a KQL tabular operator or statement the subset does not run.
+pub fn known_operator(word: &str) -> bool {
+    KNOWN_OPERATORS.contains(&word)
+}
+
+/// Whether `name` is a KQL function or aggregation the subset does not run.
+pub fn known_function(name: &str) -> bool {
+    KNOWN_FUNCTIONS.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_everything_the_subset_runs() {
+        for name in OPERATORS.iter().chain(FUNCTIONS).chain(AGGREGATIONS) {
+            assert!(SUMMARY.contains(name), "{name}");
+        }
+        for name in KNOWN_OPERATORS {
+            assert!(!OPERATORS.contains(name), "{name}");
+        }
+        for name in KNOWN_FUNCTIONS {
+            assert!(
+                !FUNCTIONS.contains(name) && !AGGREGATIONS.contains(name),
+                "{name}"
+            );
+        }
+    }
+}
