@@ -894,6 +894,27 @@ pub fn identify(status: u16, code: &str, message: &str) -> Option<&'static Error
         .find(|e| e.status == status && e.code == code && matches_template(e.message, message))
 }
 
+/// [`identify`], preferring the entry whose inner code (Key Vault's `innererror.code`, the query
+/// API's) is `inner`: the query API's syntax, semantic and unsupported refusals share one
+/// envelope and differ only there.
+pub fn identify_with_inner(
+    status: u16,
+    code: &str,
+    inner: Option<&str>,
+    message: &str,
+) -> Option<&'static ErrorSpec> {
+    inner
+        .and_then(|inner| {
+            CATALOGUE.iter().copied().find(|e| {
+                e.status == status
+                    && e.code == code
+                    && e.inner == Some(inner)
+                    && matches_template(e.message, message)
+            })
+        })
+        .or_else(|| identify(status, code, message))
+}
+
 /// Whether `text` is `template` with each `{placeholder}` replaced by some string.
 pub fn matches_template(template: &str, text: &str) -> bool {
     let mut parts = Vec::new();
@@ -940,6 +961,19 @@ impl std::fmt::Display for ApiError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_query_apis_refusals_are_told_apart_by_their_inner_code() {
+        for spec in [
+            &QUERY_SYNTAX_ERROR,
+            &QUERY_SEMANTIC_ERROR,
+            &QUERY_UNSUPPORTED,
+        ] {
+            let found = identify_with_inner(spec.status, spec.code, spec.inner, spec.message);
+            assert_eq!(found.map(|e| e.name), Some(spec.name));
+        }
+    }
+
     use super::*;
 
     #[test]

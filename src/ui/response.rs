@@ -46,7 +46,8 @@ pub fn response_view(p: &Props) -> Html {
             e["code"].as_str().unwrap_or(""),
             e["message"].as_str().unwrap_or(""),
         );
-        errors::identify(r.status, code, msg)
+        let inner = e["innererror"]["code"].as_str();
+        errors::identify_with_inner(r.status, code, inner, msg)
     };
     let async_url = r.header("Azure-AsyncOperation").map(str::to_string);
     let busy = app.state.busy.is_some();
