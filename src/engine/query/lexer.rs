@@ -221,6 +221,8 @@ impl<'a> Lexer<'a> {
                     '*' => Tok::Sym("*"),
                     '/' => Tok::Sym("/"),
                     '%' => Tok::Sym("%"),
+                    // `between (a .. b)`'s range.
+                    '.' if self.eat('.') => Tok::Sym(".."),
                     _ => Tok::Bad,
                 }
             }

@@ -384,7 +384,13 @@ impl Parser {
     /// Comparisons do not chain (`a == b == c` fails at the second `==`).
     fn binary(&mut self, min: u8) -> Parsed {
         let (mut left, mut depth) = self.unary()?;
-        // A KQL scalar operator the subset does not run (`between`, `has_any`, ...).
+        if let Tok::Ident(w) | Tok::Bang(w) = &self.peek().tok
+            && w == "between"
+            && min <= CMP
+        {
+            (left, depth) = self.between(left, depth)?;
+        }
+        // A KQL scalar operator the subset does not run (`has_any`, ...).
         if let Tok::Ident(w) | Tok::Bang(w) = &self.peek().tok
             && super::subset::known_scalar_operator(w)
         {
@@ -431,6 +437,39 @@ impl Parser {
             }
         }
         Ok((left, depth))
+    }
+
+    /// `e between (lo .. hi)` is `e >= lo and e <= hi`; `e !between (lo .. hi)` is
+    /// `e < lo or e > hi` (the KQL documentation's own definition), built from the operators the
+    /// subset already types and evaluates.
+    fn between(&mut self, left: Expr, ld: usize) -> Parsed {
+        let t = self.bump();
+        let negated = matches!(t.tok, Tok::Bang(_));
+        self.expect_sym("(")?;
+        let (lo, d1) = self.expr_d()?;
+        let dots = self.expect_sym("..")?;
+        let (hi, d2) = self.expr_d()?;
+        self.expect_sym(")")?;
+        let depth = Self::grow(ld.max(d1).max(d2) + 1, &t)?;
+        let side = |op, bound: Expr, at| Expr::Binary {
+            op,
+            left: Box::new(left.clone()),
+            right: Box::new(bound),
+            at,
+        };
+        let (low, high) = if negated {
+            (BinOp::Lt, BinOp::Gt)
+        } else {
+            (BinOp::Ge, BinOp::Le)
+        };
+        Ok((
+            Expr::Logic {
+                and: !negated,
+                operands: vec![side(low, lo, t.at), side(high, hi, dots)],
+                ats: vec![dots],
+            },
+            depth,
+        ))
     }
 
     fn in_list(&mut self, left: Expr, ld: usize, negated: bool, ci: bool) -> Parsed {

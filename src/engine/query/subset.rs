@@ -49,7 +49,7 @@ pub const FUNCTIONS: &[&str] = &[
 pub const AGGREGATIONS: &[&str] = &["count", "countif", "dcount", "sum", "avg", "min", "max"];
 
 /// One line for refusals and the page.
-pub const SUMMARY: &str = "The subset runs the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top and distinct; the aggregations count, countif, dcount, sum, avg, min and max; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, tolong, toint, toreal, todouble, todatetime and totimespan.";
+pub const SUMMARY: &str = "The subset runs the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top and distinct; the scalar operator between; the aggregations count, countif, dcount, sum, avg, min and max; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, tolong, toint, toreal, todouble, todatetime and totimespan.";
 
 /// KQL tabular operators (and query-level statements) outside the subset
 /// (learn.microsoft.com/kusto/query: "Tabular operators", "Query statements").

@@ -1855,12 +1855,6 @@ fn kql_outside_the_subset_is_refused_naming_the_construct() {
             19,
         ),
         (
-            "Syslog | where Pid between (1 .. 3)",
-            "between",
-            "operator",
-            19,
-        ),
-        (
             "Syslog | where Computer has_any ('a', 'b')",
             "has_any",
             "operator",
@@ -1892,4 +1886,29 @@ fn kql_outside_the_subset_is_refused_naming_the_construct() {
     // Unknown words are still Kusto's own errors, and a table may be named like an operator.
     assert_eq!(err("Syslog | frobnicate").kind, ErrorKind::Syntax);
     assert_eq!(err("Syslog | extend y = frobnicate(1)").code, "SEM0260");
+}
+
+#[test]
+fn between_is_inclusive_at_both_ends_and_not_between_is_its_complement() {
+    let all = pids("Syslog");
+    let inside = pids("Syslog | where ProcessID between (102 .. 104)");
+    let outside = pids("Syslog | where ProcessID !between (102 .. 104)");
+    assert_eq!(inside, [Some(102), Some(103), Some(104)]);
+    assert!(!outside.is_empty());
+    assert!(
+        outside
+            .iter()
+            .all(|p| p.is_some_and(|p| !(102..=104).contains(&p))),
+        "{outside:?}"
+    );
+    // Rows whose Pid is null are in neither (comparisons with null are false).
+    let nulls = all.iter().filter(|p| p.is_none()).count();
+    assert_eq!(inside.len() + outside.len() + nulls, all.len());
+    // Timestamps and expressions as bounds, as in the documentation's examples.
+    let recent = q("Syslog | where TimeGenerated between (ago(30d) .. now()) | count");
+    assert_eq!(recent.rows.len(), 1);
+    assert_eq!(
+        err("Syslog | where ProcessID between (1, 3)").kind,
+        ErrorKind::Syntax
+    );
 }
