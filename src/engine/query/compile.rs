@@ -797,6 +797,44 @@ impl Scope<'_> {
                 Func::ToReal => ColumnType::Real,
                 Func::ToDateTime => ColumnType::DateTime,
                 Func::ToTimeSpan => ColumnType::TimeSpan,
+                Func::Iff | Func::Case => {
+                    // Conditions at the even places before the last argument; the values (every
+                    // odd place, and the last) share one type (int widens to long).
+                    let n = types.len();
+                    if f == Func::Case && n % 2 == 0 {
+                        return Err(QueryError::semantic(
+                            "SEM0219",
+                            "case(): function expects an odd number of arguments: pairs of condition and value, then the value when no condition holds.".into(),
+                            &name.name,
+                            name.at,
+                        ));
+                    }
+                    let conditions: Vec<usize> = (0..n - 1).step_by(2).collect();
+                    if let Some(&i) = conditions.iter().find(|&&i| arg(i) != ColumnType::Bool) {
+                        return Err(arg_error(i, "a bool"));
+                    }
+                    let widen = |t: ColumnType| match t {
+                        ColumnType::Int => ColumnType::Long,
+                        t => t,
+                    };
+                    let values: Vec<usize> = (1..n).step_by(2).chain([n - 1]).collect();
+                    let ty = widen(arg(values[0]));
+                    if let Some(&i) = values.iter().find(|&&i| widen(arg(i)) != ty) {
+                        return Err(type_error(
+                            format!(
+                                "{}(): argument #{} must be of type {} (the type of argument #{}), not {}",
+                                name.name,
+                                i + 1,
+                                ty.kql_name(),
+                                values[0] + 1,
+                                arg(i).kql_name()
+                            ),
+                            &name.name,
+                            name.at,
+                        ));
+                    }
+                    ty
+                }
             },
         };
         let Callee::F(f) = func else {
@@ -842,6 +880,8 @@ fn scalar_function(name: &str) -> Option<(Callee, Arity)> {
         "toreal" | "todouble" => (f(Func::ToReal), Exactly(1)),
         "todatetime" => (f(Func::ToDateTime), Exactly(1)),
         "totimespan" => (f(Func::ToTimeSpan), Exactly(1)),
+        "iff" | "iif" => (f(Func::Iff), Exactly(3)),
+        "case" => (f(Func::Case), AtLeast(3)),
         _ => return None,
     })
 }

@@ -86,6 +86,10 @@ pub enum Func {
     ToReal,
     ToDateTime,
     ToTimeSpan,
+    /// `iff(condition, then, else)` (also `iif`): only the chosen branch is evaluated.
+    Iff,
+    /// `case(condition1, value1, condition2, value2, ..., else)`: the first true condition's value.
+    Case,
 }
 
 /// The right-hand side of a string predicate: prepared once when constant.
@@ -446,6 +450,17 @@ fn call<'a>(f: Func, args: &'a [CExpr], row: &'a [Value], b: &Budget) -> Cell<'a
             Cell::Str(s) => Cell::Long(s.chars().count() as i64),
             _ => Cell::Null,
         },
+        // A null or false condition takes the other branch, as in Kusto.
+        Func::Iff => match arg(0).truth() {
+            Some(true) => arg(1),
+            _ => arg(2),
+        },
+        Func::Case => {
+            let pairs = args.len().saturating_sub(1) / 2;
+            (0..pairs)
+                .find(|i| arg(2 * i).truth() == Some(true))
+                .map_or_else(|| arg(args.len().saturating_sub(1)), |i| arg(2 * i + 1))
+        }
         Func::IsEmpty => Cell::Bool(is_empty(&arg(0))),
         Func::IsNotEmpty => Cell::Bool(!is_empty(&arg(0))),
         Func::IsNull => Cell::Bool(arg(0).is_null()),

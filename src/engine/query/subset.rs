@@ -43,13 +43,16 @@ pub const FUNCTIONS: &[&str] = &[
     "todouble",
     "todatetime",
     "totimespan",
+    "iff",
+    "iif",
+    "case",
 ];
 
 /// The aggregations the subset runs in `summarize` (`compile::AggKind`).
 pub const AGGREGATIONS: &[&str] = &["count", "countif", "dcount", "sum", "avg", "min", "max"];
 
 /// One line for refusals and the page.
-pub const SUMMARY: &str = "The subset runs the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top and distinct; the scalar operator between; the aggregations count, countif, dcount, sum, avg, min and max; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, tolong, toint, toreal, todouble, todatetime and totimespan.";
+pub const SUMMARY: &str = "The subset runs the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top and distinct; the scalar operator between; the aggregations count, countif, dcount, sum, avg, min and max; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, tolong, toint, toreal, todouble, todatetime, totimespan, iff (iif) and case.";
 
 /// KQL tabular operators (and query-level statements) outside the subset
 /// (learn.microsoft.com/kusto/query: "Tabular operators", "Query statements").
@@ -99,9 +102,6 @@ const KNOWN_OPERATORS: &[&str] = &[
 /// KQL scalar functions and aggregations outside the subset, the ones CMK and Sentinel
 /// documentation and runbooks use most.
 const KNOWN_FUNCTIONS: &[&str] = &[
-    "iff",
-    "iif",
-    "case",
     "coalesce",
     "substring",
     "trim",

@@ -1831,8 +1831,8 @@ fn kql_outside_the_subset_is_refused_naming_the_construct() {
         ("print 1", "print", "operator", 0),
         ("range x from 1 to 3 step 1", "range", "operator", 0),
         (
-            "Syslog | extend y = iff(Pid > 1, 'a', 'b')",
-            "iff",
+            "Syslog | extend y = coalesce(Computer, 'none')",
+            "coalesce",
             "function",
             20,
         ),
@@ -1910,5 +1910,51 @@ fn between_is_inclusive_at_both_ends_and_not_between_is_its_complement() {
     assert_eq!(
         err("Syslog | where ProcessID between (1, 3)").kind,
         ErrorKind::Syntax
+    );
+}
+
+#[test]
+fn iff_and_case_choose_a_value_per_row() {
+    let r = q(
+        "Syslog | where isnotnull(ProcessID) | extend Band = iff(ProcessID > 103, 'high', 'low') | project ProcessID, Band",
+    );
+    for row in &r.rows {
+        let (Value::Long(p), Value::String(band)) = (&row[0], &row[1]) else {
+            panic!("{row:?}");
+        };
+        assert_eq!(band, if *p > 103 { "high" } else { "low" });
+    }
+    let r = q(
+        "Syslog | where isnotnull(ProcessID) | extend Band = case(ProcessID < 102, 'a', ProcessID < 104, 'b', 'c') | project ProcessID, Band",
+    );
+    for row in &r.rows {
+        let (Value::Long(p), Value::String(band)) = (&row[0], &row[1]) else {
+            panic!("{row:?}");
+        };
+        let want = if *p < 102 {
+            "a"
+        } else if *p < 104 {
+            "b"
+        } else {
+            "c"
+        };
+        assert_eq!(band, want);
+    }
+    // iif is iff; a null condition takes the else branch.
+    let r = q("Syslog | extend Known = iif(ProcessID > 0, 1, 0) | summarize n = sum(Known)");
+    let with_pid = pids("Syslog").iter().filter(|p| p.is_some()).count() as i64;
+    assert_eq!(r.rows[0][0], Value::Long(with_pid));
+    // The values share a type; the conditions are bools; case takes pairs and an else.
+    assert_eq!(
+        err("Syslog | extend y = iff(ProcessID > 1, 'a', 2)").code,
+        "SEM0001"
+    );
+    assert_eq!(
+        err("Syslog | extend y = iff(ProcessID, 'a', 'b')").code,
+        "SEM0001"
+    );
+    assert_eq!(
+        err("Syslog | extend y = case(ProcessID > 1, 'a', 'b', 'c')").code,
+        "SEM0219"
     );
 }
