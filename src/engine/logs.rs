@@ -31,10 +31,8 @@ pub const MAX_FIELD_NAME_CHARS: usize = 500;
 
 /// The workspace (lower-cased id) whose customer id is `customer_id`.
 pub fn workspace_by_customer_id(cx: &Ctx, customer_id: &str) -> Option<String> {
-    cx.w.workspaces
-        .iter()
-        .find(|(_, w)| w.deleted.is_none() && w.customer_id.eq_ignore_ascii_case(customer_id))
-        .map(|(k, _)| k.clone())
+    cx.w.workspace_by_customer_id(customer_id)
+        .map(|w| super::arm::id_key(&w.id))
 }
 
 // ---- ingestion ---------------------------------------------------------------------------------

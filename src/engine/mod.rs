@@ -305,24 +305,13 @@ impl Engine {
     /// them). On success the host's tokens are this principal's from then on, and implicit
     /// sign-in answers as them; answered with the token endpoint's response.
     pub fn sign_in(&mut self, who: &str) -> Response {
-        let who = who.trim();
-        let person = entra::PEOPLE
-            .iter()
-            .find(|(oid, upn, _)| oid.eq_ignore_ascii_case(who) || upn.eq_ignore_ascii_case(who));
-        let app = entra::APPS
-            .iter()
-            .find(|(app, oid, _)| app.eq_ignore_ascii_case(who) || oid.eq_ignore_ascii_case(who));
-        let (oid, form) = match (person, app) {
-            (Some((oid, upn, password)), _) => (*oid, password_form(upn, password)),
-            (None, Some((app, oid, secret))) => (*oid, client_form(app, secret)),
+        let (oid, form) = sign_in_form(who.trim())
             // Unknown to the directory: the token endpoint says so in its own words.
-            (None, None) => ("", password_form(who, "")),
-        };
+            .unwrap_or_else(|| (String::new(), password_form(who.trim(), "")));
         let r = self.token_request(&form, entra::Audience::Arm);
         if r.status == 200 {
-            self.signed_in = oid.to_string();
-            self.tokens.retain(|(a, _, _)| *a == entra::Audience::Arm);
-            self.tokens.truncate(0);
+            self.signed_in = oid;
+            self.tokens.clear();
             self.remember(entra::Audience::Arm, &r);
         }
         r
@@ -368,14 +357,7 @@ impl Engine {
         {
             return Some(t.clone());
         }
-        let oid = self.signed_in.clone();
-        let form =
-            if let Some((_, upn, password)) = entra::PEOPLE.iter().find(|(o, _, _)| *o == oid) {
-                password_form(upn, password)
-            } else {
-                let (app, _, secret) = entra::APPS.iter().find(|(_, o, _)| *o == oid)?;
-                client_form(app, secret)
-            };
+        let (_, form) = sign_in_form(&self.signed_in)?;
         let r = self.token_request(&form, audience);
         self.remember(audience, &r);
         r.body["access_token"].as_str().map(str::to_string)
@@ -405,13 +387,11 @@ impl Engine {
             return Vec::new();
         };
         let customer_id = customer_id.to_string();
-        let workspace = self
+        let Some(workspace) = self
             .world
-            .workspaces
-            .values()
-            .find(|w| w.deleted.is_none() && w.customer_id.eq_ignore_ascii_case(&customer_id))
-            .map(|w| w.id.clone());
-        let Some(workspace) = workspace else {
+            .workspace_by_customer_id(&customer_id)
+            .map(|w| w.id.clone())
+        else {
             return Vec::new();
         };
         let Some(token) = self.bearer(entra::Audience::Arm) else {
@@ -642,6 +622,17 @@ impl Engine {
             Event::LogAlertRule { rule } => fired_alerts::evaluate(&mut cx, &rule),
         }
     }
+}
+
+/// The object id of the account `who` names (object id, UPN or application id) and the token
+/// request form that signs it in with the credentials the playground gives it.
+fn sign_in_form(who: &str) -> Option<(String, String)> {
+    let is = |s: &str| s.eq_ignore_ascii_case(who);
+    if let Some((oid, upn, password)) = entra::PEOPLE.iter().find(|(o, u, _)| is(o) || is(u)) {
+        return Some((oid.to_string(), password_form(upn, password)));
+    }
+    let (app, oid, secret) = entra::APPS.iter().find(|(a, o, _)| is(a) || is(o))?;
+    Some((oid.to_string(), client_form(app, secret)))
 }
 
 fn password_form(username: &str, password: &str) -> String {

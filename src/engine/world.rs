@@ -295,6 +295,14 @@ impl World {
         }
     }
 
+    /// The live (not soft-deleted) workspace with this customer id (the Data Collector and Query
+    /// APIs' name for it).
+    pub fn workspace_by_customer_id(&self, customer_id: &str) -> Option<&Workspace> {
+        self.workspaces
+            .values()
+            .find(|w| w.deleted.is_none() && w.customer_id.eq_ignore_ascii_case(customer_id))
+    }
+
     pub fn subscription(&self, id: &str) -> Option<(&'static str, &'static str)> {
         SUBSCRIPTIONS
             .iter()
