@@ -429,6 +429,12 @@ struct StorageSource<'c, 'a> {
 }
 
 impl TableSource for StorageSource<'_, '_> {
+    fn table_names(&mut self) -> Vec<String> {
+        storage::tables_of(self.cx.s, &self.customer_id)
+            .into_keys()
+            .collect()
+    }
+
     fn schema(&mut self, name: &str) -> Result<Option<Schema>, String> {
         storage::table_schema(self.cx, &self.customer_id, name)
             .map(|s| s.or_else(|| super::sources::builtin_schema(name)))

@@ -3,11 +3,113 @@
 use super::Pos;
 use crate::engine::table::{ColumnType, Value};
 
-/// `Table | stage | stage …`
+/// `let …; let …; tabular expression`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
-    pub table: Name,
+    pub lets: Vec<Let>,
+    pub body: Tabular,
+}
+
+/// `let name = scalar;` or `let name = tabular;`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    pub name: Name,
+    pub value: LetValue,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LetValue {
+    Scalar(Expr),
+    Tabular(Box<Tabular>),
+}
+
+/// `source | stage | stage …`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tabular {
+    pub source: Source,
     pub stages: Vec<Stage>,
+}
+
+/// Where a tabular expression's rows come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// A workspace table or a tabular `let`.
+    Table(Name),
+    /// `datatable(a:string, b:long) [v1, v2, …]`, values row by row.
+    Datatable {
+        columns: Vec<(Name, ColumnType)>,
+        values: Vec<Expr>,
+        at: Pos,
+    },
+    /// `range x from a to b step s`.
+    Range {
+        column: Name,
+        from: Expr,
+        to: Expr,
+        step: Expr,
+        at: Pos,
+    },
+    /// `print a = 1, 2`.
+    Print(Vec<Item>),
+    /// `union [kind=inner|outer] [withsource=Name] T1, (T2 | …), …`.
+    Union(Union),
+    /// `search [in (T1, T2)] predicate`: every table (or the ones named), rows matching.
+    Search {
+        tables: Option<Vec<Name>>,
+        predicate: Expr,
+        at: Pos,
+    },
+    /// `( tabular )`.
+    Nested(Box<Tabular>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Union {
+    /// `kind=inner`: only the columns every input has (the default, outer, keeps them all).
+    pub inner: bool,
+    pub withsource: Option<Name>,
+    pub inputs: Vec<Tabular>,
+    pub at: Pos,
+}
+
+/// The kinds of join the documentation names; `innerunique` is Kusto's default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    InnerUnique,
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+    LeftAnti,
+    RightAnti,
+    LeftSemi,
+    RightSemi,
+}
+
+impl JoinKind {
+    pub fn from_word(w: &str) -> Option<JoinKind> {
+        Some(match w {
+            "innerunique" => JoinKind::InnerUnique,
+            "inner" => JoinKind::Inner,
+            "leftouter" => JoinKind::LeftOuter,
+            "rightouter" => JoinKind::RightOuter,
+            "fullouter" => JoinKind::FullOuter,
+            "leftanti" | "anti" | "leftantisemi" => JoinKind::LeftAnti,
+            "rightanti" | "rightantisemi" => JoinKind::RightAnti,
+            "leftsemi" => JoinKind::LeftSemi,
+            "rightsemi" => JoinKind::RightSemi,
+            _ => return None,
+        })
+    }
+}
+
+/// One part of a `parse` pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParsePart {
+    Literal(String),
+    /// `*`: skip text up to the next literal.
+    Any,
+    Column(Name, ColumnType),
 }
 
 /// An identifier as written (bare or `['quoted']`), and where.
@@ -49,6 +151,26 @@ pub enum Op {
     },
     /// `distinct a, b`; `None` is `distinct *`.
     Distinct(Option<Vec<Name>>),
+    Union(Union),
+    Join {
+        kind: JoinKind,
+        right: Box<Tabular>,
+        /// `(left key, right key)`: `on Col` is `(Col, Col)`.
+        on: Vec<(Name, Name)>,
+    },
+    /// `parse expr with pattern` (kind=simple).
+    Parse {
+        expr: Expr,
+        pattern: Vec<ParsePart>,
+    },
+    /// `mv-expand [name =] expr [to typeof(t)], … [limit n]`.
+    MvExpand {
+        items: Vec<(Item, Option<ColumnType>)>,
+        limit: Option<Expr>,
+    },
+    Getschema,
+    /// `T | search predicate`.
+    Search(Expr),
 }
 
 /// `[Name =] expr` in project, extend and summarize.
@@ -103,6 +225,18 @@ pub enum Expr {
         name: Name,
         args: Vec<Expr>,
     },
+    /// `d.name`, `d["name"]`, `d[0]` on a dynamic value.
+    Index {
+        expr: Box<Expr>,
+        key: Box<Expr>,
+        at: Pos,
+    },
+    /// In `search`: a bare string term, matched against every column (`has`, or with `*`
+    /// wildcards `contains`/`startswith`/`endswith`).
+    Term {
+        text: String,
+        at: Pos,
+    },
 }
 
 impl Expr {
@@ -113,7 +247,9 @@ impl Expr {
             Expr::Literal { at, .. }
             | Expr::Neg { at, .. }
             | Expr::Binary { at, .. }
-            | Expr::In { at, .. } => *at,
+            | Expr::In { at, .. }
+            | Expr::Index { at, .. }
+            | Expr::Term { at, .. } => *at,
             Expr::Call { name, .. } => name.at,
             Expr::Logic { operands, .. } => operands.first().map_or(Pos::default(), Expr::at),
         }

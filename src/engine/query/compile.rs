@@ -11,16 +11,59 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::ast::{BinOp, Expr, Item, Name, Op, Query, SortKey, Stage};
-use super::eval::{ArithOp, CExpr, Cell, CmpOp, Func, Needle, NeedleSrc, fold};
-use super::{Pos, QueryError};
+use super::ast::{
+    BinOp, Expr, Item, JoinKind, LetValue, Name, Op, ParsePart, Query, SortKey, Source, Stage,
+    Tabular, Union,
+};
+use super::eval::{ArithOp, CExpr, Cell, CmpOp, Func, Needle, NeedleSrc, Re, fold};
+use super::{Pos, QueryError, TableSource};
 use crate::engine::table::{ColumnType, Schema, Value};
 
-/// What [`super::exec::run`] executes: one step per stage, and the final schema.
+/// What [`super::exec::run`] executes: where the rows come from, one step per stage, and the
+/// final schema.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
+    pub source: SourcePlan,
     pub steps: Vec<Step>,
     pub schema: Schema,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourcePlan {
+    /// A workspace table, read (decrypted) when the plan runs; `schema` is what compiling saw.
+    Table {
+        name: String,
+        schema: Schema,
+        at: Pos,
+    },
+    /// Rows known when compiling (`datatable`, `print`, `getschema`).
+    Rows(Vec<Vec<Value>>),
+    /// `range`: generated when the plan runs (its rows count against the budget).
+    Range {
+        from: Value,
+        to: Value,
+        step: Value,
+    },
+    Union(UnionPlan),
+}
+
+/// Inputs side by side: each input's columns mapped onto the output's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnionPlan {
+    pub inputs: Vec<UnionInput>,
+    /// The output starts with a column naming each row's input (`withsource`, `$table`).
+    pub source_column: bool,
+    /// Per output column (after the source column): absent cells of string columns read "".
+    pub strings: Vec<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnionInput {
+    /// `None`: the rows flowing into a `| union` stage.
+    pub plan: Option<Plan>,
+    /// Per output column, the input's column (or none).
+    pub map: Vec<Option<usize>>,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +80,40 @@ pub enum Step {
     },
     Sort(Vec<SortPlan>),
     Top(usize, Vec<SortPlan>),
+    Union(UnionPlan),
+    Join(JoinPlan),
+    /// `parse`: matches the text, then writes the captures to `slots` (the row grows to `width`).
+    Parse {
+        text: CExpr,
+        pattern: Vec<PatternPart>,
+        slots: Vec<usize>,
+        width: usize,
+    },
+    /// `mv-expand`: one row per element of the arrays (side by side), written to `slots`.
+    MvExpand {
+        items: Vec<(CExpr, Option<ColumnType>)>,
+        slots: Vec<usize>,
+        width: usize,
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatternPart {
+    Literal(String),
+    Any,
+    /// Captures into the slot with this index in `slots`, converted to the type.
+    Capture(usize, ColumnType),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JoinPlan {
+    pub kind: JoinKind,
+    pub right: Box<Plan>,
+    pub left_keys: Vec<usize>,
+    pub right_keys: Vec<usize>,
+    /// Which left columns are strings (an unmatched side of an outer join reads "" there).
+    pub left_strings: Vec<bool>,
 }
 
 /// Where a projected column comes from: moved from the input row, or computed.
@@ -57,8 +134,25 @@ pub struct SortPlan {
 pub struct Agg {
     pub kind: AggKind,
     pub arg: Option<CExpr>,
+    /// The type of the first argument (make_set of a dynamic value keeps its JSON).
+    pub arg_ty: ColumnType,
     /// The output type (`count` is long; `sum` keeps its argument's kind).
     pub ty: ColumnType,
+    /// arg_max/arg_min's other columns, countif/dcountif's predicate.
+    pub extra: Vec<CExpr>,
+    /// percentile(s)' percentages; make_set/make_list's maximum size (as one number).
+    pub params: Vec<f64>,
+}
+
+impl Agg {
+    /// How many output columns it fills.
+    pub fn width(&self) -> usize {
+        match self.kind {
+            AggKind::ArgMax | AggKind::ArgMin => 1 + self.extra.len(),
+            AggKind::Percentiles => self.params.len(),
+            _ => 1,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,10 +160,17 @@ pub enum AggKind {
     Count,
     CountIf,
     DCount,
+    DCountIf,
     Sum,
     Avg,
     Min,
     Max,
+    ArgMax,
+    ArgMin,
+    MakeSet,
+    MakeList,
+    /// `percentile` (one percentage) and `percentiles` (several): nearest rank.
+    Percentiles,
 }
 
 impl AggKind {
@@ -78,38 +179,606 @@ impl AggKind {
             "count" => AggKind::Count,
             "countif" => AggKind::CountIf,
             "dcount" => AggKind::DCount,
+            "dcountif" => AggKind::DCountIf,
             "sum" => AggKind::Sum,
             "avg" => AggKind::Avg,
             "min" => AggKind::Min,
             "max" => AggKind::Max,
+            "arg_max" => AggKind::ArgMax,
+            "arg_min" => AggKind::ArgMin,
+            "make_set" => AggKind::MakeSet,
+            "make_list" => AggKind::MakeList,
+            "percentile" | "percentiles" => AggKind::Percentiles,
             _ => return None,
         })
     }
 }
 
-/// Builds the plan for `query` over a table with `schema`; `now_ms` fixes `now()` and `ago()`.
-pub fn plan(query: &Query, schema: &Schema, now_ms: i64) -> Result<Plan, QueryError> {
-    let mut schema = schema.clone();
-    let mut steps = Vec::with_capacity(query.stages.len());
-    for stage in &query.stages {
-        let scope = Scope {
-            schema: &schema,
-            operator: stage.operator,
-            now_ms,
-        };
-        let (step, next) = scope.stage(stage)?;
-        // `order by … | take N` is `top N by …`: select N rows instead of sorting them all.
-        match (steps.last_mut(), step) {
-            (Some(last @ Step::Sort(_)), Step::Take(n)) => {
-                if let Step::Sort(keys) = std::mem::replace(last, Step::Count) {
-                    *last = Step::Top(n, keys);
+/// The default maximum number of elements make_set()/make_list() return.
+const MAKE_MAX: f64 = 1_048_576.0;
+
+/// Names the query's `let` statements bound, as each use sees them.
+#[derive(Default)]
+struct Lets {
+    scalars: HashMap<String, (CExpr, ColumnType)>,
+    tabulars: HashMap<String, Tabular>,
+    /// Tabular lets being expanded: a use inside its own definition names the table.
+    expanding: Vec<String>,
+}
+
+/// Compiles a whole query: its `let` statements, then its body, reading table schemas (never
+/// rows) from `source`. `now_ms` fixes `now()` and `ago()`.
+pub fn plan_query(
+    query: &Query,
+    source: &mut dyn TableSource,
+    now_ms: i64,
+) -> Result<Plan, QueryError> {
+    let mut c = Compiler {
+        source,
+        now_ms,
+        lets: Lets::default(),
+    };
+    for l in &query.lets {
+        match &l.value {
+            LetValue::Scalar(e) => {
+                let empty = Schema { columns: vec![] };
+                let (x, ty) = c.scope(&empty, "let").expr(e)?;
+                c.lets.tabulars.remove(&l.name.name);
+                c.lets.scalars.insert(l.name.name.clone(), (x, ty));
+            }
+            LetValue::Tabular(t) => {
+                // Checked now, so an error points into the let, not at its use.
+                c.tabular(t, "let")?;
+                c.lets.scalars.remove(&l.name.name);
+                c.lets.tabulars.insert(l.name.name.clone(), (**t).clone());
+            }
+        }
+    }
+    c.tabular(&query.body, "take")
+}
+
+struct Compiler<'s> {
+    source: &'s mut dyn TableSource,
+    now_ms: i64,
+    lets: Lets,
+}
+
+impl Compiler<'_> {
+    fn scope<'a>(&'a self, schema: &'a Schema, operator: &'static str) -> Scope<'a> {
+        Scope {
+            schema,
+            operator,
+            now_ms: self.now_ms,
+            lets: &self.lets,
+        }
+    }
+
+    /// `consumer` is the operator an unknown table is reported against when the expression has
+    /// no stage of its own (Log Analytics runs a bare name as `T | take …`).
+    fn tabular(&mut self, t: &Tabular, consumer: &'static str) -> Result<Plan, QueryError> {
+        let consumer = t.stages.first().map_or(consumer, |s| s.operator);
+        let (mut source, mut schema) = self.source(&t.source, consumer)?;
+        let mut steps: Vec<Step> = Vec::with_capacity(t.stages.len());
+        for stage in &t.stages {
+            if stage.op == Op::Getschema {
+                // The columns, known now: nothing needs to be read.
+                source = SourcePlan::Rows(getschema_rows(&schema));
+                steps.clear();
+                schema = getschema_schema();
+                continue;
+            }
+            let (step, next) = self.stage(stage, &schema)?;
+            // `order by … | take N` is `top N by …`: select N rows instead of sorting them all.
+            match (steps.last_mut(), step) {
+                (Some(last @ Step::Sort(_)), Step::Take(n)) => {
+                    if let Step::Sort(keys) = std::mem::replace(last, Step::Count) {
+                        *last = Step::Top(n, keys);
+                    }
+                }
+                (_, step) => steps.push(step),
+            }
+            schema = next;
+        }
+        Ok(Plan {
+            source,
+            steps,
+            schema,
+        })
+    }
+
+    fn source(
+        &mut self,
+        src: &Source,
+        consumer: &'static str,
+    ) -> Result<(SourcePlan, Schema), QueryError> {
+        let empty = Schema { columns: vec![] };
+        Ok(match src {
+            Source::Table(name) => {
+                if let Some(t) = self.lets.tabulars.get(&name.name).cloned()
+                    && !self.lets.expanding.contains(&name.name)
+                {
+                    self.lets.expanding.push(name.name.clone());
+                    let plan = self.tabular(&t, consumer);
+                    self.lets.expanding.pop();
+                    let plan = plan?;
+                    return Ok(nested(plan));
+                }
+                match self.source.schema(&name.name) {
+                    Ok(Some(schema)) => (
+                        SourcePlan::Table {
+                            name: name.name.clone(),
+                            schema: schema.clone(),
+                            at: name.at,
+                        },
+                        schema,
+                    ),
+                    Ok(None) => {
+                        return Err(QueryError::unresolved(consumer, &name.name, name.at));
+                    }
+                    Err(message) => return Err(QueryError::source(message, &name.name, name.at)),
                 }
             }
-            (_, step) => steps.push(step),
-        }
-        schema = next;
+            Source::Nested(t) => nested(self.tabular(t, consumer)?),
+            Source::Print(items) => {
+                let scope = self.scope(&empty, "print");
+                let mut cols = Columns::default();
+                let mut row = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let (c, ty) = scope.expr(&item.expr)?;
+                    let name = match &item.name {
+                        Some(n) => n.name.clone(),
+                        None => format!("print_{i}"),
+                    };
+                    cols.push(&name, ty);
+                    row.push(constant_value(c));
+                }
+                (SourcePlan::Rows(vec![row]), cols.into_schema())
+            }
+            Source::Datatable {
+                columns,
+                values,
+                at,
+            } => {
+                let scope = self.scope(&empty, "datatable");
+                let width = columns.len();
+                if width == 0 || values.len() % width != 0 {
+                    return Err(type_error(
+                        format!(
+                            "datatable: {} value(s) do not fill rows of {width} column(s)",
+                            values.len()
+                        ),
+                        "datatable",
+                        *at,
+                    ));
+                }
+                let mut rows = Vec::with_capacity(values.len() / width);
+                for chunk in values.chunks(width) {
+                    let mut row = Vec::with_capacity(width);
+                    for ((name, ty), e) in columns.iter().zip(chunk) {
+                        let (c, vt) = scope.expr(e)?;
+                        let v = match c {
+                            CExpr::Const(v) => v,
+                            _ => return Err(not_constant("datatable", e.at())),
+                        };
+                        row.push(convert_literal(v, vt, *ty).ok_or_else(|| {
+                            type_error(
+                                format!(
+                                    "datatable: column '{}' is of type {}, but a value is of type {}",
+                                    name.name,
+                                    ty.kql_name(),
+                                    vt.kql_name()
+                                ),
+                                &name.name,
+                                e.at(),
+                            )
+                        })?);
+                    }
+                    rows.push(row);
+                }
+                let mut cols = Columns::default();
+                for (n, t) in columns {
+                    cols.push(&n.name, *t);
+                }
+                (SourcePlan::Rows(rows), cols.into_schema())
+            }
+            Source::Range {
+                column,
+                from,
+                to,
+                step,
+                at,
+            } => {
+                let scope = self.scope(&empty, "range");
+                let value = |e: &Expr| -> Result<(Value, ColumnType), QueryError> {
+                    match scope.expr(e)? {
+                        (CExpr::Const(v), t) => Ok((v, t)),
+                        _ => Err(not_constant("range", e.at())),
+                    }
+                };
+                let ((f, ft), (t, tt), (s, st)) = (value(from)?, value(to)?, value(step)?);
+                use ColumnType::*;
+                let ok = match ft {
+                    Int | Long | Real => is_numeric(tt) && is_numeric(st),
+                    DateTime => tt == DateTime && st == TimeSpan,
+                    TimeSpan => tt == TimeSpan && st == TimeSpan,
+                    _ => false,
+                };
+                if !ok {
+                    return Err(type_error(
+                        format!(
+                            "range: from, to and step must be numbers, datetimes with a timespan step, or timespans, not {}, {} and {}",
+                            ft.kql_name(),
+                            tt.kql_name(),
+                            st.kql_name()
+                        ),
+                        "range",
+                        *at,
+                    ));
+                }
+                let ty = if matches!(ft, Int | Long) && (tt == Real || st == Real) {
+                    Real
+                } else if ft == Int {
+                    Long
+                } else {
+                    ft
+                };
+                let (f, t, s) = if ty == Real {
+                    (to_real(f), to_real(t), to_real(s))
+                } else {
+                    (f, t, s)
+                };
+                (
+                    SourcePlan::Range {
+                        from: f,
+                        to: t,
+                        step: s,
+                    },
+                    Schema {
+                        columns: vec![(column.name.clone(), ty)],
+                    },
+                )
+            }
+            Source::Union(u) => {
+                let (plan, schema) = self.union(u, None)?;
+                (SourcePlan::Union(plan), schema)
+            }
+            Source::Search {
+                tables,
+                predicate,
+                at,
+            } => {
+                let names: Vec<Name> = match tables {
+                    Some(t) => t.clone(),
+                    None => {
+                        let mut all = self.source.table_names();
+                        all.sort();
+                        all.into_iter().map(|name| Name { name, at: *at }).collect()
+                    }
+                };
+                let mut inputs = Vec::new();
+                let mut plans = Vec::new();
+                for n in names {
+                    let t = Tabular {
+                        source: Source::Table(n.clone()),
+                        stages: Vec::new(),
+                    };
+                    let mut plan = self.tabular(&t, "search")?;
+                    let (c, _) = self.scope(&plan.schema, "search").predicate(predicate)?;
+                    plan.steps.push(Step::Filter(c));
+                    plans.push((n.name.clone(), plan));
+                }
+                for (name, plan) in plans {
+                    inputs.push((name, Some(plan)));
+                }
+                let (plan, schema) = union_of(inputs, false, Some("$table".into()));
+                (SourcePlan::Union(plan), schema)
+            }
+        })
     }
-    Ok(Plan { steps, schema })
+
+    /// `union`'s inputs; `flowing` is the schema of the rows piped into a `| union` stage.
+    fn union(
+        &mut self,
+        u: &Union,
+        flowing: Option<&Schema>,
+    ) -> Result<(UnionPlan, Schema), QueryError> {
+        let mut inputs: Vec<(String, Option<Plan>)> = Vec::new();
+        if let Some(schema) = flowing {
+            inputs.push((
+                "union_arg0".into(),
+                Some(Plan {
+                    source: SourcePlan::Rows(Vec::new()),
+                    steps: Vec::new(),
+                    schema: schema.clone(),
+                }),
+            ));
+        }
+        for (i, t) in u.inputs.iter().enumerate() {
+            let name = match &t.source {
+                Source::Table(n) => n.name.clone(),
+                _ => format!("union_arg{}", i + usize::from(flowing.is_some())),
+            };
+            inputs.push((name, Some(self.tabular(t, "union")?)));
+        }
+        let (mut plan, schema) = union_of(
+            inputs,
+            u.inner,
+            u.withsource.as_ref().map(|n| n.name.clone()),
+        );
+        if flowing.is_some() {
+            plan.inputs[0].plan = None;
+        }
+        Ok((plan, schema))
+    }
+
+    fn stage(&mut self, stage: &Stage, schema: &Schema) -> Result<(Step, Schema), QueryError> {
+        match &stage.op {
+            Op::Union(u) => {
+                let (plan, schema) = self.union(u, Some(schema))?;
+                Ok((Step::Union(plan), schema))
+            }
+            Op::Join { kind, right, on } => {
+                let right = self.tabular(right, "join")?;
+                let scope = self.scope(schema, "join");
+                let mut left_keys = Vec::new();
+                let mut right_keys = Vec::new();
+                let rscope = self.scope(&right.schema, "join");
+                for (l, r) in on {
+                    let (li, lt) = scope.column(l)?;
+                    let (ri, rt) = rscope.column(r)?;
+                    let widen = |t| {
+                        if t == ColumnType::Int {
+                            ColumnType::Long
+                        } else {
+                            t
+                        }
+                    };
+                    if widen(lt) != widen(rt) {
+                        return Err(type_error(
+                            format!(
+                                "join: the key '{}' ({}) and '{}' ({}) must be of the same type",
+                                l.name,
+                                lt.kql_name(),
+                                r.name,
+                                rt.kql_name()
+                            ),
+                            &l.name,
+                            l.at,
+                        ));
+                    }
+                    left_keys.push(li);
+                    right_keys.push(ri);
+                }
+                let out = match kind {
+                    JoinKind::LeftSemi | JoinKind::LeftAnti => schema.clone(),
+                    JoinKind::RightSemi | JoinKind::RightAnti => right.schema.clone(),
+                    _ => {
+                        let mut cols = Columns::default();
+                        for (n, t) in schema.columns.iter().chain(&right.schema.columns) {
+                            cols.push(n, *t);
+                        }
+                        cols.into_schema()
+                    }
+                };
+                Ok((
+                    Step::Join(JoinPlan {
+                        kind: *kind,
+                        right: Box::new(right),
+                        left_keys,
+                        right_keys,
+                        left_strings: schema
+                            .columns
+                            .iter()
+                            .map(|(_, t)| *t == ColumnType::String)
+                            .collect(),
+                    }),
+                    out,
+                ))
+            }
+            _ => self.scope(schema, stage.operator).stage(stage),
+        }
+    }
+}
+
+/// A nested plan as a source: its rows come from running it.
+fn nested(plan: Plan) -> (SourcePlan, Schema) {
+    let schema = plan.schema.clone();
+    let width = schema.columns.len();
+    let strings = schema
+        .columns
+        .iter()
+        .map(|(_, t)| *t == ColumnType::String)
+        .collect();
+    (
+        SourcePlan::Union(UnionPlan {
+            inputs: vec![UnionInput {
+                plan: Some(plan),
+                map: (0..width).map(Some).collect(),
+                name: String::new(),
+            }],
+            source_column: false,
+            strings,
+        }),
+        schema,
+    )
+}
+
+/// The union of `inputs`' columns by name, in order of first appearance: a name with different
+/// types in different inputs becomes one column per type (`Name_string`, `Name_long`), as Kusto
+/// names them; `inner` keeps only the columns every input has.
+fn union_of(
+    inputs: Vec<(String, Option<Plan>)>,
+    inner: bool,
+    source_column: Option<String>,
+) -> (UnionPlan, Schema) {
+    let schemas: Vec<Schema> = inputs
+        .iter()
+        .map(|(_, p)| {
+            p.as_ref()
+                .map(|p| p.schema.clone())
+                .unwrap_or(Schema { columns: vec![] })
+        })
+        .collect();
+    let mut types: Vec<(String, Vec<ColumnType>)> = Vec::new();
+    for s in &schemas {
+        for (n, t) in &s.columns {
+            let t = if *t == ColumnType::Int {
+                ColumnType::Long
+            } else {
+                *t
+            };
+            match types.iter_mut().find(|(m, _)| m == n) {
+                Some((_, ts)) if !ts.contains(&t) => ts.push(t),
+                Some(_) => {}
+                None => types.push((n.clone(), vec![t])),
+            }
+        }
+    }
+    let mut out: Vec<(String, String, ColumnType)> = Vec::new(); // (output, input name, type)
+    for (n, ts) in &types {
+        if inner && !schemas.iter().all(|s| s.index(n).is_some()) {
+            continue;
+        }
+        for t in ts {
+            let name = if ts.len() > 1 {
+                format!("{n}_{}", t.kql_name())
+            } else {
+                n.clone()
+            };
+            out.push((name, n.clone(), *t));
+        }
+    }
+    let inputs = inputs
+        .into_iter()
+        .zip(&schemas)
+        .map(|((name, plan), s)| UnionInput {
+            plan,
+            map: out
+                .iter()
+                .map(|(_, n, t)| {
+                    s.index(n).filter(|&i| {
+                        let it = s.columns[i].1;
+                        it == *t || (it == ColumnType::Int && *t == ColumnType::Long)
+                    })
+                })
+                .collect(),
+            name,
+        })
+        .collect();
+    let strings = out
+        .iter()
+        .map(|(_, _, t)| *t == ColumnType::String)
+        .collect();
+    let mut columns: Vec<(String, ColumnType)> = out.into_iter().map(|(n, _, t)| (n, t)).collect();
+    if let Some(name) = &source_column {
+        columns.insert(0, (name.clone(), ColumnType::String));
+    }
+    (
+        UnionPlan {
+            inputs,
+            source_column: source_column.is_some(),
+            strings,
+        },
+        Schema { columns },
+    )
+}
+
+/// getschema's columns.
+fn getschema_schema() -> Schema {
+    Schema {
+        columns: vec![
+            ("ColumnName".into(), ColumnType::String),
+            ("ColumnOrdinal".into(), ColumnType::Int),
+            ("DataType".into(), ColumnType::String),
+            ("ColumnType".into(), ColumnType::String),
+        ],
+    }
+}
+
+/// One row per column: name, ordinal, the .NET type Kusto reports, the KQL type.
+fn getschema_rows(schema: &Schema) -> Vec<Vec<Value>> {
+    schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (n, t))| {
+            let net = match t {
+                ColumnType::Bool => "System.SByte",
+                ColumnType::DateTime => "System.DateTime",
+                ColumnType::Dynamic => "System.Object",
+                ColumnType::Guid => "System.Guid",
+                ColumnType::Int => "System.Int32",
+                ColumnType::Long => "System.Int64",
+                ColumnType::Real => "System.Double",
+                ColumnType::String => "System.String",
+                ColumnType::TimeSpan => "System.TimeSpan",
+            };
+            vec![
+                Value::String(n.clone()),
+                Value::Long(i as i64),
+                Value::String(net.into()),
+                Value::String(t.kql_name().into()),
+            ]
+        })
+        .collect()
+}
+
+fn constant_value(c: CExpr) -> Value {
+    match fold(c) {
+        CExpr::Const(v) => v,
+        _ => Value::Null,
+    }
+}
+
+fn to_real(v: Value) -> Value {
+    match v {
+        Value::Long(n) => Value::Real(n as f64),
+        v => v,
+    }
+}
+
+/// A literal of type `from` as a cell of a `to` column (numbers widen; strings may be guids or
+/// dynamic), or None if Kusto refuses it.
+fn convert_literal(v: Value, from: ColumnType, to: ColumnType) -> Option<Value> {
+    use ColumnType::*;
+    if v == Value::Null {
+        return Some(Value::Null);
+    }
+    Some(match (from, to) {
+        (a, b) if a == b => v,
+        (Int | Long, Int | Long) => v,
+        (Int | Long | Real, Real) => to_real(v),
+        (String, Guid) => v,
+        (_, Dynamic) => Value::String(super::eval::cell_json(&Cell::of(&v)).to_string()),
+        _ => return None,
+    })
+}
+
+/// A percentage in a column name: `95`, `99_5` (Kusto writes the point as `_`).
+fn format_real_for_name(p: f64) -> String {
+    let s = if p.fract() == 0.0 {
+        format!("{p:.0}")
+    } else {
+        format!("{p}")
+    };
+    s.replace('.', "_")
+}
+
+/// A dynamic operand where a scalar is needed: its scalar value.
+fn dyn_scalar(c: CExpr, ty: ColumnType) -> CExpr {
+    if ty == ColumnType::Dynamic {
+        fold(CExpr::Call(Func::DynScalar, vec![c]))
+    } else {
+        c
+    }
+}
+
+fn not_constant(operator: &str, at: Pos) -> QueryError {
+    type_error(
+        format!("'{operator}': the value must be a constant"),
+        operator,
+        at,
+    )
 }
 
 fn type_error(message: String, token: &str, at: Pos) -> QueryError {
@@ -162,6 +831,7 @@ struct Scope<'a> {
     schema: &'a Schema,
     operator: &'static str,
     now_ms: i64,
+    lets: &'a Lets,
 }
 
 impl Scope<'_> {
@@ -172,10 +842,42 @@ impl Scope<'_> {
         }
     }
 
+    /// A bool expression (`where`, `search`).
+    fn predicate(&self, e: &Expr) -> Result<(CExpr, ColumnType), QueryError> {
+        let (c, ty) = self.expr(e)?;
+        if ty != ColumnType::Bool {
+            return Err(type_error(
+                format!(
+                    "'{}' operator: the predicate must be of type bool, but it is of type {}",
+                    self.operator,
+                    ty.kql_name()
+                ),
+                self.operator,
+                e.at(),
+            ));
+        }
+        Ok((c, ty))
+    }
+
+    /// A new column named `name` on top of the schema (replacing one of the same name, as
+    /// `extend` does): its slot and the grown schema.
+    fn slot(&self, cols: &mut Vec<(String, ColumnType)>, name: &str, ty: ColumnType) -> usize {
+        match cols.iter().position(|(n, _)| n == name) {
+            Some(i) => {
+                cols[i].1 = ty;
+                i
+            }
+            None => {
+                cols.push((name.to_string(), ty));
+                cols.len() - 1
+            }
+        }
+    }
+
     fn stage(&self, stage: &Stage) -> Result<(Step, Schema), QueryError> {
         let same = || self.schema.clone();
         Ok(match &stage.op {
-            Op::Where(e) => {
+            Op::Where(e) | Op::Search(e) => {
                 let (c, ty) = self.expr(e)?;
                 if ty != ColumnType::Bool {
                     return Err(type_error(
@@ -189,6 +891,66 @@ impl Scope<'_> {
                     ));
                 }
                 (Step::Filter(c), same())
+            }
+            Op::Parse { expr, pattern } => {
+                let (text, _) = self.expr(expr)?;
+                let text = dyn_scalar(text, self.expr(expr)?.1);
+                let mut cols = self.schema.columns.clone();
+                let mut slots = Vec::new();
+                let mut parts = Vec::new();
+                for p in pattern {
+                    parts.push(match p {
+                        ParsePart::Literal(l) => PatternPart::Literal(l.clone()),
+                        ParsePart::Any => PatternPart::Any,
+                        ParsePart::Column(n, t) => {
+                            slots.push(self.slot(&mut cols, &n.name, *t));
+                            PatternPart::Capture(slots.len() - 1, *t)
+                        }
+                    });
+                }
+                let width = cols.len();
+                (
+                    Step::Parse {
+                        text,
+                        pattern: parts,
+                        slots,
+                        width,
+                    },
+                    Schema { columns: cols },
+                )
+            }
+            Op::MvExpand { items, limit } => {
+                let mut cols = self.schema.columns.clone();
+                let mut exprs = Vec::new();
+                let mut slots = Vec::new();
+                for (item, ty) in items {
+                    let (c, _) = self.expr(&item.expr)?;
+                    let name = match (&item.name, &item.expr) {
+                        (Some(n), _) => n.name.clone(),
+                        (None, Expr::Column(n)) => n.name.clone(),
+                        (None, _) => format!("Column{}", cols.len() + 1),
+                    };
+                    slots.push(self.slot(&mut cols, &name, ty.unwrap_or(ColumnType::Dynamic)));
+                    exprs.push((c, *ty));
+                }
+                let limit = match limit {
+                    Some(e) => Some(self.row_count(e)?),
+                    None => None,
+                };
+                let width = cols.len();
+                (
+                    Step::MvExpand {
+                        items: exprs,
+                        slots,
+                        width,
+                        limit,
+                    },
+                    Schema { columns: cols },
+                )
+            }
+            // The compiler plans these itself (they need other tables' schemas).
+            Op::Union(_) | Op::Join { .. } | Op::Getschema => {
+                return Err(QueryError::syntax(self.operator, stage.at));
             }
             Op::Project(items) => {
                 let mut cols = Columns::default();
@@ -375,16 +1137,27 @@ impl Scope<'_> {
         }
         let mut plans = Vec::new();
         for item in aggs {
-            let (agg, default_name) = self.aggregate(&item.expr)?;
-            let name = item.name.as_ref().map_or(default_name, |n| n.name.clone());
-            cols.push(&name, agg.ty);
+            let (agg, outputs) = self.aggregate(&item.expr, &cols)?;
+            for (k, (name, ty)) in outputs.into_iter().enumerate() {
+                let name = match (&item.name, k) {
+                    (Some(n), 0) => n.name.clone(),
+                    _ => name,
+                };
+                cols.push(&name, ty);
+            }
             plans.push(agg);
         }
         Ok((Step::Summarize { keys, aggs: plans }, cols.into_schema()))
     }
 
-    /// One aggregation call and its default column name (`count_`, `sum_Bytes`, …).
-    fn aggregate(&self, e: &Expr) -> Result<(Agg, String), QueryError> {
+    /// One aggregation call and its output columns with their default names (`count_`,
+    /// `sum_Bytes`, arg_max's columns, one per percentile, …). `before` are the columns the
+    /// summarize already outputs (arg_max's `*` leaves them out).
+    fn aggregate(
+        &self,
+        e: &Expr,
+        before: &Columns,
+    ) -> Result<(Agg, Vec<(String, ColumnType)>), QueryError> {
         let Expr::Call { name, args } = e else {
             return Err(type_error(
                 format!(
@@ -398,8 +1171,35 @@ impl Scope<'_> {
         let Some(kind) = AggKind::from_name(&name.name) else {
             return Err(self.unknown_or_scalar(name));
         };
-        let arity = usize::from(kind != AggKind::Count);
-        check_arity(name, args, arity)?;
+        let arity_range = |lo: usize, hi: usize| {
+            if args.len() < lo || args.len() > hi {
+                Err(QueryError::semantic(
+                    "SEM0219",
+                    if lo == hi {
+                        format!("{}(): function expects {lo} argument(s).", name.name)
+                    } else {
+                        format!(
+                            "{}(): function expects between {lo} and {hi} argument(s).",
+                            name.name
+                        )
+                    },
+                    &name.name,
+                    name.at,
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match kind {
+            AggKind::Count => arity_range(0, 0)?,
+            AggKind::DCountIf => arity_range(2, 3)?,
+            AggKind::DCount => arity_range(1, 2)?,
+            AggKind::ArgMax | AggKind::ArgMin => arity_range(2, usize::MAX)?,
+            AggKind::MakeSet | AggKind::MakeList => arity_range(1, 2)?,
+            AggKind::Percentiles if name.name == "percentile" => arity_range(2, 2)?,
+            AggKind::Percentiles => arity_range(2, usize::MAX)?,
+            _ => arity_range(1, 1)?,
+        }
         let arg = match args.first() {
             Some(a) => Some(self.expr(a)?),
             None => None,
@@ -420,8 +1220,49 @@ impl Scope<'_> {
                 name.at,
             )
         };
+        let constant_number = |i: usize| -> Result<f64, QueryError> {
+            let e = &args[i];
+            match self.expr(e)? {
+                (CExpr::Const(Value::Long(n)), _) => Ok(n as f64),
+                (CExpr::Const(Value::Real(f)), _) if f.is_finite() => Ok(f),
+                _ => Err(type_error(
+                    format!(
+                        "{}(): argument #{} must be a constant number",
+                        name.name,
+                        i + 1
+                    ),
+                    &name.name,
+                    e.at(),
+                )),
+            }
+        };
+        let mut extra = Vec::new();
+        let mut params = Vec::new();
+        let mut outputs = Vec::new();
+        let widen = |t: ColumnType| {
+            if t == ColumnType::Int {
+                ColumnType::Long
+            } else {
+                t
+            }
+        };
         let ty = match (kind, arg_ty) {
             (AggKind::Count | AggKind::DCount, _) => ColumnType::Long,
+            (AggKind::DCountIf, _) => {
+                let (p, pt) = self.expr(&args[1])?;
+                if pt != ColumnType::Bool {
+                    return Err(type_error(
+                        format!(
+                            "dcountif(): argument #2 expected to be a bool expression, but it is of type {}",
+                            pt.kql_name()
+                        ),
+                        &name.name,
+                        name.at,
+                    ));
+                }
+                extra.push(p);
+                ColumnType::Long
+            }
             (AggKind::CountIf, Some(ColumnType::Bool)) => ColumnType::Long,
             (AggKind::CountIf, _) => return Err(bad_arg("a bool expression")),
             (AggKind::Sum, Some(t)) if is_numeric(t) => {
@@ -436,27 +1277,105 @@ impl Scope<'_> {
             (AggKind::Sum | AggKind::Avg, _) => {
                 return Err(bad_arg("a numeric or timespan expression"));
             }
-            (AggKind::Min | AggKind::Max, Some(t)) => {
-                if t == ColumnType::Int {
-                    ColumnType::Long
-                } else {
-                    t
-                }
-            }
+            (AggKind::Min | AggKind::Max, Some(t)) => widen(t),
             (AggKind::Min | AggKind::Max, None) => return Err(bad_arg("a scalar expression")),
+            (AggKind::ArgMax | AggKind::ArgMin, Some(t)) => {
+                let first = if suffix.is_empty() {
+                    format!(
+                        "{}_",
+                        if kind == AggKind::ArgMax {
+                            "max"
+                        } else {
+                            "min"
+                        }
+                    )
+                } else {
+                    suffix.clone()
+                };
+                outputs.push((first.clone(), widen(t)));
+                for a in &args[1..] {
+                    match a {
+                        Expr::Column(n) if n.name == "*" => {
+                            for (i, (cn, ct)) in self.schema.columns.iter().enumerate() {
+                                let taken = *cn == first
+                                    || before.taken.contains(cn)
+                                    || outputs.iter().any(|(o, _)| o == cn);
+                                if !taken {
+                                    extra.push(CExpr::Col(i));
+                                    outputs.push((cn.clone(), *ct));
+                                }
+                            }
+                        }
+                        a => {
+                            let (c, ct) = self.expr(a)?;
+                            let n = match a {
+                                Expr::Column(n) => n.name.clone(),
+                                _ => format!("Column{}", outputs.len() + 1),
+                            };
+                            extra.push(c);
+                            outputs.push((n, ct));
+                        }
+                    }
+                }
+                widen(t)
+            }
+            (AggKind::ArgMax | AggKind::ArgMin, None) => {
+                return Err(bad_arg("a scalar expression"));
+            }
+            (AggKind::MakeSet | AggKind::MakeList, _) => {
+                params.push(if args.len() > 1 {
+                    constant_number(1)?
+                } else {
+                    MAKE_MAX
+                });
+                ColumnType::Dynamic
+            }
+            (AggKind::Percentiles, Some(t))
+                if is_numeric(t) || matches!(t, ColumnType::DateTime | ColumnType::TimeSpan) =>
+            {
+                for i in 1..args.len() {
+                    let p = constant_number(i)?;
+                    if !(0.0..=100.0).contains(&p) {
+                        return Err(type_error(
+                            format!(
+                                "{}(): argument #{} must be a percentage between 0 and 100",
+                                name.name,
+                                i + 1
+                            ),
+                            &name.name,
+                            args[i].at(),
+                        ));
+                    }
+                    params.push(p);
+                    let pname = format_real_for_name(p);
+                    outputs.push((format!("percentile_{suffix}_{pname}"), widen(t)));
+                }
+                widen(t)
+            }
+            (AggKind::Percentiles, _) => {
+                return Err(bad_arg("a numeric, datetime or timespan expression"));
+            }
         };
-        let default_name = match kind {
-            AggKind::Count => "count_".to_string(),
-            AggKind::CountIf => "countif_".to_string(),
-            _ => format!("{}_{suffix}", name.name),
-        };
+        if outputs.is_empty() {
+            let default_name = match kind {
+                AggKind::Count => "count_".to_string(),
+                AggKind::CountIf => "countif_".to_string(),
+                AggKind::MakeSet => format!("set_{suffix}"),
+                AggKind::MakeList => format!("list_{suffix}"),
+                _ => format!("{}_{suffix}", name.name),
+            };
+            outputs.push((default_name, ty));
+        }
         Ok((
             Agg {
                 kind,
                 arg: arg.map(|(c, _)| c),
+                arg_ty: arg_ty.unwrap_or(ColumnType::Dynamic),
                 ty,
+                extra,
+                params,
             },
-            default_name,
+            outputs,
         ))
     }
 
@@ -478,9 +1397,63 @@ impl Scope<'_> {
     /// Compiles a scalar expression, returning it (constant-folded) with its static type.
     fn expr(&self, e: &Expr) -> Result<(CExpr, ColumnType), QueryError> {
         Ok(match e {
-            Expr::Column(name) => {
-                let (i, ty) = self.column(name)?;
-                (CExpr::Col(i), ty)
+            Expr::Column(name) => match self.schema.index(&name.name) {
+                Some(i) => (CExpr::Col(i), self.schema.columns[i].1),
+                // A column wins over a `let` of the same name.
+                None => match self.lets.scalars.get(&name.name) {
+                    Some((c, ty)) => (c.clone(), *ty),
+                    None => return Err(QueryError::unresolved(self.operator, &name.name, name.at)),
+                },
+            },
+            Expr::Index { expr, key, at } => {
+                let (d, dt) = self.expr(expr)?;
+                let (k, kt) = self.expr(key)?;
+                if dt != ColumnType::Dynamic {
+                    return Err(type_error(
+                        format!(
+                            "Indexing ([], .) applies to dynamic values, not to type {}",
+                            dt.kql_name()
+                        ),
+                        "[",
+                        *at,
+                    ));
+                }
+                let k = match kt {
+                    ColumnType::String | ColumnType::Int | ColumnType::Long => k,
+                    ColumnType::Dynamic => dyn_scalar(k, kt),
+                    _ => {
+                        return Err(type_error(
+                            format!(
+                                "An index must be a string (a property) or an integer (an element), not {}",
+                                kt.kql_name()
+                            ),
+                            "[",
+                            *at,
+                        ));
+                    }
+                };
+                (
+                    fold(CExpr::Call(Func::Index, vec![d, k])),
+                    ColumnType::Dynamic,
+                )
+            }
+            Expr::Term { text, .. } => {
+                // A search term: any column holding it (`has`; with `*` wildcards, `contains`).
+                let op = if text.contains('*') {
+                    super::ast::TextOp::Contains
+                } else {
+                    super::ast::TextOp::Has
+                };
+                let needle = text.trim_matches('*').to_string();
+                let any = (0..self.schema.columns.len())
+                    .map(|i| CExpr::Text {
+                        op,
+                        negated: false,
+                        hay: Box::new(dyn_scalar(CExpr::Col(i), self.schema.columns[i].1)),
+                        needle: NeedleSrc::Const(Needle::new(&needle)),
+                    })
+                    .collect();
+                (CExpr::Any(any), ColumnType::Bool)
             }
             Expr::Literal { value, ty, .. } => (CExpr::Const(value.clone()), *ty),
             Expr::Neg { expr, at } => {
@@ -516,9 +1489,11 @@ impl Scope<'_> {
                 at,
             } => {
                 let (x, xt) = self.expr(expr)?;
+                let x = dyn_scalar(x, xt);
                 let mut items = Vec::with_capacity(list.len());
                 for item in list {
                     let (c, t) = self.expr(item)?;
+                    let c = dyn_scalar(c, t);
                     let ok = if *case_insensitive {
                         is_text(xt) && is_text(t)
                     } else {
@@ -579,6 +1554,102 @@ impl Scope<'_> {
         })
     }
 
+    /// `extract(regex, group, text[, typeof(t)])`: the regex must be a constant, compiled once.
+    fn extract(
+        &self,
+        name: &Name,
+        args: &[Expr],
+        mut compiled: Vec<CExpr>,
+        types: &[ColumnType],
+    ) -> Result<(CExpr, ColumnType), QueryError> {
+        let pattern = match compiled.first() {
+            Some(CExpr::Const(Value::String(p))) => p.clone(),
+            _ => {
+                return Err(type_error(
+                    "extract(): argument #1 (the regular expression) must be a constant string"
+                        .into(),
+                    &name.name,
+                    name.at,
+                ));
+            }
+        };
+        let re = regex_lite::RegexBuilder::new(&pattern)
+            .size_limit(1 << 20)
+            .nest_limit(64)
+            .build()
+            .map_err(|e| {
+                type_error(
+                    format!("extract(): the regular expression is not valid: {e}"),
+                    &name.name,
+                    args[0].at(),
+                )
+            })?;
+        let group = match compiled.get(1) {
+            Some(CExpr::Const(Value::Long(g))) if *g >= 0 && (*g as usize) < re.captures_len() => {
+                *g as usize
+            }
+            _ => {
+                return Err(type_error(
+                    format!(
+                        "extract(): argument #2 must be a constant capture group between 0 and {}",
+                        re.captures_len().saturating_sub(1)
+                    ),
+                    &name.name,
+                    args[1].at(),
+                ));
+            }
+        };
+        if !is_text(types.get(2).copied().unwrap_or(ColumnType::String)) {
+            return Err(type_error(
+                format!(
+                    "extract(): argument #3 expected to be a string, but it is of type {}",
+                    types[2].kql_name()
+                ),
+                &name.name,
+                name.at,
+            ));
+        }
+        let text = compiled.swap_remove(2);
+        let c = fold(CExpr::Extract {
+            re: Re(re),
+            group,
+            text: Box::new(text),
+        });
+        // `typeof(long)` and friends: the capture converted.
+        match args.get(3) {
+            None => Ok((c, ColumnType::String)),
+            Some(Expr::Call {
+                name: t,
+                args: targs,
+            }) if t.name == "typeof" && targs.len() == 1 => {
+                let ty = match &targs[0] {
+                    Expr::Column(n) => n.name.as_str(),
+                    _ => "",
+                };
+                let (f, ty) = match ty {
+                    "long" | "int" => (Func::ToLong, ColumnType::Long),
+                    "real" | "double" => (Func::ToReal, ColumnType::Real),
+                    "datetime" => (Func::ToDateTime, ColumnType::DateTime),
+                    "timespan" => (Func::ToTimeSpan, ColumnType::TimeSpan),
+                    "string" => return Ok((c, ColumnType::String)),
+                    _ => {
+                        return Err(type_error(
+                            "extract(): argument #4 must be typeof(string|long|int|real|double|datetime|timespan)".into(),
+                            &name.name,
+                            t.at,
+                        ));
+                    }
+                };
+                Ok((fold(CExpr::Call(f, vec![c])), ty))
+            }
+            Some(other) => Err(type_error(
+                "extract(): argument #4 must be a type, such as typeof(long)".into(),
+                &name.name,
+                other.at(),
+            )),
+        }
+    }
+
     fn binary(
         &self,
         op: BinOp,
@@ -588,7 +1659,7 @@ impl Scope<'_> {
     ) -> Result<(CExpr, ColumnType), QueryError> {
         let (l, lt) = self.expr(left)?;
         let (r, rt) = self.expr(right)?;
-        let (l, r) = (Box::new(l), Box::new(r));
+        let (l, r) = (Box::new(dyn_scalar(l, lt)), Box::new(dyn_scalar(r, rt)));
         let arith = |a: ArithOp| match arith_type(a, lt, rt) {
             Some(ty) => Ok(ty),
             None => Err(type_error(
@@ -709,10 +1780,30 @@ impl Scope<'_> {
         }
         let mut compiled = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
-        for a in args {
+        let takes_dynamic = matches!(
+            func,
+            Callee::F(
+                Func::ArrayLength
+                    | Func::Index
+                    | Func::IsNull
+                    | Func::IsNotNull
+                    | Func::Iff
+                    | Func::Case
+            )
+        );
+        // extract()'s fourth argument is a type (`typeof(long)`), not a value.
+        let values = if matches!(func, Callee::Extract) {
+            3
+        } else {
+            args.len()
+        };
+        for a in &args[..values.min(args.len())] {
             let (c, t) = self.expr(a)?;
-            compiled.push(c);
+            compiled.push(if takes_dynamic { c } else { dyn_scalar(c, t) });
             types.push(t);
+        }
+        if let Callee::Extract = func {
+            return self.extract(name, args, compiled, &types);
         }
         // The arity check above guarantees the arguments read here; `dynamic` is a safe default.
         let arg = |i: usize| types.get(i).copied().unwrap_or(ColumnType::Dynamic);
@@ -752,6 +1843,7 @@ impl Scope<'_> {
                     ColumnType::DateTime,
                 ));
             }
+            Callee::Extract => return Err(unknown_function(name)),
             Callee::F(f) => match f {
                 Func::Not => {
                     if arg(0) != ColumnType::Bool {
@@ -793,6 +1885,52 @@ impl Scope<'_> {
                         t => t,
                     }
                 }
+                Func::BinAt => {
+                    let ok = match (arg(0), arg(1), arg(2)) {
+                        (a, b, c) if is_numeric(a) && is_numeric(b) && is_numeric(c) => true,
+                        (ColumnType::DateTime, ColumnType::TimeSpan, ColumnType::DateTime) => true,
+                        (ColumnType::TimeSpan, ColumnType::TimeSpan, ColumnType::TimeSpan) => true,
+                        _ => false,
+                    };
+                    if !ok {
+                        return Err(arg_error(
+                            2,
+                            &format!("a fixed point of type {}", arg(0).kql_name()),
+                        ));
+                    }
+                    match arg(0) {
+                        ColumnType::Int => ColumnType::Long,
+                        t if is_numeric(t)
+                            && (arg(1) == ColumnType::Real || arg(2) == ColumnType::Real) =>
+                        {
+                            ColumnType::Real
+                        }
+                        t => t,
+                    }
+                }
+                Func::FormatDateTime => {
+                    if arg(0) != ColumnType::DateTime {
+                        return Err(arg_error(0, "a datetime"));
+                    }
+                    if !is_text(arg(1)) {
+                        return Err(arg_error(1, "a string"));
+                    }
+                    ColumnType::String
+                }
+                Func::Split => {
+                    if args.len() == 3 && !matches!(arg(2), ColumnType::Int | ColumnType::Long) {
+                        return Err(arg_error(2, "an integer"));
+                    }
+                    ColumnType::Dynamic
+                }
+                Func::ParseJson => ColumnType::Dynamic,
+                Func::ArrayLength => {
+                    if arg(0) != ColumnType::Dynamic {
+                        return Err(arg_error(0, "a dynamic array"));
+                    }
+                    ColumnType::Long
+                }
+                Func::Index | Func::DynScalar => ColumnType::Dynamic,
                 Func::ToLong => ColumnType::Long,
                 Func::ToReal => ColumnType::Real,
                 Func::ToDateTime => ColumnType::DateTime,
@@ -848,6 +1986,7 @@ impl Scope<'_> {
 enum Callee {
     Now,
     Ago,
+    Extract,
     F(Func),
 }
 
@@ -882,6 +2021,12 @@ fn scalar_function(name: &str) -> Option<(Callee, Arity)> {
         "totimespan" => (f(Func::ToTimeSpan), Exactly(1)),
         "iff" | "iif" => (f(Func::Iff), Exactly(3)),
         "case" => (f(Func::Case), AtLeast(3)),
+        "bin_at" => (f(Func::BinAt), Exactly(3)),
+        "format_datetime" => (f(Func::FormatDateTime), Exactly(2)),
+        "split" => (f(Func::Split), Range(2, 3)),
+        "parse_json" | "todynamic" | "toobject" => (f(Func::ParseJson), Exactly(1)),
+        "array_length" => (f(Func::ArrayLength), Exactly(1)),
+        "extract" => (Callee::Extract, Range(3, 4)),
         _ => return None,
     })
 }

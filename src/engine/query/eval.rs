@@ -46,6 +46,22 @@ pub enum CExpr {
     /// Some operand true (three-valued: a true operand wins over null).
     Any(Vec<CExpr>),
     Call(Func, Vec<CExpr>),
+    /// `extract(regex, group, text)`: the regex compiled once per query.
+    Extract {
+        re: Re,
+        group: usize,
+        text: Box<CExpr>,
+    },
+}
+
+/// A compiled regular expression (RE2-like syntax, `regex-lite`), compared by its pattern.
+#[derive(Clone, Debug)]
+pub struct Re(pub regex_lite::Regex);
+
+impl PartialEq for Re {
+    fn eq(&self, other: &Re) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +106,21 @@ pub enum Func {
     Iff,
     /// `case(condition1, value1, condition2, value2, ..., else)`: the first true condition's value.
     Case,
+    /// `bin_at(value, size, fixed point)`.
+    BinAt,
+    /// `format_datetime(datetime, format)`.
+    FormatDateTime,
+    /// `split(text, delimiter[, index])`: a dynamic array of strings.
+    Split,
+    /// `parse_json(text)` / `todynamic(text)`: the JSON, or the text as a JSON string.
+    ParseJson,
+    /// `d[key]` / `d.key` on a dynamic value.
+    Index,
+    /// A dynamic value where a scalar is needed (compared, matched, converted): JSON strings,
+    /// numbers and bools become those; arrays and objects stay JSON text.
+    DynScalar,
+    /// `array_length(d)`.
+    ArrayLength,
 }
 
 /// The right-hand side of a string predicate: prepared once when constant.
@@ -296,6 +327,16 @@ pub fn eval<'a>(e: &'a CExpr, row: &'a [Value], b: &Budget) -> Cell<'a> {
         CExpr::All(xs) => logic(xs, row, false, b),
         CExpr::Any(xs) => logic(xs, row, true, b),
         CExpr::Call(f, args) => call(*f, args, row, b),
+        CExpr::Extract { re, group, text } => match eval(text, row, b) {
+            Cell::Null => Cell::Null,
+            t => {
+                let t = t.to_text();
+                match re.0.captures(&t).and_then(|c| c.get(*group)) {
+                    Some(m) => Cell::Str(Cow::Owned(m.as_str().to_string())),
+                    None => Cell::Null,
+                }
+            }
+        },
     }
 }
 
@@ -335,6 +376,7 @@ pub fn fold(e: CExpr) -> CExpr {
         CExpr::Text { hay, needle, .. } => constant(hay) && matches!(needle, NeedleSrc::Const(_)),
         CExpr::In { expr, list, .. } => constant(expr) && list.iter().all(constant),
         CExpr::Call(_, args) => args.iter().all(constant),
+        CExpr::Extract { text, .. } => constant(text),
     };
     if !all_const {
         return e;
@@ -509,6 +551,182 @@ fn call<'a>(f: Func, args: &'a [CExpr], row: &'a [Value], b: &Budget) -> Cell<'a
             Cell::Str(s) => super::lexer::parse_timespan(&s).map_or(Cell::Null, Cell::TimeSpan),
             _ => Cell::Null,
         },
+        Func::BinAt => {
+            let fixed = arg(2);
+            let binned = bin(arith(ArithOp::Sub, arg(0), fixed.clone()), arg(1));
+            arith(ArithOp::Add, binned, fixed)
+        }
+        Func::FormatDateTime => match (arg(0), arg(1)) {
+            (Cell::DateTime(ms), Cell::Str(f)) => {
+                Cell::Str(Cow::Owned(format_kql_datetime(ms, &f)))
+            }
+            _ => Cell::Null,
+        },
+        Func::Split => match (arg(0), arg(1)) {
+            (Cell::Null, _) => Cell::Null,
+            (t, d) => {
+                let (t, d) = (t.to_text(), d.to_text());
+                let parts: Vec<serde_json::Value> = if d.is_empty() {
+                    vec![serde_json::Value::String(t.to_string())]
+                } else {
+                    t.split(d.as_ref())
+                        .map(|p| serde_json::Value::String(p.to_string()))
+                        .collect()
+                };
+                let parts = match arg(2) {
+                    Cell::Null if args.len() < 3 => parts,
+                    Cell::Long(i) => {
+                        let i = if i < 0 { parts.len() as i64 + i } else { i };
+                        match usize::try_from(i).ok().and_then(|i| parts.get(i)) {
+                            Some(p) => vec![p.clone()],
+                            None => return Cell::Null,
+                        }
+                    }
+                    _ => return Cell::Null,
+                };
+                json_cell(&serde_json::Value::Array(parts), b)
+            }
+        },
+        Func::ParseJson => match arg(0) {
+            Cell::Null => Cell::Null,
+            Cell::Str(s) => match serde_json::from_str::<serde_json::Value>(&s) {
+                Ok(serde_json::Value::Null) => Cell::Null,
+                Ok(v) => json_cell(&v, b),
+                Err(_) => json_cell(&serde_json::Value::String(s.to_string()), b),
+            },
+            c => json_cell(&cell_json(&c), b),
+        },
+        Func::Index => match (dynamic_of(&arg(0)), arg(1)) {
+            (Some(d), key) => {
+                let item = match (&d, key) {
+                    (serde_json::Value::Object(m), Cell::Str(k)) => m.get(k.as_ref()),
+                    (serde_json::Value::Array(a), Cell::Long(i)) => {
+                        let i = if i < 0 { a.len() as i64 + i } else { i };
+                        usize::try_from(i).ok().and_then(|i| a.get(i))
+                    }
+                    _ => None,
+                };
+                match item {
+                    None | Some(serde_json::Value::Null) => Cell::Null,
+                    Some(v) => json_cell(v, b),
+                }
+            }
+            (None, _) => Cell::Null,
+        },
+        Func::DynScalar => match dynamic_of(&arg(0)) {
+            None | Some(serde_json::Value::Null) => Cell::Null,
+            Some(serde_json::Value::String(s)) => Cell::Str(Cow::Owned(s)),
+            Some(serde_json::Value::Bool(x)) => Cell::Bool(x),
+            Some(serde_json::Value::Number(n)) => match n.as_i64() {
+                Some(i) => Cell::Long(i),
+                None => n.as_f64().map_or(Cell::Null, Cell::Real),
+            },
+            Some(v) => Cell::Str(Cow::Owned(v.to_string())),
+        },
+        Func::ArrayLength => match dynamic_of(&arg(0)) {
+            Some(serde_json::Value::Array(a)) => Cell::Long(a.len() as i64),
+            _ => Cell::Null,
+        },
+    }
+}
+
+/// A dynamic cell's JSON (dynamic values are held as JSON text).
+pub fn dynamic_of(c: &Cell) -> Option<serde_json::Value> {
+    match c {
+        Cell::Str(s) => Some(
+            serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_string())),
+        ),
+        Cell::Null => None,
+        c => Some(cell_json(c)),
+    }
+}
+
+/// A scalar cell as the JSON a dynamic value holds (datetimes and timespans as their text).
+pub fn cell_json(c: &Cell) -> serde_json::Value {
+    match c {
+        Cell::Null => serde_json::Value::Null,
+        Cell::Bool(x) => serde_json::Value::Bool(*x),
+        Cell::Long(n) => serde_json::Value::from(*n),
+        Cell::Real(f) => serde_json::Number::from_f64(*f).map_or_else(
+            || serde_json::Value::String(format_real(*f)),
+            serde_json::Value::Number,
+        ),
+        c => serde_json::Value::String(c.to_text().into_owned()),
+    }
+}
+
+/// A dynamic value as a cell (its JSON text), charged to the budget.
+pub fn json_cell<'a>(v: &serde_json::Value, b: &Budget) -> Cell<'a> {
+    let text = v.to_string();
+    if !b.fits(text.len()) {
+        return Cell::Null;
+    }
+    Cell::Str(Cow::Owned(text))
+}
+
+/// `format_datetime`'s specifiers (learn.microsoft.com/kusto/query/format-datetime-function):
+/// d dd, f…fffffff, F…FFFFFFF, h hh, H HH, m mm, M MM, s ss, y yy yyyy, tt; other characters
+/// are copied (separators).
+pub fn format_kql_datetime(ms: i64, format: &str) -> String {
+    let text = format_datetime(ms); // 2026-03-02T08:00:00.123Z or without fraction
+    let num = |a: usize, b: usize| {
+        text.get(a..b)
+            .and_then(|x| x.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let (year, month, day, hour, minute, second) = (
+        num(0, 4),
+        num(5, 7),
+        num(8, 10),
+        num(11, 13),
+        num(14, 16),
+        num(17, 19),
+    );
+    let millis = ms.rem_euclid(1000) as u32;
+    let chars: Vec<char> = format.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut n = 1;
+        while i + n < chars.len() && chars[i + n] == c {
+            n += 1;
+        }
+        let piece = match c {
+            'y' => match n {
+                1 => (year % 100).to_string(),
+                2 => format!("{:02}", year % 100),
+                _ => format!("{year:0n$}"),
+            },
+            'M' => pad(month, n),
+            'd' => pad(day, n),
+            'H' => pad(hour, n),
+            'h' => pad(if hour % 12 == 0 { 12 } else { hour % 12 }, n),
+            'm' => pad(minute, n),
+            's' => pad(second, n),
+            'f' | 'F' => {
+                let digits = format!("{millis:03}0000");
+                let d: String = digits.chars().take(n.min(7)).collect();
+                if c == 'F' {
+                    d.trim_end_matches('0').to_string()
+                } else {
+                    d
+                }
+            }
+            't' => (if hour < 12 { "AM" } else { "PM" })[..n.min(2)].to_string(),
+            _ => std::iter::repeat_n(c, n).collect(),
+        };
+        out.push_str(&piece);
+        i += n;
+    }
+    out
+}
+
+fn pad(v: u32, n: usize) -> String {
+    if n >= 2 {
+        format!("{v:02}")
+    } else {
+        v.to_string()
     }
 }
 

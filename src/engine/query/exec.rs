@@ -9,30 +9,147 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use super::compile::{Agg, AggKind, Plan, SortPlan, Src, Step};
-use super::eval::{Budget, CExpr, Cell, compare, eval, keeps};
+use super::compile::{
+    Agg, AggKind, JoinPlan, PatternPart, Plan, SortPlan, SourcePlan, Src, Step, UnionPlan,
+};
+use super::eval::{Budget, CExpr, Cell, compare, dynamic_of, eval, keeps};
+use super::{QueryError, TableSource};
+use crate::engine::query::ast::JoinKind;
 use crate::engine::table::{ColumnType, RowSet, Value};
 
 type Row = Vec<Value>;
 
-/// The query built more new values than its [`Budget`] allows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Exhausted;
+/// Why a plan stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// The query built more new values than its [`Budget`] allows.
+    Exhausted,
+    /// A table could not be read.
+    Query(QueryError),
+}
 
-/// Runs every step of `plan` over `input` (whose schema the plan was compiled against), building
-/// at most `budget` bytes of new values.
-pub fn run(plan: &Plan, input: RowSet, budget: &Budget) -> Result<RowSet, Exhausted> {
-    let mut rows = input.rows;
-    for step in &plan.steps {
-        rows = apply(step, rows, budget);
-        if budget.exhausted() {
-            return Err(Exhausted);
-        }
-    }
+/// Runs `plan`, reading its tables from `source`, building at most `budget` bytes of new values.
+pub fn run(plan: &Plan, source: &mut dyn TableSource, budget: &Budget) -> Result<RowSet, Failure> {
+    let rows = rows_of(plan, source, budget)?;
     Ok(RowSet {
         schema: plan.schema.clone(),
         rows,
     })
+}
+
+/// A plan's rows.
+fn rows_of(plan: &Plan, source: &mut dyn TableSource, b: &Budget) -> Result<Vec<Row>, Failure> {
+    let mut rows = match &plan.source {
+        SourcePlan::Table { name, schema, at } => match source.table(name) {
+            Ok(Some(r)) => super::absent_strings_are_empty(super::conform(r, schema)).rows,
+            Ok(None) => {
+                return Err(Failure::Query(QueryError::unresolved("take", name, *at)));
+            }
+            Err(m) => return Err(Failure::Query(QueryError::source(m, name, *at))),
+        },
+        SourcePlan::Rows(r) => {
+            if !b.charge(r.iter().flatten().map(weight).sum()) {
+                return Err(Failure::Exhausted);
+            }
+            r.clone()
+        }
+        SourcePlan::Range { from, to, step } => range(from, to, step, b)?,
+        SourcePlan::Union(u) => union(u, Vec::new(), source, b)?,
+    };
+    for step in &plan.steps {
+        rows = apply(step, rows, source, b)?;
+        if b.exhausted() {
+            return Err(Failure::Exhausted);
+        }
+    }
+    Ok(rows)
+}
+
+/// `range`'s rows, each charged to the budget (a range of a billion rows is a runaway query).
+fn range(from: &Value, to: &Value, step: &Value, b: &Budget) -> Result<Vec<Row>, Failure> {
+    let mut out = Vec::new();
+    let mut push = |v: Value| -> Result<(), Failure> {
+        if !b.charge(16) {
+            return Err(Failure::Exhausted);
+        }
+        out.push(vec![v]);
+        Ok(())
+    };
+    match (from, to, step) {
+        (Value::Real(f), Value::Real(t), Value::Real(s)) => {
+            if *s == 0.0 || !s.is_finite() {
+                return Ok(Vec::new());
+            }
+            let mut k = 0.0;
+            loop {
+                let v = f + k * s;
+                if (*s > 0.0 && v > *t) || (*s < 0.0 && v < *t) {
+                    break;
+                }
+                push(Value::Real(v))?;
+                k += 1.0;
+            }
+        }
+        (Value::Long(f), Value::Long(t), Value::Long(s) | Value::TimeSpan(s))
+        | (Value::DateTime(f), Value::DateTime(t), Value::TimeSpan(s))
+        | (Value::TimeSpan(f), Value::TimeSpan(t), Value::TimeSpan(s)) => {
+            if *s == 0 {
+                return Ok(Vec::new());
+            }
+            let wrap = |n: i64| match from {
+                Value::DateTime(_) => Value::DateTime(n),
+                Value::TimeSpan(_) => Value::TimeSpan(n),
+                _ => Value::Long(n),
+            };
+            let mut v = *f;
+            while (*s > 0 && v <= *t) || (*s < 0 && v >= *t) {
+                push(wrap(v))?;
+                match v.checked_add(*s) {
+                    Some(n) => v = n,
+                    None => break,
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// The inputs' rows one after the other, laid out as the output's columns.
+fn union(
+    u: &UnionPlan,
+    mut flowing: Vec<Row>,
+    source: &mut dyn TableSource,
+    b: &Budget,
+) -> Result<Vec<Row>, Failure> {
+    let mut out = Vec::new();
+    for input in &u.inputs {
+        let rows = match &input.plan {
+            Some(p) => rows_of(p, source, b)?,
+            None => std::mem::take(&mut flowing),
+        };
+        for mut row in rows {
+            let mut o = Vec::with_capacity(input.map.len() + 1);
+            if u.source_column {
+                if !b.charge(weight(&Value::String(input.name.clone()))) {
+                    return Err(Failure::Exhausted);
+                }
+                o.push(Value::String(input.name.clone()));
+            }
+            for (k, m) in input.map.iter().enumerate() {
+                let cell = m
+                    .and_then(|i| row.get_mut(i))
+                    .map(|c| std::mem::replace(c, Value::Null));
+                o.push(match cell {
+                    Some(v) => v,
+                    None if u.strings.get(k) == Some(&true) => Value::String(String::new()),
+                    None => Value::Null,
+                });
+            }
+            out.push(o);
+        }
+    }
+    Ok(out)
 }
 
 /// What a value weighs in a query's budget and its result size: its bytes (strings) or 8.
@@ -43,8 +160,50 @@ pub fn weight(v: &Value) -> usize {
     }
 }
 
-fn apply(step: &Step, mut rows: Vec<Row>, b: &Budget) -> Vec<Row> {
-    match step {
+fn apply(
+    step: &Step,
+    mut rows: Vec<Row>,
+    source: &mut dyn TableSource,
+    b: &Budget,
+) -> Result<Vec<Row>, Failure> {
+    Ok(match step {
+        Step::Union(u) => union(u, rows, source, b)?,
+        Step::Join(j) => {
+            let right = rows_of(&j.right, source, b)?;
+            join(j, rows, right, b)
+        }
+        Step::Parse {
+            text,
+            pattern,
+            slots,
+            width,
+        } => {
+            for row in &mut rows {
+                row.resize(*width, Value::Null);
+                let captures = {
+                    let t = eval(text, row, b);
+                    if t == Cell::Null {
+                        None
+                    } else {
+                        parse_text(&t.to_text(), pattern, slots.len())
+                    }
+                };
+                for (k, (slot, ty)) in slots.iter().zip(capture_types(pattern)).enumerate() {
+                    row[*slot] = match captures.as_ref().and_then(|c| c.get(k).cloned()) {
+                        Some(v) => v,
+                        None if ty == ColumnType::String => Value::String(String::new()),
+                        None => Value::Null,
+                    };
+                }
+            }
+            rows
+        }
+        Step::MvExpand {
+            items,
+            slots,
+            width,
+            limit,
+        } => mv_expand(items, slots, *width, *limit, rows, b)?,
         Step::Filter(pred) => {
             rows.retain(|r| keeps(pred, r, b));
             rows
@@ -58,6 +217,245 @@ fn apply(step: &Step, mut rows: Vec<Row>, b: &Budget) -> Vec<Row> {
         Step::Summarize { keys, aggs } => summarize(keys, aggs, &rows, b),
         Step::Sort(keys) => sort(keys, rows, None, b),
         Step::Top(n, keys) => sort(keys, rows, Some(*n), b),
+    })
+}
+
+// ---- join -------------------------------------------------------------------------------------
+
+/// The key cells of `row`, or None if one is null (a null key matches nothing).
+fn join_key<'a>(row: &'a [Value], keys: &[usize]) -> Option<Vec<Key<'a>>> {
+    keys.iter()
+        .map(|&k| match row.get(k).map_or(Cell::Null, Cell::of) {
+            Cell::Null => None,
+            c => Some(Key::of(c)),
+        })
+        .collect()
+}
+
+/// An unmatched side of an outer join: nulls, and "" where the column is a string.
+fn empty_side(strings: &[bool]) -> Row {
+    strings
+        .iter()
+        .map(|s| {
+            if *s {
+                Value::String(String::new())
+            } else {
+                Value::Null
+            }
+        })
+        .collect()
+}
+
+fn join(j: &JoinPlan, left: Vec<Row>, right: Vec<Row>, b: &Budget) -> Vec<Row> {
+    let right_strings: Vec<bool> = j
+        .right
+        .schema
+        .columns
+        .iter()
+        .map(|(_, t)| *t == ColumnType::String)
+        .collect();
+    let mut index: HashMap<Vec<Key>, Vec<usize>, FxBuild> = HashMap::default();
+    for (i, r) in right.iter().enumerate() {
+        if let Some(k) = join_key(r, &j.right_keys) {
+            index.entry(k).or_default().push(i);
+        }
+    }
+    let mut out = Vec::new();
+    let mut right_matched = vec![false; right.len()];
+    let mut seen_left: HashSet<Vec<Key>, FxBuild> = HashSet::default();
+    let emit = |row: Row, out: &mut Vec<Row>| -> bool {
+        if !b.charge(row.iter().map(weight).sum()) {
+            return false;
+        }
+        out.push(row);
+        true
+    };
+    for l in &left {
+        let key = join_key(l, &j.left_keys);
+        // innerunique: one left row per key (the first).
+        if j.kind == JoinKind::InnerUnique {
+            match &key {
+                Some(k) if !seen_left.insert(k.clone()) => continue,
+                _ => {}
+            }
+        }
+        let matches: &[usize] = key
+            .as_ref()
+            .and_then(|k| index.get(k))
+            .map_or(&[], |v| v.as_slice());
+        for &m in matches {
+            right_matched[m] = true;
+        }
+        let ok = match j.kind {
+            JoinKind::LeftSemi if !matches.is_empty() => emit(l.clone(), &mut out),
+            JoinKind::LeftAnti if matches.is_empty() => emit(l.clone(), &mut out),
+            JoinKind::LeftSemi | JoinKind::LeftAnti | JoinKind::RightSemi | JoinKind::RightAnti => {
+                true
+            }
+            JoinKind::LeftOuter | JoinKind::FullOuter if matches.is_empty() => {
+                let mut row = l.clone();
+                row.extend(empty_side(&right_strings));
+                emit(row, &mut out)
+            }
+            _ => matches.iter().all(|&m| {
+                let mut row = l.clone();
+                row.extend(right[m].iter().cloned());
+                emit(row, &mut out)
+            }),
+        };
+        if !ok {
+            return out;
+        }
+    }
+    match j.kind {
+        JoinKind::RightSemi | JoinKind::RightAnti => {
+            let want = j.kind == JoinKind::RightSemi;
+            for (r, m) in right.iter().zip(&right_matched) {
+                if *m == want && !emit(r.clone(), &mut out) {
+                    break;
+                }
+            }
+        }
+        JoinKind::RightOuter | JoinKind::FullOuter => {
+            for (r, m) in right.iter().zip(&right_matched) {
+                if !*m {
+                    let mut row = empty_side(&j.left_strings);
+                    row.extend(r.iter().cloned());
+                    if !emit(row, &mut out) {
+                        break;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+// ---- parse and mv-expand ----------------------------------------------------------------------
+
+fn capture_types(pattern: &[PatternPart]) -> impl Iterator<Item = ColumnType> + '_ {
+    pattern.iter().filter_map(|p| match p {
+        PatternPart::Capture(_, t) => Some(*t),
+        _ => None,
+    })
+}
+
+/// `parse` (kind=simple): literals in order, each capture the text up to the next literal (the
+/// last one, the rest). Any literal missing or capture not of its type: no captures at all.
+fn parse_text(text: &str, pattern: &[PatternPart], n: usize) -> Option<Vec<Value>> {
+    let mut out = vec![Value::Null; n];
+    let mut pos = 0usize;
+    // A capture (or `*`) waiting for the next literal to end it.
+    let mut open: Option<Option<(usize, ColumnType)>> = None;
+    for part in pattern {
+        match part {
+            PatternPart::Literal(l) => {
+                let at = match open {
+                    Some(_) => pos + text.get(pos..)?.find(l.as_str())?,
+                    None if text.get(pos..)?.starts_with(l.as_str()) => pos,
+                    None => return None,
+                };
+                if let Some(Some((k, ty))) = open.take() {
+                    out[k] = typed(&text[pos..at], ty)?;
+                }
+                pos = at + l.len();
+            }
+            PatternPart::Any => open = Some(None),
+            PatternPart::Capture(k, ty) => open = Some(Some((*k, *ty))),
+        }
+    }
+    if let Some(Some((k, ty))) = open {
+        out[k] = typed(&text[pos..], ty)?;
+    }
+    Some(out)
+}
+
+/// Text as a value of `ty`, or None if it is not one.
+fn typed(s: &str, ty: ColumnType) -> Option<Value> {
+    let v = match ty {
+        ColumnType::String | ColumnType::Guid => Value::String(s.to_string()),
+        ColumnType::Int | ColumnType::Long => Value::Long(s.trim().parse().ok()?),
+        ColumnType::Real => Value::Real(s.trim().parse().ok()?),
+        ColumnType::Bool => match s.trim() {
+            "true" | "True" | "1" => Value::Bool(true),
+            "false" | "False" | "0" => Value::Bool(false),
+            _ => return None,
+        },
+        ColumnType::DateTime => Value::DateTime(super::lexer::parse_datetime(s.trim())?),
+        ColumnType::TimeSpan => Value::TimeSpan(super::lexer::parse_timespan(s.trim())?),
+        ColumnType::Dynamic => Value::String(
+            serde_json::from_str::<serde_json::Value>(s)
+                .unwrap_or_else(|_| serde_json::Value::String(s.to_string()))
+                .to_string(),
+        ),
+    };
+    Some(v)
+}
+
+/// One row per element of the expanded arrays (taken side by side; a property bag expands to
+/// one `{key: value}` per property; a scalar is one element; null or an empty array, no row).
+fn mv_expand(
+    items: &[(CExpr, Option<ColumnType>)],
+    slots: &[usize],
+    width: usize,
+    limit: Option<usize>,
+    rows: Vec<Row>,
+    b: &Budget,
+) -> Result<Vec<Row>, Failure> {
+    let mut out = Vec::new();
+    for mut row in rows {
+        row.resize(width, Value::Null);
+        let lists: Vec<Vec<serde_json::Value>> = items
+            .iter()
+            .map(|(e, _)| match dynamic_of(&eval(e, &row, b)) {
+                None | Some(serde_json::Value::Null) => Vec::new(),
+                Some(serde_json::Value::Array(a)) => a,
+                Some(serde_json::Value::Object(m)) => m
+                    .into_iter()
+                    .map(|(k, v)| serde_json::Value::Object([(k, v)].into_iter().collect()))
+                    .collect(),
+                Some(v) => vec![v],
+            })
+            .collect();
+        let n = lists.iter().map(Vec::len).max().unwrap_or(0);
+        let n = limit.map_or(n, |l| n.min(l));
+        for i in 0..n {
+            let mut r = row.clone();
+            for ((list, (_, ty)), slot) in lists.iter().zip(items).zip(slots) {
+                r[*slot] = match list.get(i) {
+                    None | Some(serde_json::Value::Null) => Value::Null,
+                    Some(v) => element(v, *ty),
+                };
+            }
+            if !b.charge(r.iter().map(weight).sum()) {
+                return Err(Failure::Exhausted);
+            }
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// An expanded element: its JSON text, or (with `to typeof(t)`) converted to `t`.
+fn element(v: &serde_json::Value, ty: Option<ColumnType>) -> Value {
+    let Some(ty) = ty.filter(|t| *t != ColumnType::Dynamic) else {
+        return Value::String(v.to_string());
+    };
+    let text = match v {
+        serde_json::Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    match ty {
+        ColumnType::String | ColumnType::Guid => Value::String(text),
+        ColumnType::Int | ColumnType::Long => match v {
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().map(|f| f.trunc() as i64))
+                .map_or(Value::Null, Value::Long),
+            _ => typed(&text, ty).unwrap_or(Value::Null),
+        },
+        _ => typed(&text, ty).unwrap_or(Value::Null),
     }
 }
 
@@ -370,6 +768,13 @@ enum State<'a> {
     /// Extremes keep the best cell seen so far (borrowed from its row).
     Min(Option<Cell<'a>>),
     Max(Option<Cell<'a>>),
+    /// arg_max/arg_min: the best cell and its row (the other columns are read at the end).
+    Arg(Option<(Cell<'a>, &'a [Value])>),
+    /// make_set: the values, and their JSON texts seen.
+    Set(Vec<serde_json::Value>, HashSet<String, FxBuild>),
+    List(Vec<serde_json::Value>),
+    /// percentile(s): every non-null value.
+    Values(Vec<Cell<'a>>),
 }
 
 impl<'a> State<'a> {
@@ -382,6 +787,11 @@ impl<'a> State<'a> {
             AggKind::Avg => State::Avg(0.0, 0),
             AggKind::Min => State::Min(None),
             AggKind::Max => State::Max(None),
+            AggKind::DCountIf => State::Distinct(HashSet::default()),
+            AggKind::ArgMax | AggKind::ArgMin => State::Arg(None),
+            AggKind::MakeSet => State::Set(Vec::new(), HashSet::default()),
+            AggKind::MakeList => State::List(Vec::new()),
+            AggKind::Percentiles => State::Values(Vec::new()),
         }
     }
 
@@ -394,6 +804,11 @@ impl<'a> State<'a> {
                 }
             }
             State::Distinct(set) => {
+                if agg.kind == AggKind::DCountIf
+                    && agg.extra.first().map(|p| eval(p, row, b).truth()) != Some(Some(true))
+                {
+                    return;
+                }
                 let c = arg();
                 // dcount() ignores nulls, like every aggregate but count().
                 if c != Cell::Null {
@@ -446,6 +861,82 @@ impl<'a> State<'a> {
                     *best = Some(c);
                 }
             }
+            State::Arg(best) => {
+                let c = arg();
+                let want = if agg.kind == AggKind::ArgMax {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                };
+                if c != Cell::Null
+                    && best
+                        .as_ref()
+                        .is_none_or(|(b, _)| compare(&c, b) == Some(want))
+                {
+                    *best = Some((c, row));
+                }
+            }
+            State::Set(values, seen) => {
+                let max = agg.params.first().copied().unwrap_or(0.0);
+                if (values.len() as f64) < max
+                    && let Some(v) = element_json(arg(), agg.arg_ty)
+                {
+                    let text = v.to_string();
+                    if !seen.contains(&text) && b.charge(2 * text.len().max(8)) {
+                        seen.insert(text);
+                        values.push(v);
+                    }
+                }
+            }
+            State::List(values) => {
+                let max = agg.params.first().copied().unwrap_or(0.0);
+                if (values.len() as f64) < max
+                    && let Some(v) = element_json(arg(), agg.arg_ty)
+                    && b.charge(v.to_string().len().max(8))
+                {
+                    values.push(v);
+                }
+            }
+            State::Values(values) => {
+                let c = arg();
+                if c != Cell::Null && !matches!(c, Cell::Real(f) if f.is_nan()) && b.charge(8) {
+                    values.push(c);
+                }
+            }
+        }
+    }
+
+    /// The aggregate's output cells (arg_max and percentiles fill several).
+    fn finish_into(self, agg: &Agg, b: &Budget, out: &mut Row) {
+        match self {
+            State::Arg(best) => match best {
+                Some((c, row)) => {
+                    out.push(c.into_value());
+                    for e in &agg.extra {
+                        out.push(eval(e, row, b).into_value());
+                    }
+                }
+                None => out.extend(std::iter::repeat_n(Value::Null, 1 + agg.extra.len())),
+            },
+            State::Set(values, _) | State::List(values) => {
+                out.push(Value::String(serde_json::Value::Array(values).to_string()));
+            }
+            State::Values(mut values) => {
+                values.sort_by(cell_order);
+                for p in &agg.params {
+                    // Nearest rank: the smallest value with at least p% of the values at or
+                    // below it.
+                    let n = values.len();
+                    let v = if n == 0 {
+                        Value::Null
+                    } else {
+                        let rank = ((p / 100.0) * n as f64).ceil() as usize;
+                        values[rank.clamp(1, n) - 1].clone().into_value()
+                    };
+                    out.push(v);
+                }
+            }
+            s => out.push(s.finish(agg)),
         }
     }
 
@@ -463,7 +954,19 @@ impl<'a> State<'a> {
             }
             State::Avg(s, n) => Value::Real(s / n as f64),
             State::Min(best) | State::Max(best) => best.map_or(Value::Null, Cell::into_value),
+            State::Arg(_) | State::Set(..) | State::List(_) | State::Values(_) => Value::Null,
         }
+    }
+}
+
+/// A value make_set/make_list collects, as JSON (a dynamic cell's own JSON); None for null.
+fn element_json(c: Cell, ty: ColumnType) -> Option<serde_json::Value> {
+    match c {
+        Cell::Null => None,
+        Cell::Str(s) if ty == ColumnType::Dynamic => serde_json::from_str(&s)
+            .ok()
+            .filter(|v: &serde_json::Value| !v.is_null()),
+        c => Some(super::eval::cell_json(&c)),
     }
 }
 
@@ -499,7 +1002,9 @@ fn summarize(keys: &[CExpr], aggs: &[Agg], rows: &[Row], b: &Budget) -> Vec<Row>
         .into_iter()
         .map(|(key, states)| {
             let mut row: Row = key.iter().map(Key::to_value).collect();
-            row.extend(states.into_iter().zip(aggs).map(|(s, a)| s.finish(a)));
+            for (s, a) in states.into_iter().zip(aggs) {
+                s.finish_into(a, b, &mut row);
+            }
             row
         })
         .collect()

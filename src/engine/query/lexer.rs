@@ -24,6 +24,8 @@ pub enum Tok {
     TimeSpan(Option<i64>),
     /// `datetime(…)`; `None` is `datetime(null)`. Milliseconds since the Unix epoch.
     DateTime(Option<i64>),
+    /// `dynamic(…)` as canonical JSON text; `None` is `dynamic(null)`.
+    Dynamic(Option<String>),
     /// `!contains`, `!has`, `!in`, `!in~`, …: `!` glued to a word.
     Bang(String),
     /// Punctuation and operators: `| , ( ) = == != < <= > >= =~ !~ + - * / %`.
@@ -162,6 +164,11 @@ impl<'a> Lexer<'a> {
                 }
             }
             '[' => self.bracketed(),
+            // `$left.key` / `$right.key` in join conditions.
+            '$' if matches!(self.peek(1), Some(c) if c.is_ascii_alphabetic()) => {
+                self.bump();
+                Tok::Ident(format!("${}", self.word()))
+            }
             '!' => {
                 self.bump();
                 match self.peek(0) {
@@ -223,6 +230,11 @@ impl<'a> Lexer<'a> {
                     '%' => Tok::Sym("%"),
                     // `between (a .. b)`'s range.
                     '.' if self.eat('.') => Tok::Sym(".."),
+                    // Dynamic member access (`d.name`).
+                    '.' => Tok::Sym("."),
+                    ']' => Tok::Sym("]"),
+                    ':' => Tok::Sym(":"),
+                    ';' => Tok::Sym(";"),
                     _ => Tok::Bad,
                 }
             }
@@ -235,6 +247,7 @@ impl<'a> Lexer<'a> {
             "datetime" | "timespan" | "time" if self.next_non_space() == Some('(') => {
                 self.typed_literal(w == "datetime")
             }
+            "dynamic" if self.next_non_space() == Some('(') => self.dynamic_literal(),
             "in" if self.peek(0) == Some('~') => {
                 self.bump();
                 Tok::Ident("in~".into())
@@ -314,6 +327,38 @@ impl<'a> Lexer<'a> {
             Some(ms) if datetime => Tok::DateTime(Some(ms)),
             Some(ms) => Tok::TimeSpan(Some(ms)),
             None => Tok::Bad,
+        }
+    }
+
+    /// `dynamic(…)`: JSON (or `null`) up to the matching parenthesis, kept as canonical JSON text.
+    fn dynamic_literal(&mut self) -> Tok {
+        self.skip_trivia();
+        self.bump(); // '('
+        let start = self.i;
+        let mut depth = 0usize;
+        let mut quote: Option<char> = None;
+        loop {
+            match (self.peek(0), quote) {
+                (None, _) => return Tok::Bad,
+                (Some('\\'), Some(_)) => {
+                    self.bump();
+                }
+                (Some(c), Some(q)) if c == q => quote = None,
+                (Some(_), Some(_)) => {}
+                (Some(c @ ('"' | '\'')), None) => quote = Some(c),
+                (Some('(' | '[' | '{'), None) => depth += 1,
+                (Some(')'), None) if depth == 0 => break,
+                (Some(')' | ']' | '}'), None) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            self.bump();
+        }
+        let content = self.src[start..self.i].trim().to_string();
+        self.bump(); // ')'
+        match serde_json::from_str::<serde_json::Value>(&double_quoted(&content)) {
+            Ok(serde_json::Value::Null) => Tok::Dynamic(None),
+            Ok(v) => Tok::Dynamic(Some(v.to_string())),
+            Err(_) => Tok::Bad,
         }
     }
 
@@ -451,13 +496,43 @@ impl<'a> Lexer<'a> {
         match name {
             Some(name) if self.eat(']') => Tok::Quoted(name),
             _ => {
-                // Report the bracket itself, not whatever followed it.
+                // Not `['name']`: a plain bracket (`dynamic[0]`, `datatable(...) [ ... ]`).
                 (self.i, self.line, self.col) = saved;
                 self.bump();
-                Tok::Bad
+                Tok::Sym("[")
             }
         }
     }
+}
+
+/// KQL's dynamic literals may quote strings with `'`: the same text with `"` quotes (JSON).
+fn double_quoted(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut quote: Option<char> = None;
+    let mut chars = src.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                out.push('"');
+            }
+            (Some(q), '\\') => match chars.next() {
+                Some('\'') if q == '\'' => out.push('\''),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.push('"');
+            }
+            (Some('\''), '"') => out.push_str("\\\""),
+            (_, c) => out.push(c),
+        }
+    }
+    out
 }
 
 /// Milliseconds in one `unit` of a timespan literal (`1d`, `2h`, `30m`, `10s`, `100ms`, …).

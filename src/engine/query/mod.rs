@@ -76,6 +76,11 @@ pub trait TableSource {
     /// The rows of table `name` (exact, case-sensitive name), Ok(None) if no such table exists in
     /// the workspace, Err(message) if the table exists but cannot be read (e.g. the key is revoked).
     fn table(&mut self, name: &str) -> Result<Option<RowSet>, String>;
+
+    /// Every table with data (`search` without `in (…)` reads them all).
+    fn table_names(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Which stage refused the query.
@@ -215,28 +220,17 @@ pub fn run(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<RowS
 /// [`run`], saying whether the result was cut to Log Analytics' limits.
 pub fn answer(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<Answer, QueryError> {
     let query = parser::parse(text)?;
-    let table_at = query.table.at;
-    let missing = |query: &ast::Query| {
-        // Log Analytics names the first operator that consumed the missing table; a bare table
-        // name is run as `T | take …`, hence 'take'.
-        let operator = query.stages.first().map_or("take", |s| s.operator);
-        QueryError::unresolved(operator, &query.table.name, table_at)
-    };
-    let schema = match source.schema(&query.table.name) {
-        Ok(Some(schema)) => schema,
-        Ok(None) => return Err(missing(&query)),
-        Err(message) => return Err(QueryError::source(message, &query.table.name, table_at)),
+    let at = match &query.body.source {
+        ast::Source::Table(n) => n.at,
+        _ => Pos { line: 1, pos: 0 },
     };
     // Every stage is checked against the schema it will see before a single row is read.
-    let plan = compile::plan(&query, &schema, now_ms)?;
-    let input = match source.table(&query.table.name) {
-        Ok(Some(rows)) => rows,
-        Ok(None) => return Err(missing(&query)),
-        Err(message) => return Err(QueryError::source(message, &query.table.name, table_at)),
-    };
-    let input = absent_strings_are_empty(conform(input, &schema));
+    let plan = compile::plan_query(&query, source, now_ms)?;
     let budget = eval::Budget::new(MAX_COMPUTED_BYTES);
-    let rows = exec::run(&plan, input, &budget).map_err(|_| QueryError::runaway(table_at))?;
+    let rows = exec::run(&plan, source, &budget).map_err(|f| match f {
+        exec::Failure::Exhausted => QueryError::runaway(at),
+        exec::Failure::Query(e) => e,
+    })?;
     Ok(cut_to_limits(rows))
 }
 
@@ -263,7 +257,7 @@ fn cut_to_limits(mut rows: RowSet) -> Answer {
 
 /// The rows laid out as the plan was compiled: the schema's columns in its order, a column the
 /// rows lack read as absent.
-fn conform(rows: RowSet, schema: &Schema) -> RowSet {
+pub(crate) fn conform(rows: RowSet, schema: &Schema) -> RowSet {
     if rows.schema == *schema {
         return rows;
     }
@@ -289,7 +283,7 @@ fn conform(rows: RowSet, schema: &Schema) -> RowSet {
 /// Kusto strings are never null: a string cell a row does not have (a field missing from a
 /// record, or a column added by a later post) reads as "". Other types, guid and dynamic
 /// included, stay null.
-fn absent_strings_are_empty(mut rows: RowSet) -> RowSet {
+pub(crate) fn absent_strings_are_empty(mut rows: RowSet) -> RowSet {
     let strings: Vec<usize> = (rows.schema.columns.iter().enumerate())
         .filter(|(_, (_, ty))| *ty == ColumnType::String)
         .map(|(i, _)| i)

@@ -7,7 +7,10 @@
 //! or make evaluation recurse without bound; a query deeper than the cap is a syntax error at the
 //! token where the cap is reached.
 
-use super::ast::{BinOp, Expr, Item, Name, Op, Query, SortKey, Stage, TextOp};
+use super::ast::{
+    BinOp, Expr, Item, JoinKind, Let, LetValue, Name, Op, ParsePart, Query, SortKey, Source, Stage,
+    Tabular, TextOp, Union,
+};
 use super::lexer::{Tok, Token, lex};
 use super::{Pos, QueryError};
 use crate::engine::table::{ColumnType, Value};
@@ -37,6 +40,7 @@ pub fn parse(src: &str) -> Result<Query, QueryError> {
         toks: lex(src),
         i: 0,
         depth: 0,
+        search: false,
     };
     p.query()
 }
@@ -46,6 +50,29 @@ struct Parser {
     toks: Vec<Token>,
     i: usize,
     depth: usize,
+    /// Inside a `search` predicate, where `Column:"text"` means `has`.
+    search: bool,
+}
+
+/// A `search` predicate's bare strings, where a bool belongs, become terms.
+fn terms(e: Expr) -> Expr {
+    match e {
+        Expr::Literal {
+            value: Value::String(text),
+            at,
+            ..
+        } => Expr::Term { text, at },
+        Expr::Logic { and, operands, ats } => Expr::Logic {
+            and,
+            operands: operands.into_iter().map(terms).collect(),
+            ats,
+        },
+        Expr::Call { name, args } if name.name == "not" => Expr::Call {
+            name,
+            args: args.into_iter().map(terms).collect(),
+        },
+        e => e,
+    }
 }
 
 /// Words that cannot stand for a column without brackets: they would make operators ambiguous.
@@ -113,26 +140,295 @@ impl Parser {
     }
 
     fn query(&mut self) -> Result<Query, QueryError> {
-        // A query that starts with a statement or a tabular source other than a table (`let`,
-        // `union`, `search`, `print`, `range`, `datatable`, ...).
-        if let Tok::Ident(w) = &self.peek().tok
-            && super::subset::known_operator(w)
-            && !matches!(&self.peek_at(1).tok, Tok::Eof)
-            && !self.peek_at(1).text.starts_with('|')
-        {
-            let (w, at) = (w.clone(), self.peek().at);
-            return Err(QueryError::unsupported(&w, "operator", at));
+        let mut lets: Vec<Let> = Vec::new();
+        while self.is_word("let") {
+            let l = self.let_statement(&lets)?;
+            lets.push(l);
+            self.expect_sym(";")?;
         }
-        let table = self.name()?;
+        let body = self.tabular()?;
+        while self.is_sym(";") {
+            self.bump();
+        }
+        if self.peek().tok != Tok::Eof {
+            return Err(self.err());
+        }
+        Ok(Query { lets, body })
+    }
+
+    /// `let name = value` (without the `;`): a scalar or a tabular expression. A bare name is a
+    /// table unless an earlier `let` made it a scalar.
+    fn let_statement(&mut self, earlier: &[Let]) -> Result<Let, QueryError> {
+        self.bump(); // let
+        let name = self.name()?;
+        self.expect_sym("=")?;
+        // `let f = (x: long) { … }`: a user-defined function.
+        if self.is_sym("(")
+            && (matches!(self.peek_at(1).tok, Tok::Sym(")"))
+                || (matches!(self.peek_at(1).tok, Tok::Ident(_))
+                    && matches!(self.peek_at(2).tok, Tok::Sym(":"))))
+        {
+            let at = self.peek().at;
+            return Err(QueryError::unsupported("let", "function definition", at));
+        }
+        let scalar_name = |w: &str| {
+            earlier
+                .iter()
+                .rev()
+                .find(|l| l.name.name == w)
+                .is_some_and(|l| matches!(l.value, LetValue::Scalar(_)))
+        };
+        let tabular = match &self.peek().tok {
+            Tok::Ident(w) if self.peek_at(1).tok == Tok::Sym("(") => {
+                matches!(w.as_str(), "datatable" | "materialize")
+            }
+            Tok::Ident(w) if reserved(w) => false,
+            Tok::Ident(w) if matches!(w.as_str(), "true" | "false" | "True" | "False") => false,
+            Tok::Ident(w) | Tok::Quoted(w) => {
+                !scalar_name(w) || self.peek_at(1).tok == Tok::Sym("|")
+            }
+            Tok::Sym("(") => {
+                // A parenthesised scalar, or a parenthesised tabular expression.
+                let saved = self.i;
+                let scalar = self.expr().is_ok() && self.is_sym(";");
+                self.i = saved;
+                !scalar
+            }
+            _ => false,
+        };
+        let value = if tabular {
+            LetValue::Tabular(Box::new(self.tabular()?))
+        } else {
+            LetValue::Scalar(self.expr()?)
+        };
+        Ok(Let { name, value })
+    }
+
+    /// `source | stage | …`
+    fn tabular(&mut self) -> Result<Tabular, QueryError> {
+        self.enter()?;
+        let source = self.source()?;
         let mut stages = Vec::new();
         while self.is_sym("|") {
             self.bump();
             stages.push(self.stage()?);
         }
-        if self.peek().tok != Tok::Eof {
-            return Err(self.err());
+        self.depth -= 1;
+        Ok(Tabular { source, stages })
+    }
+
+    fn source(&mut self) -> Result<Source, QueryError> {
+        let at = self.peek().at;
+        if self.is_sym("(") {
+            self.bump();
+            let t = self.tabular()?;
+            self.expect_sym(")")?;
+            return Ok(Source::Nested(Box::new(t)));
         }
-        Ok(Query { table, stages })
+        let next = self.peek_at(1).tok.clone();
+        let ends = matches!(next, Tok::Eof | Tok::Sym("|" | ";" | ")" | ","));
+        let Tok::Ident(w) = self.peek().tok.clone() else {
+            return Ok(Source::Table(self.name()?));
+        };
+        match w.as_str() {
+            "datatable" if next == Tok::Sym("(") => self.datatable(),
+            "range" if !ends => {
+                self.bump();
+                let column = self.name()?;
+                self.expect_word("from")?;
+                let from = self.expr()?;
+                self.expect_word("to")?;
+                let to = self.expr()?;
+                self.expect_word("step")?;
+                let step = self.expr()?;
+                Ok(Source::Range {
+                    column,
+                    from,
+                    to,
+                    step,
+                    at,
+                })
+            }
+            "print" if !ends => {
+                self.bump();
+                Ok(Source::Print(self.items()?))
+            }
+            "union" if !ends => {
+                self.bump();
+                Ok(Source::Union(self.union(at)?))
+            }
+            "search" if !ends => {
+                self.bump();
+                let mut tables = None;
+                self.kind_option(&["case_sensitive", "case_insensitive"])?;
+                if self.is_word("in") {
+                    self.bump();
+                    self.expect_sym("(")?;
+                    let names = self.names()?;
+                    self.expect_sym(")")?;
+                    tables = Some(names);
+                }
+                let predicate = self.search_predicate()?;
+                Ok(Source::Search {
+                    tables,
+                    predicate,
+                    at,
+                })
+            }
+            // A statement or tabular source the subset does not run (`find`, `evaluate`, …).
+            w if super::subset::known_operator(w) && !ends => {
+                Err(QueryError::unsupported(w, "operator", at))
+            }
+            _ => Ok(Source::Table(self.name()?)),
+        }
+    }
+
+    /// `kind = word` if present (one of `allowed`), returning the word.
+    fn kind_option(&mut self, allowed: &[&str]) -> Result<Option<String>, QueryError> {
+        if !(self.is_word("kind") && self.peek_at(1).tok == Tok::Sym("=")) {
+            return Ok(None);
+        }
+        self.bump();
+        self.bump();
+        match &self.peek().tok {
+            Tok::Ident(w) if allowed.contains(&w.as_str()) => {
+                let w = w.clone();
+                self.bump();
+                Ok(Some(w))
+            }
+            _ => Err(self.err()),
+        }
+    }
+
+    fn datatable(&mut self) -> Result<Source, QueryError> {
+        let at = self.bump().at;
+        self.expect_sym("(")?;
+        let mut columns = Vec::new();
+        loop {
+            let name = self.name()?;
+            self.expect_sym(":")?;
+            columns.push((name, self.type_name()?));
+            if !self.is_sym(",") {
+                break;
+            }
+            self.bump();
+        }
+        self.expect_sym(")")?;
+        // `['one']` lexes as a bracketed name: here it is a list of one string.
+        if let Tok::Quoted(v) = self.peek().tok.clone() {
+            let t = self.bump();
+            return Ok(Source::Datatable {
+                columns,
+                values: vec![Expr::Literal {
+                    value: Value::String(v),
+                    ty: ColumnType::String,
+                    at: t.at,
+                }],
+                at,
+            });
+        }
+        self.expect_sym("[")?;
+        let mut values = Vec::new();
+        while !self.is_sym("]") {
+            values.push(self.expr()?);
+            if !self.is_sym(",") {
+                break;
+            }
+            self.bump();
+        }
+        self.expect_sym("]")?;
+        Ok(Source::Datatable {
+            columns,
+            values,
+            at,
+        })
+    }
+
+    /// A scalar type's name (`string`, `long`, `typeof(long)` is read by the caller).
+    fn type_name(&mut self) -> Result<ColumnType, QueryError> {
+        let Tok::Ident(w) = &self.peek().tok else {
+            return Err(self.err());
+        };
+        let ty = match w.as_str() {
+            "string" => ColumnType::String,
+            "long" => ColumnType::Long,
+            "int" => ColumnType::Int,
+            "real" | "double" => ColumnType::Real,
+            "bool" | "boolean" => ColumnType::Bool,
+            "datetime" | "date" => ColumnType::DateTime,
+            "timespan" | "time" => ColumnType::TimeSpan,
+            "dynamic" => ColumnType::Dynamic,
+            "guid" | "uniqueid" => ColumnType::Guid,
+            "decimal" => {
+                let at = self.peek().at;
+                return Err(QueryError::unsupported("decimal", "type", at));
+            }
+            _ => return Err(self.err()),
+        };
+        self.bump();
+        Ok(ty)
+    }
+
+    /// `[kind=…] [withsource=Name] [isfuzzy=…] input, input, …` after `union`.
+    fn union(&mut self, at: Pos) -> Result<Union, QueryError> {
+        let mut inner = false;
+        let mut withsource = None;
+        loop {
+            if self.is_word("kind") && self.peek_at(1).tok == Tok::Sym("=") {
+                inner = self.kind_option(&["inner", "outer"])?.as_deref() == Some("inner");
+            } else if self.is_word("withsource") && self.peek_at(1).tok == Tok::Sym("=") {
+                self.bump();
+                self.bump();
+                withsource = Some(self.name()?);
+            } else if self.is_word("isfuzzy") && self.peek_at(1).tok == Tok::Sym("=") {
+                self.bump();
+                self.bump();
+                if !(self.is_word("true") || self.is_word("false")) {
+                    return Err(self.err());
+                }
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        let mut inputs = Vec::new();
+        loop {
+            if self.is_sym("*") || matches!(self.peek_at(1).tok, Tok::Sym("*")) {
+                let at = self.peek().at;
+                return Err(QueryError::unsupported("*", "table wildcard", at));
+            }
+            let source = if self.is_sym("(") {
+                self.bump();
+                let t = self.tabular()?;
+                self.expect_sym(")")?;
+                Source::Nested(Box::new(t))
+            } else {
+                Source::Table(self.name()?)
+            };
+            inputs.push(Tabular {
+                source,
+                stages: Vec::new(),
+            });
+            if !self.is_sym(",") {
+                break;
+            }
+            self.bump();
+        }
+        Ok(Union {
+            inner,
+            withsource,
+            inputs,
+            at,
+        })
+    }
+
+    /// A `search` predicate: bare strings are terms matched against every column, and
+    /// `Column:"text"` is `Column has "text"`.
+    fn search_predicate(&mut self) -> Result<Expr, QueryError> {
+        self.search = true;
+        let e = self.expr();
+        self.search = false;
+        Ok(terms(e?))
     }
 
     fn name(&mut self) -> Result<Name, QueryError> {
@@ -167,6 +463,12 @@ impl Parser {
             "sort" => "sort",
             "top" => "top",
             "distinct" => "distinct",
+            "union" => "union",
+            "join" => "join",
+            "parse" => "parse",
+            "mv-expand" => "mv-expand",
+            "getschema" => "getschema",
+            "search" => "search",
             w if super::subset::known_operator(w) => {
                 let at = self.peek().at;
                 return Err(QueryError::unsupported(w, "operator", at));
@@ -225,6 +527,48 @@ impl Parser {
                     key: self.sort_key()?,
                 }
             }
+            "union" => Op::Union(self.union(at)?),
+            "join" => self.join()?,
+            "parse" => {
+                self.kind_option(&["simple"])?;
+                let expr = self.expr()?;
+                self.expect_word("with")?;
+                Op::Parse {
+                    expr,
+                    pattern: self.parse_pattern()?,
+                }
+            }
+            "mv-expand" => {
+                let mut items = Vec::new();
+                loop {
+                    let item = self.item()?;
+                    let mut ty = None;
+                    if self.is_word("to") {
+                        self.bump();
+                        self.expect_word("typeof")?;
+                        self.expect_sym("(")?;
+                        ty = Some(self.type_name()?);
+                        self.expect_sym(")")?;
+                    }
+                    items.push((item, ty));
+                    if !self.is_sym(",") {
+                        break;
+                    }
+                    self.bump();
+                }
+                let limit = if self.is_word("limit") {
+                    self.bump();
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                Op::MvExpand { items, limit }
+            }
+            "getschema" => Op::Getschema,
+            "search" => {
+                self.kind_option(&["case_sensitive", "case_insensitive"])?;
+                Op::Search(self.search_predicate()?)
+            }
             _ => {
                 // distinct
                 if self.is_sym("*") {
@@ -236,6 +580,119 @@ impl Parser {
             }
         };
         Ok(Stage { operator, at, op })
+    }
+
+    /// `join [kind=…] [hint.…=…] (right) on key, $left.a == $right.b, …`
+    fn join(&mut self) -> Result<Op, QueryError> {
+        let mut kind = JoinKind::InnerUnique;
+        loop {
+            if self.is_word("kind") && self.peek_at(1).tok == Tok::Sym("=") {
+                self.bump();
+                self.bump();
+                let t = self.peek().clone();
+                kind = match &t.tok {
+                    Tok::Ident(w) => JoinKind::from_word(w).ok_or_else(|| self.err())?,
+                    _ => return Err(self.err()),
+                };
+                self.bump();
+            } else if matches!(&self.peek().tok, Tok::Ident(w) if w == "hint")
+                && self.peek_at(1).tok == Tok::Sym(".")
+            {
+                // `hint.strategy=shuffle`, `hint.remote=auto`: advice to the cluster, no effect
+                // on the rows.
+                self.bump();
+                self.bump();
+                self.name()?;
+                self.expect_sym("=")?;
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        let right = if self.is_sym("(") {
+            self.bump();
+            let t = self.tabular()?;
+            self.expect_sym(")")?;
+            t
+        } else {
+            Tabular {
+                source: Source::Table(self.name()?),
+                stages: Vec::new(),
+            }
+        };
+        self.expect_word("on")?;
+        let mut on = Vec::new();
+        loop {
+            if let Tok::Ident(w) = &self.peek().tok
+                && (w == "$left" || w == "$right")
+            {
+                let first_left = w == "$left";
+                let a = self.side_key()?;
+                self.expect_sym("==")?;
+                let second_left = matches!(&self.peek().tok, Tok::Ident(w) if w == "$left");
+                if second_left == first_left {
+                    return Err(self.err());
+                }
+                let b = self.side_key()?;
+                on.push(if first_left { (a, b) } else { (b, a) });
+            } else {
+                let n = self.name()?;
+                on.push((n.clone(), n));
+            }
+            if !self.is_sym(",") {
+                break;
+            }
+            self.bump();
+        }
+        Ok(Op::Join {
+            kind,
+            right: Box::new(right),
+            on,
+        })
+    }
+
+    /// `$left.Name` / `$right.Name`: the name.
+    fn side_key(&mut self) -> Result<Name, QueryError> {
+        match &self.peek().tok {
+            Tok::Ident(w) if w == "$left" || w == "$right" => {
+                self.bump();
+            }
+            _ => return Err(self.err()),
+        }
+        self.expect_sym(".")?;
+        self.name()
+    }
+
+    /// `parse`'s pattern: string literals, `*`, and `Name[:type]` columns, up to the next `|`.
+    fn parse_pattern(&mut self) -> Result<Vec<ParsePart>, QueryError> {
+        let mut parts = Vec::new();
+        loop {
+            match self.peek().tok.clone() {
+                Tok::Str(s) => {
+                    self.bump();
+                    parts.push(ParsePart::Literal(s));
+                }
+                Tok::Sym("*") => {
+                    self.bump();
+                    parts.push(ParsePart::Any);
+                }
+                Tok::Ident(_) | Tok::Quoted(_) => {
+                    let name = self.name()?;
+                    let ty = if self.is_sym(":") {
+                        self.bump();
+                        self.type_name()?
+                    } else {
+                        ColumnType::String
+                    };
+                    parts.push(ParsePart::Column(name, ty));
+                }
+                _ => break,
+            }
+        }
+        if parts.is_empty() {
+            return Err(self.err());
+        }
+        Ok(parts)
     }
 
     fn names(&mut self) -> Result<Vec<Name>, QueryError> {
@@ -368,6 +825,13 @@ impl Parser {
                 ">" => (Infix::Op(BinOp::Gt), CMP),
                 ">=" => (Infix::Op(BinOp::Ge), CMP),
                 "=~" => (Infix::Op(BinOp::EqCi), CMP),
+                ":" if self.search => (
+                    Infix::Op(BinOp::Text {
+                        op: TextOp::Has,
+                        negated: false,
+                    }),
+                    CMP,
+                ),
                 "!~" => (Infix::Op(BinOp::NeCi), CMP),
                 "+" => (Infix::Op(BinOp::Add), 4),
                 "-" => (Infix::Op(BinOp::Sub), 4),
@@ -510,7 +974,51 @@ impl Parser {
         ))
     }
 
+    /// A primary expression and its dynamic accessors (`.name`, `["name"]`, `[0]`).
     fn primary(&mut self) -> Parsed {
+        let (mut e, mut depth) = self.atom()?;
+        loop {
+            let t = self.peek().clone();
+            let key = match &t.tok {
+                Tok::Sym(".") if matches!(self.peek_at(1).tok, Tok::Ident(_) | Tok::Quoted(_)) => {
+                    self.bump();
+                    let n = self.bump();
+                    Expr::Literal {
+                        value: Value::String(match n.tok {
+                            Tok::Ident(w) | Tok::Quoted(w) => w,
+                            _ => n.text,
+                        }),
+                        ty: ColumnType::String,
+                        at: n.at,
+                    }
+                }
+                Tok::Quoted(k) => {
+                    self.bump();
+                    Expr::Literal {
+                        value: Value::String(k.clone()),
+                        ty: ColumnType::String,
+                        at: t.at,
+                    }
+                }
+                Tok::Sym("[") => {
+                    self.bump();
+                    let (k, d) = self.expr_d()?;
+                    depth = depth.max(d);
+                    self.expect_sym("]")?;
+                    k
+                }
+                _ => return Ok((e, depth)),
+            };
+            depth = Self::grow(depth, &t)?;
+            e = Expr::Index {
+                expr: Box::new(e),
+                key: Box::new(key),
+                at: t.at,
+            };
+        }
+    }
+
+    fn atom(&mut self) -> Parsed {
         let t = self.peek().clone();
         let lit = |value: Value, ty: ColumnType| Expr::Literal {
             value,
@@ -529,6 +1037,10 @@ impl Parser {
                 ms.map_or(Value::Null, Value::DateTime),
                 ColumnType::DateTime,
             ),
+            Tok::Dynamic(json) => lit(
+                json.clone().map_or(Value::Null, Value::String),
+                ColumnType::Dynamic,
+            ),
             Tok::Sym("(") => {
                 self.bump();
                 let e = self.expr_d()?;
@@ -543,6 +1055,13 @@ impl Parser {
             }
             Tok::Ident(_) if self.peek_at(1).tok == Tok::Sym("(") => return self.call(),
             Tok::Ident(_) | Tok::Quoted(_) => return Ok((Expr::Column(self.name()?), 1)),
+            // `arg_max(x, *)`: every column (only arg_max/arg_min accept it).
+            Tok::Sym("*") if matches!(self.peek_at(1).tok, Tok::Sym(")" | ",")) => {
+                Expr::Column(Name {
+                    name: "*".into(),
+                    at: t.at,
+                })
+            }
             _ => return Err(self.err()),
         };
         self.bump();
