@@ -217,6 +217,7 @@ pub fn plan_query(
         source,
         now_ms,
         lets: Lets::default(),
+        expressions: 0,
     };
     for l in &query.lets {
         match &l.value {
@@ -241,7 +242,13 @@ struct Compiler<'s> {
     source: &'s mut dyn TableSource,
     now_ms: i64,
     lets: Lets,
+    /// Tabular expressions compiled so far, uses of tabular lets included: each use is compiled
+    /// anew, so `let B = A | union A; let C = B | union B; …` doubles per line.
+    expressions: usize,
 }
+
+/// The most tabular expressions one query may expand to (lets inlined).
+pub const MAX_TABULAR_EXPRESSIONS: usize = 4096;
 
 impl Compiler<'_> {
     fn scope<'a>(&'a self, schema: &'a Schema, operator: &'static str) -> Scope<'a> {
@@ -257,6 +264,17 @@ impl Compiler<'_> {
     /// no stage of its own (Log Analytics runs a bare name as `T | take …`).
     fn tabular(&mut self, t: &Tabular, consumer: &'static str) -> Result<Plan, QueryError> {
         let consumer = t.stages.first().map_or(consumer, |s| s.operator);
+        self.expressions += 1;
+        if self.expressions > MAX_TABULAR_EXPRESSIONS {
+            return Err(QueryError::semantic(
+                "SEM0001",
+                format!(
+                    "The query expands to more than {MAX_TABULAR_EXPRESSIONS} tabular expressions (each use of a tabular let counts again), the most the playground compiles; Kusto would materialize() them."
+                ),
+                consumer,
+                Pos::default(),
+            ));
+        }
         let (mut source, mut schema) = self.source(&t.source, consumer)?;
         let mut steps: Vec<Step> = Vec::with_capacity(t.stages.len());
         for stage in &t.stages {

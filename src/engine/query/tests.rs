@@ -1638,6 +1638,50 @@ mod properties {
         "['Event Name']",
         "//",
         "\n",
+        "let",
+        ";",
+        "union",
+        "withsource",
+        "join",
+        "kind",
+        "inner",
+        "leftouter",
+        "rightanti",
+        "on",
+        "$left",
+        "$right",
+        ".",
+        "parse",
+        "with",
+        "mv-expand",
+        "getschema",
+        "search",
+        "datatable",
+        "range",
+        "from",
+        "to",
+        "step",
+        "print",
+        "dynamic([1, 'a', {\"b\": null}])",
+        "dynamic(null)",
+        "[",
+        "]",
+        ":",
+        "..",
+        "between",
+        "arg_max",
+        "make_set",
+        "make_list",
+        "percentiles",
+        "dcountif",
+        "extract",
+        "split",
+        "parse_json",
+        "format_datetime",
+        "bin_at",
+        "array_length",
+        "typeof",
+        "'(a+)'",
         "!",
         "[",
         "]",
@@ -2004,6 +2048,13 @@ fn let_binds_scalars_and_tabular_expressions() {
         pids("let ProcessID = 1; Syslog | where ProcessID == 101"),
         [Some(101)]
     );
+    // Lets that double at every line are refused before they are expanded, not run for ever.
+    let mut text = String::from("let A0 = Syslog;");
+    for i in 1..40 {
+        text.push_str(&format!(" let A{i} = A{} | union A{};", i - 1, i - 1));
+    }
+    text.push_str(" A39 | count");
+    assert!(err(&text).message.contains("tabular expressions"));
     // Unknown names are still Kusto's errors, reported where they are used.
     assert_eq!(err("let x = 1; Syslog | where y > x").code, "SEM0100");
     assert_eq!(err("let T = Nope; T").code, "SEM0100");
@@ -2333,10 +2384,7 @@ fn format_datetime_bin_at_and_extract() {
     );
     assert_eq!(
         r.rows,
-        vec![vec![
-            Value::DateTime(NOW - 30 * MIN),
-            Value::Long(6)
-        ]]
+        vec![vec![Value::DateTime(NOW - 30 * MIN), Value::Long(6)]]
     );
     let r = q(
         r#"Syslog | extend size = extract("sda(\\d+)", 1, SyslogMessage, typeof(long)), word = extract("^(\\w+)", 1, SyslogMessage) | where isnotnull(size) | project size, word"#,
