@@ -231,6 +231,16 @@ pub fn known_function(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// KQL.md, the page that lists the subset, names everything it runs.
+    #[test]
+    fn the_reference_page_lists_everything_the_subset_runs() {
+        let page = include_str!("../../../KQL.md");
+        for name in OPERATORS.iter().chain(FUNCTIONS).chain(AGGREGATIONS) {
+            let word = name.split(' ').next().unwrap_or(name);
+            assert!(page.contains(&format!("`{word}")), "KQL.md lacks {name}");
+        }
+    }
+
     #[test]
     fn the_summary_names_everything_the_subset_runs() {
         for name in OPERATORS.iter().chain(FUNCTIONS).chain(AGGREGATIONS) {
