@@ -46,6 +46,7 @@ pub const OPERATIONAL_INSIGHTS_API: &[&str] = &[
     "2025-02-01",
     "2023-09-01",
     "2022-10-01",
+    "2021-12-01-preview",
     "2021-06-01",
     "2020-10-01",
     "2020-08-01",
@@ -177,8 +178,20 @@ pub static SURFACES: &[Surface] = &[
             ("azure-mgmt-loganalytics (Python)", "2025-07-01"),
             ("Azure CLI cluster/workspace", "2025-02-01"),
             ("Azure CLI linked-service/linked-storage", "2020-08-01"),
+            (
+                "Azure PowerShell (Az.OperationalInsights) clusters",
+                "2021-06-01",
+            ),
+            (
+                "Azure PowerShell (Az.OperationalInsights) workspaces",
+                "2021-12-01-preview",
+            ),
+            (
+                "Azure PowerShell (Az.OperationalInsights) linked services, storage, saved searches",
+                "2020-08-01",
+            ),
         ],
-        source: "next-features.md §3 (the REST each az command sends); azure-api.md §2",
+        source: "next-features.md §3 (the REST each az command sends); azure-api.md §2; Azure/azure-powershell OperationalInsights.Management.Sdk (Generated/*Operations.cs)",
     },
     Surface {
         name: "Microsoft.ManagedIdentity",

@@ -27,6 +27,7 @@ mod log_alerts;
 mod properties;
 mod providers_graph;
 mod provisioning;
+mod pwsh_console;
 mod query_api;
 mod revocation;
 mod rotation;
