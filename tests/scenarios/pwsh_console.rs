@@ -258,32 +258,15 @@ fn parameter_binding_follows_powershell() {
 #[test]
 fn the_walkthrough_end_to_end_in_powershell() {
     let mut s = Session::new();
-    let script = format!(
-        r#"
-# 1. A recoverable vault (soft delete and purge protection) and the key.
-New-AzResourceGroup -Name {RG} -Location eastus | Out-Null
-$vault = New-AzKeyVault -Name {VAULT} -ResourceGroupName {RG} -Location eastus `
-    -EnablePurgeProtection -DisableRbacAuthorization
-$key = Add-AzKeyVaultKey -VaultName {VAULT} -Name la-cmk -Destination Software
-# 2. The cluster, with a system-assigned identity (polled on the virtual clock).
-$cluster = New-AzOperationalInsightsCluster -ResourceGroupName {RG} -ClusterName {CLUSTER} `
-    -Location eastus -SkuCapacity 500 -IdentityType SystemAssigned
-# 3. Get, Wrap Key and Unwrap Key for the cluster's identity.
-Set-AzKeyVaultAccessPolicy -VaultName {VAULT} -ObjectId $cluster.Identity.PrincipalId `
-    -PermissionsToKeys get,wrapKey,unwrapKey
-# 4. The key identifier.
-$cluster = Update-AzOperationalInsightsCluster -ResourceGroupName {RG} -ClusterName {CLUSTER} `
-    -KeyVaultUri $vault.VaultUri -KeyName $key.Name -KeyVersion $key.Version
-# 5. A workspace, linked.
-$ws = New-AzOperationalInsightsWorkspace -ResourceGroupName {RG} -Name {WS} -Location eastus
-$link = New-AzOperationalInsightsLinkedService -ResourceGroupName {RG} -WorkspaceName {WS} `
-    -LinkedServiceName cluster -WriteAccessResourceId $cluster.Id
-Write-Output "cluster: $($cluster.ProvisioningState), key: $($cluster.KeyVaultProperties.KeyName)"
-"#
-    );
+    let script = pwsh::examples::walkthrough(RG, "eastus", VAULT, "la-cmk", CLUSTER, WS);
     let r = s.ok(&script);
     let text = r.text();
-    assert!(text.contains("cluster: Succeeded, key: la-cmk"), "{text}");
+    assert!(
+        text.contains("cluster: Succeeded, key: la-cmk, link: Succeeded"),
+        "{text}"
+    );
+    // The query ran on the linked workspace: one row, Count.
+    assert!(text.contains("Count\n-----\n0\n"), "{text}");
     assert!(text.contains("(playground: polled"), "{text}");
     // The requests, in the modules' versions.
     let urls: Vec<String> = r
@@ -428,4 +411,107 @@ fn bad_scripts_never_panic_and_change_nothing() {
         let _ = s.run(script);
         assert_eq!(s.env.e.now(), before, "{script}");
     }
+}
+
+#[test]
+fn key_update_rotation_and_linked_storage() {
+    let mut s = Session::new();
+    s.env.provisioned();
+    let r = s.ok(&format!(
+        "Update-AzKeyVaultKey -VaultName {VAULT} -Name {key} -Enable $false -PassThru",
+        key = common::KEY
+    ));
+    assert_eq!(
+        methods_and_urls(&r),
+        [(
+            "PATCH".into(),
+            format!(
+                "https://{VAULT}.vault.azure.net/keys/{}/?api-version=7.5",
+                common::KEY
+            )
+        )]
+    );
+    assert_eq!(
+        body(&r.exchanges[0]),
+        json!({"attributes": {"enabled": false}})
+    );
+    assert!(
+        r.text().contains("Enabled        : False\n"),
+        "{}",
+        r.text()
+    );
+    s.ok(&format!(
+        "Update-AzKeyVaultKey {VAULT} {} -Enable $true",
+        common::KEY
+    ));
+    let r = s.ok(&format!(
+        "$new = Invoke-AzKeyVaultKeyRotation -VaultName {VAULT} -Name {}\n$new.Version",
+        common::KEY
+    ));
+    assert_eq!(
+        methods_and_urls(&r),
+        [(
+            "POST".into(),
+            format!(
+                "https://{VAULT}.vault.azure.net/keys/{}/rotate?api-version=7.5",
+                common::KEY
+            )
+        )]
+    );
+    let version = r.text().trim().to_string();
+    assert_eq!(version.len(), 32, "{version}");
+    let r = s.ok(&format!("Get-AzKeyVaultKey -VaultName {VAULT} -Name {} -IncludeVersions | Select-Object -ExpandProperty Version", common::KEY));
+    assert!(r.text().contains(&version), "{}", r.text());
+
+    // A storage account for the workspace's queries (BYOS), linked.
+    let sa = format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Storage/storageAccounts/byos"
+    );
+    let r = s.env.arm(
+        "PUT",
+        &sa,
+        "2023-05-01",
+        Some(json!({"location": "eastus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}})),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = s.run(&format!(
+        "New-AzOperationalInsightsLinkedStorageAccount -ResourceGroupName {RG} -WorkspaceName {WS} -DataSourceType Query -StorageAccountIds {sa}"
+    ));
+    assert_eq!(
+        methods_and_urls(&r),
+        [(
+            "PUT".into(),
+            format!(
+                "{ARM}/subscriptions/{SUB}/resourcegroups/{RG}/providers/Microsoft.OperationalInsights/workspaces/{WS}/linkedStorageAccounts/Query?api-version=2020-08-01"
+            )
+        )]
+    );
+    assert_eq!(
+        body(&r.exchanges[0]),
+        json!({"properties": {"storageAccountIds": [sa]}})
+    );
+    if r.status == 0 {
+        assert!(
+            r.text().contains("DataSourceType    : Query"),
+            "{}",
+            r.text()
+        );
+    } else {
+        // The service's refusal in its own words (CloudException carries the message).
+        assert!(
+            r.text()
+                .starts_with("New-AzOperationalInsightsLinkedStorageAccount: "),
+            "{}",
+            r.text()
+        );
+        assert!(!r.text().contains("invalid status code"), "{}", r.text());
+    }
+    let r = s.run("New-AzOperationalInsightsLinkedStorageAccount -ResourceGroupName a -WorkspaceName b -DataSourceType Logs -StorageAccountIds x");
+    assert!(
+        r.text().contains(
+            "does not belong to the set \"CustomLogs,AzureWatson,Query,Alerts,Ingestion\""
+        ),
+        "{}",
+        r.text()
+    );
 }

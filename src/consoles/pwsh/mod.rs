@@ -9,6 +9,7 @@
 //! session's journal replays the console.
 
 mod cmdlets;
+pub mod examples;
 pub mod syntax;
 pub mod value;
 
@@ -699,6 +700,107 @@ impl Bound {
             Some(Ps::Array(a)) => Some(a.iter().map(Ps::text).collect()),
             Some(v) => Some(vec![v.text()]),
             None => None,
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::consoles::Account;
+    use proptest::prelude::*;
+
+    /// Answers every request 404, so any script runs every code path that reads a response.
+    struct Nowhere;
+
+    impl Transport for Nowhere {
+        fn send(
+            &mut self,
+            method: &str,
+            url: &str,
+            headers: &[(String, String)],
+            body: Option<&str>,
+        ) -> Exchange {
+            Exchange {
+                method: method.into(),
+                url: url.into(),
+                headers: headers.to_vec(),
+                body: body.map(str::to_string),
+                credentials: Vec::new(),
+                response: Response::json(
+                    404,
+                    serde_json::json!({"error": {"code": "NotFound", "message": "no"}}),
+                ),
+                at: 0,
+            }
+        }
+        fn sleep(&mut self, seconds: u64) -> u64 {
+            seconds
+        }
+        fn account(&self) -> Account {
+            Account::default()
+        }
+    }
+
+    const WORDS: &[&str] = &[
+        "New-AzKeyVault",
+        "Get-AzOperationalInsightsCluster",
+        "Update-AzOperationalInsightsCluster",
+        "Set-AzKeyVaultAccessPolicy",
+        "Invoke-AzOperationalInsightsQuery",
+        "ConvertTo-Json",
+        "Select-Object",
+        "Format-List",
+        "Write-Output",
+        "-Name",
+        "-VaultName",
+        "-Depth",
+        "-Debug",
+        "-ObjectId",
+        "-PermissionsToKeys",
+        "-SkuCapacity",
+        "$x",
+        "$x.Identity.PrincipalId",
+        "=",
+        "|",
+        ",",
+        ";",
+        "\n",
+        "`\n",
+        "(",
+        ")",
+        "$(",
+        "@(",
+        "@{",
+        "}",
+        "'a'",
+        "\"b $x $(1)\"",
+        "1",
+        "-1",
+        "2.5",
+        "1kb",
+        "$true",
+        "$null",
+        ".",
+        "#c",
+        "<#",
+        "#>",
+        "-Name:",
+        "get,wrapKey",
+        "00000000-0000-0000-0000-000000000001",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_text_never_panics(text in "\\PC{0,120}") {
+            let _ = run(&text, &[], &mut Nowhere);
+        }
+
+        #[test]
+        fn token_soup_never_panics(toks in proptest::collection::vec(proptest::sample::select(WORDS), 0..30)) {
+            let _ = run(&toks.join(" "), &[("pwsh:x".into(), "{\"$type\": \"T\", \"$props\": [[\"Identity\", 1]]}".into())], &mut Nowhere);
         }
     }
 }
