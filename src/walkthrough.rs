@@ -421,6 +421,111 @@ pub fn draft(card: Card, cx: &Context) -> Draft {
     }
 }
 
+/// The same step as the Azure CLI and Azure PowerShell send it (`consoles`), for the Azure
+/// Monitor walkthrough's cards: `(az, PowerShell, what they send differently)`. The consoles run
+/// exactly these lines.
+pub fn as_cli(card: Card, cx: &Context) -> Option<(String, String, Option<&'static str>)> {
+    let s = cx.settings;
+    let (rg, loc, v, k, c, ws) = (
+        &s.group,
+        &s.location,
+        &s.vault,
+        &s.key,
+        &s.cluster,
+        &s.workspace,
+    );
+    let version = if s.pin_version {
+        cx.latest_version()
+    } else {
+        String::new()
+    };
+    Some(match card {
+        Card::Group => (
+            format!("az group create -n {rg} -l {loc}"),
+            format!("New-AzResourceGroup -Name {rg} -Location {loc}"),
+            None,
+        ),
+        Card::Vault => (
+            format!(
+                "az keyvault create -n {v} -g {rg} -l {loc} --retention-days 90 \\\n  --enable-purge-protection true --enable-rbac-authorization false"
+            ),
+            format!(
+                "New-AzKeyVault -Name {v} -ResourceGroupName {rg} -Location {loc} `\n  -EnablePurgeProtection -DisableRbacAuthorization"
+            ),
+            Some(
+                "Both give the caller an access policy with every permission; soft delete is always on.",
+            ),
+        ),
+        Card::Key => (
+            format!(
+                "az keyvault key create --vault-name {v} -n {k} --kty RSA --size {} --ops wrapKey unwrapKey",
+                s.key_size
+            ),
+            format!(
+                "Add-AzKeyVaultKey -VaultName {v} -Name {k} -Destination Software -Size {} -KeyOps wrapKey,unwrapKey",
+                s.key_size
+            ),
+            None,
+        ),
+        Card::Cluster => (
+            format!(
+                "az monitor log-analytics cluster create -g {rg} -n {c} -l {loc} --sku-capacity 1000 --billing-type Cluster"
+            ),
+            format!(
+                "New-AzOperationalInsightsCluster -ResourceGroupName {rg} -ClusterName {c} -Location {loc} `\n  -SkuCapacity 1000 -IdentityType SystemAssigned -BillingType Cluster"
+            ),
+            Some("Both wait for the operation, polling it on the virtual clock (about two hours)."),
+        ),
+        Card::Grant => (
+            format!(
+                "az keyvault set-policy -n {v} --object-id {} --key-permissions get wrapKey unwrapKey",
+                cx.principal()
+            ),
+            format!(
+                "Set-AzKeyVaultAccessPolicy -VaultName {v} -ObjectId {} -PermissionsToKeys get,wrapKey,unwrapKey",
+                cx.principal()
+            ),
+            Some(
+                "Both read the vault and PUT it back whole with the policy merged in, where this request adds one policy (accessPolicies/add).",
+            ),
+        ),
+        Card::KeyIdentifier => (
+            format!(
+                "az monitor log-analytics cluster update -g {rg} -n {c} --key-name {k} \\\n  --key-vault-uri {} --key-version \"{version}\"",
+                cx.vault_uri()
+            ),
+            format!(
+                "Update-AzOperationalInsightsCluster -ResourceGroupName {rg} -ClusterName {c} `\n  -KeyVaultUri {} -KeyName {k} -KeyVersion '{version}'",
+                cx.vault_uri()
+            ),
+            Some(
+                "az reads the cluster and PUTs it back whole; Az PowerShell sends a PATCH, as this request does.",
+            ),
+        ),
+        Card::Workspace => (
+            format!(
+                "az monitor log-analytics workspace create -g {rg} -n {ws} -l {loc} --retention-time 30"
+            ),
+            format!(
+                "New-AzOperationalInsightsWorkspace -ResourceGroupName {rg} -Name {ws} -Location {loc} -Sku pergb2018 -RetentionInDays 30"
+            ),
+            None,
+        ),
+        Card::Link => (
+            format!(
+                "az monitor log-analytics workspace linked-service create -g {rg} --workspace-name {ws} \\\n  -n cluster --write-access-resource-id {}",
+                cx.cluster_path()
+            ),
+            format!(
+                "New-AzOperationalInsightsLinkedService -ResourceGroupName {rg} -WorkspaceName {ws} `\n  -LinkedServiceName cluster -WriteAccessResourceId {}",
+                cx.cluster_path()
+            ),
+            None,
+        ),
+        Card::Sentinel(_) | Card::Lockbox(_) | Card::Byos(_) => return None,
+    })
+}
+
 /// What a card sends: its REST request, or the playground control it stands for.
 pub fn command(card: Card, cx: &Context) -> crate::protocol::Command {
     if let Card::Lockbox(c) = card

@@ -581,6 +581,18 @@ pub fn request_card(p: &CardProps) -> Html {
                 <textarea id={format!("{id}-body")} class="body" spellcheck="false" rows={rows.to_string()}
                     value={draft.body.clone()} oninput={edit(|d, v| d.body = v)} onkeydown={on_keys} />
             }
+            if let Some((az, ps, note)) = wt::as_cli(card, &wcx(&st.snap, &st.settings)) {
+                <details class="as-cli" data-testid="as-cli">
+                    <summary>{ "The same step in the Azure CLI and Azure PowerShell" }</summary>
+                    <p class="small muted">{ "The az and PowerShell consoles run these lines as written." }
+                        if let Some(n) = note { { " " }{ n } }
+                    </p>
+                    <p class="small"><strong>{ "az" }</strong></p>
+                    <pre class="cli" data-dialect="az">{ az }</pre>
+                    <p class="small"><strong>{ "Azure PowerShell" }</strong></p>
+                    <pre class="cli" data-dialect="pwsh">{ ps }</pre>
+                </details>
+            }
             if let Some(w) = wt::replace_warning(card, &draft, &wcx(&st.snap, &st.settings)) {
                 <p class="warning small" role="note" data-testid="replace-warning">{ w }</p>
             }

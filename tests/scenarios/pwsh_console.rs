@@ -515,3 +515,30 @@ fn key_update_rotation_and_linked_storage() {
         r.text()
     );
 }
+
+/// The walkthrough shows each card's step as a cmdlet; run in order, those lines provision
+/// what the REST requests do.
+#[test]
+fn each_walkthrough_card_runs_as_the_cmdlet_it_shows() {
+    use cmk_playground::walkthrough::{self as wt, Card, Context, Settings};
+    let mut s = Session::new();
+    let settings = Settings::default();
+    for card in Card::all() {
+        let snap = s.env.e.snapshot();
+        let cx = Context {
+            snap: &snap,
+            settings: &settings,
+        };
+        let (az, ps, _) = wt::as_cli(card, &cx).unwrap();
+        assert!(az.starts_with("az "), "{az}");
+        s.ok(&ps);
+    }
+    let r = s.ok(&format!(
+        "$c = Get-AzOperationalInsightsCluster {} {}\n\"$($c.KeyVaultProperties.KeyName) $($c.AssociatedWorkspaces)\"",
+        settings.group, settings.cluster
+    ));
+    assert_eq!(
+        r.text(),
+        format!("{} {}\n", settings.key, settings.workspace)
+    );
+}
