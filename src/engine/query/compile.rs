@@ -15,7 +15,7 @@ use super::ast::{
     BinOp, Expr, Item, JoinKind, LetValue, Name, Op, ParsePart, Query, SortKey, Source, Stage,
     Tabular, Union,
 };
-use super::eval::{ArithOp, CExpr, Cell, CmpOp, Func, Needle, NeedleSrc, Re, fold};
+use super::eval::{ArithOp, CExpr, Cell, CmpOp, Func, Needle, NeedleSrc, Period, Re, fold};
 use super::{Pos, QueryError, TableSource};
 use crate::engine::table::{ColumnType, Schema, Value};
 
@@ -1949,6 +1949,90 @@ impl Scope<'_> {
                     ColumnType::Long
                 }
                 Func::Index | Func::DynScalar => ColumnType::Dynamic,
+                Func::Coalesce => {
+                    let widen = |t: ColumnType| {
+                        if t == ColumnType::Int {
+                            ColumnType::Long
+                        } else {
+                            t
+                        }
+                    };
+                    let ty = widen(arg(0));
+                    if let Some(i) = (1..types.len()).find(|&i| widen(arg(i)) != ty) {
+                        return Err(arg_error(
+                            i,
+                            &format!("of type {} (the type of argument #1)", ty.kql_name()),
+                        ));
+                    }
+                    ty
+                }
+                Func::Substring => {
+                    if !matches!(arg(1), ColumnType::Int | ColumnType::Long)
+                        || (types.len() == 3
+                            && !matches!(arg(2), ColumnType::Int | ColumnType::Long))
+                    {
+                        return Err(arg_error(1, "an integer"));
+                    }
+                    ColumnType::String
+                }
+                Func::StrCatDelim | Func::ReplaceString => ColumnType::String,
+                Func::Round | Func::Abs => {
+                    let t = arg(0);
+                    if !(is_numeric(t) || (f == Func::Abs && t == ColumnType::TimeSpan)) {
+                        return Err(arg_error(0, "a number"));
+                    }
+                    if t == ColumnType::Int {
+                        ColumnType::Long
+                    } else {
+                        t
+                    }
+                }
+                Func::StartOf(_) | Func::EndOf(_) => {
+                    if arg(0) != ColumnType::DateTime {
+                        return Err(arg_error(0, "a datetime"));
+                    }
+                    ColumnType::DateTime
+                }
+                Func::DayOfWeek => {
+                    if arg(0) != ColumnType::DateTime {
+                        return Err(arg_error(0, "a datetime"));
+                    }
+                    ColumnType::TimeSpan
+                }
+                Func::HourOfDay | Func::DayOfMonth | Func::GetMonth | Func::GetYear => {
+                    if arg(0) != ColumnType::DateTime {
+                        return Err(arg_error(0, "a datetime"));
+                    }
+                    ColumnType::Long
+                }
+                Func::DateTimeDiff => {
+                    let part = match compiled.first() {
+                        Some(CExpr::Const(Value::String(p))) => p.to_ascii_lowercase(),
+                        _ => String::new(),
+                    };
+                    if !matches!(
+                        part.as_str(),
+                        "year"
+                            | "month"
+                            | "week"
+                            | "day"
+                            | "hour"
+                            | "minute"
+                            | "second"
+                            | "millisecond"
+                    ) {
+                        return Err(arg_error(
+                            0,
+                            "a constant period: year, month, week, day, hour, minute, second or millisecond",
+                        ));
+                    }
+                    if arg(1) != ColumnType::DateTime || arg(2) != ColumnType::DateTime {
+                        return Err(arg_error(1, "a datetime"));
+                    }
+                    ColumnType::Long
+                }
+                Func::IndexOf => ColumnType::Long,
+                Func::ToBool => ColumnType::Bool,
                 Func::ToLong => ColumnType::Long,
                 Func::ToReal => ColumnType::Real,
                 Func::ToDateTime => ColumnType::DateTime,
@@ -2045,6 +2129,28 @@ fn scalar_function(name: &str) -> Option<(Callee, Arity)> {
         "parse_json" | "todynamic" | "toobject" => (f(Func::ParseJson), Exactly(1)),
         "array_length" => (f(Func::ArrayLength), Exactly(1)),
         "extract" => (Callee::Extract, Range(3, 4)),
+        "coalesce" => (f(Func::Coalesce), Range(2, 64)),
+        "substring" => (f(Func::Substring), Range(2, 3)),
+        "strcat_delim" => (f(Func::StrCatDelim), Range(3, 64)),
+        "round" => (f(Func::Round), Range(1, 2)),
+        "abs" => (f(Func::Abs), Exactly(1)),
+        "startofday" => (f(Func::StartOf(Period::Day)), Exactly(1)),
+        "startofweek" => (f(Func::StartOf(Period::Week)), Exactly(1)),
+        "startofmonth" => (f(Func::StartOf(Period::Month)), Exactly(1)),
+        "startofyear" => (f(Func::StartOf(Period::Year)), Exactly(1)),
+        "endofday" => (f(Func::EndOf(Period::Day)), Exactly(1)),
+        "endofweek" => (f(Func::EndOf(Period::Week)), Exactly(1)),
+        "endofmonth" => (f(Func::EndOf(Period::Month)), Exactly(1)),
+        "endofyear" => (f(Func::EndOf(Period::Year)), Exactly(1)),
+        "dayofweek" => (f(Func::DayOfWeek), Exactly(1)),
+        "hourofday" => (f(Func::HourOfDay), Exactly(1)),
+        "dayofmonth" => (f(Func::DayOfMonth), Exactly(1)),
+        "getmonth" | "monthofyear" => (f(Func::GetMonth), Exactly(1)),
+        "getyear" => (f(Func::GetYear), Exactly(1)),
+        "datetime_diff" => (f(Func::DateTimeDiff), Exactly(3)),
+        "replace_string" => (f(Func::ReplaceString), Exactly(3)),
+        "indexof" => (f(Func::IndexOf), Exactly(2)),
+        "tobool" | "toboolean" => (f(Func::ToBool), Exactly(1)),
         _ => return None,
     })
 }

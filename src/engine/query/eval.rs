@@ -121,6 +121,80 @@ pub enum Func {
     DynScalar,
     /// `array_length(d)`.
     ArrayLength,
+    /// `coalesce(a, b, …)`: the first value that is not null (nor an empty string).
+    Coalesce,
+    /// `substring(text, start[, length])`, in characters.
+    Substring,
+    /// `strcat_delim(delimiter, a, b, …)`.
+    StrCatDelim,
+    /// `round(x[, digits])`.
+    Round,
+    Abs,
+    /// `startofday`, `startofweek` (Sunday), `startofmonth`, `startofyear`.
+    StartOf(Period),
+    /// `endofday` … : the last tick of the period (here, its last millisecond).
+    EndOf(Period),
+    /// `dayofweek(dt)`: days since Sunday, as a timespan.
+    DayOfWeek,
+    HourOfDay,
+    DayOfMonth,
+    /// `getmonth` / `monthofyear`.
+    GetMonth,
+    GetYear,
+    /// `datetime_diff(part, a, b)`: whole `part`s from b to a.
+    DateTimeDiff,
+    /// `replace_string(text, lookup, rewrite)`.
+    ReplaceString,
+    /// `indexof(text, lookup)`: the character position, or -1.
+    IndexOf,
+    /// `tobool` / `toboolean`.
+    ToBool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The start of the period holding `ms` (UTC), in milliseconds.
+fn start_of(ms: i64, p: Period) -> i64 {
+    let days = ms.div_euclid(DAY_MS);
+    let start_day = match p {
+        Period::Day => days,
+        // 1970-01-01 was a Thursday: day 0 is 4 days after a Sunday.
+        Period::Week => days - (days + 4).rem_euclid(7),
+        Period::Month => {
+            let (y, m, _) = crate::engine::clock::civil_from_days(days);
+            crate::engine::clock::days_from_civil(y, m, 1)
+        }
+        Period::Year => {
+            let (y, _, _) = crate::engine::clock::civil_from_days(days);
+            crate::engine::clock::days_from_civil(y, 1, 1)
+        }
+    };
+    start_day * DAY_MS
+}
+
+fn next_start(ms: i64, p: Period) -> i64 {
+    let start = start_of(ms, p);
+    match p {
+        Period::Day => start + DAY_MS,
+        Period::Week => start + 7 * DAY_MS,
+        Period::Month | Period::Year => {
+            let (y, m, _) = crate::engine::clock::civil_from_days(start / DAY_MS);
+            let (y, m) = match (p, m) {
+                (Period::Year, _) => (y + 1, 1),
+                (_, 12) => (y + 1, 1),
+                (_, m) => (y, m + 1),
+            };
+            crate::engine::clock::days_from_civil(y, m, 1) * DAY_MS
+        }
+    }
 }
 
 /// The right-hand side of a string predicate: prepared once when constant.
@@ -625,6 +699,149 @@ fn call<'a>(f: Func, args: &'a [CExpr], row: &'a [Value], b: &Budget) -> Cell<'a
         },
         Func::ArrayLength => match dynamic_of(&arg(0)) {
             Some(serde_json::Value::Array(a)) => Cell::Long(a.len() as i64),
+            _ => Cell::Null,
+        },
+        Func::Coalesce => (0..args.len())
+            .map(arg)
+            .find(|c| !is_empty(c))
+            .unwrap_or(Cell::Null),
+        Func::Substring => match (arg(0), arg(1), arg(2)) {
+            (Cell::Null, _, _) => Cell::Null,
+            (t, Cell::Long(start), len) => {
+                let t = t.to_text();
+                let start = usize::try_from(start.max(0)).unwrap_or(usize::MAX);
+                let chars = t.chars().skip(start);
+                Cell::Str(Cow::Owned(match len {
+                    Cell::Long(n) if n >= 0 => chars.take(n as usize).collect(),
+                    Cell::Null if args.len() < 3 => chars.collect(),
+                    _ => return Cell::Null,
+                }))
+            }
+            _ => Cell::Null,
+        },
+        Func::StrCatDelim => {
+            let d = arg(0).to_text();
+            let mut s = String::new();
+            for (k, a) in args.iter().skip(1).enumerate() {
+                let piece = eval(a, row, b).to_text();
+                if !b.fits(s.len() + d.len() + piece.len()) {
+                    return Cell::Null;
+                }
+                if k > 0 {
+                    s.push_str(&d);
+                }
+                s.push_str(&piece);
+            }
+            Cell::Str(Cow::Owned(s))
+        }
+        Func::Round => {
+            let digits = match arg(1) {
+                Cell::Long(n) => n.clamp(-15, 15) as i32,
+                _ => 0,
+            };
+            match arg(0) {
+                Cell::Real(f) => {
+                    let m = 10f64.powi(digits);
+                    Cell::Real((f * m).round() / m)
+                }
+                Cell::Long(n) if digits >= 0 => Cell::Long(n),
+                Cell::Long(n) => {
+                    let m = 10i64.pow((-digits) as u32);
+                    Cell::Long(((n as f64 / m as f64).round() as i64).saturating_mul(m))
+                }
+                _ => Cell::Null,
+            }
+        }
+        Func::Abs => match arg(0) {
+            Cell::Long(n) => n.checked_abs().map_or(Cell::Null, Cell::Long),
+            Cell::Real(f) => Cell::Real(f.abs()),
+            Cell::TimeSpan(n) => n.checked_abs().map_or(Cell::Null, Cell::TimeSpan),
+            _ => Cell::Null,
+        },
+        Func::StartOf(p) => match arg(0) {
+            Cell::DateTime(ms) => Cell::DateTime(start_of(ms, p)),
+            _ => Cell::Null,
+        },
+        Func::EndOf(p) => match arg(0) {
+            Cell::DateTime(ms) => Cell::DateTime(next_start(ms, p) - 1),
+            _ => Cell::Null,
+        },
+        Func::DayOfWeek => match arg(0) {
+            Cell::DateTime(ms) => {
+                Cell::TimeSpan((ms.div_euclid(DAY_MS) + 4).rem_euclid(7) * DAY_MS)
+            }
+            _ => Cell::Null,
+        },
+        Func::HourOfDay => match arg(0) {
+            Cell::DateTime(ms) => Cell::Long(ms.rem_euclid(DAY_MS) / 3_600_000),
+            _ => Cell::Null,
+        },
+        Func::DayOfMonth | Func::GetMonth | Func::GetYear => match arg(0) {
+            Cell::DateTime(ms) => {
+                let (y, m, d) = crate::engine::clock::civil_from_days(ms.div_euclid(DAY_MS));
+                Cell::Long(match f {
+                    Func::DayOfMonth => i64::from(d),
+                    Func::GetMonth => i64::from(m),
+                    _ => y,
+                })
+            }
+            _ => Cell::Null,
+        },
+        Func::DateTimeDiff => match (arg(0), arg(1), arg(2)) {
+            (Cell::Str(part), Cell::DateTime(a), Cell::DateTime(bb)) => {
+                let unit = |ms: i64| -> i64 {
+                    match part.to_ascii_lowercase().as_str() {
+                        "year" => crate::engine::clock::civil_from_days(ms.div_euclid(DAY_MS)).0,
+                        "month" => {
+                            let (y, m, _) =
+                                crate::engine::clock::civil_from_days(ms.div_euclid(DAY_MS));
+                            y * 12 + i64::from(m)
+                        }
+                        "week" => (ms.div_euclid(DAY_MS) + 4).div_euclid(7),
+                        "day" => ms.div_euclid(DAY_MS),
+                        "hour" => ms.div_euclid(3_600_000),
+                        "minute" => ms.div_euclid(60_000),
+                        "second" => ms.div_euclid(1000),
+                        _ => ms,
+                    }
+                };
+                Cell::Long(unit(a) - unit(bb))
+            }
+            _ => Cell::Null,
+        },
+        Func::ReplaceString => match (arg(0), arg(1), arg(2)) {
+            (Cell::Null, _, _) => Cell::Null,
+            (t, l, r) => {
+                let (t, l, r) = (t.to_text(), l.to_text(), r.to_text());
+                if l.is_empty() {
+                    return Cell::Str(t);
+                }
+                let grown = t.matches(l.as_ref()).count() * r.len();
+                if !b.fits(t.len() + grown) {
+                    return Cell::Null;
+                }
+                Cell::Str(Cow::Owned(t.replace(l.as_ref(), &r)))
+            }
+        },
+        Func::IndexOf => match (arg(0), arg(1)) {
+            (Cell::Null, _) => Cell::Null,
+            (t, l) => {
+                let (t, l) = (t.to_text(), l.to_text());
+                Cell::Long(
+                    t.find(l.as_ref())
+                        .map_or(-1, |i| t[..i].chars().count() as i64),
+                )
+            }
+        },
+        Func::ToBool => match arg(0) {
+            Cell::Bool(x) => Cell::Bool(x),
+            Cell::Long(n) => Cell::Bool(n != 0),
+            Cell::Real(f) => Cell::Bool(f != 0.0),
+            Cell::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" => Cell::Bool(true),
+                "false" | "0" => Cell::Bool(false),
+                _ => Cell::Null,
+            },
             _ => Cell::Null,
         },
     }

@@ -854,7 +854,13 @@ impl Parser {
         {
             (left, depth) = self.between(left, depth)?;
         }
-        // A KQL scalar operator the subset does not run (`has_any`, ...).
+        if let Tok::Ident(w) = &self.peek().tok
+            && (w == "has_any" || w == "has_all")
+            && min <= CMP
+        {
+            (left, depth) = self.has_list(left, depth)?;
+        }
+        // A KQL scalar operator the subset does not run (`hasprefix`, ...).
         if let Tok::Ident(w) | Tok::Bang(w) = &self.peek().tok
             && super::subset::known_scalar_operator(w)
         {
@@ -931,6 +937,36 @@ impl Parser {
                 and: !negated,
                 operands: vec![side(low, lo, t.at), side(high, hi, dots)],
                 ats: vec![dots],
+            },
+            depth,
+        ))
+    }
+
+    /// `e has_any (a, b)` is `e has a or e has b`; `has_all` joins them with `and`.
+    fn has_list(&mut self, left: Expr, ld: usize) -> Parsed {
+        let t = self.bump();
+        let all = matches!(&t.tok, Tok::Ident(w) if w == "has_all");
+        self.expect_sym("(")?;
+        let (list, d) = self.expr_list(false)?;
+        let depth = Self::grow(ld.max(d) + 1, &t)?;
+        let operands: Vec<Expr> = list
+            .into_iter()
+            .map(|needle| Expr::Binary {
+                op: BinOp::Text {
+                    op: TextOp::Has,
+                    negated: false,
+                },
+                left: Box::new(left.clone()),
+                right: Box::new(needle),
+                at: t.at,
+            })
+            .collect();
+        let ats = vec![t.at; operands.len().saturating_sub(1)];
+        Ok((
+            Expr::Logic {
+                and: all,
+                operands,
+                ats,
             },
             depth,
         ))

@@ -64,6 +64,30 @@ pub const FUNCTIONS: &[&str] = &[
     "toobject",
     "array_length",
     "extract",
+    "coalesce",
+    "substring",
+    "strcat_delim",
+    "round",
+    "abs",
+    "startofday",
+    "startofweek",
+    "startofmonth",
+    "startofyear",
+    "endofday",
+    "endofweek",
+    "endofmonth",
+    "endofyear",
+    "dayofweek",
+    "hourofday",
+    "dayofmonth",
+    "getmonth",
+    "monthofyear",
+    "getyear",
+    "datetime_diff",
+    "replace_string",
+    "indexof",
+    "tobool",
+    "toboolean",
 ];
 
 /// The aggregations the subset runs in `summarize` (`compile::AggKind`).
@@ -85,7 +109,7 @@ pub const AGGREGATIONS: &[&str] = &[
 ];
 
 /// One line for refusals and the page.
-pub const SUMMARY: &str = "The subset runs let statements; the tabular sources datatable, range, print, union and search; the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top, distinct, union, join (innerunique, inner, leftouter, rightouter, fullouter, leftsemi, rightsemi, leftanti, rightanti), parse, mv-expand, search and getschema; the scalar operator between; dynamic values (dynamic(...) literals, d.name, d[\"name\"], d[0]); the aggregations count, countif, dcount, dcountif, sum, avg, min, max, arg_max, arg_min, make_set, make_list, percentile and percentiles; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, bin_at, tolong, toint, toreal, todouble, todatetime, totimespan, iff (iif), case, format_datetime, split, extract, parse_json (todynamic, toobject) and array_length.";
+pub const SUMMARY: &str = "The subset runs let statements; the tabular sources datatable, range, print, union and search; the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top, distinct, union, join (innerunique, inner, leftouter, rightouter, fullouter, leftsemi, rightsemi, leftanti, rightanti), parse, mv-expand, search and getschema; the scalar operator between; dynamic values (dynamic(...) literals, d.name, d[\"name\"], d[0]); the aggregations count, countif, dcount, dcountif, sum, avg, min, max, arg_max, arg_min, make_set, make_list, percentile and percentiles; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, bin_at, tolong, toint, toreal, todouble, todatetime, totimespan, iff (iif), case, format_datetime, split, extract, parse_json (todynamic, toobject), array_length, coalesce, substring, strcat_delim, round, abs, startofday, startofweek, startofmonth, startofyear, endofday, endofweek, endofmonth, endofyear, dayofweek, hourofday, dayofmonth, getmonth (monthofyear), getyear, datetime_diff, replace_string, indexof and tobool (toboolean); and has_any and has_all.";
 
 /// KQL tabular operators (and query-level statements) outside the subset
 /// (learn.microsoft.com/kusto/query: "Tabular operators", "Query statements").
@@ -125,34 +149,15 @@ const KNOWN_OPERATORS: &[&str] = &[
 /// KQL scalar functions and aggregations outside the subset, the ones CMK and Sentinel
 /// documentation and runbooks use most.
 const KNOWN_FUNCTIONS: &[&str] = &[
-    "coalesce",
-    "substring",
     "trim",
     "trim_start",
     "trim_end",
     "strcat_array",
-    "strcat_delim",
-    "replace_string",
     "replace_regex",
     "extract_all",
     "parse_url",
     "format_timespan",
-    "datetime_diff",
     "datetime_add",
-    "startofday",
-    "startofweek",
-    "startofmonth",
-    "startofyear",
-    "endofday",
-    "endofweek",
-    "endofmonth",
-    "dayofweek",
-    "dayofmonth",
-    "hourofday",
-    "getmonth",
-    "getyear",
-    "round",
-    "abs",
     "log",
     "log10",
     "exp",
@@ -170,10 +175,8 @@ const KNOWN_FUNCTIONS: &[&str] = &[
     "ipv4_is_private",
     "base64_encode_tostring",
     "base64_decode_tostring",
-    "tobool",
     "toguid",
     "todecimal",
-    "indexof",
     "countof",
     "reverse",
     "column_ifexists",
@@ -203,8 +206,6 @@ const KNOWN_FUNCTIONS: &[&str] = &[
 /// operators", "between operator"); `!` forms are matched by their word.
 const KNOWN_SCALAR_OPERATORS: &[&str] = &[
     "between",
-    "has_any",
-    "has_all",
     "hasprefix",
     "hasprefix_cs",
     "hassuffix",

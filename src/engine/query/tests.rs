@@ -1894,8 +1894,8 @@ fn kql_outside_the_subset_is_refused_naming_the_construct() {
         ("union *", "*", "table wildcard", 6),
         ("datatable(d: decimal) [1]", "decimal", "type", 13),
         (
-            "Syslog | extend y = coalesce(Computer, 'none')",
-            "coalesce",
+            "Syslog | extend y = trim_end(Computer, 'none')",
+            "trim_end",
             "function",
             20,
         ),
@@ -1912,8 +1912,8 @@ fn kql_outside_the_subset_is_refused_naming_the_construct() {
             19,
         ),
         (
-            "Syslog | where Computer has_any ('a', 'b')",
-            "has_any",
+            "Syslog | where Computer hasprefix_cs ('a', 'b')",
+            "hasprefix_cs",
             "operator",
             24,
         ),
@@ -2396,5 +2396,69 @@ fn format_datetime_bin_at_and_extract() {
         err("print extract('a', 2, 'x')")
             .message
             .contains("capture group")
+    );
+}
+
+#[test]
+fn common_documentation_functions() {
+    let r = q(
+        "print a = coalesce(tolong('x'), 5), b = coalesce('', 'x'), c = substring('abcdef', 2, 3), d = substring('abc', 1), e = strcat_delim('-', 'a', 1, true), f = round(2.567, 2), g = round(2.5), h = abs(-3), i = indexof('hello', 'll'), j = replace_string('a.b.c', '.', '/'), k = tobool('TRUE')",
+    );
+    assert_eq!(
+        r.rows[0],
+        vec![
+            Value::Long(5),
+            s("x"),
+            s("cde"),
+            s("bc"),
+            s("a-1-true"),
+            Value::Real(2.57),
+            Value::Real(3.0),
+            Value::Long(3),
+            Value::Long(2),
+            s("a/b/c"),
+            Value::Bool(true)
+        ]
+    );
+    // 2026-03-04 is a Wednesday.
+    let r = q(
+        "print t = datetime(2026-03-04 13:45:10) | project sd = startofday(t), sw = startofweek(t), sm = startofmonth(t), sy = startofyear(t), ed = endofday(t), em = endofmonth(t), dw = dayofweek(t), h = hourofday(t), dm = dayofmonth(t), m = getmonth(t), y = getyear(t), dd = datetime_diff('day', t, datetime(2026-02-27)), dmo = datetime_diff('month', t, datetime(2025-12-31))",
+    );
+    let dt = |s: &str| Value::DateTime(lexer::parse_datetime(s).unwrap());
+    assert_eq!(
+        r.rows[0],
+        vec![
+            dt("2026-03-04"),
+            dt("2026-03-01"),
+            dt("2026-03-01"),
+            dt("2026-01-01"),
+            dt("2026-03-04 23:59:59.999"),
+            dt("2026-03-31 23:59:59.999"),
+            Value::TimeSpan(3 * 86_400_000),
+            Value::Long(13),
+            Value::Long(4),
+            Value::Long(3),
+            Value::Long(2026),
+            Value::Long(5),
+            Value::Long(3)
+        ]
+    );
+    assert_eq!(
+        pids("Syslog | where SyslogMessage has_any ('refused', 'deadlock')"),
+        [Some(101), Some(104)]
+    );
+    assert_eq!(
+        pids("Syslog | where SyslogMessage has_all ('connection', 'refused')"),
+        [Some(101)]
+    );
+    assert!(
+        err("print coalesce(1, 'a')")
+            .message
+            .contains("argument #2")
+    );
+    assert!(
+        err("print datetime_diff('fortnight', now(), now())")
+            .message
+            .contains("constant period")
     );
 }
