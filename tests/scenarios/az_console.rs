@@ -547,3 +547,104 @@ fn provider_register_warns_while_registering() {
     );
     assert_eq!(err(&run), "");
 }
+
+#[test]
+fn the_other_commands_send_their_requests() {
+    let mut e = engine();
+    let setup = az(
+        &mut e,
+        "set -e\naz group create -n rg -l eastus -o none\naz monitor log-analytics workspace create -g rg -n ws-one --retention-time 60 --quota 5 -o none\naz keyvault create -n kv4 -g rg --enable-rbac-authorization false --enable-soft-delete true -o none",
+    );
+    assert_eq!(setup.status, 0, "{}", setup.text());
+    assert_eq!(
+        body(&setup, 2),
+        json!({ "location": "eastus", "properties": { "sku": { "name": "PerGB2018" }, "retentionInDays": 60, "workspaceCapping": { "dailyQuotaGb": 5.0 } } })
+    );
+    let run = az(
+        &mut e,
+        r#"set -e
+az identity create -g rg -n id1 --query principalId -o tsv > /dev/null
+"#,
+    );
+    assert_eq!(run.status, 2, "redirections are refused: {}", run.text());
+    let run = az(
+        &mut e,
+        r#"set -e
+az identity create -g rg -n id1 --query type -o tsv
+az keyvault update -n kv4 -g rg --enable-purge-protection true --query properties.enablePurgeProtection
+az monitor log-analytics workspace saved-search create -g rg --workspace-name ws-one -n s1 --category c --display-name "Failed logons" -q "SecurityEvent | where EventID == 4625" --fa failed --tags team=soc --query functionAlias -o tsv
+az monitor log-analytics workspace saved-search list -g rg --workspace-name ws-one --query "[].displayName" -o tsv
+az monitor log-analytics workspace saved-search show -g rg --workspace-name ws-one -n s1 --query query -o tsv
+az monitor log-analytics cluster list --query "length(@)"
+az provider show -n Microsoft.OperationalInsights --query namespace -o tsv
+az monitor log-analytics workspace delete -g rg -n ws-one --yes
+"#,
+    );
+    assert_eq!(run.status, 0, "{}", run.text());
+    assert_eq!(
+        out(&run),
+        "Microsoft.ManagedIdentity/userAssignedIdentities\ntrue\nfailed\nFailed logons\nSecurityEvent | where EventID == 4625\n0\nMicrosoft.OperationalInsights\n"
+    );
+    let c = calls(&run);
+    let ws = "/subscriptions/{s}/resourcegroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws-one";
+    for expected in [
+        "GET /subscriptions/{s}/resourceGroups/rg?api-version=2024-11-01 200".to_string(),
+        "PUT /subscriptions/{s}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1?api-version=2023-01-31 201".into(),
+        "GET /subscriptions/{s}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv4?api-version=2024-11-01 200".into(),
+        "PUT /subscriptions/{s}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv4?api-version=2024-11-01 200".into(),
+        format!("PUT {ws}/savedSearches/s1?api-version=2020-08-01 200"),
+        format!("GET {ws}/savedSearches?api-version=2020-08-01 200"),
+        format!("GET {ws}/savedSearches/s1?api-version=2020-08-01 200"),
+        "GET /subscriptions/{s}/providers/Microsoft.OperationalInsights/clusters?api-version=2021-06-01 200".into(),
+        "GET /subscriptions/{s}/providers/Microsoft.OperationalInsights?api-version=2024-11-01 200".into(),
+    ] {
+        assert!(c.contains(&expected), "{expected} in {c:#?}");
+    }
+    assert!(
+        c.last()
+            .unwrap()
+            .starts_with(&format!("DELETE {ws}?api-version=2025-02-01 ")),
+        "{c:#?}"
+    );
+    // keyvault update PUTs the vault it read, with the change.
+    let put = run
+        .exchanges
+        .iter()
+        .find(|x| x.method == "PUT" && x.url.contains("vaults/kv4"))
+        .unwrap();
+    let put: Value = serde_json::from_str(put.body.as_deref().unwrap()).unwrap();
+    assert_eq!(put["properties"]["enablePurgeProtection"], json!(true));
+    assert_eq!(
+        put["properties"]["accessPolicies"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let search = run
+        .exchanges
+        .iter()
+        .find(|x| x.method == "PUT" && x.url.contains("savedSearches"))
+        .unwrap();
+    let search: Value = serde_json::from_str(search.body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        search,
+        json!({ "properties": { "category": "c", "displayName": "Failed logons", "query": "SecurityEvent | where EventID == 4625", "functionAlias": "failed", "tags": [{ "name": "team", "value": "soc" }] } })
+    );
+}
+
+#[test]
+fn help_lists_commands_and_options() {
+    let mut e = engine();
+    let run = az(&mut e, "az monitor log-analytics cluster create --help");
+    assert_eq!(run.status, 0);
+    let text = out(&run);
+    assert!(
+        text.contains("az monitor log-analytics cluster create : Create a cluster instance."),
+        "{text}"
+    );
+    assert!(
+        text.contains("--sku-capacity") && text.contains("[Required]"),
+        "{text}"
+    );
+    let run = az(&mut e, "az keyvault");
+    assert!(out(&run).contains("Subgroups:\n    key\n"), "{}", out(&run));
+    assert!(run.exchanges.is_empty());
+}
