@@ -203,7 +203,7 @@ pub fn az_console() -> Html {
                 <button class="primary" onclick={on_run} disabled={busy} data-testid="az-run">{ "Run" }<kbd>{ "Enter" }</kbd></button>
                 <span class="muted small">{ "Shift+Enter: new line · Up/Down: earlier scripts" }</span>
                 if !draft.runs.is_empty() {
-                    <button onclick={on_clear}>{ "Clear" }</button>
+                    <button class="secondary" onclick={on_clear}>{ "Clear" }</button>
                 }
             </div>
         </div>
