@@ -648,3 +648,18 @@ fn help_lists_commands_and_options() {
     assert!(out(&run).contains("Subgroups:\n    key\n"), "{}", out(&run));
     assert!(run.exchanges.is_empty());
 }
+
+#[test]
+fn a_runaway_wait_is_stopped() {
+    let mut e = engine();
+    let run = az(
+        &mut e,
+        "az group create -n rg -l eastus -o none\naz monitor log-analytics cluster wait -g rg -n nothere --exists --interval 1 --timeout 99999999",
+    );
+    assert_eq!(run.status, 1);
+    assert_eq!(
+        err(&run),
+        "ERROR: The playground stops a script after 5000 requests.\n"
+    );
+    assert_eq!(run.exchanges.len(), 5_000);
+}

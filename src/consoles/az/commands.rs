@@ -1041,7 +1041,7 @@ fn keyvault_create(cx: &mut Ctx, a: &Args) -> Result<Value, AzError> {
     let (rg, name) = (a.must("--resource-group"), a.must("--name"));
     let loc = location(cx, a, rg)?;
     let url = cx.arm_url(&vault_path(cx, rg, name), api::KEYVAULT);
-    let r = cx.send("GET", &url, None);
+    let r = cx.send("GET", &url, None)?;
     if r.status == 200 {
         return Err(AzError::Cli(format!(
             "The specified vault: {name} already exists"
@@ -1807,7 +1807,7 @@ fn cluster_wait(cx: &mut Ctx, a: &Args) -> Result<Value, AzError> {
     let custom = a.get("--custom").map(str::to_string);
     let mut waited = 0;
     loop {
-        let r = cx.send("GET", &url, None);
+        let r = cx.send("GET", &url, None)?;
         let state = r.body["properties"]["provisioningState"]
             .as_str()
             .unwrap_or("");
@@ -2140,7 +2140,7 @@ fn rest(cx: &mut Ctx, a: &Args) -> Result<Value, AzError> {
             })?)
         }
     };
-    let r = cx.send(&method, &crate::protocol::client_url(&url), body.as_ref());
+    let r = cx.send(&method, &crate::protocol::client_url(&url), body.as_ref())?;
     if r.status >= 400 {
         let text = if r.body.is_null() {
             String::new()

@@ -43,6 +43,10 @@ const DEFAULT_POLL: u64 = 30;
 /// services here finish within hours; this bounds a poll loop, it is not a CLI number).
 const MAX_POLL_TIME: u64 = 14 * 86_400;
 
+/// The most requests one script sends: each is kept for the page's history, and a loop the
+/// CLI would run for days (`wait --interval 1 --timeout 99999999`) must end.
+pub const MAX_REQUESTS: usize = 5_000;
+
 /// How a command failed, and so how the CLI prints it and which status it exits with.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AzError {
@@ -144,8 +148,19 @@ impl Ctx<'_> {
         self.err.push('\n');
     }
 
-    /// Sends one request and logs it as `--debug` does; any status comes back.
-    pub fn send(&mut self, method: &str, url: &str, body: Option<&Value>) -> Response {
+    /// Sends one request and logs it as `--debug` does; any status comes back. A script that
+    /// has sent [`MAX_REQUESTS`] is stopped (a wait with a huge timeout, a runaway poll).
+    pub fn send(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Response, AzError> {
+        if self.exchanges.len() >= MAX_REQUESTS {
+            return Err(AzError::Cli(format!(
+                "The playground stops a script after {MAX_REQUESTS} requests."
+            )));
+        }
         let text = body.map(|b| b.to_string());
         let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
         if text.is_some() {
@@ -157,7 +172,7 @@ impl Ctx<'_> {
         }
         let r = x.response.clone();
         self.exchanges.push(x);
-        r
+        Ok(r)
     }
 
     /// The CLI's SDK logging policy (`SafeNetworkTraceLoggingPolicy`) at `--debug`: the token
@@ -200,7 +215,7 @@ impl Ctx<'_> {
         url: &str,
         body: Option<&Value>,
     ) -> Result<Value, AzError> {
-        let r = self.send(method, url, body);
+        let r = self.send(method, url, body)?;
         if r.status >= 400 {
             return Err(AzError::from_response(&r));
         }
@@ -217,7 +232,7 @@ impl Ctx<'_> {
         body: Option<&Value>,
         no_wait: bool,
     ) -> Result<Value, AzError> {
-        let r = self.send(method, url, body);
+        let r = self.send(method, url, body)?;
         if r.status >= 400 {
             return Err(AzError::from_response(&r));
         }
@@ -252,7 +267,7 @@ impl Ctx<'_> {
             }
             waited += slept;
             polls += 1;
-            let p = self.send("GET", &status_url, None);
+            let p = self.send("GET", &status_url, None)?;
             if p.status >= 400 {
                 return Err(AzError::from_response(&p));
             }
