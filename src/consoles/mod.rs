@@ -56,7 +56,11 @@ impl ConsoleRun {
 /// Runs an `az` script with the given shell variables.
 pub fn run_az(script: &str, env: &[(String, String)], t: &mut dyn Transport) -> ConsoleRun {
     let mut sh = shell::Shell::with_vars(env.iter().cloned());
-    let (transcript, exchanges) = az::run_script(&mut sh, script, t);
+    let mut t = Budget {
+        t,
+        left: crate::protocol::MAX_ADVANCE,
+    };
+    let (transcript, exchanges) = az::run_script(&mut sh, script, &mut t);
     ConsoleRun {
         output: transcript
             .chunks
@@ -72,6 +76,35 @@ pub fn run_az(script: &str, env: &[(String, String)], t: &mut dyn Transport) -> 
         status: transcript.status,
         exchanges,
         env: sh.vars.into_iter().collect(),
+    }
+}
+
+/// A script sleeps at most [`crate::protocol::MAX_ADVANCE`] in all, the longest one clock move
+/// may be: many sleeps in one script must not cost more than one `Advance` may.
+struct Budget<'a> {
+    t: &'a mut dyn Transport,
+    left: u64,
+}
+
+impl Transport for Budget<'_> {
+    fn send(
+        &mut self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<&str>,
+    ) -> Exchange {
+        self.t.send(method, url, headers, body)
+    }
+
+    fn sleep(&mut self, seconds: u64) -> u64 {
+        let moved = self.t.sleep(seconds.min(self.left));
+        self.left -= moved;
+        moved
+    }
+
+    fn account(&self) -> Account {
+        self.t.account()
     }
 }
 

@@ -663,3 +663,21 @@ fn a_runaway_wait_is_stopped() {
     );
     assert_eq!(run.exchanges.len(), 5_000);
 }
+
+#[test]
+fn sleep_moves_the_virtual_clock_within_a_budget() {
+    let mut e = engine();
+    let start = e.now();
+    let run = az(&mut e, "sleep 3600 && echo slept");
+    assert_eq!((run.status, out(&run).as_str()), (0, "slept\n"));
+    assert_eq!(e.now(), start + 3600);
+    let twelve_years = cmk_playground::protocol::MAX_ADVANCE;
+    let run = az(&mut e, &format!("sleep {twelve_years}; sleep 60"));
+    assert_eq!(run.status, 1);
+    assert!(
+        err(&run).starts_with("sleep: the virtual clock cannot move that far"),
+        "{}",
+        err(&run)
+    );
+    assert_eq!(e.now(), start + 3600 + twelve_years);
+}

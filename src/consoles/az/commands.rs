@@ -1845,7 +1845,7 @@ fn cluster_wait(cx: &mut Ctx, a: &Args) -> Result<Value, AzError> {
         let slept = cx.sleep(interval);
         if slept == 0 {
             return Err(AzError::Cli(
-                "The virtual clock is at its end; the condition cannot be met.".into(),
+                "The virtual clock cannot move further (it is at its end, or this script already slept 12 years); the condition cannot be met.".into(),
             ));
         }
         waited += slept;

@@ -262,7 +262,7 @@ impl Ctx<'_> {
             let slept = self.t.sleep(wait);
             if slept == 0 {
                 return Err(AzError::Cli(
-                    "The virtual clock is at its end; the operation cannot finish.".into(),
+                    "The virtual clock cannot move further (it is at its end, or this script already slept 12 years); the operation cannot finish.".into(),
                 ));
             }
             waited += slept;
@@ -349,8 +349,12 @@ impl Program for Az<'_> {
             "az" => Some(self.az(&argv[1..], out, err)),
             "sleep" => Some(match argv.get(1).and_then(|s| s.parse::<u64>().ok()) {
                 Some(n) if argv.len() == 2 => {
-                    self.t.sleep(n);
-                    0
+                    if self.t.sleep(n) < n {
+                        err.push_str("sleep: the virtual clock cannot move that far (it stops at the end of year 9999, and a script sleeps at most 12 years)\n");
+                        1
+                    } else {
+                        0
+                    }
                 }
                 _ => {
                     err.push_str("sleep: this console takes whole seconds: sleep N\n");
