@@ -681,3 +681,46 @@ fn sleep_moves_the_virtual_clock_within_a_budget() {
     );
     assert_eq!(e.now(), start + 3600 + twelve_years);
 }
+
+#[test]
+fn linked_storage_takes_account_names_and_sends_their_ids() {
+    let mut e = engine();
+    let run = az(
+        &mut e,
+        r#"set -e
+az group create -n rg -l eastus -o none
+az monitor log-analytics workspace create -g rg -n ws-two -o none
+az rest -m put -u "/subscriptions/{subscriptionId}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct1?api-version=2025-06-01" \
+  -b '{"location": "eastus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}' -o none
+az monitor log-analytics workspace linked-storage create --type Query -g rg -n ws-two --storage-accounts acct1 --query "storageAccountIds[0]" -o tsv
+az monitor log-analytics workspace linked-storage show --type Query -g rg -n ws-two --query dataSourceType -o tsv
+az monitor log-analytics workspace linked-storage delete --type Query -g rg -n ws-two --yes
+"#,
+    );
+    assert_eq!(run.status, 0, "{}", run.text());
+    let account = format!(
+        "/subscriptions/{}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct1",
+        common::SUB
+    );
+    assert_eq!(out(&run), format!("{account}\nQuery\n"));
+    let link = "/subscriptions/{s}/resourcegroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws-two/linkedStorageAccounts/Query?api-version=2020-08-01";
+    let c = calls(&run);
+    assert_eq!(
+        c[c.len() - 3..],
+        [
+            format!("PUT {link} 200"),
+            format!("GET {link} 200"),
+            format!("DELETE {link} 200")
+        ],
+        "{c:#?}"
+    );
+    let put = run
+        .exchanges
+        .iter()
+        .find(|x| x.url.contains("linkedStorageAccounts"))
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(put.body.as_deref().unwrap()).unwrap(),
+        json!({ "properties": { "storageAccountIds": [account] } })
+    );
+}
