@@ -8,6 +8,7 @@
 //! * [`recording`]: a session as seed + commands: its localStorage, link and file forms, rewinds.
 //! * [`drills`]: guided drills (revoke, rotate, outage, identity None, and Microsoft Sentinel's
 //!   revoke, rotate and refused changes) and their checks, as data.
+//! * [`consoles`]: the in-page command lines (`az`), sans-IO over a narrow transport.
 //! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
 
 pub mod byos_walkthrough;

@@ -107,6 +107,14 @@ pub enum Command {
     /// on adds them (or, for the Data Collector API, a SharedKey signature) to every request
     /// that has no `Authorization` of its own, with implicit sign-in off.
     SignIn { who: String },
+    /// A script for the `az` console (`consoles::az`), with the shell variables the previous
+    /// script left (`ConsoleRun::env`); every request it sends carries the signed-in
+    /// principal's credentials, as `Request` does.
+    Az {
+        script: String,
+        #[serde(default)]
+        env: Vec<(String, String)>,
+    },
 }
 
 impl Command {
@@ -164,6 +172,13 @@ impl Command {
             } => format!("Key Vault {vault} healthy again"),
             Command::Reset { .. } => "Starting over with an empty world".into(),
             Command::SignIn { who } => format!("Signing in as {who}"),
+            Command::Az { script, .. } => {
+                let first = script
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'));
+                format!("Running {}", first.unwrap_or("az"))
+            }
             Command::SupportAccessRequest { workspace } => format!(
                 "Microsoft support asks for access to workspace {}",
                 workspace.rsplit('/').next().unwrap_or(workspace)
@@ -191,11 +206,103 @@ pub struct Reply {
     /// Data Collector API), so the page can show what was really sent.
     #[serde(default)]
     pub credentials: Vec<(String, String)>,
+    /// For `Az`: what the script printed, its exit status and every request it sent.
+    #[serde(default)]
+    pub console: Option<crate::consoles::ConsoleRun>,
+}
+
+/// Sends one request as the host does: the signed-in principal's credentials are added unless
+/// the request has an `Authorization` (or implicit sign-in is on).
+fn send_request(
+    engine: &mut Engine,
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+) -> (Response, Vec<(String, String)>) {
+    let has = |name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    let mut credentials = Vec::new();
+    if !engine.implicit_sign_in() && !has("Authorization") {
+        let content_type = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("Content-Type"))
+            .map_or("", |(_, v)| v.as_str());
+        credentials = engine.credentials_for(url, body, content_type);
+    }
+    let all: Vec<(&str, &str)> = headers
+        .iter()
+        .chain(credentials.iter())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    (engine.handle(method, url, &all, body), credentials)
+}
+
+/// The consoles' transport: requests through [`send_request`], sleeps through
+/// [`advance_step`] (so a replay slices the clock alike), the signed-in principal's account.
+struct EngineTransport<'a> {
+    engine: &'a mut Engine,
+}
+
+impl crate::consoles::Transport for EngineTransport<'_> {
+    fn send(
+        &mut self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<&str>,
+    ) -> crate::consoles::Exchange {
+        let at = self.engine.now();
+        let (response, credentials) = send_request(self.engine, method, url, headers, body);
+        crate::consoles::Exchange {
+            method: method.to_string(),
+            url: url.to_string(),
+            headers: headers.to_vec(),
+            body: body.map(str::to_string),
+            credentials,
+            response,
+            at,
+        }
+    }
+
+    fn sleep(&mut self, seconds: u64) -> u64 {
+        let Ok(total) = advance_total(self.engine, seconds) else {
+            return 0;
+        };
+        let mut left = total;
+        while left > 0 {
+            match advance_step(self.engine, left) {
+                0 => break,
+                step => left -= step,
+            }
+        }
+        total - left
+    }
+
+    fn account(&self) -> crate::consoles::Account {
+        use crate::engine::{entra, world};
+        let me = self.engine.signed_in();
+        let person = entra::upn(&me.object_id);
+        crate::consoles::Account {
+            user: person.map_or_else(|| me.app_id.clone(), str::to_string),
+            user_type: if person.is_some() {
+                "user"
+            } else {
+                "servicePrincipal"
+            }
+            .into(),
+            tenant_id: world::TENANT_ID.into(),
+            subscriptions: world::SUBSCRIPTIONS
+                .iter()
+                .map(|(id, name)| (id.to_string(), name.to_string()))
+                .collect(),
+        }
+    }
 }
 
 pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
     let started = engine.now();
     let (mut inspection, mut error, mut credentials) = (None, None, Vec::new());
+    let mut console = None;
     let response = match cmd {
         Command::Request {
             method,
@@ -203,20 +310,14 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
             headers,
             body,
         } => {
-            let has = |name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
-            if !engine.implicit_sign_in() && !has("Authorization") {
-                let content_type = headers
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case("Content-Type"))
-                    .map_or("", |(_, v)| v.as_str());
-                credentials = engine.credentials_for(url, body.as_deref(), content_type);
-            }
-            let headers: Vec<(&str, &str)> = headers
-                .iter()
-                .chain(credentials.iter())
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            Some(engine.handle(method, url, &headers, body.as_deref()))
+            let (r, c) = send_request(engine, method, url, headers, body.as_deref());
+            credentials = c;
+            Some(r)
+        }
+        Command::Az { script, env } => {
+            let mut t = EngineTransport { engine };
+            console = Some(crate::consoles::run_az(script, env, &mut t));
+            None
         }
         Command::SignIn { who } => {
             let r = engine.sign_in(who);
@@ -298,6 +399,7 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
         error,
         cancelled: false,
         credentials,
+        console,
     }
 }
 
@@ -413,6 +515,27 @@ mod tests {
         same!("RestResponse", Response::json(200, serde_json::Value::Null));
         let reply = execute(&mut Engine::with_seed([1; 32]), &Command::Snapshot);
         same!("Reply", reply);
+        let run = crate::consoles::ConsoleRun {
+            output: vec![crate::consoles::OutputChunk {
+                stream: "stdout".into(),
+                text: String::new(),
+            }],
+            ..Default::default()
+        };
+        same!("ConsoleRun", run);
+        same!("OutputChunk", run.output[0]);
+        same!(
+            "ConsoleExchange",
+            crate::consoles::Exchange {
+                method: String::new(),
+                url: String::new(),
+                headers: Vec::new(),
+                body: None,
+                credentials: Vec::new(),
+                response: Response::json(200, serde_json::Value::Null),
+                at: 0,
+            }
+        );
         same!("Snapshot", Snapshot::default());
         same!("SourceConfig", SourceConfig::default());
         same!("RegionView", RegionView::default());
@@ -497,6 +620,10 @@ mod tests {
                 outage: Some(Outage::Dns),
             },
             Command::Reset { seed: None },
+            Command::Az {
+                script: String::new(),
+                env: Vec::new(),
+            },
         ];
         let union = &ts[ts.find("export type Command =").unwrap()..];
         let union = &union[..union.find("\n\n").unwrap()];

@@ -29,7 +29,9 @@ export type Command =
   /** Playground control, not an Azure API: a support engineer asks for a workspace's data. */
   | { SupportAccessRequest: { workspace: string } }
   /** Sign in (UPN, application id or object id): tokens are then added to every request. */
-  | { SignIn: { who: string } };
+  | { SignIn: { who: string } }
+  /** An `az` console script, with the shell variables the previous one left (`ConsoleRun.env`). */
+  | { Az: { script: string; env: [string, string][] } };
 
 /** The engine's answer to a `Command` (`protocol::Reply`). */
 export interface Reply {
@@ -45,6 +47,36 @@ export interface Reply {
   cancelled: boolean;
   /** The credentials the host added to a request: `Authorization`, and `x-ms-date`. */
   credentials: [string, string][];
+  /** For `Az`: what the script printed, its exit status and every request it sent. */
+  console: ConsoleRun | null;
+}
+
+/** An `az` console run (`consoles::ConsoleRun`). */
+export interface ConsoleRun {
+  output: OutputChunk[];
+  /** The script's exit status (the last command's, as a shell's). */
+  status: number;
+  exchanges: ConsoleExchange[];
+  /** Shell variables afterwards: send them with the next script. */
+  env: [string, string][];
+}
+
+export interface OutputChunk {
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+/** One request an `az` script sent and its response (`consoles::Exchange`). */
+export interface ConsoleExchange {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: string | null;
+  /** What the host added: `Authorization`. */
+  credentials: [string, string][];
+  response: RestResponse;
+  /** Virtual time when it was sent. */
+  at: number;
 }
 
 /** Simulated machines of a workspace and their rates (`engine::sources::SourceConfig`). */

@@ -3,9 +3,14 @@
 //! a clock move, who is signed in), never through the engine, so it is tested natively with the
 //! engine behind `protocol`'s transport and could run against anything that speaks REST.
 //!
-//! * [`pwsh`]: the Azure PowerShell cmdlets CMK documentation uses.
+//! * [`shell`]: the POSIX-shell subset consoles share (quotes, variables, `$(…)`).
+//! * [`az`]: the Azure CLI commands a customer-managed-key runbook uses.
+//! * [`pwsh`]: the Azure PowerShell cmdlets CMK documentation uses (its own parser: PowerShell
+//!   is not a POSIX shell).
 
+pub mod az;
 pub mod pwsh;
+pub mod shell;
 
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +53,70 @@ impl ConsoleRun {
     /// Both streams as a terminal shows them.
     pub fn text(&self) -> String {
         self.output.iter().map(|c| c.text.as_str()).collect()
+    }
+}
+
+/// Runs an `az` script with the given shell variables.
+pub fn run_az(script: &str, env: &[(String, String)], t: &mut dyn Transport) -> ConsoleRun {
+    let mut sh = shell::Shell::with_vars(env.iter().cloned());
+    let mut t = Budget {
+        t,
+        left: crate::protocol::MAX_ADVANCE,
+    };
+    let (transcript, exchanges) = az::run_script(&mut sh, script, &mut t);
+    ConsoleRun {
+        output: transcript
+            .chunks
+            .into_iter()
+            .map(|(s, text)| OutputChunk {
+                stream: match s {
+                    shell::Stream::Out => "stdout".into(),
+                    shell::Stream::Err => "stderr".into(),
+                },
+                text,
+            })
+            .collect(),
+        status: transcript.status,
+        exchanges,
+        env: sh.vars.into_iter().collect(),
+    }
+}
+
+/// Runs an Azure PowerShell script with the variables an earlier run left.
+pub fn run_pwsh(script: &str, env: &[(String, String)], t: &mut dyn Transport) -> ConsoleRun {
+    let mut t = Budget {
+        t,
+        left: crate::protocol::MAX_ADVANCE,
+    };
+    pwsh::run(script, env, &mut t)
+}
+
+/// A script sleeps at most [`crate::protocol::MAX_ADVANCE`] in all, the longest one clock move
+/// may be: many sleeps in one script must not cost more than one `Advance` may.
+struct Budget<'a> {
+    t: &'a mut dyn Transport,
+    left: u64,
+}
+
+impl Transport for Budget<'_> {
+    fn send(
+        &mut self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<&str>,
+    ) -> Exchange {
+        self.t.send(method, url, headers, body)
+    }
+
+    fn sleep(&mut self, seconds: u64) -> u64 {
+        let moved = self.t.sleep(seconds.min(self.left));
+        self.left -= moved;
+        moved
+    }
+
+    fn account(&self) -> Account {
+        self.t.account()
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`crate::engine::Snapshot`]; every action goes to the engine as a [`Command`].
 
 pub mod alerts;
+pub mod az_console;
 pub mod byos;
 pub mod console;
 pub mod drills;
@@ -416,6 +417,7 @@ pub fn app(props: &AppProps) -> Html {
         Tab::Drills => html! { <drills::Drills /> },
         Tab::Logs => html! { <logs::Logs /> },
         Tab::Console => html! { <console::Console /> },
+        Tab::Az => html! { <az_console::AzConsole /> },
         Tab::Timeline => html! { <journal::Timeline /> },
         Tab::Audit => html! { <journal::Audit /> },
         Tab::Catalogue => html! { <journal::Catalogue /> },
@@ -492,6 +494,7 @@ fn tab_id(t: Tab) -> &'static str {
         Tab::Drills => "drills",
         Tab::Logs => "logs",
         Tab::Console => "console",
+        Tab::Az => "az",
         Tab::Timeline => "timeline",
         Tab::Audit => "audit",
         Tab::Catalogue => "catalogue",

@@ -41,18 +41,20 @@ pub enum Tab {
     Drills,
     Logs,
     Console,
+    Az,
     Timeline,
     Audit,
     Catalogue,
 }
 
 impl Tab {
-    pub fn all() -> [Tab; 7] {
+    pub fn all() -> [Tab; 8] {
         [
             Tab::Walkthrough,
             Tab::Drills,
             Tab::Logs,
             Tab::Console,
+            Tab::Az,
             Tab::Timeline,
             Tab::Audit,
             Tab::Catalogue,
@@ -65,6 +67,7 @@ impl Tab {
             Tab::Drills => "Drills",
             Tab::Logs => "Logs",
             Tab::Console => "Console",
+            Tab::Az => "az",
             Tab::Timeline => "Timeline",
             Tab::Audit => "Audit log",
             Tab::Catalogue => "Errors",
@@ -94,6 +97,31 @@ impl Default for ConsoleDraft {
         }
     }
 }
+
+/// The `az` console: the script being typed, the shell variables the last run left, the
+/// scripts run (for Up/Down recall) and the terminal's contents.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AzConsole {
+    pub script: String,
+    pub env: Vec<(String, String)>,
+    pub recent: Vec<String>,
+    /// Position in `recent` while recalling (None: editing a new script).
+    pub recall: Option<usize>,
+    pub runs: Vec<AzRun>,
+}
+
+/// One run in the terminal: the script, what it printed, its exit status, and the history
+/// entries of the requests it sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AzRun {
+    pub script: String,
+    pub output: Vec<crate::consoles::OutputChunk>,
+    pub status: i32,
+    pub requests: Vec<usize>,
+}
+
+/// How many runs the terminal keeps (older ones scroll away; their requests stay in history).
+pub const AZ_RUNS_KEPT: usize = 50;
 
 /// A command on its way to the engine, with what the page needs to file its reply.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,6 +158,7 @@ pub struct AppState {
     pub tab: Tab,
     pub notice: Option<String>,
     pub console: Rc<ConsoleDraft>,
+    pub az: Rc<AzConsole>,
     pub host_kind: &'static str,
     /// Where bulk AES-256-GCM runs ("WebCrypto" or "wasm").
     pub sealing: &'static str,
@@ -214,6 +243,7 @@ impl Default for AppState {
             tab: Tab::Walkthrough,
             notice: None,
             console: Rc::new(ConsoleDraft::default()),
+            az: Rc::default(),
             host_kind: "starting",
             sealing: "wasm",
             progress: None,
@@ -256,6 +286,7 @@ pub enum Action {
     Tab(Tab),
     Notice(Option<String>),
     Console(ConsoleDraft),
+    Az(AzConsole),
     /// Show a history entry in the console, with its request loaded into the editor.
     Inspect(usize),
     PinVersion(bool),
@@ -322,6 +353,7 @@ impl Reducible for AppState {
                     s.edits = Rc::new(BTreeMap::new());
                     s.last = Rc::new(BTreeMap::new());
                     s.console = Rc::new(ConsoleDraft::default());
+                    s.az = Rc::default();
                     s.logs = Rc::new(LogsDraft::default());
                     s.inspection = None;
                     s.highlight = None;
@@ -378,6 +410,43 @@ impl Reducible for AppState {
                         s.logs = Rc::new(l);
                     }
                 }
+                if let (Command::Az { script, .. }, Some(run)) = (&sent.cmd, &reply.console) {
+                    // Each request the script sent joins the page's history, like the console's.
+                    let mut history = (*s.history).clone();
+                    let mut requests = Vec::new();
+                    for x in &run.exchanges {
+                        let seq = history.len();
+                        requests.push(seq);
+                        history.push(Exchange {
+                            seq,
+                            source: "az".into(),
+                            method: x.method.clone(),
+                            url: x.url.clone(),
+                            headers: x.headers.clone(),
+                            body: x.body.clone(),
+                            response: x.response.clone(),
+                            credentials: x.credentials.clone(),
+                            token_note: token_note(&s.snap, &x.credentials),
+                            at: x.at,
+                            millis: 0.0,
+                        });
+                    }
+                    s.history = Rc::new(history);
+                    let mut a = (*s.az).clone();
+                    a.env = run.env.clone();
+                    a.runs.push(AzRun {
+                        script: script.clone(),
+                        output: run.output.clone(),
+                        status: run.status,
+                        requests,
+                    });
+                    let extra = a.runs.len().saturating_sub(AZ_RUNS_KEPT);
+                    a.runs.drain(..extra);
+                    if a.recent.last() != Some(script) {
+                        a.recent.push(script.clone());
+                    }
+                    s.az = Rc::new(a);
+                }
                 s.snap = Rc::new(reply.snapshot);
                 // No query history for a workspace linked for Query, whatever ran before.
                 let linked: Vec<&str> = s
@@ -425,6 +494,7 @@ impl Reducible for AppState {
             Action::Tab(t) => s.tab = t,
             Action::Notice(n) => s.notice = n,
             Action::Console(c) => s.console = Rc::new(c),
+            Action::Az(a) => s.az = Rc::new(a),
             Action::Inspect(i) => {
                 if let Some(x) = s.history.get(i) {
                     s.console = Rc::new(ConsoleDraft {

@@ -14,6 +14,7 @@
 mod common;
 
 mod arm;
+mod az_console;
 mod catalogue;
 mod cluster_rules;
 mod control_properties;
