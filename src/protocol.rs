@@ -115,6 +115,13 @@ pub enum Command {
         #[serde(default)]
         env: Vec<(String, String)>,
     },
+    /// A script for the Azure PowerShell console (`consoles::pwsh`), with the variables the
+    /// previous script left; credentials as for `Az`.
+    Pwsh {
+        script: String,
+        #[serde(default)]
+        env: Vec<(String, String)>,
+    },
 }
 
 impl Command {
@@ -172,12 +179,12 @@ impl Command {
             } => format!("Key Vault {vault} healthy again"),
             Command::Reset { .. } => "Starting over with an empty world".into(),
             Command::SignIn { who } => format!("Signing in as {who}"),
-            Command::Az { script, .. } => {
+            Command::Az { script, .. } | Command::Pwsh { script, .. } => {
                 let first = script
                     .lines()
                     .map(str::trim)
                     .find(|l| !l.is_empty() && !l.starts_with('#'));
-                format!("Running {}", first.unwrap_or("az"))
+                format!("Running {}", first.unwrap_or("a script"))
             }
             Command::SupportAccessRequest { workspace } => format!(
                 "Microsoft support asks for access to workspace {}",
@@ -206,7 +213,7 @@ pub struct Reply {
     /// Data Collector API), so the page can show what was really sent.
     #[serde(default)]
     pub credentials: Vec<(String, String)>,
-    /// For `Az`: what the script printed, its exit status and every request it sent.
+    /// For `Az` and `Pwsh`: what the script printed, its exit status and every request it sent.
     #[serde(default)]
     pub console: Option<crate::consoles::ConsoleRun>,
 }
@@ -317,6 +324,11 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
         Command::Az { script, env } => {
             let mut t = EngineTransport { engine };
             console = Some(crate::consoles::run_az(script, env, &mut t));
+            None
+        }
+        Command::Pwsh { script, env } => {
+            let mut t = EngineTransport { engine };
+            console = Some(crate::consoles::run_pwsh(script, env, &mut t));
             None
         }
         Command::SignIn { who } => {
@@ -621,6 +633,10 @@ mod tests {
             },
             Command::Reset { seed: None },
             Command::Az {
+                script: String::new(),
+                env: Vec::new(),
+            },
+            Command::Pwsh {
                 script: String::new(),
                 env: Vec::new(),
             },

@@ -31,7 +31,8 @@ export type Command =
   /** Sign in (UPN, application id or object id): tokens are then added to every request. */
   | { SignIn: { who: string } }
   /** An `az` console script, with the shell variables the previous one left (`ConsoleRun.env`). */
-  | { Az: { script: string; env: [string, string][] } };
+  | { Az: { script: string; env: [string, string][] } }
+  | { Pwsh: { script: string; env: [string, string][] } };
 
 /** The engine's answer to a `Command` (`protocol::Reply`). */
 export interface Reply {
@@ -47,7 +48,7 @@ export interface Reply {
   cancelled: boolean;
   /** The credentials the host added to a request: `Authorization`, and `x-ms-date`. */
   credentials: [string, string][];
-  /** For `Az`: what the script printed, its exit status and every request it sent. */
+  /** For `Az` and `Pwsh`: what the script printed, its exit status and every request it sent. */
   console: ConsoleRun | null;
 }
 

@@ -1,16 +1,82 @@
-//! The `az` console: a terminal for Azure CLI scripts (`consoles::az`). Enter runs, Shift+Enter
-//! (or a line ending in `\`) adds a line, Up/Down recall earlier scripts; each run shows what it
-//! printed, its exit status and the requests it sent, which open in the REST console's view.
+//! The consoles: terminals for Azure CLI scripts (`consoles::az`) and Azure PowerShell scripts
+//! (`consoles::pwsh`), one component for both. Enter runs, Shift+Enter (or a line ending in `\`
+//! for az, a backtick for PowerShell) adds a line, Up/Down recall earlier scripts; each run shows
+//! what it printed, its exit status and the requests it sent, which open in the REST console's
+//! view.
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::AppCtx;
 use super::response::host_path;
-use super::state::Action;
+use super::state::{Action, AzConsole as ConsoleState};
 use super::util::event_value;
 use crate::consoles::az::examples::{Names, examples};
 use crate::protocol::Command;
+
+/// Which console a tab shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Az,
+    Pwsh,
+}
+
+impl Dialect {
+    fn id(self) -> &'static str {
+        match self {
+            Dialect::Az => "az",
+            Dialect::Pwsh => "pwsh",
+        }
+    }
+
+    fn prompt(self) -> &'static str {
+        match self {
+            Dialect::Az => "$",
+            Dialect::Pwsh => "PS>",
+        }
+    }
+
+    /// The character that continues a line.
+    fn continuation(self) -> char {
+        match self {
+            Dialect::Az => '\\',
+            Dialect::Pwsh => '`',
+        }
+    }
+
+    fn command(self, script: String, env: Vec<(String, String)>) -> Command {
+        match self {
+            Dialect::Az => Command::Az { script, env },
+            Dialect::Pwsh => Command::Pwsh { script, env },
+        }
+    }
+
+    fn action(self, state: ConsoleState) -> Action {
+        match self {
+            Dialect::Az => Action::Az(state),
+            Dialect::Pwsh => Action::Pwsh(state),
+        }
+    }
+
+    fn examples(self, n: &Names) -> Vec<(&'static str, String)> {
+        match self {
+            Dialect::Az => examples(n),
+            Dialect::Pwsh => crate::consoles::pwsh::examples::examples(
+                &n.group,
+                &n.location,
+                &n.vault,
+                &n.key,
+                &n.cluster,
+                &n.workspace,
+            ),
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConsoleProps {
+    pub dialect: Dialect,
+}
 
 fn names(app: &AppCtx) -> Names {
     let s = &app.state.settings;
@@ -39,10 +105,14 @@ fn caret_lines(e: &KeyboardEvent) -> (bool, bool) {
 }
 
 #[function_component(AzConsole)]
-pub fn az_console() -> Html {
+pub fn az_console(p: &ConsoleProps) -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let st = &app.state;
-    let draft = (*st.az).clone();
+    let dialect = p.dialect;
+    let draft = match dialect {
+        Dialect::Az => (*st.az).clone(),
+        Dialect::Pwsh => (*st.pwsh).clone(),
+    };
     let busy = st.busy.is_some();
     let run = {
         let app = app.clone();
@@ -51,15 +121,16 @@ pub fn az_console() -> Html {
             if draft.script.trim().is_empty() {
                 return;
             }
-            let cmd = Command::Az {
-                script: draft.script.clone(),
-                env: draft.env.clone(),
-            };
+            let cmd = dialect.command(draft.script.clone(), draft.env.clone());
             let mut d = draft.clone();
             d.script.clear();
             d.recall = None;
-            app.dispatch(Action::Az(d));
-            app.runner.run(cmd, "az", None);
+            app.dispatch(dialect.action(d));
+            let source = match dialect {
+                Dialect::Az => "az",
+                Dialect::Pwsh => "PowerShell",
+            };
+            app.runner.run(cmd, source, None);
         }
     };
     let on_keys = {
@@ -68,8 +139,12 @@ pub fn az_console() -> Html {
         let run = run.clone();
         Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
             "Enter" if !e.shift_key() => {
-                // A line ending in `\` continues, as in a shell.
-                if draft.script.trim_end_matches([' ', '\t']).ends_with('\\') {
+                // A line ending in `\` (az) or a backtick (PowerShell) continues.
+                if draft
+                    .script
+                    .trim_end_matches([' ', '\t'])
+                    .ends_with(dialect.continuation())
+                {
                     return;
                 }
                 e.prevent_default();
@@ -95,7 +170,7 @@ pub fn az_console() -> Html {
                 let mut d = draft.clone();
                 d.recall = next;
                 d.script = next.map(|i| draft.recent[i].clone()).unwrap_or_default();
-                app.dispatch(Action::Az(d));
+                app.dispatch(dialect.action(d));
             }
             _ => {}
         })
@@ -106,14 +181,14 @@ pub fn az_console() -> Html {
         Callback::from(move |e: InputEvent| {
             let mut d = draft.clone();
             d.script = event_value(&e);
-            app.dispatch(Action::Az(d));
+            app.dispatch(dialect.action(d));
         })
     };
     let on_run = {
         let run = run.clone();
         Callback::from(move |_: MouseEvent| run())
     };
-    let examples = examples(&names(&app));
+    let examples = dialect.examples(&names(&app));
     let on_example = {
         let app = app.clone();
         let draft = draft.clone();
@@ -127,7 +202,7 @@ pub fn az_console() -> Html {
                 let mut d = draft.clone();
                 d.script = script.clone();
                 d.recall = None;
-                app.dispatch(Action::Az(d));
+                app.dispatch(dialect.action(d));
             }
         })
     };
@@ -137,7 +212,7 @@ pub fn az_console() -> Html {
         Callback::from(move |_: MouseEvent| {
             let mut d = draft.clone();
             d.runs.clear();
-            app.dispatch(Action::Az(d));
+            app.dispatch(dialect.action(d));
         })
     };
     let runs = draft.runs.iter().map(|r| {
@@ -160,11 +235,11 @@ pub fn az_console() -> Html {
         let polls = r.requests.len();
         html! {
             <div class="az-run">
-                <pre class="terminal"><span class="prompt">{ "$ " }</span>{ &r.script }{ "\n" }
+                <pre class="terminal"><span class="prompt">{ format!("{} ", dialect.prompt()) }</span>{ &r.script }{ "\n" }
                     { for r.output.iter().map(|c| html! { <span class={classes!(if c.stream == "stderr" { "stderr" } else { "stdout" })}>{ &c.text }</span> }) }
                 </pre>
                 <p class="az-status small">
-                    <span class={classes!("pill", if r.status == 0 { "ok" } else { "bad" })} data-testid="az-exit">{ format!("exit {}", r.status) }</span>
+                    <span class={classes!("pill", if r.status == 0 { "ok" } else { "bad" })} data-testid={format!("{}-exit", dialect.id())}>{ format!("exit {}", r.status) }</span>
                     { format!(" {} request{} sent", polls, if polls == 1 { "" } else { "s" }) }
                 </p>
                 if polls > 0 {
@@ -177,30 +252,43 @@ pub fn az_console() -> Html {
         }
     });
     let vars = draft.env.len();
-    html! {
-        <div class="console az-console">
+    let id = dialect.id();
+    let intro = match dialect {
+        Dialect::Az => html! {
             <p class="muted">{ "The Azure CLI's commands for a customer-managed key runbook, sending the requests the real " }<code>{ "az" }</code>{ " sends, as whoever is signed in. A shell around it: variables, quotes, " }<code>{ "\\" }</code>{ " continuations, " }<code>{ "$(az … -o tsv --query …)" }</code>{ ". Long operations poll on the virtual clock. Type " }<code>{ "az" }</code>{ " for the commands." }</p>
+        },
+        Dialect::Pwsh => html! {
+            <p class="muted">{ "Azure PowerShell's cmdlets for a customer-managed key, sending the requests the Az modules send (their api-versions, their output objects and error records), as whoever is signed in. Variables, " }<code>{ "$x.Member" }</code>{ ", " }<code>{ "\"$($x.Name)\"" }</code>{ ", " }<code>{ "@{ }" }</code>{ ", pipelines to " }<code>{ "Select-Object" }</code>{ ", " }<code>{ "Format-List" }</code>{ ", " }<code>{ "ConvertTo-Json" }</code>{ ", backtick continuations; " }<code>{ "-Debug" }</code>{ " shows every HTTP request. Long operations poll on the virtual clock." }</p>
+        },
+    };
+    let placeholder = match dialect {
+        Dialect::Az => "az account show",
+        Dialect::Pwsh => "Get-AzContext",
+    };
+    html! {
+        <div class={classes!("console", "az-console", format!("{id}-console"))}>
+            { intro }
             <div class="row wrap">
-                <label for="az-example">{ "Examples" }</label>
-                <select id="az-example" onchange={on_example}>
+                <label for={format!("{id}-example")}>{ "Examples" }</label>
+                <select id={format!("{id}-example")} onchange={on_example}>
                     <option value="" selected=true>{ "Choose a script…" }</option>
                     { for examples.iter().enumerate().map(|(i, (label, _))| html! { <option value={i.to_string()}>{ *label }</option> }) }
                 </select>
                 if vars > 0 {
-                    <span class="muted small" title={draft.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n")}>{ format!("{vars} shell variable{} set", if vars == 1 { "" } else { "s" }) }</span>
+                    <span class="muted small" title={draft.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n")}>{ format!("{vars} variable{} set", if vars == 1 { "" } else { "s" }) }</span>
                 }
             </div>
             <div class="az-runs" aria-live="polite">{ for runs }</div>
-            <label for="az-script" class="sr-only">{ "az script" }</label>
+            <label for={format!("{id}-script")} class="sr-only">{ if dialect == Dialect::Az { "az script" } else { "PowerShell script" } }</label>
             <div class="az-input">
-                <span class="prompt" aria-hidden="true">{ "$" }</span>
-                <textarea id="az-script" class="body terminal-input" spellcheck="false" data-testid="az-script"
+                <span class="prompt" aria-hidden="true">{ dialect.prompt() }</span>
+                <textarea id={format!("{id}-script")} class="body terminal-input" spellcheck="false" data-testid={format!("{id}-script")}
                     rows={(draft.script.lines().count().clamp(1, 20) + 1).to_string()}
                     value={draft.script.clone()} oninput={on_input} onkeydown={on_keys}
-                    placeholder="az account show" />
+                    {placeholder} />
             </div>
             <div class="row">
-                <button class="primary" onclick={on_run} disabled={busy} data-testid="az-run">{ "Run" }<kbd>{ "Enter" }</kbd></button>
+                <button class="primary" onclick={on_run} disabled={busy} data-testid={format!("{id}-run")}>{ "Run" }<kbd>{ "Enter" }</kbd></button>
                 <span class="muted small">{ "Shift+Enter: new line · Up/Down: earlier scripts" }</span>
                 if !draft.runs.is_empty() {
                     <button class="secondary" onclick={on_clear}>{ "Clear" }</button>

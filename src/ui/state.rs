@@ -42,19 +42,21 @@ pub enum Tab {
     Logs,
     Console,
     Az,
+    Pwsh,
     Timeline,
     Audit,
     Catalogue,
 }
 
 impl Tab {
-    pub fn all() -> [Tab; 8] {
+    pub fn all() -> [Tab; 9] {
         [
             Tab::Walkthrough,
             Tab::Drills,
             Tab::Logs,
             Tab::Console,
             Tab::Az,
+            Tab::Pwsh,
             Tab::Timeline,
             Tab::Audit,
             Tab::Catalogue,
@@ -68,6 +70,7 @@ impl Tab {
             Tab::Logs => "Logs",
             Tab::Console => "Console",
             Tab::Az => "az",
+            Tab::Pwsh => "PowerShell",
             Tab::Timeline => "Timeline",
             Tab::Audit => "Audit log",
             Tab::Catalogue => "Errors",
@@ -98,8 +101,8 @@ impl Default for ConsoleDraft {
     }
 }
 
-/// The `az` console: the script being typed, the shell variables the last run left, the
-/// scripts run (for Up/Down recall) and the terminal's contents.
+/// A console (`az` or PowerShell): the script being typed, the variables the last run left,
+/// the scripts run (for Up/Down recall) and the terminal's contents.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AzConsole {
     pub script: String,
@@ -159,6 +162,7 @@ pub struct AppState {
     pub notice: Option<String>,
     pub console: Rc<ConsoleDraft>,
     pub az: Rc<AzConsole>,
+    pub pwsh: Rc<AzConsole>,
     pub host_kind: &'static str,
     /// Where bulk AES-256-GCM runs ("WebCrypto" or "wasm").
     pub sealing: &'static str,
@@ -244,6 +248,7 @@ impl Default for AppState {
             notice: None,
             console: Rc::new(ConsoleDraft::default()),
             az: Rc::default(),
+            pwsh: Rc::default(),
             host_kind: "starting",
             sealing: "wasm",
             progress: None,
@@ -287,6 +292,7 @@ pub enum Action {
     Notice(Option<String>),
     Console(ConsoleDraft),
     Az(AzConsole),
+    Pwsh(AzConsole),
     /// Show a history entry in the console, with its request loaded into the editor.
     Inspect(usize),
     PinVersion(bool),
@@ -410,7 +416,12 @@ impl Reducible for AppState {
                         s.logs = Rc::new(l);
                     }
                 }
-                if let (Command::Az { script, .. }, Some(run)) = (&sent.cmd, &reply.console) {
+                let console = match &sent.cmd {
+                    Command::Az { script, .. } => Some((script, "az", false)),
+                    Command::Pwsh { script, .. } => Some((script, "PowerShell", true)),
+                    _ => None,
+                };
+                if let (Some((script, source, pwsh)), Some(run)) = (console, &reply.console) {
                     // Each request the script sent joins the page's history, like the console's.
                     let mut history = (*s.history).clone();
                     let mut requests = Vec::new();
@@ -419,7 +430,7 @@ impl Reducible for AppState {
                         requests.push(seq);
                         history.push(Exchange {
                             seq,
-                            source: "az".into(),
+                            source: source.into(),
                             method: x.method.clone(),
                             url: x.url.clone(),
                             headers: x.headers.clone(),
@@ -432,7 +443,11 @@ impl Reducible for AppState {
                         });
                     }
                     s.history = Rc::new(history);
-                    let mut a = (*s.az).clone();
+                    let mut a = if pwsh {
+                        (*s.pwsh).clone()
+                    } else {
+                        (*s.az).clone()
+                    };
                     a.env = run.env.clone();
                     a.runs.push(AzRun {
                         script: script.clone(),
@@ -445,7 +460,11 @@ impl Reducible for AppState {
                     if a.recent.last() != Some(script) {
                         a.recent.push(script.clone());
                     }
-                    s.az = Rc::new(a);
+                    if pwsh {
+                        s.pwsh = Rc::new(a);
+                    } else {
+                        s.az = Rc::new(a);
+                    }
                 }
                 s.snap = Rc::new(reply.snapshot);
                 // No query history for a workspace linked for Query, whatever ran before.
@@ -495,6 +514,7 @@ impl Reducible for AppState {
             Action::Notice(n) => s.notice = n,
             Action::Console(c) => s.console = Rc::new(c),
             Action::Az(a) => s.az = Rc::new(a),
+            Action::Pwsh(a) => s.pwsh = Rc::new(a),
             Action::Inspect(i) => {
                 if let Some(x) = s.history.get(i) {
                     s.console = Rc::new(ConsoleDraft {
