@@ -28,6 +28,7 @@ mod properties;
 mod providers_graph;
 mod provisioning;
 mod query_api;
+mod query_render;
 mod revocation;
 mod rotation;
 mod saved_searches;

@@ -265,6 +265,11 @@ impl Scope<'_> {
                 (Step::Project(srcs), Schema { columns: cols })
             }
             Op::Take(n) => (Step::Take(self.row_count(n)?), same()),
+            // `render` leaves the rows as they are (`query::answer` takes it off before planning).
+            Op::Render(_) => (
+                Step::Project((0..self.schema.columns.len()).map(Src::Col).collect()),
+                same(),
+            ),
             Op::Count => (
                 Step::Count,
                 Schema {

@@ -40,6 +40,8 @@ pub mod parser;
 pub mod subset;
 
 #[cfg(test)]
+mod render_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
@@ -62,6 +64,9 @@ pub struct Answer {
     pub rows: RowSet,
     /// Kusto's message when the result passed a limit and was cut to fit.
     pub truncated: Option<String>,
+    /// The query's `render`, which the Query API returns only when asked
+    /// (`Prefer: include-render=true`).
+    pub render: Option<ast::Render>,
 }
 
 /// Where the query reads tables from. The storage layer implements it (decrypting blocks).
@@ -214,7 +219,7 @@ pub fn run(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<RowS
 
 /// [`run`], saying whether the result was cut to Log Analytics' limits.
 pub fn answer(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<Answer, QueryError> {
-    let query = parser::parse(text)?;
+    let mut query = parser::parse(text)?;
     let table_at = query.table.at;
     let missing = |query: &ast::Query| {
         // Log Analytics names the first operator that consumed the missing table; a bare table
@@ -227,6 +232,17 @@ pub fn answer(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<A
         Ok(None) => return Err(missing(&query)),
         Err(message) => return Err(QueryError::source(message, &query.table.name, table_at)),
     };
+    // `render` is last (the parser's rule) and annotates the answer; the plan never sees it.
+    let render = match query.stages.last() {
+        Some(ast::Stage {
+            op: ast::Op::Render(_),
+            ..
+        }) => match query.stages.pop().map(|s| s.op) {
+            Some(ast::Op::Render(r)) => Some(r),
+            _ => None,
+        },
+        _ => None,
+    };
     // Every stage is checked against the schema it will see before a single row is read.
     let plan = compile::plan(&query, &schema, now_ms)?;
     let input = match source.table(&query.table.name) {
@@ -237,7 +253,10 @@ pub fn answer(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<A
     let input = absent_strings_are_empty(conform(input, &schema));
     let budget = eval::Budget::new(MAX_COMPUTED_BYTES);
     let rows = exec::run(&plan, input, &budget).map_err(|_| QueryError::runaway(table_at))?;
-    Ok(cut_to_limits(rows))
+    Ok(Answer {
+        render,
+        ..cut_to_limits(rows)
+    })
 }
 
 /// The rows that fit the result limits, in order, and Kusto's message for the first limit passed.
@@ -258,7 +277,11 @@ fn cut_to_limits(mut rows: RowSet) -> Answer {
         }
     }
     rows.rows.truncate(keep);
-    Answer { rows, truncated }
+    Answer {
+        rows,
+        truncated,
+        render: None,
+    }
 }
 
 /// The rows laid out as the plan was compiled: the schema's columns in its order, a column the

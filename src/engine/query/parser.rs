@@ -7,7 +7,7 @@
 //! or make evaluation recurse without bound; a query deeper than the cap is a syntax error at the
 //! token where the cap is reached.
 
-use super::ast::{BinOp, Expr, Item, Name, Op, Query, SortKey, Stage, TextOp};
+use super::ast::{BinOp, Expr, Item, Name, Op, Query, Render, SortKey, Stage, TextOp};
 use super::lexer::{Tok, Token, lex};
 use super::{Pos, QueryError};
 use crate::engine::table::{ColumnType, Value};
@@ -39,6 +39,35 @@ pub fn parse(src: &str) -> Result<Query, QueryError> {
         depth: 0,
     };
     p.query()
+}
+
+/// Kusto's rule: `render` "must be the last operator in the query". The last one learns whether
+/// the rows reach it in an order the query chose.
+fn render_is_last(stages: &mut [Stage]) -> Result<(), QueryError> {
+    let Some((last, before)) = stages.split_last_mut() else {
+        return Ok(());
+    };
+    if let Some(s) = before.iter().find(|s| matches!(s.op, Op::Render(_))) {
+        return Err(QueryError::semantic(
+            "SEM0001",
+            "'render' operator: the render operator must be the last operator in the query"
+                .to_string(),
+            "render",
+            s.at,
+        ));
+    }
+    if let Op::Render(render) = &mut last.op {
+        render.sorted = before
+            .iter()
+            .rev()
+            .find_map(|s| match s.op {
+                Op::Sort(_) | Op::Top { .. } => Some(true),
+                Op::Summarize { .. } | Op::Distinct(_) | Op::Count => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false);
+    }
+    Ok(())
 }
 
 struct Parser {
@@ -132,6 +161,7 @@ impl Parser {
         if self.peek().tok != Tok::Eof {
             return Err(self.err());
         }
+        render_is_last(&mut stages)?;
         Ok(Query { table, stages })
     }
 
@@ -167,6 +197,7 @@ impl Parser {
             "sort" => "sort",
             "top" => "top",
             "distinct" => "distinct",
+            "render" => "render",
             w if super::subset::known_operator(w) => {
                 let at = self.peek().at;
                 return Err(QueryError::unsupported(w, "operator", at));
@@ -194,6 +225,7 @@ impl Parser {
             }
             "take" | "limit" => Op::Take(self.expr()?),
             "count" => Op::Count,
+            "render" => Op::Render(self.render()?),
             "summarize" => {
                 let aggs = if self.is_word("by") {
                     Vec::new()
@@ -236,6 +268,91 @@ impl Parser {
             }
         };
         Ok(Stage { operator, at, op })
+    }
+
+    /// `render visualization [with (p = v, …)]`, also the older `render visualization p = v …`
+    /// (the Query API documentation's own example).
+    fn render(&mut self) -> Result<Render, QueryError> {
+        let t = self.peek().clone();
+        let visualization = match &t.tok {
+            Tok::Ident(w) => match super::subset::VISUALIZATIONS.iter().find(|v| *v == w) {
+                Some(v) => *v,
+                None if super::subset::known_visualization(w) => {
+                    return Err(QueryError::unsupported(w, "visualization", t.at));
+                }
+                None => return Err(self.err()),
+            },
+            _ => return Err(self.err()),
+        };
+        self.bump();
+        let mut render = Render {
+            visualization,
+            ..Render::default()
+        };
+        let parenthesized = self.is_word("with");
+        if parenthesized {
+            self.bump();
+            self.expect_sym("(")?;
+        }
+        while matches!(self.peek().tok, Tok::Ident(_)) {
+            self.render_property(&mut render)?;
+            if parenthesized && self.is_sym(",") {
+                self.bump();
+            } else if parenthesized {
+                break;
+            }
+        }
+        if parenthesized {
+            self.expect_sym(")")?;
+        }
+        Ok(render)
+    }
+
+    /// One `property = value` of `render`: strings for the titles, a word for the others.
+    fn render_property(&mut self, render: &mut Render) -> Result<(), QueryError> {
+        let name = self.bump();
+        let Tok::Ident(property) = &name.tok else {
+            return Err(QueryError::syntax(&name.text, name.at));
+        };
+        if super::subset::known_render_property(property) {
+            return Err(QueryError::unsupported(
+                property,
+                "render property",
+                name.at,
+            ));
+        }
+        if !super::subset::RENDER_PROPERTIES.contains(&property.as_str()) {
+            return Err(QueryError::syntax(&name.text, name.at));
+        }
+        self.expect_sym("=")?;
+        let value = self.peek().clone();
+        let word = |options: &[&'static str]| match &value.tok {
+            Tok::Ident(w) => options.iter().find(|o| *o == w).copied(),
+            _ => None,
+        };
+        let bad = || QueryError::syntax(&value.text, value.at);
+        match property.as_str() {
+            "title" | "xtitle" | "ytitle" => {
+                let text = match &value.tok {
+                    Tok::Str(s) | Tok::Ident(s) => s.clone(),
+                    _ => return Err(bad()),
+                };
+                let slot = match property.as_str() {
+                    "title" => &mut render.title,
+                    "xtitle" => &mut render.xtitle,
+                    _ => &mut render.ytitle,
+                };
+                *slot = Some(text);
+            }
+            "kind" => {
+                render.kind =
+                    Some(word(&["default", "stacked", "stacked100", "unstacked"]).ok_or_else(bad)?)
+            }
+            "legend" => render.legend = Some(word(&["visible", "hidden"]).ok_or_else(bad)?),
+            _ => render.accumulate = word(&["true", "false"]).ok_or_else(bad)? == "true",
+        }
+        self.bump();
+        Ok(())
     }
 
     fn names(&mut self) -> Result<Vec<Name>, QueryError> {

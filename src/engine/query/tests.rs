@@ -1811,7 +1811,12 @@ fn throughput() {
 fn kql_outside_the_subset_is_refused_naming_the_construct() {
     for (text, construct, what, pos) in [
         ("Syslog | join (Syslog) on Computer", "join", "operator", 9),
-        ("Syslog | render timechart", "render", "operator", 9),
+        (
+            "Syslog | render scatterchart",
+            "scatterchart",
+            "visualization",
+            16,
+        ),
         ("Syslog | mv-expand Tags", "mv-expand", "operator", 9),
         (
             "Syslog | parse Message with * 'x' rest",
