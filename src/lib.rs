@@ -11,6 +11,7 @@
 //! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
 
 pub mod byos_walkthrough;
+pub mod chart;
 pub mod drills;
 pub mod engine;
 pub mod fleet;

@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod byos;
+pub mod chart;
 pub mod console;
 pub mod drills;
 pub mod hierarchy;

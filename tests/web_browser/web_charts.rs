@@ -1,0 +1,93 @@
+//! Charts: a `render` query in the Logs view is drawn as SVG (one line per series, one focusable
+//! mark with a `<title>` per value), and the table is one click away.
+#![cfg(target_arch = "wasm32")]
+
+use crate::web_common;
+use cmk_playground::ui::{host::Host, mount_with};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_common::*;
+
+async fn run_query(root: &web_sys::Element, q: &str) {
+    let area: web_sys::HtmlTextAreaElement = find(root, "#log-query").unwrap().dyn_into().unwrap();
+    area.set_value(q);
+    area.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    click(root, "[data-testid=run-query]").await;
+}
+
+fn count(root: &web_sys::Element, selector: &str) -> u32 {
+    root.query_selector_all(selector).unwrap().length()
+}
+
+#[wasm_bindgen_test]
+async fn a_render_query_is_drawn_as_an_svg_chart_with_a_table_toggle() {
+    let root = root();
+    let _app = mount_with(root.clone(), Host::local(Some([61; 32])));
+    settle(&root).await;
+    // A workspace without a cluster is enough: no keys to generate.
+    click(&root, "#step-1").await;
+    assert!(send(&root, "group").await.starts_with('2'));
+    click(&root, "#step-5").await;
+    assert!(send(&root, "workspace").await.starts_with('2'));
+    click(&root, "#tab-logs").await;
+    click(&root, "[data-testid=send-records]").await;
+    click(&root, "[data-testid=send-records]").await;
+
+    // Two levels over time: two series, each a line through its points.
+    run_query(
+        &root,
+        "AppEvents_CL | summarize n = count() by bin(TimeGenerated, 1m), Level_s | render timechart with (title='Events by level', legend=visible)",
+    )
+    .await;
+    let chart = find(&root, "[data-testid=chart]").expect("a chart");
+    assert_eq!(
+        chart.get_attribute("data-visualization").as_deref(),
+        Some("timechart")
+    );
+    assert_eq!(count(&root, ".chart path.line"), 2);
+    assert_eq!(count(&root, ".chart .mark circle"), 2);
+    assert_eq!(text(&root, ".chart .chart-title"), "Events by level");
+    let legend = text(&root, ".chart-legend");
+    assert!(
+        legend.contains("Error") && legend.contains("Info"),
+        "{legend}"
+    );
+    let first = find(&root, ".chart .mark").unwrap();
+    assert_eq!(first.get_attribute("tabindex").as_deref(), Some("0"));
+    let title = text(&root, ".chart .mark title");
+    assert!(
+        title.starts_with("Error: 2 at ") || title.starts_with("Info: 2 at "),
+        "{title}"
+    );
+    // Axis labels are virtual time, UTC, with the date.
+    assert!(text(&root, ".chart .axes").contains("(UTC)"));
+    // The rows are a click away; the chart comes back.
+    assert!(find(&root, ".results .table-wrap[hidden]").is_some());
+    click(&root, "[data-testid=show-table]").await;
+    assert!(find(&root, "[data-testid=chart]").is_none());
+    assert!(find(&root, ".results .table-wrap[hidden]").is_none());
+    assert_eq!(count(&root, ".results tbody tr"), 2);
+    click(&root, "[data-testid=show-chart]").await;
+    assert!(find(&root, "[data-testid=chart]").is_some());
+
+    // Columns: a category per level, a bar per value.
+    run_query(&root, "AppEvents_CL | summarize n = count(), slow = countif(DurationMs_d > 100) by Level_s | render columnchart").await;
+    assert_eq!(count(&root, ".chart .mark rect"), 4);
+    assert_eq!(count(&root, ".chart-legend li"), 2);
+    // A pie: two slices, halves of the whole.
+    run_query(
+        &root,
+        "AppEvents_CL | summarize count() by Level_s | render piechart with (legend=hidden)",
+    )
+    .await;
+    assert_eq!(count(&root, ".chart .mark path"), 2);
+    assert!(find(&root, ".chart-legend").is_none());
+    assert!(text(&root, ".chart .mark title").ends_with("(50.0%)"));
+    // Nothing to draw: said, and the table stays.
+    run_query(&root, "AppEvents_CL | project Message_s | render timechart").await;
+    assert!(text(&root, "[data-testid=chart-unavailable]").contains("datetime"));
+    assert!(find(&root, ".results .table-wrap[hidden]").is_none());
+    root.remove();
+}
