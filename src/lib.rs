@@ -12,6 +12,7 @@
 
 pub mod byos_walkthrough;
 pub mod chart;
+pub mod copy_as;
 pub mod drills;
 pub mod engine;
 pub mod fleet;

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod byos;
 pub mod chart;
 pub mod console;
+pub mod copy_as;
 pub mod drills;
 pub mod hierarchy;
 pub mod host;
