@@ -20,6 +20,7 @@ mod control_properties;
 mod data_path;
 mod hardening;
 mod identity;
+mod ingestion;
 mod keyvault;
 mod linked_storage;
 mod lockbox;
