@@ -289,21 +289,23 @@ impl Parser {
             visualization,
             ..Render::default()
         };
-        let parenthesized = self.is_word("with");
-        if parenthesized {
+        if self.is_word("with") {
             self.bump();
             self.expect_sym("(")?;
-        }
-        while matches!(self.peek().tok, Tok::Ident(_)) {
-            self.render_property(&mut render)?;
-            if parenthesized && self.is_sym(",") {
-                self.bump();
-            } else if parenthesized {
-                break;
+            if !self.is_sym(")") {
+                loop {
+                    self.render_property(&mut render)?;
+                    if !self.is_sym(",") {
+                        break;
+                    }
+                    self.bump();
+                }
             }
-        }
-        if parenthesized {
             self.expect_sym(")")?;
+        } else {
+            while matches!(self.peek().tok, Tok::Ident(_)) {
+                self.render_property(&mut render)?;
+            }
         }
         Ok(render)
     }

@@ -131,6 +131,8 @@ fn other_visualizations_and_properties_are_refused_naming_them() {
         "T | render timechart with (colour=red)",
         "T | render timechart with (kind=sideways)",
         "T | render timechart with (title=\"x\"",
+        "T | render timechart with (title=\"x\",)",
+        "T | render timechart with (,)",
         "T | render",
     ] {
         let e = answer(text, 0, &mut t()).unwrap_err();
