@@ -1,5 +1,6 @@
 //! Charts for the Logs view, as pure layout: a Query API answer (its `tables[0]` and `render`
-//! property) in, positioned marks, ticks and legend out. No browser types here, so the scales,
+//! property), or a workspace's ingestion series ([`ingestion`]), in; positioned marks, ticks,
+//! bands and legend out. No browser types here, so the scales,
 //! ticks and series extraction are tested natively; `ui::chart` only writes the SVG.
 //!
 //! Series follow Kusto's defaults for `render` without `xcolumn`/`series`/`ycolumns`
@@ -11,6 +12,7 @@
 use serde_json::Value as Json;
 
 use crate::engine::query::lexer::parse_datetime;
+use crate::engine::storage::ingestion::{BUCKET_SECS, Bucket};
 use crate::engine::table::format_datetime;
 
 /// The SVG's coordinate space (the page scales it to the width available).
@@ -120,6 +122,17 @@ pub struct Chart {
     pub notes: Vec<String>,
     /// One sentence for screen readers: what the chart shows.
     pub summary: String,
+    /// Shaded spans of the x axis with what they mean (the Ingestion view's windows).
+    pub bands: Vec<Band>,
+}
+
+/// A shaded span of the plot: x from `x` for `w`, `kind` for its colour, `label` said in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Band {
+    pub x: f64,
+    pub w: f64,
+    pub kind: &'static str,
+    pub label: String,
 }
 
 /// Why an answer has no chart (the view shows the table and says this).
@@ -531,6 +544,7 @@ fn lines(cols: &[(String, String)], rows: &[Json], spec: &Spec) -> Result<Chart,
         y_title: spec.ytitle.clone(),
         notes,
         summary,
+        bands: Vec::new(),
     })
 }
 
@@ -775,6 +789,7 @@ fn columns_chart(cols: &[(String, String)], rows: &[Json], spec: &Spec) -> Resul
         x_title,
         y_title,
         notes,
+        bands: Vec::new(),
     })
 }
 
@@ -861,6 +876,170 @@ fn pie(cols: &[(String, String)], rows: &[Json], spec: &Spec) -> Result<Chart, N
         x_title: String::new(),
         y_title: String::new(),
         notes,
+        bands: Vec::new(),
+    })
+}
+
+/// A span of virtual time the Ingestion view shades: `kind` is `key`, `vault` or `lockbox`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Window {
+    pub from: u64,
+    pub to: u64,
+    pub kind: &'static str,
+    pub label: String,
+}
+
+/// The hours in which ingestion met an unusable key or an unreachable Key Vault, as windows
+/// (consecutive marked hours are one window).
+pub fn ingestion_windows(buckets: &[Bucket]) -> Vec<Window> {
+    let mut out: Vec<Window> = Vec::new();
+    type Marked = fn(&Bucket) -> bool;
+    let kinds: [(&'static str, &str, Marked); 2] = [
+        ("key", "Key unusable: revoked, rows dropped", |b| {
+            b.key_unusable
+        }),
+        ("vault", "Key Vault unreachable: cached key in use", |b| {
+            b.vault_unreachable
+        }),
+    ];
+    for (kind, label, marked) in kinds {
+        for b in buckets.iter().filter(|b| marked(b)) {
+            let end = b.start.saturating_add(BUCKET_SECS);
+            match out.last_mut() {
+                Some(w) if w.kind == kind && w.to == b.start => w.to = end,
+                _ => out.push(Window {
+                    from: b.start,
+                    to: end,
+                    kind,
+                    label: label.to_string(),
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// The Ingestion view: per virtual hour, rows stored and rows dropped stacked, with `windows`
+/// shaded and labelled (clipped to the hours shown).
+pub fn ingestion(buckets: &[Bucket], windows: &[Window]) -> Result<Chart, NoChart> {
+    let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else {
+        return Err("No rows sent to this workspace yet.".into());
+    };
+    let (t0, t1) = (first.start, last.start.saturating_add(BUCKET_SECS));
+    let (px, py, pw, ph) = plot_area();
+    let ms = |t: u64| i64::try_from(t).unwrap_or(i64::MAX).saturating_mul(1000);
+    let xs = Scale {
+        lo: t0 as f64,
+        hi: t1 as f64,
+        a: px,
+        b: px + pw,
+    };
+    let top = buckets.iter().map(|b| b.ingested).max().unwrap_or(0) as f64;
+    let (lo, hi, step) = nice_range(0.0, top.max(1.0), 5);
+    let ys = Scale {
+        lo,
+        hi,
+        a: py + ph,
+        b: py,
+    };
+    let hour = (xs.at(BUCKET_SECS as f64 + t0 as f64) - px).max(0.0);
+    let mut marks = Vec::new();
+    for b in buckets {
+        let x = xs.at(b.start as f64) + hour * 0.1;
+        let when = format_datetime(ms(b.start));
+        let mut below = 0.0;
+        for (series, rows, what) in [(0, b.stored, "stored"), (1, b.dropped, "dropped")] {
+            if rows == 0 {
+                continue;
+            }
+            let v = rows as f64;
+            let (y0, y1) = (ys.at(below), ys.at(below + v));
+            below += v;
+            let why = if series == 1 && !b.reasons.is_empty() {
+                let reasons: Vec<String> = (b.reasons.iter())
+                    .map(|(r, n)| format!("{} ({r})", format_number(*n as f64)))
+                    .collect();
+                format!(": {}", reasons.join("; "))
+            } else {
+                String::new()
+            };
+            marks.push(Mark {
+                series,
+                x,
+                y: y1.min(y0),
+                w: hour * 0.8,
+                h: (y0 - y1).abs(),
+                r: 0.0,
+                path: String::new(),
+                label: format!(
+                    "{} rows {what} in the hour from {when} (of {} sent){why}",
+                    format_number(v),
+                    format_number(b.ingested as f64)
+                ),
+            });
+        }
+    }
+    let bands = windows
+        .iter()
+        .filter(|w| w.to > t0 && w.from < t1)
+        .map(|w| {
+            let (a, b) = (xs.at(w.from.max(t0) as f64), xs.at(w.to.min(t1) as f64));
+            Band {
+                x: a,
+                w: (b - a).max(1.0),
+                kind: w.kind,
+                label: format!(
+                    "{} ({} to {})",
+                    w.label,
+                    format_datetime(ms(w.from)),
+                    format_datetime(ms(w.to))
+                ),
+            }
+        })
+        .collect();
+    let x_ticks = time_ticks(ms(t0), ms(t1), 6)
+        .into_iter()
+        .map(|(t, label)| Tick {
+            at: xs.at(t as f64 / 1000.0),
+            label,
+        })
+        .collect();
+    let series = [("Stored", "#59a14f"), ("Dropped", "#e15759")]
+        .into_iter()
+        .map(|(name, color)| Series {
+            name: name.into(),
+            color,
+            path: String::new(),
+            area: String::new(),
+        })
+        .collect();
+    let (stored, dropped): (u64, u64) = buckets
+        .iter()
+        .fold((0, 0), |(s, d), b| (s + b.stored, d + b.dropped));
+    Ok(Chart {
+        shape: Shape::Columns { horizontal: false },
+        spec: Spec {
+            visualization: "columnchart".into(),
+            kind: "stacked".into(),
+            ..Spec::default()
+        },
+        series,
+        marks,
+        x_ticks,
+        y_ticks: value_ticks(lo, hi, step, &ys),
+        plot: (px, py, pw, ph),
+        x_title: "Virtual time (UTC), one column per hour".into(),
+        y_title: "Rows".into(),
+        notes: Vec::new(),
+        summary: format!(
+            "Rows sent per hour from {} to {}: {} stored, {} dropped; {} shaded windows.",
+            format_datetime(ms(t0)),
+            format_datetime(ms(t1)),
+            format_number(stored as f64),
+            format_number(dropped as f64),
+            windows.len()
+        ),
+        bands,
     })
 }
 
@@ -1085,6 +1264,81 @@ mod tests {
         let c = layout(&body, &spec("timechart")).unwrap();
         assert_eq!(c.series.len(), MAX_SERIES);
         assert!(c.notes[0].contains("of 40 series"));
+    }
+
+    fn bucket(h: u64, stored: u64, dropped: u64, key: bool, vault: bool) -> Bucket {
+        Bucket {
+            start: 1_772_438_400 + h * BUCKET_SECS,
+            ingested: stored + dropped,
+            stored,
+            dropped,
+            reasons: if dropped > 0 {
+                vec![("storage is unavailable".into(), dropped)]
+            } else {
+                Vec::new()
+            },
+            key_unusable: key,
+            vault_unreachable: vault,
+        }
+    }
+
+    #[test]
+    fn ingestion_hours_stack_stored_under_dropped_and_windows_join_up() {
+        let b = [
+            bucket(0, 10, 0, false, false),
+            bucket(1, 4, 0, false, true),
+            bucket(2, 0, 8, true, false),
+            bucket(3, 0, 6, true, false),
+            // An hour with nothing sent has no bucket: the window breaks there.
+            bucket(5, 0, 2, true, false),
+        ];
+        let w = ingestion_windows(&b);
+        let spans: Vec<(&str, u64, u64)> = w
+            .iter()
+            .map(|w| {
+                (
+                    w.kind,
+                    (w.from - b[0].start) / 3600,
+                    (w.to - b[0].start) / 3600,
+                )
+            })
+            .collect();
+        assert_eq!(spans, [("key", 2, 4), ("key", 5, 6), ("vault", 1, 2)]);
+        let mut all = w.clone();
+        // A Lockbox approval that began before the first hour shown is clipped to it.
+        all.push(Window {
+            from: b[0].start - 7200,
+            to: b[0].start + 3600,
+            kind: "lockbox",
+            label: "Customer Lockbox access".into(),
+        });
+        let c = ingestion(&b, &all).unwrap();
+        assert_eq!(c.bands.len(), 4);
+        let lockbox = &c.bands[3];
+        assert_eq!(lockbox.x, LEFT);
+        assert!(
+            lockbox
+                .label
+                .starts_with("Customer Lockbox access (2026-03-02T06:00:00")
+        );
+        // One mark per non-zero count; the dropped hours are series 1 and say why.
+        assert_eq!(c.marks.len(), 5);
+        assert!(
+            c.marks[2]
+                .label
+                .starts_with("8 rows dropped in the hour from 2026-03-02T10:00:00")
+        );
+        assert!(
+            c.marks[2].label.ends_with("8 (storage is unavailable)"),
+            "{}",
+            c.marks[2].label
+        );
+        assert_eq!(c.marks.iter().filter(|m| m.series == 1).count(), 3);
+        // Ten rows is the tallest column, standing on the baseline.
+        let tallest = c.marks.iter().max_by(|a, b| a.h.total_cmp(&b.h)).unwrap();
+        assert!(tallest.label.starts_with("10 rows stored"));
+        assert!((tallest.y + tallest.h - (TOP + HEIGHT - TOP - BOTTOM)).abs() < 1e-9);
+        assert!(ingestion(&[], &[]).is_err());
     }
 
     #[test]

@@ -46,11 +46,10 @@ pub fn chart_view(p: &ChartProps) -> Html {
         }
     };
     let legend = !c.spec.legend_hidden && !c.series.is_empty();
-    let title_id = "chart-title";
     html! {
         <figure class="chart" data-testid="chart" data-visualization={c.spec.visualization.clone()}>
             if !c.spec.title.is_empty() {
-                <figcaption id={title_id} class="chart-title">{ &c.spec.title }</figcaption>
+                <figcaption class="chart-title">{ &c.spec.title }</figcaption>
             }
             <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="group"
                 aria-label={if c.spec.title.is_empty() { c.summary.clone() } else { format!("{}: {}", c.spec.title, c.summary) }}
@@ -81,6 +80,18 @@ pub fn chart_view(p: &ChartProps) -> Html {
                         if !c.y_title.is_empty() {
                             <text transform={format!("translate(14 {}) rotate(-90)", f(py + ph / 2.0))} text-anchor="middle" class="axis-title">{ &c.y_title }</text>
                         }
+                    </g>
+                }
+                if !c.bands.is_empty() {
+                    <g class="bands">
+                        { for c.bands.iter().enumerate().map(|(i, b)| html! {
+                            <g class={classes!("band", b.kind)} data-band={b.kind} tabindex="0" role="img" aria-label={b.label.clone()}>
+                                <title>{ &b.label }</title>
+                                <rect x={f(b.x)} y={f(py)} width={f(b.w)} height={f(ph)} />
+                                // Staggered so labels of neighbouring windows do not overlap.
+                                <text x={f(b.x + 3.0)} y={f(py + 11.0 + 12.0 * (i % 3) as f64)}>{ b.label.split(" (").next().unwrap_or("") }</text>
+                            </g>
+                        }) }
                     </g>
                 }
                 <g class="series">

@@ -222,6 +222,8 @@ pub fn logs() -> Html {
                 </p>
             }
 
+            <super::ingestion::Ingestion ws={ws.clone()} />
+
             <section class="card">
                 <h3>{ "Simulated machines" }</h3>
                 <Sources key={ws.customer_id.clone()} ws={ws.clone()} />

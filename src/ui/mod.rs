@@ -13,6 +13,7 @@ pub mod copy_as;
 pub mod drills;
 pub mod hierarchy;
 pub mod host;
+pub mod ingestion;
 pub mod inspector;
 pub mod journal;
 pub mod json;

@@ -41,53 +41,95 @@ async fn a_render_query_is_drawn_as_an_svg_chart_with_a_table_toggle() {
         "AppEvents_CL | summarize n = count() by bin(TimeGenerated, 1m), Level_s | render timechart with (title='Events by level', legend=visible)",
     )
     .await;
-    let chart = find(&root, "[data-testid=chart]").expect("a chart");
+    let chart = find(&root, ".results [data-testid=chart]").expect("a chart");
     assert_eq!(
         chart.get_attribute("data-visualization").as_deref(),
         Some("timechart")
     );
-    assert_eq!(count(&root, ".chart path.line"), 2);
-    assert_eq!(count(&root, ".chart .mark circle"), 2);
-    assert_eq!(text(&root, ".chart .chart-title"), "Events by level");
-    let legend = text(&root, ".chart-legend");
+    assert_eq!(count(&root, ".results .chart path.line"), 2);
+    assert_eq!(count(&root, ".results .chart .mark circle"), 2);
+    assert_eq!(
+        text(&root, ".results .chart .chart-title"),
+        "Events by level"
+    );
+    let legend = text(&root, ".results .chart-legend");
     assert!(
         legend.contains("Error") && legend.contains("Info"),
         "{legend}"
     );
-    let first = find(&root, ".chart .mark").unwrap();
+    let first = find(&root, ".results .chart .mark").unwrap();
     assert_eq!(first.get_attribute("tabindex").as_deref(), Some("0"));
-    let title = text(&root, ".chart .mark title");
+    let title = text(&root, ".results .chart .mark title");
     assert!(
         title.starts_with("Error: 2 at ") || title.starts_with("Info: 2 at "),
         "{title}"
     );
     // Axis labels are virtual time, UTC, with the date.
-    assert!(text(&root, ".chart .axes").contains("(UTC)"));
+    assert!(text(&root, ".results .chart .axes").contains("(UTC)"));
     // The rows are a click away; the chart comes back.
     assert!(find(&root, ".results .table-wrap[hidden]").is_some());
     click(&root, "[data-testid=show-table]").await;
-    assert!(find(&root, "[data-testid=chart]").is_none());
+    assert!(find(&root, ".results [data-testid=chart]").is_none());
     assert!(find(&root, ".results .table-wrap[hidden]").is_none());
     assert_eq!(count(&root, ".results tbody tr"), 2);
     click(&root, "[data-testid=show-chart]").await;
-    assert!(find(&root, "[data-testid=chart]").is_some());
+    assert!(find(&root, ".results [data-testid=chart]").is_some());
 
     // Columns: a category per level, a bar per value.
     run_query(&root, "AppEvents_CL | summarize n = count(), slow = countif(DurationMs_d > 100) by Level_s | render columnchart").await;
-    assert_eq!(count(&root, ".chart .mark rect"), 4);
-    assert_eq!(count(&root, ".chart-legend li"), 2);
+    assert_eq!(count(&root, ".results .chart .mark rect"), 4);
+    assert_eq!(count(&root, ".results .chart-legend li"), 2);
     // A pie: two slices, halves of the whole.
     run_query(
         &root,
         "AppEvents_CL | summarize count() by Level_s | render piechart with (legend=hidden)",
     )
     .await;
-    assert_eq!(count(&root, ".chart .mark path"), 2);
-    assert!(find(&root, ".chart-legend").is_none());
-    assert!(text(&root, ".chart .mark title").ends_with("(50.0%)"));
+    assert_eq!(count(&root, ".results .chart .mark path"), 2);
+    assert!(find(&root, ".results .chart-legend").is_none());
+    assert!(text(&root, ".results .chart .mark title").ends_with("(50.0%)"));
+    // The Ingestion view: the two sends (two rows each) stored in this virtual hour.
+    let stored = find(&root, "[data-testid=ingestion] .mark title").expect("an hour column");
+    let stored = stored.text_content().unwrap_or_default();
+    assert!(
+        stored.starts_with("4 rows stored in the hour from "),
+        "{stored}"
+    );
+    click(&root, "[data-testid=ingestion-table-toggle]").await;
+    assert_eq!(count(&root, "[data-testid=ingestion-table] tbody tr"), 1);
+    // The drills link to it.
+    click(&root, "#tab-drills").await;
+    click(&root, "[data-testid=drill-ingestion]").await;
+    assert!(
+        find(&root, "#tab-logs[aria-selected=true]").is_some()
+            || find(&root, "#ingestion").is_some()
+    );
+    assert!(find(&root, "#ingestion").is_some());
+
+    // Copy as curl: the Data Collector request, with a signature placeholder.
+    click(&root, ".copy-as-menu summary").await;
+    click(&root, "[data-copy-as=curl]").await;
+    let mut copied = String::new();
+    for _ in 0..40 {
+        if let Some(t) = find(&root, "[data-testid=copy-as-text] textarea") {
+            copied = t
+                .dyn_into::<web_sys::HtmlTextAreaElement>()
+                .unwrap()
+                .value();
+            break;
+        }
+        sleep(25).await;
+    }
+    assert!(copied.starts_with("curl -X POST 'https://"), "{copied}");
+    assert!(
+        copied.contains("SharedKey") && copied.contains("$SIGNATURE"),
+        "{copied}"
+    );
+    assert!(copied.contains("--data-raw '["), "{copied}");
+
     // Nothing to draw: said, and the table stays.
     run_query(&root, "AppEvents_CL | project Message_s | render timechart").await;
-    assert!(text(&root, "[data-testid=chart-unavailable]").contains("datetime"));
+    assert!(text(&root, ".results [data-testid=chart-unavailable]").contains("datetime"));
     assert!(find(&root, ".results .table-wrap[hidden]").is_none());
     root.remove();
 }
