@@ -105,7 +105,7 @@ pub fn copy_as(p: &Props) -> Html {
                             Some(false) => format!("The browser refused the clipboard: the {} command is selected, press Ctrl+C (⌘C) to copy it. ", c.format.label()),
                             None => format!("Copying as {}… ", c.format.label()),
                         } }
-                        { "tokens and signatures are placeholders ($TOKEN, $SIGNATURE) or fetched by the tool itself." }
+                        { "tokens and signatures are placeholders ($TOKEN, $SIGNATURE) or fetched by the tool itself. " }
                         <button class="link small" onclick={close}>{ "Hide" }</button>
                     </p>
                     <label class="sr-only" for={format!("copy-as-{}", p.exchange.seq)}>{ "The command" }</label>

@@ -435,7 +435,8 @@ fn query_result(p: &ResultProps) -> Html {
                     }
                 </div>
                 if let (Ok(c), false) = (chart, *as_table) {
-                    <super::chart::ChartView chart={c.clone()} />
+                    // Keyed by the answer: a new query starts without the last one's hovered value.
+                    <super::chart::ChartView key={p.exchange.seq} chart={c.clone()} />
                 }
             }
             <div class="table-wrap" hidden={matches!(chart, Some(Ok(_))) && !*as_table}>

@@ -75,9 +75,19 @@ async fn a_render_query_is_drawn_as_an_svg_chart_with_a_table_toggle() {
     click(&root, "[data-testid=show-chart]").await;
     assert!(find(&root, ".results [data-testid=chart]").is_some());
 
+    // A point's value shows while it has the focus, which reaches the mark Yew listens on (dispatched: the test page's window may lack focus).
+    let first = find(&root, ".results .chart .mark").unwrap();
+    first
+        .dispatch_event(&web_sys::FocusEvent::new("focus").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, ".results [data-testid=chart-value]"), title);
+
     // Columns: a category per level, a bar per value.
     run_query(&root, "AppEvents_CL | summarize n = count(), slow = countif(DurationMs_d > 100) by Level_s | render columnchart").await;
     assert_eq!(count(&root, ".results .chart .mark rect"), 4);
+    // A new answer does not keep the last one's value.
+    assert!(text(&root, ".results [data-testid=chart-value]").starts_with("Hover or tab"));
     assert_eq!(count(&root, ".results .chart-legend li"), 2);
     // A pie: two slices, halves of the whole.
     run_query(
