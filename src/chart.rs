@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use crate::engine::query::lexer::parse_datetime;
 use crate::engine::storage::ingestion::{BUCKET_SECS, Bucket};
 use crate::engine::table::format_datetime;
+use crate::engine::view::LockboxRequestView;
 
 /// The SVG's coordinate space (the page scales it to the width available).
 pub const WIDTH: f64 = 720.0;
@@ -919,6 +920,24 @@ pub fn ingestion_windows(buckets: &[Bucket]) -> Vec<Window> {
     out
 }
 
+/// Customer Lockbox approvals of the workspace `workspace_id` (its ARM id): from the decision to
+/// the end of the access it granted (denied, expired and pending requests granted none).
+pub fn lockbox_windows(requests: &[LockboxRequestView], workspace_id: &str) -> Vec<Window> {
+    requests
+        .iter()
+        .filter(|r| r.workspace.eq_ignore_ascii_case(workspace_id))
+        .filter(|r| matches!(r.status.as_str(), "Approved" | "Completed"))
+        .filter_map(|r| {
+            Some(Window {
+                from: r.decided?,
+                to: r.expires,
+                kind: "lockbox",
+                label: format!("Customer Lockbox access ({})", r.support_request),
+            })
+        })
+        .collect()
+}
+
 /// The Ingestion view: per virtual hour, rows stored and rows dropped stacked, with `windows`
 /// shaded and labelled (clipped to the hours shown).
 pub fn ingestion(buckets: &[Bucket], windows: &[Window]) -> Result<Chart, NoChart> {
@@ -1339,6 +1358,35 @@ mod tests {
         assert!(tallest.label.starts_with("10 rows stored"));
         assert!((tallest.y + tallest.h - (TOP + HEIGHT - TOP - BOTTOM)).abs() < 1e-9);
         assert!(ingestion(&[], &[]).is_err());
+    }
+
+    #[test]
+    fn lockbox_approvals_of_the_workspace_are_windows() {
+        let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w";
+        let req = |workspace: &str, status: &str, decided: Option<u64>| LockboxRequestView {
+            workspace: workspace.into(),
+            status: status.into(),
+            decided,
+            expires: 100 + 8 * 3600,
+            support_request: "2603020010000001".into(),
+            ..LockboxRequestView::default()
+        };
+        let requests = [
+            req(&ws.to_uppercase(), "Approved", Some(100)),
+            req(ws, "Completed", Some(50)),
+            req(ws, "Denied", Some(100)),
+            req(ws, "Pending", None),
+            req("/subscriptions/s/other", "Approved", Some(100)),
+        ];
+        let w = lockbox_windows(&requests, ws);
+        assert_eq!(
+            w.iter().map(|w| (w.from, w.to, w.kind)).collect::<Vec<_>>(),
+            [
+                (100, 100 + 8 * 3600, "lockbox"),
+                (50, 100 + 8 * 3600, "lockbox")
+            ]
+        );
+        assert_eq!(w[0].label, "Customer Lockbox access (2603020010000001)");
     }
 
     #[test]

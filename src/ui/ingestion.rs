@@ -7,27 +7,9 @@ use yew::prelude::*;
 
 use super::AppCtx;
 use super::state::{Action, Tab};
-use crate::chart::{self, Window};
+use crate::chart;
 use crate::engine::clock;
-use crate::engine::view::{Snapshot, WorkspaceView};
-
-/// Customer Lockbox approvals of `ws`: from the decision to the end of the access it granted.
-fn lockbox_windows(snap: &Snapshot, ws: &WorkspaceView) -> Vec<Window> {
-    snap.lockbox
-        .requests
-        .iter()
-        .filter(|r| r.workspace.eq_ignore_ascii_case(&ws.id) || r.workspace == ws.name)
-        .filter(|r| matches!(r.status.as_str(), "Approved" | "Completed"))
-        .filter_map(|r| {
-            Some(Window {
-                from: r.decided?,
-                to: r.expires,
-                kind: "lockbox",
-                label: format!("Customer Lockbox access ({})", r.support_request),
-            })
-        })
-        .collect()
-}
+use crate::engine::view::WorkspaceView;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -47,7 +29,7 @@ pub fn ingestion(p: &Props) -> Html {
         .map(|s| s.buckets.clone())
         .unwrap_or_default();
     let mut windows = chart::ingestion_windows(&buckets);
-    windows.extend(lockbox_windows(snap, &p.ws));
+    windows.extend(chart::lockbox_windows(&snap.lockbox.requests, &p.ws.id));
     let laid = chart::ingestion(&buckets, &windows);
     let show = |table: bool| {
         let as_table = as_table.clone();
