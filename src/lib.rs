@@ -12,7 +12,9 @@
 //! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
 
 pub mod byos_walkthrough;
+pub mod chart;
 pub mod consoles;
+pub mod copy_as;
 pub mod drills;
 pub mod engine;
 pub mod fleet;

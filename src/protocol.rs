@@ -569,6 +569,11 @@ mod tests {
         same!("AccountView", AccountView::default());
         same!("BlockView", BlockView::default());
         same!("DropView", DropView::default());
+        same!("IngestionView", IngestionView::default());
+        same!(
+            "IngestionBucket",
+            crate::engine::storage::ingestion::Bucket::default()
+        );
         same!("SentinelView", SentinelView::default());
         same!("LockboxView", LockboxView::default());
         same!("LockboxRequestView", LockboxRequestView::default());

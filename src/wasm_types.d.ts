@@ -466,6 +466,29 @@ export interface StorageView {
   hot_blocks: number;
   pending_seals: number;
   drops: DropView[];
+  /** Rows per virtual hour, for the first 8 workspaces sent data (their newest 48 hours). */
+  ingestion: IngestionView[];
+}
+
+/** One workspace's ingestion per virtual hour, oldest first (`engine::view::IngestionView`). */
+export interface IngestionView {
+  workspace: string;
+  customer_id: string;
+  buckets: IngestionBucket[];
+}
+
+/** One virtual hour (`engine::storage::ingestion::Bucket`). */
+export interface IngestionBucket {
+  /** Start of the hour, virtual seconds since the Unix epoch. */
+  start: number;
+  /** Rows sent: stored + dropped. */
+  ingested: number;
+  stored: number;
+  dropped: number;
+  /** `[reason, rows]` pairs. */
+  reasons: [string, number][];
+  key_unusable: boolean;
+  vault_unreachable: boolean;
 }
 
 export interface AccountView {

@@ -549,7 +549,43 @@ pub fn query(cx: &mut Ctx, req: &Request) -> Result<Response, ApiError> {
             Err(e) => return Err(bad_argument(&format!("the body is not valid JSON: {e}"))),
         },
     };
-    run_query(cx, customer_id, text, timespan)
+    let render = prefers_render(req.header("Prefer"));
+    run_query(cx, customer_id, text, timespan, render)
+}
+
+/// Whether a `Prefer` header asks for the query's visualization (`include-render=true`, among
+/// other comma-separated preferences such as `wait=…`).
+fn prefers_render(prefer: Option<&str>) -> bool {
+    prefer.is_some_and(|p| {
+        p.split(',').any(|item| {
+            let (name, value) = item.split_once('=').unwrap_or((item, ""));
+            name.trim().eq_ignore_ascii_case("include-render")
+                && value.trim().eq_ignore_ascii_case("true")
+        })
+    })
+}
+
+/// The answer's `render` property: the documented fields always (Kusto's defaults where the
+/// query says nothing), the axis titles and legend only when the query sets them.
+fn render_json(r: &query::ast::Render) -> Json {
+    let mut m = Map::new();
+    m.insert("visualization".into(), json!(r.visualization));
+    m.insert("title".into(), json!(r.title.as_deref().unwrap_or("")));
+    m.insert("accumulate".into(), json!(r.accumulate));
+    m.insert("isQuerySorted".into(), json!(r.sorted));
+    m.insert("kind".into(), json!(r.kind.unwrap_or("default")));
+    m.insert("annotation".into(), json!(""));
+    m.insert("by".into(), Json::Null);
+    for (name, value) in [
+        ("xtitle", r.xtitle.as_deref()),
+        ("ytitle", r.ytitle.as_deref()),
+        ("legend", r.legend),
+    ] {
+        if let Some(v) = value {
+            m.insert(name.into(), json!(v));
+        }
+    }
+    Json::Object(m)
 }
 
 /// The workspace a query names exists and the caller may read its data (a query alone or in a
@@ -614,7 +650,16 @@ fn batch_item(cx: &mut Ctx, item: &Json) -> Result<Response, ApiError> {
         Some(Json::Object(m)) => (str_field(m, "query"), str_field(m, "timespan")),
         _ => (None, None),
     };
-    run_query(cx, customer_id, text, timespan)
+    // A batch item carries its own headers (azure-monitor-query puts `Prefer` there).
+    let prefer = item.get("headers").and_then(|h| match h {
+        Json::Object(m) => m
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("Prefer"))
+            .and_then(|(_, v)| v.as_str()),
+        _ => None,
+    });
+    let render = prefers_render(prefer);
+    run_query(cx, customer_id, text, timespan, render)
 }
 
 /// One query of a workspace (by its customer id), from `GET`/`POST …/query` or a batch.
@@ -623,6 +668,7 @@ fn run_query(
     customer_id: String,
     text: Option<String>,
     timespan: Option<String>,
+    include_render: bool,
 ) -> Result<Response, ApiError> {
     let bad = bad_argument;
     let text = text
@@ -643,10 +689,17 @@ fn run_query(
         failure: None,
         partial: Vec::new(),
     };
-    match query::answer(&text, now_ms, &mut source) {
-        Ok(a) if source.partial.is_empty() && a.truncated.is_none() => {
-            Ok(Response::ok(json!({ "tables": [result_table(&a.rows)] })))
+    let with_render = |mut body: Json, a: &query::Answer| {
+        if let (true, Some(r), Json::Object(m)) = (include_render, &a.render, &mut body) {
+            m.insert("render".into(), render_json(r));
         }
+        Response::ok(body)
+    };
+    match query::answer(&text, now_ms, &mut source) {
+        Ok(a) if source.partial.is_empty() && a.truncated.is_none() => Ok(with_render(
+            json!({ "tables": [result_table(&a.rows)] }),
+            &a,
+        )),
         // Log Analytics answers 200 with the tables and a PartialError naming what is missing or
         // which limit cut the rows.
         Ok(a) => {
@@ -667,14 +720,17 @@ fn run_query(
                     },
                 }));
             }
-            Ok(Response::ok(json!({
-                "tables": [result_table(&a.rows)],
-                "error": {
-                    "code": "PartialError",
-                    "message": "There were some errors when processing your query.",
-                    "details": details,
-                },
-            })))
+            Ok(with_render(
+                json!({
+                    "tables": [result_table(&a.rows)],
+                    "error": {
+                        "code": "PartialError",
+                        "message": "There were some errors when processing your query.",
+                        "details": details,
+                    },
+                }),
+                &a,
+            ))
         }
         Err(e) => Err(query_error(&e, source.failure)),
     }

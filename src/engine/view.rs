@@ -240,6 +240,23 @@ pub struct StorageView {
     pub hot_blocks: usize,
     pub pending_seals: usize,
     pub drops: Vec<DropView>,
+    /// Rows stored and dropped per hour, for the first [`INGESTION_WORKSPACES`] workspaces that
+    /// were sent data, their newest [`INGESTION_HOURS`] hours each (the Ingestion view).
+    #[serde(default)]
+    pub ingestion: Vec<IngestionView>,
+}
+
+/// Bounds on the ingestion series a snapshot carries: every reply has a snapshot, so it stays a
+/// few kilobytes even with the benchmark's thousand workspaces.
+pub const INGESTION_WORKSPACES: usize = 8;
+pub const INGESTION_HOURS: usize = 48;
+
+/// One workspace's ingestion per virtual hour, oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IngestionView {
+    pub workspace: String,
+    pub customer_id: String,
+    pub buckets: Vec<super::storage::ingestion::Bucket>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1362,7 +1379,22 @@ fn storage_view(w: &World, s: &super::storage::BlockStore) -> StorageView {
             rows: *rows,
         })
         .collect();
+    let ingestion = w
+        .workspaces
+        .values()
+        .filter(|x| x.deleted.is_none())
+        .filter_map(|x| {
+            let buckets = s.ingestion.buckets(&x.customer_id, INGESTION_HOURS);
+            (!buckets.is_empty()).then(|| IngestionView {
+                workspace: x.name.clone(),
+                customer_id: x.customer_id.clone(),
+                buckets,
+            })
+        })
+        .take(INGESTION_WORKSPACES)
+        .collect();
     StorageView {
+        ingestion,
         accounts,
         blocks,
         total_blocks: s.blocks.len(),

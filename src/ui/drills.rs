@@ -317,6 +317,10 @@ pub fn drills_tab() -> Html {
         Callback::from(move |_| confirming.set(None))
     };
 
+    let open_ingestion = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| super::ingestion::open(&app, None))
+    };
     let next_stage = active.as_ref().map(|d| d.stage).unwrap_or(0);
     let runs = active.as_ref().map(|d| d.runs.clone()).unwrap_or_default();
     let stages = spec.stages.iter().enumerate().map(|(i, s)| {
@@ -418,6 +422,10 @@ pub fn drills_tab() -> Html {
                             if !finished {
                                 <button class="secondary" onclick={start(true)} disabled={busy} data-testid="drill-run-all">{ "Run every remaining stage" }</button>
                             }
+                            <button class="link small" onclick={open_ingestion.clone()} data-testid="drill-ingestion"
+                                title="Rows stored and dropped per hour, with the drill's revocation, outage and Lockbox windows shaded">
+                                { "Ingestion over time" }
+                            </button>
                         </div>
                     }
                     if finished {

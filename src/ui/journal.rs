@@ -109,6 +109,10 @@ pub fn timeline() -> Html {
             }
         })
     };
+    let ingestion = |subject: String| {
+        let app = app.clone();
+        Callback::from(move |_| super::ingestion::open(&app, Some(&subject)))
+    };
     html! {
         <div class="timeline">
             <div class="row wrap" role="group" aria-label="Filter by category">
@@ -138,6 +142,12 @@ pub fn timeline() -> Html {
                             if !e.subject.is_empty() {
                                 <button class="subject" onclick={pick(e.subject.clone())} title={format!("Highlight {} in the key hierarchy", e.subject)}>
                                     { subject_label(&e.subject) }
+                                </button>
+                            }
+                            if e.category == Category::Data && e.subject.contains("/workspaces/") {
+                                <button class="link small" onclick={ingestion(e.subject.clone())} data-testid="timeline-ingestion"
+                                    title="Rows stored and dropped per hour for this workspace, with revocation, outage and Lockbox windows">
+                                    { "Ingestion over time" }
                                 </button>
                             }
                         </span>

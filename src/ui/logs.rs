@@ -152,11 +152,15 @@ pub fn logs() -> Html {
         let customer_id = ws.customer_id.clone();
         move || {
             let body = serde_json::json!({ "query": draft.query }).to_string();
-            let cmd = Command::request(
+            let mut cmd = Command::request(
                 "POST",
                 &format!("https://api.loganalytics.io/v1/workspaces/{customer_id}/query"),
                 Some(&body),
             );
+            // Asks for the query's `render`, as the portal does, so the view can draw it.
+            if let Command::Request { headers, .. } = &mut cmd {
+                headers.push(("Prefer".into(), "include-render=true".into()));
+            }
             app.runner.run(cmd, "Query", None);
         }
     };
@@ -217,6 +221,8 @@ pub fn logs() -> Html {
                     { drops.iter().map(|d| format!("{} rows of {}", d.rows, d.table)).collect::<Vec<_>>().join(", ") }
                 </p>
             }
+
+            <super::ingestion::Ingestion ws={ws.clone()} />
 
             <section class="card">
                 <h3>{ "Simulated machines" }</h3>
@@ -370,6 +376,8 @@ struct ResultProps {
 /// A query's answer: a results table with the row count and the time it took, or the error.
 #[function_component(QueryResult)]
 fn query_result(p: &ResultProps) -> Html {
+    // Chart or table: one toggle, the rows a click away whenever the chart shows.
+    let as_table = use_state(|| false);
     let r = &p.exchange.response;
     if r.status != 200 {
         return html! { <ResponseView exchange={p.exchange.clone()} /> };
@@ -389,6 +397,13 @@ fn query_result(p: &ResultProps) -> Html {
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     };
+    let show = |table: bool| {
+        let as_table = as_table.clone();
+        Callback::from(move |_: MouseEvent| as_table.set(table))
+    };
+    let chart = crate::chart::Spec::from_answer(&r.body)
+        .filter(|s| s.visualization != "table")
+        .map(|spec| crate::chart::layout(&r.body, &spec));
     let partial: Vec<String> = r.body["error"]["details"]
         .as_array()
         .map(|d| {
@@ -409,7 +424,22 @@ fn query_result(p: &ResultProps) -> Html {
                 { format!("{} row{} · {:.0} ms", rows.len(), if rows.len() == 1 { "" } else { "s" }, p.exchange.millis) }
                 if rows.len() > SHOWN_ROWS { { format!(" · showing the first {SHOWN_ROWS}") } }
             </p>
-            <div class="table-wrap">
+            if let Some(chart) = &chart {
+                <div class="row wrap chart-toggle" role="group" aria-label="Show the answer as">
+                    <button class="chip-toggle" aria-pressed={(!*as_table).to_string()} disabled={chart.is_err()}
+                        onclick={show(false)} data-testid="show-chart">{ "Chart" }</button>
+                    <button class="chip-toggle" aria-pressed={(*as_table || chart.is_err()).to_string()}
+                        onclick={show(true)} data-testid="show-table">{ "Table" }</button>
+                    if let Err(why) = chart {
+                        <span class="muted small" data-testid="chart-unavailable">{ format!("Not drawn: {why} The rows are below.") }</span>
+                    }
+                </div>
+                if let (Ok(c), false) = (chart, *as_table) {
+                    // Keyed by the answer: a new query starts without the last one's hovered value.
+                    <super::chart::ChartView key={p.exchange.seq} chart={c.clone()} />
+                }
+            }
+            <div class="table-wrap" hidden={matches!(chart, Some(Ok(_))) && !*as_table}>
                 <table>
                     <thead><tr>{ for columns.iter().map(|c| html! { <th>{ c }</th> }) }</tr></thead>
                     <tbody>

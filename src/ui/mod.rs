@@ -8,10 +8,13 @@
 pub mod alerts;
 pub mod az_console;
 pub mod byos;
+pub mod chart;
 pub mod console;
+pub mod copy_as;
 pub mod drills;
 pub mod hierarchy;
 pub mod host;
+pub mod ingestion;
 pub mod inspector;
 pub mod journal;
 pub mod json;

@@ -85,6 +85,7 @@ pub fn response_view(p: &Props) -> Html {
             <div class="response-head">
                 <span class={class}>{ format!("{} {}", r.status, reason(r.status)) }</span>
                 <span class="muted">{ format!("{} {} · sent at {} · {:.0} ms", x.method, host_path(&x.url), clock::human(x.at), x.millis) }</span>
+                <super::copy_as::CopyAs exchange={x.clone()} />
             </div>
             { credentials_view(x) }
             if !shown_headers.is_empty() {

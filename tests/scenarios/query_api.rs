@@ -216,17 +216,17 @@ fn kql_outside_the_playgrounds_subset_fails_the_whole_query_naming_the_construct
         query(
             &mut env.e,
             &id,
-            "Heartbeat | summarize count() by bin(TimeGenerated, 1h) | render timechart",
+            "Heartbeat | summarize count() by bin(TimeGenerated, 1h) | render scatterchart",
         )
     });
     let inner = &r.body["error"]["innererror"];
     assert_eq!(inner["code"], "PlaygroundUnsupported");
-    assert_eq!(inner["token"], "render");
+    assert_eq!(inner["token"], "scatterchart");
     assert!(
         inner["message"]
             .as_str()
             .unwrap()
-            .starts_with("The playground's KQL subset does not support the 'render' operator (line 1, position 58), so the query was not run."),
+            .starts_with("The playground's KQL subset does not support the 'scatterchart' visualization (line 1, position 65), so the query was not run."),
         "{}",
         r.body
     );

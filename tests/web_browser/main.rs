@@ -15,6 +15,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[path = "../web_common/mod.rs"]
 mod web_common;
 
+mod web_charts;
 mod web_data_path;
 mod web_drills;
 mod web_engine;

@@ -171,6 +171,28 @@ pub enum Op {
     Getschema,
     /// `T | search predicate`.
     Search(Expr),
+    /// `render visualization [with (property = value, …)]`: the last operator only; it leaves
+    /// the rows alone and annotates the answer.
+    Render(Render),
+}
+
+/// What `render` asks the user agent to draw (the properties the subset knows; Kusto's
+/// defaults where the query says nothing).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Render {
+    /// One of `subset::VISUALIZATIONS`.
+    pub visualization: &'static str,
+    pub title: Option<String>,
+    pub xtitle: Option<String>,
+    pub ytitle: Option<String>,
+    /// `default`, `stacked`, `stacked100` or `unstacked`; `None` is `default`.
+    pub kind: Option<&'static str>,
+    /// `visible` or `hidden`; `None` is visible.
+    pub legend: Option<&'static str>,
+    pub accumulate: bool,
+    /// Whether the rows reach `render` in an order the query chose (`sort`/`order`/`top` after
+    /// the last `summarize`, `distinct` or `count`): the API's `isQuerySorted`.
+    pub sorted: bool,
 }
 
 /// `[Name =] expr` in project, extend and summarize.

@@ -1045,6 +1045,16 @@ impl Scope<'_> {
                 (Step::Project(srcs), Schema { columns: cols })
             }
             Op::Take(n) => (Step::Take(self.row_count(n)?), same()),
+            // The query's last `render` is taken off before planning (`query::answer`); one
+            // inside a let, join or union is not the query's last operator.
+            Op::Render(_) => {
+                return Err(type_error(
+                    "'render' operator: the render operator must be the last operator in the query"
+                        .into(),
+                    "render",
+                    stage.at,
+                ));
+            }
             Op::Count => (
                 Step::Count,
                 Schema {

@@ -40,6 +40,8 @@ pub mod parser;
 pub mod subset;
 
 #[cfg(test)]
+mod render_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
@@ -62,6 +64,9 @@ pub struct Answer {
     pub rows: RowSet,
     /// Kusto's message when the result passed a limit and was cut to fit.
     pub truncated: Option<String>,
+    /// The query's `render`, which the Query API returns only when asked
+    /// (`Prefer: include-render=true`).
+    pub render: Option<ast::Render>,
 }
 
 /// Where the query reads tables from. The storage layer implements it (decrypting blocks).
@@ -219,10 +224,21 @@ pub fn run(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<RowS
 
 /// [`run`], saying whether the result was cut to Log Analytics' limits.
 pub fn answer(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<Answer, QueryError> {
-    let query = parser::parse(text)?;
+    let mut query = parser::parse(text)?;
     let at = match &query.body.source {
         ast::Source::Table(n) => n.at,
         _ => Pos { line: 1, pos: 0 },
+    };
+    // `render` is last (the parser's rule) and annotates the answer; the plan never sees it.
+    let render = match query.body.stages.last() {
+        Some(ast::Stage {
+            op: ast::Op::Render(_),
+            ..
+        }) => match query.body.stages.pop().map(|s| s.op) {
+            Some(ast::Op::Render(r)) => Some(r),
+            _ => None,
+        },
+        _ => None,
     };
     // Every stage is checked against the schema it will see before a single row is read.
     let plan = compile::plan_query(&query, source, now_ms)?;
@@ -231,7 +247,10 @@ pub fn answer(text: &str, now_ms: i64, source: &mut dyn TableSource) -> Result<A
         exec::Failure::Exhausted => QueryError::runaway(at),
         exec::Failure::Query(e) => e,
     })?;
-    Ok(cut_to_limits(rows))
+    Ok(Answer {
+        render,
+        ..cut_to_limits(rows)
+    })
 }
 
 /// The rows that fit the result limits, in order, and Kusto's message for the first limit passed.
@@ -252,7 +271,11 @@ fn cut_to_limits(mut rows: RowSet) -> Answer {
         }
     }
     rows.rows.truncate(keep);
-    Answer { rows, truncated }
+    Answer {
+        rows,
+        truncated,
+        render: None,
+    }
 }
 
 /// The rows laid out as the plan was compiled: the schema's columns in its order, a column the

@@ -8,8 +8,8 @@
 //! token where the cap is reached.
 
 use super::ast::{
-    BinOp, Expr, Item, JoinKind, Let, LetValue, Name, Op, ParsePart, Query, SortKey, Source, Stage,
-    Tabular, TextOp, Union,
+    BinOp, Expr, Item, JoinKind, Let, LetValue, Name, Op, ParsePart, Query, Render, SortKey,
+    Source, Stage, Tabular, TextOp, Union,
 };
 use super::lexer::{Tok, Token, lex};
 use super::{Pos, QueryError};
@@ -43,6 +43,35 @@ pub fn parse(src: &str) -> Result<Query, QueryError> {
         search: false,
     };
     p.query()
+}
+
+/// Kusto's rule: `render` "must be the last operator in the query". The last one learns whether
+/// the rows reach it in an order the query chose.
+fn render_is_last(stages: &mut [Stage]) -> Result<(), QueryError> {
+    let Some((last, before)) = stages.split_last_mut() else {
+        return Ok(());
+    };
+    if let Some(s) = before.iter().find(|s| matches!(s.op, Op::Render(_))) {
+        return Err(QueryError::semantic(
+            "SEM0001",
+            "'render' operator: the render operator must be the last operator in the query"
+                .to_string(),
+            "render",
+            s.at,
+        ));
+    }
+    if let Op::Render(render) = &mut last.op {
+        render.sorted = before
+            .iter()
+            .rev()
+            .find_map(|s| match s.op {
+                Op::Sort(_) | Op::Top { .. } => Some(true),
+                Op::Summarize { .. } | Op::Distinct(_) | Op::Count => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false);
+    }
+    Ok(())
 }
 
 struct Parser {
@@ -146,7 +175,8 @@ impl Parser {
             lets.push(l);
             self.expect_sym(";")?;
         }
-        let body = self.tabular()?;
+        let mut body = self.tabular()?;
+        render_is_last(&mut body.stages)?;
         while self.is_sym(";") {
             self.bump();
         }
@@ -469,6 +499,7 @@ impl Parser {
             "mv-expand" => "mv-expand",
             "getschema" => "getschema",
             "search" => "search",
+            "render" => "render",
             w if super::subset::known_operator(w) => {
                 let at = self.peek().at;
                 return Err(QueryError::unsupported(w, "operator", at));
@@ -496,6 +527,7 @@ impl Parser {
             }
             "take" | "limit" => Op::Take(self.expr()?),
             "count" => Op::Count,
+            "render" => Op::Render(self.render()?),
             "summarize" => {
                 let aggs = if self.is_word("by") {
                     Vec::new()
@@ -580,6 +612,93 @@ impl Parser {
             }
         };
         Ok(Stage { operator, at, op })
+    }
+
+    /// `render visualization [with (p = v, …)]`, also the older `render visualization p = v …`
+    /// (the Query API documentation's own example).
+    fn render(&mut self) -> Result<Render, QueryError> {
+        let t = self.peek().clone();
+        let visualization = match &t.tok {
+            Tok::Ident(w) => match super::subset::VISUALIZATIONS.iter().find(|v| *v == w) {
+                Some(v) => *v,
+                None if super::subset::known_visualization(w) => {
+                    return Err(QueryError::unsupported(w, "visualization", t.at));
+                }
+                None => return Err(self.err()),
+            },
+            _ => return Err(self.err()),
+        };
+        self.bump();
+        let mut render = Render {
+            visualization,
+            ..Render::default()
+        };
+        if self.is_word("with") {
+            self.bump();
+            self.expect_sym("(")?;
+            if !self.is_sym(")") {
+                loop {
+                    self.render_property(&mut render)?;
+                    if !self.is_sym(",") {
+                        break;
+                    }
+                    self.bump();
+                }
+            }
+            self.expect_sym(")")?;
+        } else {
+            while matches!(self.peek().tok, Tok::Ident(_)) {
+                self.render_property(&mut render)?;
+            }
+        }
+        Ok(render)
+    }
+
+    /// One `property = value` of `render`: strings for the titles, a word for the others.
+    fn render_property(&mut self, render: &mut Render) -> Result<(), QueryError> {
+        let name = self.bump();
+        let Tok::Ident(property) = &name.tok else {
+            return Err(QueryError::syntax(&name.text, name.at));
+        };
+        if super::subset::known_render_property(property) {
+            return Err(QueryError::unsupported(
+                property,
+                "render property",
+                name.at,
+            ));
+        }
+        if !super::subset::RENDER_PROPERTIES.contains(&property.as_str()) {
+            return Err(QueryError::syntax(&name.text, name.at));
+        }
+        self.expect_sym("=")?;
+        let value = self.peek().clone();
+        let word = |options: &[&'static str]| match &value.tok {
+            Tok::Ident(w) => options.iter().find(|o| *o == w).copied(),
+            _ => None,
+        };
+        let bad = || QueryError::syntax(&value.text, value.at);
+        match property.as_str() {
+            "title" | "xtitle" | "ytitle" => {
+                let text = match &value.tok {
+                    Tok::Str(s) | Tok::Ident(s) => s.clone(),
+                    _ => return Err(bad()),
+                };
+                let slot = match property.as_str() {
+                    "title" => &mut render.title,
+                    "xtitle" => &mut render.xtitle,
+                    _ => &mut render.ytitle,
+                };
+                *slot = Some(text);
+            }
+            "kind" => {
+                render.kind =
+                    Some(word(&["default", "stacked", "stacked100", "unstacked"]).ok_or_else(bad)?)
+            }
+            "legend" => render.legend = Some(word(&["visible", "hidden"]).ok_or_else(bad)?),
+            _ => render.accumulate = word(&["true", "false"]).ok_or_else(bad)? == "true",
+        }
+        self.bump();
+        Ok(())
     }
 
     /// `join [kind=…] [hint.…=…] (right) on key, $left.a == $right.b, …`

@@ -29,6 +29,49 @@ pub const OPERATORS: &[&str] = &[
     "getschema",
     "parse",
     "mv-expand",
+    "render",
+];
+
+/// The visualizations `render` accepts (the Logs view draws each; `table` is the grid).
+pub const VISUALIZATIONS: &[&str] = &[
+    "timechart",
+    "areachart",
+    "columnchart",
+    "barchart",
+    "piechart",
+    "table",
+];
+
+/// `render`'s properties the subset keeps (`ast::Render`).
+pub const RENDER_PROPERTIES: &[&str] =
+    &["title", "xtitle", "ytitle", "kind", "legend", "accumulate"];
+
+/// Kusto's other visualizations (learn.microsoft.com/kusto/query/render-operator), refused whole.
+const KNOWN_VISUALIZATIONS: &[&str] = &[
+    "anomalychart",
+    "card",
+    "ladderchart",
+    "linechart",
+    "pivotchart",
+    "scatterchart",
+    "stackedareachart",
+    "timepivot",
+    "treemap",
+    "plotly",
+    "3Dchart",
+];
+
+/// Kusto's other `render` properties, refused whole.
+const KNOWN_RENDER_PROPERTIES: &[&str] = &[
+    "series",
+    "xcolumn",
+    "ycolumns",
+    "anomalycolumns",
+    "xaxis",
+    "yaxis",
+    "ymin",
+    "ymax",
+    "ysplit",
 ];
 
 /// The scalar functions the subset runs (`compile::scalar_function`).
@@ -109,7 +152,7 @@ pub const AGGREGATIONS: &[&str] = &[
 ];
 
 /// One line for refusals and the page.
-pub const SUMMARY: &str = "The subset runs let statements; the tabular sources datatable, range, print, union and search; the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top, distinct, union, join (innerunique, inner, leftouter, rightouter, fullouter, leftsemi, rightsemi, leftanti, rightanti), parse, mv-expand, search and getschema; the scalar operator between; dynamic values (dynamic(...) literals, d.name, d[\"name\"], d[0]); the aggregations count, countif, dcount, dcountif, sum, avg, min, max, arg_max, arg_min, make_set, make_list, percentile and percentiles; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, bin_at, tolong, toint, toreal, todouble, todatetime, totimespan, iff (iif), case, format_datetime, split, extract, parse_json (todynamic, toobject), array_length, coalesce, substring, strcat_delim, round, abs, startofday, startofweek, startofmonth, startofyear, endofday, endofweek, endofmonth, endofyear, dayofweek, hourofday, dayofmonth, getmonth (monthofyear), getyear, datetime_diff, replace_string, indexof and tobool (toboolean); and has_any and has_all.";
+pub const SUMMARY: &str = "The subset runs let statements; the tabular sources datatable, range, print, union and search; the operators where (filter), project, project-away, project-rename, extend, take, limit, count, summarize, order by, sort by, top, distinct, union, join (innerunique, inner, leftouter, rightouter, fullouter, leftsemi, rightsemi, leftanti, rightanti), parse, mv-expand, search, getschema and, last, render (timechart, areachart, columnchart, barchart, piechart or table, with title, xtitle, ytitle, kind, legend and accumulate); the scalar operator between; dynamic values (dynamic(...) literals, d.name, d[\"name\"], d[0]); the aggregations count, countif, dcount, dcountif, sum, avg, min, max, arg_max, arg_min, make_set, make_list, percentile and percentiles; and the functions now, ago, not, tolower, toupper, strlen, isempty, isnotempty, isnull, isnotnull, tostring, strcat, bin, floor, bin_at, tolong, toint, toreal, todouble, todatetime, totimespan, iff (iif), case, format_datetime, split, extract, parse_json (todynamic, toobject), array_length, coalesce, substring, strcat_delim, round, abs, startofday, startofweek, startofmonth, startofyear, endofday, endofweek, endofmonth, endofyear, dayofweek, hourofday, dayofmonth, getmonth (monthofyear), getyear, datetime_diff, replace_string, indexof and tobool (toboolean); and has_any and has_all.";
 
 /// KQL tabular operators (and query-level statements) outside the subset
 /// (learn.microsoft.com/kusto/query: "Tabular operators", "Query statements").
@@ -131,7 +174,6 @@ const KNOWN_OPERATORS: &[&str] = &[
     "project-keep",
     "project-reorder",
     "reduce",
-    "render",
     "sample",
     "sample-distinct",
     "scan",
@@ -218,6 +260,16 @@ pub fn known_scalar_operator(word: &str) -> bool {
     KNOWN_SCALAR_OPERATORS.contains(&word)
 }
 
+/// Whether `word` is a `render` visualization the subset does not draw.
+pub fn known_visualization(word: &str) -> bool {
+    KNOWN_VISUALIZATIONS.contains(&word)
+}
+
+/// Whether `word` is a `render` property the subset does not keep.
+pub fn known_render_property(word: &str) -> bool {
+    KNOWN_RENDER_PROPERTIES.contains(&word)
+}
+
 /// Whether `word` is a KQL tabular operator or statement the subset does not run.
 pub fn known_operator(word: &str) -> bool {
     KNOWN_OPERATORS.contains(&word)
@@ -246,6 +298,15 @@ mod tests {
     fn the_summary_names_everything_the_subset_runs() {
         for name in OPERATORS.iter().chain(FUNCTIONS).chain(AGGREGATIONS) {
             assert!(SUMMARY.contains(name), "{name}");
+        }
+        for name in VISUALIZATIONS.iter().chain(RENDER_PROPERTIES) {
+            assert!(SUMMARY.contains(name), "{name}");
+        }
+        for name in KNOWN_VISUALIZATIONS {
+            assert!(!VISUALIZATIONS.contains(name), "{name}");
+        }
+        for name in KNOWN_RENDER_PROPERTIES {
+            assert!(!RENDER_PROPERTIES.contains(name), "{name}");
         }
         for name in KNOWN_OPERATORS {
             assert!(!OPERATORS.contains(name), "{name}");

@@ -1861,6 +1861,12 @@ fn throughput() {
 fn kql_outside_the_subset_is_refused_naming_the_construct() {
     for (text, construct, what, pos) in [
         (
+            "Syslog | render scatterchart",
+            "scatterchart",
+            "visualization",
+            16,
+        ),
+        (
             "Syslog | lookup (Syslog) on Computer",
             "lookup",
             "operator",
@@ -2461,4 +2467,19 @@ fn common_documentation_functions() {
             .message
             .contains("constant period")
     );
+}
+
+#[test]
+fn render_is_last_of_the_whole_query_not_of_a_nested_expression() {
+    let e = err("let T = Syslog | render timechart; T | count");
+    assert!(e.message.contains("must be the last operator"), "{e:?}");
+    let e = err("Syslog | join (Syslog | render table) on Computer");
+    assert!(e.message.contains("must be the last operator"), "{e:?}");
+    let a = answer(
+        "let T = Syslog | summarize count() by Computer; T | render columnchart",
+        NOW,
+        &mut source(),
+    )
+    .unwrap();
+    assert_eq!(a.render.map(|r| r.visualization), Some("columnchart"));
 }

@@ -23,6 +23,7 @@
 pub mod access;
 pub mod block;
 pub mod documents;
+pub mod ingestion;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -251,6 +252,8 @@ pub struct BlockStore {
     pub hot: BTreeMap<u64, HotEntry>,
     /// Rows dropped, by (workspace customer id, table).
     pub drops: BTreeMap<(String, String), u64>,
+    /// Rows stored and dropped per workspace per virtual hour (the Ingestion view).
+    pub ingestion: ingestion::Series,
     /// Each stored table's columns, by (workspace customer id, table), in the order they first
     /// came: queries are checked against them before any block is decrypted. Table metadata, not
     /// data, so it is kept in the clear (and kept after retention, as a table's schema is).
@@ -792,8 +795,11 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
     };
     let account = match placement(cx, workspace) {
         Placement::Account(a) => a,
-        Placement::Drop(reason) => return drop_rows(cx, workspace, table, n, reason),
+        Placement::Drop(reason) => {
+            return drop_rows(cx, workspace, table, n, reason, Default::default());
+        }
     };
+    let met = conditions(cx, &account);
     let aek = match account_key(cx, &account) {
         Ok(k) => k,
         Err(why) => {
@@ -803,6 +809,7 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
                 table,
                 n,
                 format!("storage is unavailable: {why}"),
+                met,
             );
         }
     };
@@ -935,9 +942,31 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
         ids.push(id);
     }
     schedule_maintenance(cx);
+    let now = cx.w.now;
+    cx.s.ingestion.record(&customer_id, now, n, 0, None, met);
     Ingested::Stored {
         blocks: ids,
         account,
+    }
+}
+
+/// What an ingestion into `account` meets: its key unusable (revoked, or not yet resumed), or
+/// Key Vault unreachable (an outage, or storage carrying on with its cached key).
+fn conditions(cx: &Ctx, account: &str) -> ingestion::Conditions {
+    let Some(a) = cx.w.storage.accounts.get(account) else {
+        return Default::default();
+    };
+    let outage = match &a.protector {
+        KeySource::Cmk { vault_uri, .. } => client::vault_name_of(vault_uri)
+            .is_some_and(|v| cx.w.storage.outages.contains_key(&v.to_ascii_lowercase())),
+        KeySource::Mmk { .. } => false,
+    };
+    ingestion::Conditions {
+        key_unusable: matches!(
+            a.access,
+            access::Access::Revoked { .. } | access::Access::Recovering { .. }
+        ),
+        vault_unreachable: a.transient || outage,
     }
 }
 
@@ -945,12 +974,22 @@ fn hot_aad(block: u64) -> Vec<u8> {
     format!("hot|{block}").into_bytes()
 }
 
-fn drop_rows(cx: &mut Ctx, workspace: &str, table: &str, n: u64, reason: String) -> Ingested {
+fn drop_rows(
+    cx: &mut Ctx,
+    workspace: &str,
+    table: &str,
+    n: u64,
+    reason: String,
+    met: ingestion::Conditions,
+) -> Ingested {
     let (customer_id, name) =
         cx.w.workspaces
             .get(workspace)
             .map(|w| (w.customer_id.clone(), w.name.clone()))
             .unwrap_or_default();
+    let now = cx.w.now;
+    cx.s.ingestion
+        .record(&customer_id, now, 0, n, Some(&reason), met);
     let counter =
         cx.s.drops
             .entry((customer_id, table.to_string()))
