@@ -23,7 +23,7 @@ $cluster = New-AzOperationalInsightsCluster -ResourceGroupName {group} -ClusterN
 # 3. Get, Wrap Key and Unwrap Key for the cluster's identity
 Set-AzKeyVaultAccessPolicy -VaultName {vault} -ObjectId $cluster.Identity.PrincipalId `
     -PermissionsToKeys get,wrapKey,unwrapKey
-# 4. The key identifier (an empty -KeyVersion follows the key's newest version)
+# 4. The key identifier: -KeyVersion pins this version ('' would follow the key's newest)
 $cluster = Update-AzOperationalInsightsCluster -ResourceGroupName {group} -ClusterName {cluster} `
     -KeyVaultUri $vault.VaultUri -KeyName $key.Name -KeyVersion $key.Version
 # 5. A workspace, linked to the cluster
