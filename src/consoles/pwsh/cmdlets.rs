@@ -663,30 +663,16 @@ fn tags(v: &Json) -> Ps {
     Ps::Object(o)
 }
 
-/// Seconds since the epoch as .NET prints a `DateTime` (en-US): `3/2/2026 8:00:00 AM`.
+/// Seconds since the epoch as .NET prints a `DateTime` (en-US): `3/2/2026 8:00:00 AM`, through
+/// KQL's `format_datetime` (the same specifiers).
 fn dotnet_date(secs: Option<i64>) -> Ps {
-    let Some(secs) = secs else { return Ps::Null };
-    let iso = crate::engine::table::format_datetime(secs.saturating_mul(1000));
-    let num = |a: usize, b: usize| {
-        iso.get(a..b)
-            .and_then(|x| x.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    let (y, mo, d, h, mi, se) = (
-        num(0, 4),
-        num(5, 7),
-        num(8, 10),
-        num(11, 13),
-        num(14, 16),
-        num(17, 19),
-    );
-    let (h12, ampm) = match h {
-        0 => (12, "AM"),
-        1..=11 => (h, "AM"),
-        12 => (12, "PM"),
-        _ => (h - 12, "PM"),
-    };
-    Ps::Str(format!("{mo}/{d}/{y} {h12}:{mi:02}:{se:02} {ampm}"))
+    match secs {
+        Some(secs) => Ps::Str(crate::engine::query::eval::format_kql_datetime(
+            secs.saturating_mul(1000),
+            "M/d/yyyy h:mm:ss tt",
+        )),
+        None => Ps::Null,
+    }
 }
 
 /// An ISO 8601 timestamp from ARM as .NET prints it.

@@ -2385,6 +2385,14 @@ fn format_datetime_bin_at_and_extract() {
         r.rows,
         vec![vec![s("2026-03-02 08:05:09.123"), s("3/2/26 3 PM")]]
     );
+    // .NET's en-US DateTime text, which the PowerShell console prints through this function.
+    assert_eq!(
+        eval::format_kql_datetime(
+            lexer::parse_datetime("2026-03-02 15:04:05").unwrap(),
+            "M/d/yyyy h:mm:ss tt"
+        ),
+        "3/2/2026 3:04:05 PM"
+    );
     let r = q(
         "print a = bin_at(datetime(2026-03-02 08:20), 1h, datetime(2026-03-02 07:30)), b = bin_at(7, 5, 1)",
     );
