@@ -82,6 +82,99 @@ pub fn run_az(script: &str, env: &[(String, String)], t: &mut dyn Transport) -> 
     }
 }
 
+/// The most requests one script sends: each is kept for the page's history, and a loop a client
+/// would run for days must end.
+pub const MAX_REQUESTS: usize = 5_000;
+
+/// Seconds between polls when a service gives no `Retry-After` (azure-core's ARM poller and
+/// Microsoft.Rest.Azure alike).
+pub const DEFAULT_POLL: u64 = 30;
+/// A long-running operation still running after this much virtual time is given up on (the
+/// services here finish within hours; this bounds a poll loop, it is not a client's number).
+pub const MAX_POLL_TIME: u64 = 14 * 86_400;
+
+/// What a console's poll loop needs from the console: its sleep and its GET (which logs the
+/// exchange, and traces it when the console is debugging).
+pub trait Poller {
+    fn sleep(&mut self, seconds: u64) -> u64;
+    /// A GET, or why the console stops sending (its request bound).
+    fn get(&mut self, url: &str) -> Result<Response, PollError>;
+}
+
+/// Whether `first` started a long-running operation a client polls.
+pub fn is_long_running(first: &Response) -> bool {
+    (first.status == 201 || first.status == 202)
+        && (first.header("Azure-AsyncOperation").is_some() || first.header("Location").is_some())
+}
+
+/// How a long-running operation ended, when it did not succeed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PollError {
+    /// A poll answered an error status.
+    Status(Response),
+    /// The operation reported `Failed` or `Canceled`: its status body.
+    Failed(serde_json::Value),
+    /// Still running after [`MAX_POLL_TIME`], or the clock could not move.
+    Stuck(String),
+}
+
+/// Polls the long-running operation `first` started, as the Azure SDKs do: its
+/// `Azure-AsyncOperation` (else `Location`) every `Retry-After` seconds (else
+/// [`DEFAULT_POLL`]) of virtual time until it ends. `Ok(None)`: `first` was not a long-running
+/// operation (no 201/202 with a status URL); `Ok(Some((polls, seconds waited)))`: it succeeded.
+pub fn poll(p: &mut dyn Poller, first: &Response) -> Result<Option<(u32, u64)>, PollError> {
+    let by_header = first.header("Azure-AsyncOperation").is_some();
+    let status_url = first
+        .header("Azure-AsyncOperation")
+        .or_else(|| first.header("Location"))
+        .map(str::to_string);
+    let Some(status_url) = status_url.filter(|_| first.status == 201 || first.status == 202) else {
+        return Ok(None);
+    };
+    let mut wait = retry_after(first);
+    let (mut waited, mut polls) = (0u64, 0u32);
+    loop {
+        if waited >= MAX_POLL_TIME {
+            return Err(PollError::Stuck(format!(
+                "The operation did not finish within {} of virtual time.",
+                crate::engine::clock::duration(MAX_POLL_TIME)
+            )));
+        }
+        let slept = p.sleep(wait);
+        if slept == 0 {
+            return Err(PollError::Stuck(
+                "The virtual clock cannot move further (it is at its end, or this script already slept 12 years); the operation cannot finish.".into(),
+            ));
+        }
+        waited += slept;
+        polls += 1;
+        let r = p.get(&status_url)?;
+        if r.status >= 400 {
+            return Err(PollError::Status(r));
+        }
+        wait = retry_after(&r);
+        let done = if by_header {
+            match r.body["status"].as_str().unwrap_or("") {
+                "Succeeded" => true,
+                "Failed" | "Canceled" | "Cancelled" => return Err(PollError::Failed(r.body)),
+                _ => false,
+            }
+        } else {
+            r.status != 202
+        };
+        if done {
+            return Ok(Some((polls, waited)));
+        }
+    }
+}
+
+fn retry_after(r: &Response) -> u64 {
+    r.header("Retry-After")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(DEFAULT_POLL)
+}
+
 /// Runs an Azure PowerShell script with the variables an earlier run left.
 pub fn run_pwsh(script: &str, env: &[(String, String)], t: &mut dyn Transport) -> ConsoleRun {
     let mut t = Budget {

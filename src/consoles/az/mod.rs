@@ -12,7 +12,7 @@ mod output;
 use serde_json::Value;
 
 use super::shell::{Program, Shell, Transcript};
-use super::{Account, Exchange, Transport};
+use super::{Account, Exchange, PollError, Poller, Transport};
 use crate::engine::Response;
 
 pub use commands::COMMANDS;
@@ -37,15 +37,10 @@ pub mod api {
 pub const ARM: &str = "https://management.azure.com";
 pub const QUERY_API: &str = "https://api.loganalytics.io";
 
-/// Seconds between polls when a service gives no `Retry-After` (azure-core's ARM poller).
-const DEFAULT_POLL: u64 = 30;
-/// A long-running operation still running after this much virtual time is given up on (the
-/// services here finish within hours; this bounds a poll loop, it is not a CLI number).
-const MAX_POLL_TIME: u64 = 14 * 86_400;
+use super::MAX_POLL_TIME;
 
-/// The most requests one script sends: each is kept for the page's history, and a loop the
-/// CLI would run for days (`wait --interval 1 --timeout 99999999`) must end.
-pub const MAX_REQUESTS: usize = 5_000;
+/// The most requests one script sends (`wait --interval 1 --timeout 99999999` must end).
+pub use super::MAX_REQUESTS;
 
 /// How a command failed, and so how the CLI prints it and which status it exits with.
 #[derive(Clone, Debug, PartialEq)]
@@ -236,67 +231,32 @@ impl Ctx<'_> {
         if r.status >= 400 {
             return Err(AzError::from_response(&r));
         }
-        let status_url = r
-            .header("Azure-AsyncOperation")
-            .or_else(|| r.header("Location"))
-            .map(str::to_string);
-        let Some(status_url) = status_url.filter(|_| r.status == 201 || r.status == 202) else {
+        if !super::is_long_running(&r) {
             return Ok(r.body);
-        };
+        }
         if no_wait {
             return Ok(Value::Null);
         }
-        let by_header = r.header("Azure-AsyncOperation").is_some();
-        let mut wait = retry_after(&r);
-        let (mut waited, mut polls) = (0u64, 0u32);
         if !self.quiet {
             self.err.push_str("- Running ..\n");
         }
-        loop {
-            if waited >= MAX_POLL_TIME {
-                return Err(AzError::Cli(format!(
-                    "The operation did not finish within {} of virtual time.",
-                    crate::engine::clock::duration(MAX_POLL_TIME)
-                )));
+        let (polls, waited) = match super::poll(self, &r) {
+            Ok(Some(done)) => done,
+            Ok(None) => (0, 0),
+            Err(PollError::Status(p)) => return Err(AzError::from_response(&p)),
+            Err(PollError::Failed(body)) => {
+                let e = &body["error"];
+                let (code, message) = (
+                    e["code"].as_str().unwrap_or(""),
+                    e["message"].as_str().unwrap_or(""),
+                );
+                return Err(AzError::Service {
+                    status: 200,
+                    text: format!("({code}) {message}\nCode: {code}\nMessage: {message}"),
+                });
             }
-            let slept = self.t.sleep(wait);
-            if slept == 0 {
-                return Err(AzError::Cli(
-                    "The virtual clock cannot move further (it is at its end, or this script already slept 12 years); the operation cannot finish.".into(),
-                ));
-            }
-            waited += slept;
-            polls += 1;
-            let p = self.send("GET", &status_url, None)?;
-            if p.status >= 400 {
-                return Err(AzError::from_response(&p));
-            }
-            wait = retry_after(&p);
-            let done = if by_header {
-                match p.body["status"].as_str().unwrap_or("") {
-                    "Succeeded" => true,
-                    "Failed" | "Canceled" | "Cancelled" => {
-                        let e = &p.body["error"];
-                        return Err(AzError::Service {
-                            status: 200,
-                            text: format!(
-                                "({}) {}\nCode: {}\nMessage: {}",
-                                e["code"].as_str().unwrap_or(""),
-                                e["message"].as_str().unwrap_or(""),
-                                e["code"].as_str().unwrap_or(""),
-                                e["message"].as_str().unwrap_or("")
-                            ),
-                        });
-                    }
-                    _ => false,
-                }
-            } else {
-                p.status != 202
-            };
-            if done {
-                break;
-            }
-        }
+            Err(PollError::Stuck(m)) => return Err(AzError::Cli(m)),
+        };
         if !self.quiet {
             self.err.push_str(&format!(
                 "(playground: polled {polls} times over {} of virtual time)\n",
@@ -315,11 +275,15 @@ impl Ctx<'_> {
     }
 }
 
-fn retry_after(r: &Response) -> u64 {
-    r.header("Retry-After")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(DEFAULT_POLL)
+impl Poller for Ctx<'_> {
+    fn sleep(&mut self, seconds: u64) -> u64 {
+        self.t.sleep(seconds)
+    }
+
+    fn get(&mut self, url: &str) -> Result<Response, PollError> {
+        self.send("GET", url, None)
+            .map_err(|e| PollError::Stuck(e.text().to_string()))
+    }
 }
 
 /// Runs a script of `az` commands (and the shell around them) against a transport.

@@ -17,16 +17,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::{ConsoleRun, Exchange, OutputChunk, Transport};
+use super::{ConsoleRun, Exchange, OutputChunk, PollError, Poller, Transport};
 use crate::engine::Response;
 use syntax::{Arg, Element, Expr, Piece, Statement};
 use value::{Ps, PsObject};
 
-/// Seconds between polls when a service gives no `Retry-After` (Microsoft.Rest.Azure's
-/// default long-running-operation retry timeout).
-const DEFAULT_POLL: u64 = 30;
-/// A long-running operation still running after this much virtual time is given up on.
-const MAX_POLL_TIME: u64 = 14 * 86_400;
 /// Statements one run executes at most (a pasted script, not a program).
 const MAX_STATEMENTS: usize = 500;
 
@@ -350,6 +345,16 @@ impl Pwsh<'_> {
 
     /// Sends one request; `-Debug` traces it the way Azure PowerShell's debug stream does.
     pub(crate) fn send(&mut self, method: &str, url: &str, body: Option<&Json>) -> Response {
+        if self.exchanges.len() >= super::MAX_REQUESTS {
+            // Not sent: the script has sent as many requests as one may.
+            return Response::json(
+                429,
+                serde_json::json!({"error": {"code": "PlaygroundLimit", "message": format!(
+                    "The playground stops a script after {} requests.",
+                    super::MAX_REQUESTS
+                )}}),
+            );
+        }
         let text = body.map(|b| b.to_string());
         let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
         if text.is_some() {
@@ -409,52 +414,19 @@ impl Pwsh<'_> {
         if r.status >= 400 {
             return Err(r);
         }
-        let by_header = r.header("Azure-AsyncOperation").is_some();
-        let status_url = r
-            .header("Azure-AsyncOperation")
-            .or_else(|| r.header("Location"))
-            .map(str::to_string);
-        let Some(status_url) = status_url.filter(|_| r.status == 201 || r.status == 202) else {
-            return Ok(r.body);
+        let stuck = |m: String| {
+            Response::json(
+                408,
+                serde_json::json!({"error": {"code": "Timeout", "message": m}}),
+            )
         };
-        let mut wait = retry_after(&r);
-        let (mut waited, mut polls) = (0u64, 0u32);
-        loop {
-            if waited >= MAX_POLL_TIME {
-                return Err(Response::json(
-                    408,
-                    serde_json::json!({"error": {"code": "Timeout", "message": "The operation did not finish within 14 days of virtual time."}}),
-                ));
-            }
-            let slept = self.t.sleep(wait);
-            if slept == 0 {
-                return Err(Response::json(
-                    408,
-                    serde_json::json!({"error": {"code": "Timeout", "message": "The virtual clock is at its end; the operation cannot finish."}}),
-                ));
-            }
-            waited += slept;
-            polls += 1;
-            let p = self.send("GET", &status_url, None);
-            if p.status >= 400 {
-                return Err(p);
-            }
-            wait = retry_after(&p);
-            let done = if by_header {
-                match p.body["status"].as_str().unwrap_or("") {
-                    "Succeeded" => true,
-                    "Failed" | "Canceled" | "Cancelled" => {
-                        return Err(Response::json(200, p.body.clone()));
-                    }
-                    _ => false,
-                }
-            } else {
-                p.status != 202
-            };
-            if done {
-                break;
-            }
-        }
+        let (polls, waited) = match super::poll(self, &r) {
+            Ok(Some(done)) => done,
+            Ok(None) => return Ok(r.body),
+            Err(PollError::Status(p)) => return Err(p),
+            Err(PollError::Failed(body)) => return Err(Response::json(200, body)),
+            Err(PollError::Stuck(m)) => return Err(stuck(m)),
+        };
         self.note(&format!(
             "polled {polls} times over {} of virtual time",
             crate::engine::clock::duration(waited)
@@ -503,6 +475,22 @@ impl Pwsh<'_> {
     }
 }
 
+impl Poller for Pwsh<'_> {
+    fn sleep(&mut self, seconds: u64) -> u64 {
+        self.t.sleep(seconds)
+    }
+
+    fn get(&mut self, url: &str) -> Result<Response, PollError> {
+        if self.exchanges.len() >= super::MAX_REQUESTS {
+            return Err(PollError::Stuck(format!(
+                "The playground stops a script after {} requests.",
+                super::MAX_REQUESTS
+            )));
+        }
+        Ok(self.send("GET", url, None))
+    }
+}
+
 /// The .NET name of a status code, as `Operation returned an invalid status code '…'` says it.
 pub(crate) fn status_name(status: u16) -> &'static str {
     match status {
@@ -525,13 +513,6 @@ pub(crate) fn status_name(status: u16) -> &'static str {
         504 => "GatewayTimeout",
         _ => "Unknown",
     }
-}
-
-fn retry_after(r: &Response) -> u64 {
-    r.header("Retry-After")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(DEFAULT_POLL)
 }
 
 /// The name a command's errors carry: the cmdlet's own spelling when it is one.
