@@ -39,51 +39,10 @@ const KEY_OPS: &[&str] = &[
     "verify",
     "wrapKey",
 ];
-const KEY_PERMISSIONS: &[&str] = &[
-    "all",
-    "backup",
-    "create",
-    "decrypt",
-    "delete",
-    "encrypt",
-    "get",
-    "getrotationpolicy",
-    "import",
-    "list",
-    "purge",
-    "recover",
-    "release",
-    "restore",
-    "rotate",
-    "setrotationpolicy",
-    "sign",
-    "unwrapKey",
-    "update",
-    "verify",
-    "wrapKey",
-];
-const SECRET_PERMISSIONS: &[&str] = &[
-    "all", "backup", "delete", "get", "list", "purge", "recover", "restore", "set",
-];
-const CERTIFICATE_PERMISSIONS: &[&str] = &[
-    "all",
-    "backup",
-    "create",
-    "delete",
-    "deleteissuers",
-    "get",
-    "getissuers",
-    "import",
-    "list",
-    "listissuers",
-    "managecontacts",
-    "manageissuers",
-    "purge",
-    "recover",
-    "restore",
-    "setissuers",
-    "update",
-];
+// The permission names an access policy may hold are Key Vault's, kept in one place.
+use crate::engine::keyvault::access::{
+    CERTIFICATE_PERMISSIONS, KEY_PERMISSIONS, SECRET_PERMISSIONS,
+};
 const STORAGE_PERMISSIONS: &[&str] = &[
     "all",
     "backup",
@@ -1186,14 +1145,14 @@ fn policy_object_id(a: &Args) -> Result<String, AzError> {
 fn keyvault_set_policy(cx: &mut Ctx, a: &Args) -> Result<Value, AzError> {
     let oid = policy_object_id(a)?;
     let perms = [
-        ("keys", choices(a, "--key-permissions", KEY_PERMISSIONS)?),
+        ("keys", choices(a, "--key-permissions", &KEY_PERMISSIONS)?),
         (
             "secrets",
-            choices(a, "--secret-permissions", SECRET_PERMISSIONS)?,
+            choices(a, "--secret-permissions", &SECRET_PERMISSIONS)?,
         ),
         (
             "certificates",
-            choices(a, "--certificate-permissions", CERTIFICATE_PERMISSIONS)?,
+            choices(a, "--certificate-permissions", &CERTIFICATE_PERMISSIONS)?,
         ),
         (
             "storage",
