@@ -41,8 +41,15 @@ async function openEmbed(query, { height = 760, viewport = { width: 1100, height
     try { await page.goto(`http://127.0.0.1:${hostPort}/${name}`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
   }
   const frame = page.frameLocator("#cmk");
-  await frame.locator("#main-panel[data-ready=true]").waitFor({ timeout: 120000 });
-  await frame.locator(".busy.idle").waitFor({ state: "attached", timeout: 120000 });
+  try {
+    await frame.locator("#main-panel[data-ready=true]").waitFor({ timeout: 120000 });
+    await frame.locator(".busy.idle").waitFor({ state: "attached", timeout: 120000 });
+  } catch (e) {
+    // Say what the frame showed, so a failure on another machine can be understood.
+    const shown = await frame.locator("body").innerText({ timeout: 5000 }).catch((x) => `(unreadable: ${x.message})`);
+    await page.screenshot({ path: path.join(shots, `embed-timeout-${name}.png`) }).catch(() => {});
+    throw new Error(`${e.message}\nthe frame showed: ${shown.slice(0, 600)}\nproblems: ${problems.join("; ") || "none"}`);
+  }
   return { page, frame, problems, dialogs };
 }
 const idleIn = (frame) => frame.locator(".busy.idle").waitFor({ state: "attached", timeout: 120000 });
