@@ -71,22 +71,67 @@ write_package_json() {
 EOF
 }
 
-# Builds the static site into dist/: index.html, style.css, worker.js, pkg/ (wasm + glue, its
-# TypeScript types and package.json).
+ensure_brotli() {
+  if ! command -v brotli >/dev/null; then
+    say "Installing brotli from Debian (precompressed .br twins of the site's assets)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null
+  fi
+}
+
+# Each module's budget, gzipped, in KiB: build_site fails when a module outgrows it (BENCHMARKS.md,
+# "Two modules", has the figures they come from).
+PAGE_BUDGET_KIB=${PAGE_BUDGET_KIB:-560}
+ENGINE_BUDGET_KIB=${ENGINE_BUDGET_KIB:-1220}
+
+# One module of the crate: `wasm_module FEATURES OUT_DIR OUT_NAME [CARGO_ARGS...]`. Both shipped
+# modules use the release profile, so they share its compiled dependencies (CI builds each once).
+wasm_module() {
+  local features=$1 out=$2 name=$3
+  shift 3
+  cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features "$features" "$@"
+  wasm-bindgen --target web --remove-name-section --remove-producers-section --out-name "$name" \
+    --out-dir "$out" "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/cmk_playground.wasm"
+}
+
+gz_kib() { echo $(( $(gzip -9 -c "$1" | wc -c) / 1024 )); }
+
+# Builds the static site into dist/: index.html, style.css, worker.js, sealing.js; pkg/ (the
+# engine module for the Worker: wasm + glue, its TypeScript types and package.json, also the npm
+# package); ui/ (the page's module); and a .gz and .br twin of every text and wasm asset.
 build_site() {
   ensure_wasm_target
   ensure_wasm_bindgen
-  say "Building the playground (release, wasm32)"
-  cargo build --release --lib --target wasm32-unknown-unknown
+  ensure_brotli
   rm -rf dist
   mkdir -p dist
-  wasm-bindgen --target web --remove-name-section --remove-producers-section \
-    --out-dir dist/pkg "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/cmk_playground.wasm"
+  say "Building the engine module (release, wasm32, feature worker)"
+  wasm_module worker dist/pkg cmk_playground
   write_package_json
+  # The page runs no bulk cryptography, so our crate is built for size there ("z"; fat LTO
+  # optimises the whole module at the root crate's level); BENCHMARKS.md, "Two modules".
+  say "Building the page's module (release, our crate at opt-level z, wasm32, feature page)"
+  wasm_module page dist/ui cmk_page --config 'profile.release.package.cmk-playground.opt-level="z"'
+  rm -f dist/ui/*.d.ts
   cp index.html dist/
   cp -r www/. dist/
-  local raw gz
-  raw=$(stat -c %s dist/pkg/cmk_playground_bg.wasm)
-  gz=$(gzip -9 -c dist/pkg/cmk_playground_bg.wasm | wc -c)
-  say "dist/ ready: wasm $((raw / 1024)) KiB raw, $((gz / 1024)) KiB gzipped"
+  rm -f dist/bench.html dist/bench.js
+  find dist -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' -o -name '*.ts' \) \
+    -exec gzip -9 -k -n {} \; -exec brotli -q 11 -k {} \;
+  local page engine
+  page=$(gz_kib dist/ui/cmk_page_bg.wasm)
+  engine=$(gz_kib dist/pkg/cmk_playground_bg.wasm)
+  say "dist/ ready: page module $(( $(stat -c %s dist/ui/cmk_page_bg.wasm) / 1024 )) KiB raw, $page KiB gzipped (budget $PAGE_BUDGET_KIB); engine module $(( $(stat -c %s dist/pkg/cmk_playground_bg.wasm) / 1024 )) KiB raw, $engine KiB gzipped (budget $ENGINE_BUDGET_KIB)"
+  if [ "$page" -gt "$PAGE_BUDGET_KIB" ] || [ "$engine" -gt "$ENGINE_BUDGET_KIB" ]; then
+    echo "error: a module outgrew its size budget (page $page KiB > $PAGE_BUDGET_KIB, or engine $engine KiB > $ENGINE_BUDGET_KIB, gzipped): see BENCHMARKS.md, \"Two modules\"" >&2
+    return 1
+  fi
+}
+
+# The benchmark page and its module (the engine with the benchmark exports), into dist/: never
+# part of the shipped site (scripts/bench only).
+build_bench_page() {
+  say "Building the benchmark module (release, wasm32, features worker + bench)"
+  wasm_module bench dist/bench-pkg cmk_playground
+  cp www/bench.html www/bench.js dist/
 }

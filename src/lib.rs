@@ -9,7 +9,8 @@
 //! * [`drills`]: guided drills (revoke, rotate, outage, identity None, and Microsoft Sentinel's
 //!   revoke, rotate and refused changes) and their checks, as data.
 //! * [`consoles`]: the in-page command lines (`az`), sans-IO over a narrow transport.
-//! * `ui` (wasm only): the Yew page. `wasm` (wasm only): the entry point and the JS API.
+//! * `ui` (wasm, feature `page`): the Yew page. `wasm` (wasm only): the entry point and the JS
+//!   API (`WasmEngine`, feature `worker`).
 
 pub mod byos_walkthrough;
 pub mod chart;
@@ -26,7 +27,7 @@ pub mod recording;
 pub mod sentinel_walkthrough;
 pub mod walkthrough;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

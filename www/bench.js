@@ -14,7 +14,7 @@
 // Open bench.html in a browser (scripts/bench does it headless); results print to the console
 // as one "BENCH {json}" line and render in the page. bench.html?only=clock runs only the clock
 // benchmark; &workspaces=N sets the workspaces per cluster (200).
-import init, { WasmEngine, cryptoKernel, clockBenchmark } from "./pkg/cmk_playground.js";
+import init, { WasmEngine, cryptoKernel, clockBenchmark } from "./bench-pkg/cmk_playground.js";
 import { drainSeals } from "./sealing.js";
 
 const SUB = "9f3b6c2e-1a4d-4e8b-b5c7-2d8f0a6e4c31";

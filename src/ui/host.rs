@@ -1,6 +1,8 @@
-//! Where the engine runs: a module Web Worker (`worker.js`), so RSA key generation and long clock
-//! runs never freeze the page; or the page itself, for tests and when a Worker cannot start.
-//! Both speak [`crate::protocol`], and replies arrive asynchronously either way.
+//! Where the engine runs: a module Web Worker (`worker.js`, started by `index.html` before this
+//! module has even loaded), so RSA key generation and long clock runs never freeze the page; or
+//! the page itself, when a Worker cannot start (the engine module loaded into the page) and in
+//! tests (the engine linked in, with the `worker` feature). All speak [`crate::protocol`], and
+//! replies arrive asynchronously either way.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -10,8 +12,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
+#[cfg(feature = "worker")]
 use crate::engine::Engine;
-use crate::protocol::{self, Command, Reply};
+#[cfg(feature = "worker")]
+use crate::protocol;
+use crate::protocol::{Command, Reply};
 
 type Done = Box<dyn FnOnce(Result<Reply, String>)>;
 
@@ -43,13 +48,20 @@ type Progress = Rc<dyn Fn(f64, String)>;
 /// The Worker's event handlers, kept alive as long as the host.
 struct Listeners {
     _message: Closure<dyn FnMut(MessageEvent)>,
-    _error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    _error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 enum Mode {
     /// The Worker is loading; commands wait in the queue.
     Starting(Worker),
     Worker(Worker),
+    /// The engine module is loading into the page; commands wait in the queue.
+    Loading,
+    /// The engine module's `WasmEngine`, in the page (builds without the engine linked in).
+    #[cfg_attr(feature = "worker", allow(dead_code))]
+    Script(JsValue),
+    /// The engine linked into this module (tests, and builds with both features).
+    #[cfg(feature = "worker")]
     Local(Rc<RefCell<Engine>>),
 }
 
@@ -94,6 +106,7 @@ impl Host {
     }
 
     /// The engine runs in the page, seeded from WebCrypto (or from `seed`, for tests).
+    #[cfg(feature = "worker")]
     pub fn local(seed: Option<[u8; 32]>) -> Host {
         // Without a seed, Engine::default() seeds from WebCrypto.
         let mut engine: Engine = seed.map(Engine::with_seed).unwrap_or_default();
@@ -102,13 +115,38 @@ impl Host {
         Host::with_mode(Mode::Local(Rc::new(RefCell::new(engine))))
     }
 
-    /// The engine runs in `worker.js` next to the page; falls back to the page if it can't start.
+    /// The engine runs in `worker.js` next to the page: the one `index.html` started
+    /// (`window.cmkEngine`), or a new one where the page was loaded some other way; falls back to
+    /// the page if it can't start.
     pub fn worker() -> Host {
-        let opts = WorkerOptions::new();
-        opts.set_type(WorkerType::Module);
-        let worker = match Worker::new_with_options("./worker.js", &opts) {
+        let started = js_sys::Reflect::get(&js_sys::global(), &"cmkEngine".into())
+            .ok()
+            .filter(|s| s.is_object());
+        let get = |k: &str| {
+            started
+                .as_ref()
+                .and_then(|s| js_sys::Reflect::get(s, &k.into()).ok())
+                .unwrap_or(JsValue::UNDEFINED)
+        };
+        let worker = match get("worker").dyn_into::<Worker>() {
+            Ok(w) => Ok(w),
+            Err(_) if started.is_some() => Err(get("error")
+                .as_string()
+                .unwrap_or_else(|| "the browser refused to start it".into())),
+            Err(_) => {
+                let opts = WorkerOptions::new();
+                opts.set_type(WorkerType::Module);
+                Worker::new_with_options("./worker.js", &opts)
+                    .map_err(|e| format!("the browser refused to start it ({e:?})"))
+            }
+        };
+        let worker = match worker {
             Ok(w) => w,
-            Err(_) => return Host::local(None),
+            Err(reason) => {
+                let host = Host::with_mode(Mode::Loading);
+                host.fall_back(format!("the engine worker could not start: {reason}"));
+                return host;
+            }
         };
         let host = Host::with_mode(Mode::Starting(worker.clone()));
         let weak = Rc::downgrade(&host.0);
@@ -119,17 +157,32 @@ impl Host {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         let weak: Weak<Inner> = Rc::downgrade(&host.0);
-        let on_error =
-            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-                if let Some(inner) = weak.upgrade() {
-                    Host(inner).on_failure(format!("the engine worker failed: {}", e.message()));
-                }
-            });
+        // A script that fails to load fires a plain `Event` (no `message`); a thrown error an
+        // `ErrorEvent`.
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if let Some(inner) = weak.upgrade() {
+                let message = js_sys::Reflect::get(&e, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_else(|| "its script could not load".into());
+                Host(inner).on_failure(format!("the engine worker failed: {message}"));
+            }
+        });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         *host.0.listeners.borrow_mut() = Some(Listeners {
             _message: on_message,
             _error: on_error,
         });
+        // What the Worker said before this module was ready to listen (index.html kept it).
+        let early = get("messages");
+        if let Some(early) = early.dyn_ref::<js_sys::Array>() {
+            for m in early.iter() {
+                host.on_message(m);
+            }
+        }
+        if let Some(e) = get("error").as_string() {
+            host.on_failure(format!("the engine worker failed: {e}"));
+        }
         host
     }
 
@@ -150,8 +203,10 @@ impl Host {
     /// "Web Worker", "page", or "starting".
     pub fn kind(&self) -> &'static str {
         match &*self.0.mode.borrow() {
-            Mode::Starting(_) => "starting",
+            Mode::Starting(_) | Mode::Loading => "starting",
             Mode::Worker(_) => "Web Worker",
+            Mode::Script(_) => "page",
+            #[cfg(feature = "worker")]
             Mode::Local(_) => "page",
         }
     }
@@ -184,15 +239,31 @@ impl Host {
         let id = self.0.next.get();
         self.0.next.set(id + 1);
         self.0.pending.borrow_mut().insert(id, Box::new(done));
-        let mode = match &*self.0.mode.borrow() {
-            Mode::Starting(_) => None,
-            Mode::Worker(w) => Some(Ok(w.clone())),
-            Mode::Local(e) => Some(Err(e.clone())),
+        let target = match &*self.0.mode.borrow() {
+            Mode::Starting(_) | Mode::Loading => Target::Queue,
+            Mode::Worker(w) => Target::Worker(w.clone()),
+            Mode::Script(e) => Target::Script(e.clone()),
+            #[cfg(feature = "worker")]
+            Mode::Local(e) => Target::Local(e.clone()),
         };
-        match mode {
-            None => self.0.queue.borrow_mut().push((id, cmd)),
-            Some(Ok(worker)) => self.post(&worker, id, &cmd),
-            Some(Err(engine)) => self.run_local(engine, id, cmd),
+        self.dispatch(target, id, cmd);
+    }
+
+    fn dispatch(&self, target: Target, id: u32, cmd: Command) {
+        match target {
+            Target::Queue => self.0.queue.borrow_mut().push((id, cmd)),
+            Target::Worker(worker) => self.post(&worker, id, &cmd),
+            Target::Script(engine) => self.run_script(engine, id, cmd),
+            #[cfg(feature = "worker")]
+            Target::Local(engine) => self.run_local(engine, id, cmd),
+        }
+    }
+
+    /// Runs what waited while the engine was starting, in order, wherever it now runs.
+    fn flush_queue(&self, target: impl Fn() -> Target) {
+        let queued: Vec<_> = self.0.queue.borrow_mut().drain(..).collect();
+        for (id, cmd) in queued {
+            self.dispatch(target(), id, cmd);
         }
     }
 
@@ -209,6 +280,49 @@ impl Host {
         }
     }
 
+    /// A command for the engine module loaded into the page: the same calls `worker.js` makes
+    /// (`exec`, and `advanceTotal`/`advanceStep` for clock moves, in steps so the page stays
+    /// responsive and the move can be stopped).
+    fn run_script(&self, engine: JsValue, id: u32, cmd: Command) {
+        let host = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            super::util::next_frame().await;
+            let result = match cmd {
+                Command::Advance { seconds } => host.advance_script(&engine, seconds).await,
+                cmd => script_exec(&engine, &cmd),
+            };
+            host.resolve(id, result);
+        });
+    }
+
+    async fn advance_script(&self, engine: &JsValue, seconds: u64) -> Result<Reply, String> {
+        let num = |v: Result<JsValue, String>| v.map(|v| v.as_f64().unwrap_or(-1.0));
+        let started = num(script_call(engine, "now", &[]))?;
+        let total = num(script_call(
+            engine,
+            "advanceTotal",
+            &[(seconds as f64).into()],
+        ))?;
+        if total < 0.0 {
+            return script_exec(engine, &Command::Advance { seconds });
+        }
+        self.0.cancel.set(false);
+        let (mut done, mut last_yield) = (0.0, super::util::now_ms());
+        while done < total && !self.0.cancel.get() {
+            done += num(script_call(engine, "advanceStep", &[(total - done).into()]))?.max(0.0);
+            if super::util::now_ms() - last_yield > 50.0 {
+                self.progress(done / total, "Advancing the virtual clock".into());
+                super::util::next_frame().await;
+                last_yield = super::util::now_ms();
+            }
+        }
+        let mut reply = script_exec(engine, &Command::Snapshot)?;
+        reply.started = started as u64;
+        reply.cancelled = done < total;
+        Ok(reply)
+    }
+
+    #[cfg(feature = "worker")]
     fn run_local(&self, engine: Rc<RefCell<Engine>>, id: u32, cmd: Command) {
         let host = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -224,6 +338,7 @@ impl Host {
         });
     }
 
+    #[cfg(feature = "worker")]
     async fn advance_local(&self, engine: &Rc<RefCell<Engine>>, seconds: u64) -> Reply {
         let (started, total) = {
             let e = engine.borrow();
@@ -310,10 +425,7 @@ impl Host {
             };
             if let Some(w) = worker {
                 *self.0.mode.borrow_mut() = Mode::Worker(w.clone());
-                let queued: Vec<_> = self.0.queue.borrow_mut().drain(..).collect();
-                for (id, cmd) in queued {
-                    self.post(&w, id, &cmd);
-                }
+                self.flush_queue(|| Target::Worker(w.clone()));
             }
             return;
         }
@@ -337,13 +449,13 @@ impl Host {
     fn on_failure(&self, reason: String) {
         let starting = matches!(&*self.0.mode.borrow(), Mode::Starting(_));
         if starting {
-            let engine = Rc::new(RefCell::new(Engine::new()));
-            *self.0.mode.borrow_mut() = Mode::Local(engine.clone());
-            let queued: Vec<_> = self.0.queue.borrow_mut().drain(..).collect();
-            for (id, cmd) in queued {
-                self.run_local(engine.clone(), id, cmd);
+            if let Mode::Starting(w) = &*self.0.mode.borrow() {
+                w.terminate();
             }
-            self.notice(format!("The engine runs in the page because {reason}. Long operations such as 4096-bit key generation will pause the page."));
+            *self.0.mode.borrow_mut() = Mode::Loading;
+            self.fall_back(reason);
+        } else if matches!(&*self.0.mode.borrow(), Mode::Loading) {
+            // Already falling back (a second report of the same failure).
         } else {
             let pending: Vec<u32> = self.0.pending.borrow().keys().copied().collect();
             for id in pending {
@@ -355,10 +467,110 @@ impl Host {
         }
     }
 
+    /// Moves the engine into the page: the engine linked into this module where there is one,
+    /// else the engine module, loaded now (`window.cmkEngine.load()`, from index.html, or
+    /// `./pkg/cmk_playground.js`); what was queued runs there, in order.
+    fn fall_back(&self, reason: String) {
+        let notice = format!(
+            "The engine runs in the page because {reason}. Long operations such as 4096-bit key generation will pause the page."
+        );
+        #[cfg(feature = "worker")]
+        {
+            let engine = Rc::new(RefCell::new(Engine::new()));
+            *self.0.mode.borrow_mut() = Mode::Local(engine.clone());
+            self.flush_queue(|| Target::Local(engine.clone()));
+            self.notice(notice);
+        }
+        #[cfg(not(feature = "worker"))]
+        {
+            let host = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match load_engine_module().await {
+                    Ok(engine) => {
+                        *host.0.mode.borrow_mut() = Mode::Script(engine.clone());
+                        host.flush_queue(|| Target::Script(engine.clone()));
+                        host.notice(notice);
+                    }
+                    Err(e) => {
+                        *host.0.mode.borrow_mut() = Mode::Script(JsValue::UNDEFINED);
+                        let pending: Vec<u32> = host.0.pending.borrow().keys().copied().collect();
+                        host.0.queue.borrow_mut().clear();
+                        let why = format!(
+                            "{reason}, and the engine module could not load in the page either: {e}"
+                        );
+                        for id in pending {
+                            host.resolve(id, Err(why.clone()));
+                        }
+                        host.notice(format!(
+                            "The engine could not start: {why}. Reload the page to try again."
+                        ));
+                    }
+                }
+            });
+        }
+    }
+
     fn notice(&self, text: String) {
         let f = self.0.on_notice.borrow().clone();
         if let Some(f) = f {
             f(text);
         }
     }
+}
+
+/// Where a command goes.
+enum Target {
+    Queue,
+    Worker(Worker),
+    Script(JsValue),
+    #[cfg(feature = "worker")]
+    Local(Rc<RefCell<Engine>>),
+}
+
+/// Calls `engine[name](...args)` on the engine module's `WasmEngine`; a thrown error as text.
+fn script_call(engine: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    let text = |e: JsValue| {
+        js_sys::Reflect::get(&e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .or_else(|| e.as_string())
+            .unwrap_or_else(|| format!("{e:?}"))
+    };
+    let f = js_sys::Reflect::get(engine, &name.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| format!("the engine module has no {name}"))?;
+    let args: js_sys::Array = args.iter().collect();
+    f.apply(engine, &args).map_err(text)
+}
+
+fn script_exec(engine: &JsValue, cmd: &Command) -> Result<Reply, String> {
+    let value = serde_wasm_bindgen::to_value(cmd)
+        .map_err(|e| format!("could not encode the command: {e}"))?;
+    let reply = script_call(engine, "exec", &[value])?;
+    serde_wasm_bindgen::from_value::<Reply>(reply)
+        .map_err(|e| format!("could not decode the engine's reply: {e}"))
+}
+
+/// Loads the engine module into the page and makes a `WasmEngine` (seeded from WebCrypto).
+#[cfg(not(feature = "worker"))]
+async fn load_engine_module() -> Result<JsValue, String> {
+    let loader = js_sys::Reflect::get(&js_sys::global(), &"cmkEngine".into())
+        .ok()
+        .and_then(|s| js_sys::Reflect::get(&s, &"load".into()).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or("the page has no engine loader (window.cmkEngine.load, in index.html)")?;
+    let promise = loader
+        .call0(&JsValue::UNDEFINED)
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into::<js_sys::Promise>()
+        .map_err(|_| "the engine loader did not return a promise".to_string())?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|e| {
+            js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| format!("{e:?}"))
+        })
 }

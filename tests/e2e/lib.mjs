@@ -25,7 +25,8 @@ export const site = mkdtempSync(path.join(tmpdir(), "cmk-e2e-"));
 mkdirSync(path.join(site, "docs"));
 symlinkSync(dist, path.join(site, "docs", "playground"));
 const port = await freePort();
-export const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", site], { stdio: "ignore" });
+// Served as the README asks of a static host: precompressed twins with Content-Encoding.
+export const server = spawn("python3", [path.join(root, "scripts", "static_server.py"), String(port), "--bind", "127.0.0.1", "--directory", site], { stdio: "ignore" });
 // The server's root (a check may serve its own pages beside the site, under `site`).
 export const base = `http://127.0.0.1:${port}/`;
 export const url = `${base}docs/playground/`;
@@ -51,7 +52,12 @@ export async function open(viewport, colorScheme = "light") {
   for (let i = 0; i < 50; i++) {
     try { await page.goto(url); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
   }
-  await page.waitForSelector("text=Engine: Web Worker", { state: "attached", timeout: 30000 });
+  try {
+    await page.waitForSelector("text=Engine: Web Worker", { state: "attached", timeout: 30000 });
+  } catch (e) {
+    const shown = await page.locator("body").innerText({ timeout: 5000 }).catch((x) => `(unreadable: ${x.message})`);
+    throw new Error(`${e.message}\nthe page showed: ${shown.slice(0, 600)}\nproblems: ${problems.join("; ") || "none"}`);
+  }
   return { page, problems };
 }
 
