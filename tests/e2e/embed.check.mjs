@@ -6,12 +6,13 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { browser, url, shots, check, run, freePort } from "./lib.mjs";
+import { browser, url, shots, check, run, freePort, waitForPort } from "./lib.mjs";
 
 // The host page: another origin (another port), with the few lines the README asks of a host.
 const hostDir = mkdtempSync(path.join(tmpdir(), "cmk-host-"));
 const hostPort = await freePort();
 const host = spawn("python3", ["-m", "http.server", String(hostPort), "--bind", "127.0.0.1", "--directory", hostDir], { stdio: "ignore" });
+await waitForPort(hostPort);
 // "localhost" and "127.0.0.1" are different origins (and different sites): the frame is cross-origin.
 const playground = url.replace("127.0.0.1", "localhost");
 const hostPage = (query, height) => `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Docs</title></head>
@@ -37,9 +38,7 @@ async function openEmbed(query, { height = 760, viewport = { width: 1100, height
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
   const dialogs = [];
   page.on("dialog", async (d) => { dialogs.push(d.type()); await d.accept(); });
-  for (let i = 0; i < 50; i++) {
-    try { await page.goto(`http://127.0.0.1:${hostPort}/${name}`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
+  await page.goto(`http://127.0.0.1:${hostPort}/${name}`);
   const frame = page.frameLocator("#cmk");
   try {
     await frame.locator("#main-panel[data-ready=true]").waitFor({ timeout: 120000 });

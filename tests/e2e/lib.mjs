@@ -4,7 +4,7 @@
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, symlinkSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -25,8 +25,24 @@ export const site = mkdtempSync(path.join(tmpdir(), "cmk-e2e-"));
 mkdirSync(path.join(site, "docs"));
 symlinkSync(dist, path.join(site, "docs", "playground"));
 const port = await freePort();
+/// Resolves once something accepts connections on 127.0.0.1:`port` (a server just spawned); throws
+/// after `seconds`. A fresh, busy machine can take seconds to start Python.
+export async function waitForPort(port, seconds = 60) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const up = await new Promise((resolve) => {
+      const c = connect(port, "127.0.0.1", () => { c.end(); resolve(true); });
+      c.on("error", () => resolve(false));
+    });
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 // Served as the README asks of a static host: precompressed twins with Content-Encoding.
 export const server = spawn("python3", [path.join(root, "scripts", "static_server.py"), String(port), "--bind", "127.0.0.1", "--directory", site], { stdio: "ignore" });
+await waitForPort(port);
 // The server's root (a check may serve its own pages beside the site, under `site`).
 export const base = `http://127.0.0.1:${port}/`;
 export const url = `${base}docs/playground/`;
@@ -49,9 +65,7 @@ export async function open(viewport, colorScheme = "light") {
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
-  for (let i = 0; i < 50; i++) {
-    try { await page.goto(url); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
+  await page.goto(url);
   try {
     await page.waitForSelector("text=Engine: Web Worker", { state: "attached", timeout: 30000 });
   } catch (e) {

@@ -15,9 +15,7 @@ async function load(blockWorker) {
   const responses = [];
   page.on("response", async (r) => responses.push({ url: r.url(), encoding: r.headers()["content-encoding"] || "identity", at: Date.now() }));
   if (blockWorker) await page.route("**/worker.js", (r) => r.fulfill({ status: 404, body: "" }));
-  for (let i = 0; i < 50; i++) {
-    try { await page.goto(url); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
+  await page.goto(url);
   await page.waitForSelector("#main-panel[data-ready=true]", { timeout: 120000 });
   await idle(page);
   return { page, problems, requests, responses };

@@ -18,9 +18,7 @@ async function openAt(context, address, viewport = { width: 1280, height: 800 })
   const problems = [];
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
-  for (let i = 0; i < 50; i++) {
-    try { await page.goto(address); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
+  await page.goto(address);
   await ready(page);
   return { page, problems };
 }
