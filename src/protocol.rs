@@ -200,6 +200,9 @@ pub struct Reply {
     pub response: Option<Response>,
     /// Virtual time when the command started.
     pub started: u64,
+    /// The world after the command. The Worker sends only its changed fields
+    /// (`WasmEngine::execChanges`) and the page puts them into its copy (`ui::host`).
+    #[serde(default)]
     pub snapshot: Snapshot,
     /// For block inspection and tampering.
     pub inspection: Option<BlockInspection>,

@@ -83,6 +83,8 @@ mod engine_api {
     #[wasm_bindgen]
     pub struct WasmEngine {
         inner: Engine,
+        /// The snapshot `execChanges` / `snapshotChanges` last answered with.
+        last_sent: Option<crate::engine::Snapshot>,
     }
 
     #[wasm_bindgen]
@@ -99,7 +101,10 @@ mod engine_api {
                     Engine::with_seed(seed)
                 }
             };
-            Ok(WasmEngine { inner })
+            Ok(WasmEngine {
+                inner,
+                last_sent: None,
+            })
         }
 
         /// Sends a REST request. `headers` is an array of `[name, value]` pairs (or undefined).
@@ -227,7 +232,7 @@ mod engine_api {
                 .map_err(|e| JsError::new(&e))
         }
 
-        /// Runs one protocol command (the Worker's entry point).
+        /// Runs one protocol command.
         #[wasm_bindgen(unchecked_return_type = "Reply")]
         pub fn exec(
             &mut self,
@@ -236,6 +241,62 @@ mod engine_api {
             let cmd: Command = serde_wasm_bindgen::from_value(command)
                 .map_err(|e| JsError::new(&format!("bad command: {e}")))?;
             to_js(&protocol::execute(&mut self.inner, &cmd))
+        }
+
+        /// Runs one protocol command and answers only what changed (the Worker's entry point):
+        /// the reply without `snapshot`, and `snapshotChanges`, the snapshot's fields that
+        /// differ from the last answer of this method or `snapshotChanges()` (all of them the
+        /// first time). Whoever applies them in order to the first full set has the snapshot.
+        #[wasm_bindgen(
+            js_name = execChanges,
+            unchecked_return_type = "Omit<Reply, \"snapshot\"> & { snapshotChanges: Partial<Snapshot> }"
+        )]
+        pub fn exec_changes(
+            &mut self,
+            #[wasm_bindgen(unchecked_param_type = "Command")] command: JsValue,
+        ) -> Result<JsValue, JsError> {
+            let cmd: Command = serde_wasm_bindgen::from_value(command)
+                .map_err(|e| JsError::new(&format!("bad command: {e}")))?;
+            let mut reply = protocol::execute(&mut self.inner, &cmd);
+            let snapshot = std::mem::take(&mut reply.snapshot);
+            let out = to_js(&reply)?;
+            let _ = js_sys::Reflect::delete_property(
+                out.unchecked_ref::<js_sys::Object>(),
+                &"snapshot".into(),
+            );
+            let changes = self.changes(snapshot)?;
+            js_sys::Reflect::set(&out, &"snapshotChanges".into(), &changes)
+                .map_err(|_| JsError::new("could not build the reply"))?;
+            Ok(out)
+        }
+
+        /// The snapshot's fields that changed since the last `execChanges` or
+        /// `snapshotChanges` answer (after the Worker completed seal jobs, say).
+        #[wasm_bindgen(js_name = snapshotChanges, unchecked_return_type = "Partial<Snapshot>")]
+        pub fn snapshot_changes(&mut self) -> Result<JsValue, JsError> {
+            let snapshot = self.inner.snapshot();
+            self.changes(snapshot)
+        }
+    }
+
+    impl WasmEngine {
+        fn changes(&mut self, snapshot: crate::engine::Snapshot) -> Result<JsValue, JsError> {
+            let fields = match &self.last_sent {
+                Some(old) => snapshot.changed_since(old),
+                None => crate::engine::view::SNAPSHOT_FIELDS.to_vec(),
+            };
+            let out = js_sys::Object::new();
+            let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+            for field in fields {
+                let value = snapshot
+                    .serialize_field(field, &serializer)
+                    .ok_or_else(|| JsError::new("no such snapshot field"))?
+                    .map_err(|e| JsError::new(&e.to_string()))?;
+                js_sys::Reflect::set(&out, &field.into(), &value)
+                    .map_err(|_| JsError::new("could not build the reply"))?;
+            }
+            self.last_sent = Some(snapshot);
+            Ok(out.into())
         }
     }
 

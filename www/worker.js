@@ -1,6 +1,7 @@
 // The engine's home: a module Worker, so RSA key generation, bulk sealing and long clock runs
 // never block the page. It speaks the protocol in src/protocol.rs: { id, command } in,
-// { id, progress } while working, then { id, reply } (or { id, error }).
+// { id, progress } while working, then { id, reply } (or { id, error }), where a reply carries
+// `snapshotChanges` (the snapshot's fields that changed) in place of the whole `snapshot`.
 //
 // Bulk sealing: the engine hands out the service layer (AES-256-GCM under each block's data key)
 // of large blocks as jobs; WebCrypto performs them here and the engine adds the infrastructure
@@ -69,14 +70,15 @@ async function handle({ id, command }) {
           lastYield = performance.now();
         }
       }
-      const reply = engine.exec("Snapshot");
+      const reply = engine.execChanges("Snapshot");
       reply.started = started;
       reply.cancelled = done < total;
       postMessage({ id, reply });
       return;
     }
-    const reply = engine.exec(command);
-    if ((await drain(id)) > 0) reply.snapshot = engine.snapshot();
+    // Replies carry the snapshot's changed fields only (the page keeps the rest).
+    const reply = engine.execChanges(command);
+    if ((await drain(id)) > 0) Object.assign(reply.snapshotChanges, engine.snapshotChanges());
     postMessage({ id, reply });
   } catch (e) {
     postMessage({ id, error: String((e && e.message) || e) });

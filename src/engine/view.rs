@@ -1404,3 +1404,141 @@ fn storage_view(w: &World, s: &super::storage::BlockStore) -> StorageView {
         drops,
     }
 }
+
+/// Replies that carry only what changed: the Worker keeps the snapshot it last sent and sends the
+/// fields that differ (`Snapshot::changed_since`), the page puts them into its copy
+/// (`Snapshot::set_field`). A world with a thousand workspaces then crosses the Worker boundary
+/// only when its workspaces change, not with every request.
+macro_rules! snapshot_fields {
+    ($($field:ident),* $(,)?) => {
+        /// `Snapshot`'s fields, as serialized (a test keeps this list whole).
+        pub const SNAPSHOT_FIELDS: &[&str] = &[$(stringify!($field)),*];
+
+        impl Snapshot {
+            /// The fields that differ from `old`, in declaration order.
+            pub fn changed_since(&self, old: &Snapshot) -> Vec<&'static str> {
+                let mut changed = Vec::new();
+                $(if self.$field != old.$field {
+                    changed.push(stringify!($field));
+                })*
+                changed
+            }
+
+            /// Serializes the field called `name` (None when there is no such field).
+            pub fn serialize_field<S: serde::Serializer>(
+                &self,
+                name: &str,
+                serializer: S,
+            ) -> Option<Result<S::Ok, S::Error>> {
+                match name {
+                    $(stringify!($field) => Some(self.$field.serialize(serializer)),)*
+                    _ => None,
+                }
+            }
+
+            /// Replaces the field called `name` with what `deserializer` holds; false (and
+            /// nothing changed) when there is no such field.
+            pub fn set_field<'de, D: serde::Deserializer<'de>>(
+                &mut self,
+                name: &str,
+                deserializer: D,
+            ) -> Result<bool, D::Error> {
+                match name {
+                    $(stringify!($field) => {
+                        self.$field = Deserialize::deserialize(deserializer)?;
+                        Ok(true)
+                    })*
+                    _ => Ok(false),
+                }
+            }
+        }
+    };
+}
+
+snapshot_fields!(
+    now,
+    next_event,
+    next_event_label,
+    tenant_id,
+    user_object_id,
+    user_name,
+    user_upn,
+    subscriptions,
+    regions,
+    groups,
+    providers,
+    vaults,
+    identities,
+    role_assignments,
+    clusters,
+    workspaces,
+    operations,
+    timeline,
+    timeline_len,
+    audit,
+    storage,
+    sentinel,
+    lockbox,
+    storage_accounts,
+    alert_rules,
+    fired_alerts,
+    session,
+);
+
+#[cfg(test)]
+mod delta_tests {
+    use super::*;
+
+    #[test]
+    fn the_field_list_is_the_snapshots_fields() {
+        let json = serde_json::to_value(Snapshot::default()).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut listed = SNAPSHOT_FIELDS.to_vec();
+        let mut serialized = keys.clone();
+        listed.sort_unstable();
+        serialized.sort_unstable();
+        assert_eq!(listed, serialized);
+    }
+
+    #[test]
+    fn changed_fields_put_into_the_old_snapshot_give_the_new_one() {
+        let mut engine = crate::engine::Engine::with_seed([7; 32]);
+        let old = engine.snapshot();
+        let sub = SUBSCRIPTIONS[0].0;
+        let r = engine.handle(
+            "PUT",
+            &format!("https://management.azure.com/subscriptions/{sub}/resourcegroups/rg?api-version=2021-04-01"),
+            &[],
+            Some(r#"{"location":"eastus"}"#),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        engine.advance(60);
+        let new = engine.snapshot();
+        let changed = new.changed_since(&old);
+        assert!(
+            changed.contains(&"groups") && changed.contains(&"now"),
+            "{changed:?}"
+        );
+        assert!(!changed.contains(&"vaults"), "{changed:?}");
+        let mut merged = old.clone();
+        for field in &changed {
+            let value = new
+                .serialize_field(field, serde_json::value::Serializer)
+                .unwrap()
+                .unwrap();
+            assert!(merged.set_field(field, value).unwrap());
+        }
+        assert_eq!(merged, new);
+        assert!(
+            !merged
+                .set_field("nonsense", serde_json::Value::Null)
+                .unwrap()
+        );
+        assert!(new.changed_since(&new).is_empty());
+    }
+}

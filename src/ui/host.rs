@@ -78,6 +78,8 @@ struct Inner {
     listeners: RefCell<Option<Listeners>>,
     /// The person asked to stop the in-page clock move that is running.
     cancel: Cell<bool>,
+    /// The world as the Worker's replies last described it (they carry only what changed).
+    snapshot: RefCell<crate::engine::Snapshot>,
 }
 
 /// A handle on the engine host; clones share it.
@@ -102,6 +104,7 @@ impl Host {
             sealing: RefCell::new("wasm"),
             listeners: RefCell::new(None),
             cancel: Cell::new(false),
+            snapshot: RefCell::new(Default::default()),
         }))
     }
 
@@ -439,9 +442,32 @@ impl Host {
         if let Some(msg) = error.as_string() {
             return self.resolve(id, Err(msg));
         }
-        let result = serde_wasm_bindgen::from_value::<Reply>(get("reply"))
-            .map_err(|e| format!("could not decode the engine's reply: {e}"));
+        let result = self.decode_reply(get("reply"));
         self.resolve(id, result);
+    }
+
+    /// A Worker's reply: the snapshot's changed fields go into the page's copy, which becomes
+    /// the reply's snapshot (`WasmEngine::execChanges`).
+    fn decode_reply(&self, reply: JsValue) -> Result<Reply, String> {
+        let bad =
+            |e: serde_wasm_bindgen::Error| format!("could not decode the engine's reply: {e}");
+        let changes =
+            js_sys::Reflect::get(&reply, &"snapshotChanges".into()).unwrap_or(JsValue::UNDEFINED);
+        let mut decoded = serde_wasm_bindgen::from_value::<Reply>(reply).map_err(bad)?;
+        let Some(changes) = changes.dyn_ref::<js_sys::Object>() else {
+            return Ok(decoded);
+        };
+        let mut snapshot = self.0.snapshot.borrow().clone();
+        for field in js_sys::Object::keys(changes).iter() {
+            let value = js_sys::Reflect::get(changes, &field).unwrap_or(JsValue::UNDEFINED);
+            let name = field.as_string().unwrap_or_default();
+            snapshot
+                .set_field(&name, serde_wasm_bindgen::Deserializer::from(value))
+                .map_err(bad)?;
+        }
+        *self.0.snapshot.borrow_mut() = snapshot.clone();
+        decoded.snapshot = snapshot;
+        Ok(decoded)
     }
 
     /// Before the Worker is ready, move the engine into the page and run what was queued; after,
