@@ -1,6 +1,7 @@
 // Runs www/bench.html from the built site in headless Chromium and prints its figures.
 // Used by scripts/bench; not a test (it asserts nothing about speed).
-// BENCH_ONLY=clock runs only the clock benchmark; BENCH_URL=http://host:port/ uses a site already
+// BENCH_ONLY=clock runs only the clock benchmark, BENCH_ONLY=fleet only the requests-with-a-fleet
+// one (BENCH_WORKSPACES=N per cluster); BENCH_URL=http://host:port/ uses a site already
 // being served there instead of serving dist/ on a free port.
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
@@ -13,7 +14,8 @@ const port = await new Promise((resolve) => {
   s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
 const base = process.env.BENCH_URL || `http://127.0.0.1:${port}/`;
-const query = process.env.BENCH_ONLY === "clock" ? "?only=clock" : "";
+const only = process.env.BENCH_ONLY;
+const query = only ? `?only=${only}${process.env.BENCH_WORKSPACES ? `&workspaces=${process.env.BENCH_WORKSPACES}` : ""}` : "";
 const server = process.env.BENCH_URL
   ? { kill() {} }
   : spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", path.join(root, "dist")], { stdio: "ignore" });
@@ -43,6 +45,11 @@ try {
     console.log(`ratio pipeline / WebCrypto:                                 ${f(r.ratio, 2)}  (sealing stage alone: ${f(r.sealRatio, 2)}; wasm-only pipeline: ${f(r.pipelineWasmMBps / r.webCryptoMBps, 2)})`);
     console.log(`decrypt + scan: hot ${Math.round(r.scanHotRowsPerSec)} rows/s, cold ${Math.round(r.scanColdRowsPerSec)} rows/s (${f(r.scanColdMBps)} MB/s through the key chain)`);
     console.log(`wasm primitives: AES-256-GCM ${f(r["wasm_aes-gcm_MBps"])} MB/s, XChaCha20-Poly1305 ${f(r["wasm_xchacha20-poly1305_MBps"])} MB/s, HKDF ${f(r.hkdfMicros)} µs/DEK`);
+  }
+  if (r.fleet) {
+    const q = r.fleet;
+    console.log(`fleet: ${q.workspaces} linked workspaces provisioned in ${f(q.provisionMs / 1000, 2)} s`);
+    console.log(`  GET /subscriptions: handle ${f(q.handleMs, 3)} ms; exec (whole snapshot) ${f(q.execMs, 2)} ms, ${f(q.fullKiB, 0)} KiB, structured clone ${f(q.cloneFullMs, 2)} ms; execChanges (what worker.js sends) ${f(q.changesMs, 2)} ms, ${f(q.changesKiB, 1)} KiB, clone ${f(q.cloneChangesMs, 3)} ms; fields changed: ${q.changedFields.join(", ") || "none"}`);
   }
   if (r.clock) {
     const c = r.clock;
