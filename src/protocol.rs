@@ -406,6 +406,8 @@ pub fn execute(engine: &mut Engine, cmd: &Command) -> Reply {
             None
         }
     };
+    // Plaintexts the host opened for this command and it did not read are not kept.
+    engine.drop_opened();
     Reply {
         response,
         started,

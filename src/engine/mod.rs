@@ -529,6 +529,36 @@ impl Engine {
         self.store.complete(job, sealed)
     }
 
+    /// The hot-cache copies a Query API request (`api.loganalytics.io`) may read, for the host
+    /// to open with AES-256-GCM (the Worker's WebCrypto) before it sends the request; empty for
+    /// any other request. See [`storage::open_jobs`].
+    pub fn open_jobs(&mut self, url: &str, body: Option<&str>) -> Vec<storage::OpenJob> {
+        if !url.to_ascii_lowercase().contains("api.loganalytics.") {
+            return Vec::new();
+        }
+        let cx = Ctx {
+            w: &mut self.world,
+            j: &mut self.journal,
+            s: &mut self.store,
+            caller: String::new(),
+        };
+        storage::open_jobs(&cx, &format!("{url}\n{}", body.unwrap_or("")))
+    }
+
+    /// A hot-cache copy's plaintext, opened by the host: the next read of that block uses it
+    /// (once its account's access is checked, as always) instead of opening the copy itself.
+    pub fn complete_open(&mut self, block: u64, plaintext: Vec<u8>) {
+        self.store
+            .opened
+            .insert(block, zeroize::Zeroizing::new(plaintext));
+    }
+
+    /// Drops the opened plaintexts the last command did not read (`protocol::execute` does,
+    /// after every command).
+    pub fn drop_opened(&mut self) {
+        self.store.opened.clear();
+    }
+
     /// Seals every pending job in place (aes-gcm).
     pub fn seal_pending_in_place(&mut self) {
         self.store.complete_all_in_place();

@@ -26,6 +26,7 @@ mod keyvault;
 mod linked_storage;
 mod lockbox;
 mod log_alerts;
+mod open_jobs;
 mod properties;
 mod providers_graph;
 mod provisioning;

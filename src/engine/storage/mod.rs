@@ -245,6 +245,24 @@ impl Drop for SealJob {
     }
 }
 
+/// A hot-cache copy for the host to open (AES-256-GCM, in WebCrypto) before the query that reads
+/// it runs: `Engine::open_jobs` hands them out, `Engine::complete_open` takes the plaintexts back.
+pub struct OpenJob {
+    pub block: u64,
+    pub key: Vec<u8>,
+    pub nonce: Vec<u8>,
+    pub aad: Vec<u8>,
+    /// Ciphertext followed by the tag.
+    pub sealed: Rc<[u8]>,
+}
+
+/// The job carries the cluster's hot-cache key: wipe it once the job is done with.
+impl Drop for OpenJob {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key);
+    }
+}
+
 /// Blocks, hot-cache copies and drop counts: outside the per-request rollback.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockStore {
@@ -267,6 +285,10 @@ pub struct BlockStore {
     /// Seal service layers through [`BlockStore::take_jobs`] (the page's SubtleCrypto) instead of
     /// in place.
     pub external: bool,
+    /// Hot-cache plaintexts the host opened (WebCrypto) for the command about to run, by block;
+    /// `read_block` takes them in place of its own AES-GCM once access is checked, and the engine
+    /// drops what is left after the command.
+    pub opened: BTreeMap<u64, zeroize::Zeroizing<Vec<u8>>>,
     pending: BTreeMap<u64, Pending>,
     /// Jobs handed to the host and not yet completed (so pipelined hosts never get one twice).
     taken: std::collections::BTreeSet<u64>,
@@ -970,6 +992,44 @@ fn conditions(cx: &Ctx, account: &str) -> ingestion::Conditions {
     }
 }
 
+/// The hot-cache copies a Query API request may read, as jobs for the host: those of the
+/// workspaces the request names (customer id, or ARM id, in its URL or body) and of the tables its
+/// text names. A copy it turns out not to read is dropped unread; one it reads but was not
+/// offered is opened in wasm as before, so the answer never depends on this guess.
+pub fn open_jobs(cx: &Ctx, request_text: &str) -> Vec<OpenJob> {
+    let lower = request_text.to_ascii_lowercase();
+    let named: Vec<&str> =
+        cx.w.workspaces
+            .values()
+            .filter(|w| {
+                lower.contains(&w.customer_id.to_ascii_lowercase())
+                    || lower.contains(&w.id.to_ascii_lowercase())
+            })
+            .map(|w| w.customer_id.as_str())
+            .collect();
+    if named.is_empty() {
+        return Vec::new();
+    }
+    cx.s.hot
+        .iter()
+        .filter(|(_, h)| !h.pending)
+        .filter_map(|(id, h)| {
+            let b = cx.s.blocks.get(id).filter(|b| !b.pending)?;
+            if !named.contains(&b.customer_id.as_str()) || !request_text.contains(&b.table) {
+                return None;
+            }
+            let k = cx.w.storage.hot_keys.get(&h.cluster)?;
+            Some(OpenJob {
+                block: *id,
+                key: k.key.bytes().to_vec(),
+                nonce: h.nonce.to_vec(),
+                aad: hot_aad(*id),
+                sealed: h.sealed.clone(),
+            })
+        })
+        .collect()
+}
+
 fn hot_aad(block: u64) -> Vec<u8> {
     format!("hot|{block}").into_bytes()
 }
@@ -1090,12 +1150,17 @@ pub fn read_block(cx: &mut Ctx, id: u64) -> Result<Option<RowSet>, ReadError> {
     })?;
     if let Some(h) = cx.s.hot.get(&id).filter(|h| !h.pending) {
         if let Some(k) = cx.w.storage.hot_keys.get(&h.cluster) {
-            let plain =
-                crypto::gcm_open(&k.key, &h.nonce, &hot_aad(id), &h.sealed).map_err(|_| {
-                    ReadError::Integrity(format!(
-                        "block {id}: the hot-cache copy failed authentication"
-                    ))
-                })?;
+            // Opened by the host (WebCrypto verified the tag), else here.
+            let plain = match cx.s.opened.remove(&id) {
+                Some(plain) => plain,
+                None => crypto::gcm_open(&k.key, &h.nonce, &hot_aad(id), &h.sealed)
+                    .map(zeroize::Zeroizing::new)
+                    .map_err(|_| {
+                        ReadError::Integrity(format!(
+                            "block {id}: the hot-cache copy failed authentication"
+                        ))
+                    })?,
+            };
             return RowSet::decode(&plain)
                 .map(Some)
                 .map_err(|_| ReadError::Integrity(OpenError::Decode.describe(id)));
