@@ -445,10 +445,18 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str, patch: bool) -
     let now = cx.w.now;
     let lname = name.to_ascii_lowercase();
     // Soft-deleted workspaces past their 14 days are gone for good.
-    cx.w.workspaces.retain(|_, ws| {
-        ws.deleted
-            .is_none_or(|d| d + limits::WORKSPACE_SOFT_DELETE > now)
-    });
+    let expired: Vec<String> =
+        cx.w.workspaces
+            .iter()
+            .filter(|(_, ws)| {
+                ws.deleted
+                    .is_some_and(|d| d + limits::WORKSPACE_SOFT_DELETE <= now)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+    for k in expired {
+        cx.w.workspaces.remove(&k);
+    }
     let reserved = cx.w.workspaces.values().any(|ws| {
         ws.deleted.is_some()
             && ws.subscription == sub
