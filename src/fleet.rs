@@ -657,7 +657,7 @@ pub struct ScenarioReport {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Overheads {
-    /// One cheap request (`GET /subscriptions`): mostly `Engine::handle`'s copy of the world.
+    /// One cheap request (`GET /subscriptions`).
     pub request_ms: f64,
     pub empty_request_ms: f64,
     /// `Engine::snapshot()`, which every reply to the page carries.

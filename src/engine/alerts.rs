@@ -10,7 +10,6 @@
 //! goes through [`rule_queries`].
 
 use super::api_versions::SCHEDULED_QUERY_RULES_API;
-use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
@@ -46,8 +45,8 @@ pub struct AlertRule {
     pub query_store: Option<String>,
 }
 
-/// Every rule, by its id in lower case.
-pub type AlertRules = BTreeMap<String, AlertRule>;
+/// Every rule, by its id in lower case (a persistent map: see `World`).
+pub type AlertRules = imbl::OrdMap<String, AlertRule>;
 
 impl AlertRule {
     /// The workspace (lower-cased id) the rule queries: the first scope that is one.

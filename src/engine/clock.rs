@@ -3,8 +3,6 @@
 //! Time is an input: it moves only when the caller calls `Engine::advance`, and every timestamp
 //! the engine writes is derived from it. Times are Unix seconds (UTC).
 
-use std::collections::BTreeMap;
-
 pub const MINUTE: u64 = 60;
 pub const HOUR: u64 = 3600;
 pub const DAY: u64 = 86_400;
@@ -66,10 +64,11 @@ impl Event {
     }
 }
 
-/// Events ordered by due time, then by the order they were scheduled.
+/// Events ordered by due time, then by the order they were scheduled. A persistent map, so the
+/// world's copy before a request costs nothing (see `World`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventQueue {
-    items: BTreeMap<(u64, u64), Event>,
+    items: imbl::OrdMap<(u64, u64), Event>,
     seq: u64,
 }
 
@@ -81,7 +80,7 @@ impl EventQueue {
 
     /// Removes and returns the earliest event due at or before `until`.
     pub fn pop_due(&mut self, until: u64) -> Option<(u64, Event)> {
-        let (&(at, seq), _) = self.items.iter().next()?;
+        let &((at, seq), _) = self.items.get_min()?;
         if at > until {
             return None;
         }
@@ -102,7 +101,15 @@ impl EventQueue {
     }
 
     pub fn retain(&mut self, mut keep: impl FnMut(&Event) -> bool) {
-        self.items.retain(|_, e| keep(e));
+        let gone: Vec<(u64, u64)> = self
+            .items
+            .iter()
+            .filter(|(_, e)| !keep(e))
+            .map(|(k, _)| *k)
+            .collect();
+        for k in gone {
+            self.items.remove(&k);
+        }
     }
 }
 

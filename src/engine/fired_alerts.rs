@@ -47,13 +47,13 @@ const MAX_PERIODS: usize = 64;
 /// A dimension combination: `(column, value)` in the rule's dimension order.
 pub type Dimensions = Vec<(String, String)>;
 
-/// Fired alerts, and what each rule's evaluations remember.
+/// Fired alerts, and what each rule's evaluations remember (persistent maps: see `World`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FiredAlerts {
     /// Every alert by its GUID (lower case).
-    pub alerts: BTreeMap<String, FiredAlert>,
+    pub alerts: imbl::OrdMap<String, FiredAlert>,
     /// Each evaluated rule's memory, by the rule's key (lower-cased id).
-    pub rules: BTreeMap<String, RuleState>,
+    pub rules: imbl::OrdMap<String, RuleState>,
 }
 
 /// What a rule's evaluations remember between runs.
@@ -367,9 +367,16 @@ fn resolve_after(rule: &AlertRule, freq: u64) -> Option<u64> {
 /// "Alerts are stored for 30 days and are deleted after the 30-day retention period."
 fn purge(cx: &mut Ctx) {
     let now = cx.w.now;
-    cx.w.fired_alerts
-        .alerts
-        .retain(|_, a| a.fired + limits::ALERT_RETENTION > now);
+    let gone: Vec<String> =
+        cx.w.fired_alerts
+            .alerts
+            .iter()
+            .filter(|(_, a)| a.fired + limits::ALERT_RETENTION <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+    for k in gone {
+        cx.w.fired_alerts.alerts.remove(&k);
+    }
 }
 
 /// Runs the rule's query over its window and measures each dimension combination.

@@ -18,7 +18,6 @@
 //! Owner or the Azure Customer Lockbox Approver for Subscription at the subscription's scope.
 
 use crate::engine::api_versions::{API_2018_02, API_2018_10, LOCKBOX_API};
-use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
@@ -201,8 +200,8 @@ impl LockboxRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Lockbox {
     pub opted_in: bool,
-    /// Requests by lower-case id.
-    pub requests: BTreeMap<String, LockboxRequest>,
+    /// Requests by lower-case id (a persistent map: see `World`).
+    pub requests: imbl::OrdMap<String, LockboxRequest>,
     /// Support requests opened so far (their numbers follow one another).
     pub cases: u64,
 }

@@ -5,8 +5,15 @@
 //! a request and restores the clone if the request fails, so a failed request changes nothing,
 //! including the random stream. Logs of what happened (audit, timeline) live in
 //! [`super::journal::Journal`], outside the rollback.
+//!
+//! The clone must cost next to nothing, whatever the world holds (issue 14): every collection
+//! that grows with the resources (workspaces, operations, clusters, vaults, the event queue,
+//! storage accounts, …) is a persistent map, [`imbl::OrdMap`], whose clone shares its nodes and
+//! whose writes copy only the path to the entry they change (a node holds at most 16 entries).
+//! A request therefore copies what it writes, not the world; the maps iterate in key order like
+//! the `BTreeMap`s they replaced, so every answer and every random draw is the same.
 
-use std::collections::BTreeMap;
+use imbl::OrdMap;
 
 use super::arm::authorization::RoleAssignment;
 use super::arm::groups::ResourceGroup;
@@ -159,13 +166,13 @@ impl Principal {
 /// key the tenant signs access tokens with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Directory {
-    pub principals: BTreeMap<String, Principal>,
+    pub principals: OrdMap<String, Principal>,
     pub signing_key: SymKey,
 }
 
 impl Directory {
     fn new(seed: [u8; 32]) -> Self {
-        let mut principals = BTreeMap::new();
+        let mut principals = OrdMap::new();
         for p in [
             Principal {
                 object_id: USER_OBJECT_ID.into(),
@@ -238,26 +245,26 @@ pub struct World {
     pub events: EventQueue,
     pub directory: Directory,
     /// Resource groups by lower-cased id.
-    pub groups: BTreeMap<String, ResourceGroup>,
+    pub groups: OrdMap<String, ResourceGroup>,
     /// Vaults by lower-cased name: vault names are a global DNS namespace.
-    pub vaults: BTreeMap<String, Vault>,
-    pub deleted_vaults: BTreeMap<String, DeletedVault>,
+    pub vaults: OrdMap<String, Vault>,
+    pub deleted_vaults: OrdMap<String, DeletedVault>,
     /// User-assigned identities by lower-cased resource id.
-    pub identities: BTreeMap<String, UserIdentity>,
+    pub identities: OrdMap<String, UserIdentity>,
     pub role_assignments: Vec<RoleAssignment>,
     /// Clusters by lower-cased resource id.
-    pub clusters: BTreeMap<String, Cluster>,
+    pub clusters: OrdMap<String, Cluster>,
     pub cluster_tombstones: Vec<ClusterTombstone>,
     /// Workspaces by lower-cased resource id.
-    pub workspaces: BTreeMap<String, Workspace>,
+    pub workspaces: OrdMap<String, Workspace>,
     /// Asynchronous operations by id.
-    pub operations: BTreeMap<String, AsyncOp>,
+    pub operations: OrdMap<String, AsyncOp>,
     /// Resource providers registered per subscription (lower-cased "sub/namespace").
-    pub registrations: BTreeMap<String, String>,
+    pub registrations: OrdMap<String, String>,
     /// Storage accounts and the service's own keys (no block data: see `storage::BlockStore`).
     pub storage: StorageState,
     /// Microsoft Sentinel on each onboarded workspace, by lower-cased workspace id.
-    pub sentinel: BTreeMap<String, super::sentinel::Sentinel>,
+    pub sentinel: OrdMap<String, super::sentinel::Sentinel>,
     /// Customer Lockbox: the tenant's opt-in and every request.
     pub lockbox: super::lockbox::Lockbox,
     /// Log search alert rules (`Microsoft.Insights/scheduledQueryRules`).
@@ -265,7 +272,7 @@ pub struct World {
     /// What log search alert rules' evaluations fired, and what they remember between runs.
     pub fired_alerts: super::fired_alerts::FiredAlerts,
     /// Customers' own storage accounts (`Microsoft.Storage/storageAccounts`), by lower-cased id.
-    pub storage_accounts: BTreeMap<String, super::storage_accounts::StorageAccountResource>,
+    pub storage_accounts: OrdMap<String, super::storage_accounts::StorageAccountResource>,
 }
 
 impl World {
@@ -276,22 +283,22 @@ impl World {
             rng: Csprng::from_seed(seed),
             events: EventQueue::default(),
             directory: Directory::new(seed),
-            groups: BTreeMap::new(),
-            vaults: BTreeMap::new(),
-            deleted_vaults: BTreeMap::new(),
-            identities: BTreeMap::new(),
+            groups: OrdMap::new(),
+            vaults: OrdMap::new(),
+            deleted_vaults: OrdMap::new(),
+            identities: OrdMap::new(),
             role_assignments: super::arm::authorization::initial_assignments(now),
-            clusters: BTreeMap::new(),
+            clusters: OrdMap::new(),
             cluster_tombstones: Vec::new(),
-            workspaces: BTreeMap::new(),
-            operations: BTreeMap::new(),
-            registrations: BTreeMap::new(),
+            workspaces: OrdMap::new(),
+            operations: OrdMap::new(),
+            registrations: OrdMap::new(),
             storage: StorageState::default(),
-            sentinel: BTreeMap::new(),
+            sentinel: OrdMap::new(),
             lockbox: Default::default(),
             alert_rules: Default::default(),
             fired_alerts: Default::default(),
-            storage_accounts: BTreeMap::new(),
+            storage_accounts: OrdMap::new(),
         }
     }
 

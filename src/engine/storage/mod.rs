@@ -184,10 +184,11 @@ pub struct ServiceKey {
     pub key: SymKey,
 }
 
-/// Storage state that rolls back with a failed request (small: no block data).
+/// Storage state that rolls back with a failed request (small: no block data; the accounts in a
+/// persistent map, so the copy `Engine::handle` keeps costs nothing).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageState {
-    pub accounts: BTreeMap<String, StorageAccount>,
+    pub accounts: imbl::OrdMap<String, StorageAccount>,
     /// Microsoft-managed keys, per region.
     pub mmk: BTreeMap<String, ServiceKey>,
     /// Infrastructure keys (double encryption), per region.

@@ -444,17 +444,24 @@ fn put(cx: &mut Ctx, req: &Request, scope: &[String], name: &str, patch: bool) -
     let key = id_key(&id);
     let now = cx.w.now;
     let lname = name.to_ascii_lowercase();
-    // Soft-deleted workspaces past their 14 days are gone for good.
-    cx.w.workspaces.retain(|_, ws| {
-        ws.deleted
-            .is_none_or(|d| d + limits::WORKSPACE_SOFT_DELETE > now)
-    });
-    let reserved = cx.w.workspaces.values().any(|ws| {
-        ws.deleted.is_some()
-            && ws.subscription == sub
+    // Soft-deleted workspaces past their 14 days are gone for good; one still within them keeps
+    // its name reserved. One pass over the workspaces (a PUT is O(workspaces) once, not twice).
+    let mut expired: Vec<String> = Vec::new();
+    let mut reserved = false;
+    for (k, ws) in cx.w.workspaces.iter() {
+        let Some(d) = ws.deleted else { continue };
+        if d + limits::WORKSPACE_SOFT_DELETE <= now {
+            expired.push(k.clone());
+        } else if ws.subscription == sub
             && ws.name.to_ascii_lowercase() == lname
             && id_key(&ws.id) != key
-    });
+        {
+            reserved = true;
+        }
+    }
+    for k in expired {
+        cx.w.workspaces.remove(&k);
+    }
     if reserved {
         return Err(ApiError::new(&errors::WORKSPACE_NAME_NOT_UNIQUE).arg("name", name));
     }
