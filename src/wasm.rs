@@ -224,6 +224,47 @@ mod engine_api {
             Ok(out.into())
         }
 
+        /// The hot-cache copies a Query API request may read, for the host to open in WebCrypto
+        /// before sending it: `[{ block, key, nonce, aad, sealed }]` (byte arrays; `sealed` is the
+        /// ciphertext followed by the tag). Empty for any other command.
+        #[wasm_bindgen(js_name = openJobs, unchecked_return_type = "OpenJob[]")]
+        pub fn open_jobs(
+            &mut self,
+            #[wasm_bindgen(unchecked_param_type = "Command")] command: JsValue,
+        ) -> Result<JsValue, JsError> {
+            let out = js_sys::Array::new();
+            let Ok(Command::Request { url, body, .. }) = serde_wasm_bindgen::from_value(command)
+            else {
+                return Ok(out.into());
+            };
+            for j in self.inner.open_jobs(&url, body.as_deref()) {
+                let o = js_sys::Object::new();
+                let set = |k: &str, v: JsValue| {
+                    js_sys::Reflect::set(&o, &k.into(), &v)
+                        .map(|_| ())
+                        .map_err(|_| JsError::new("could not build a job"))
+                };
+                set("block", JsValue::from(j.block as f64))?;
+                for (k, bytes) in [
+                    ("key", j.key.as_slice()),
+                    ("nonce", j.nonce.as_slice()),
+                    ("aad", j.aad.as_slice()),
+                    ("sealed", &j.sealed[..]),
+                ] {
+                    set(k, js_sys::Uint8Array::from(bytes).into())?;
+                }
+                out.push(&o);
+            }
+            Ok(out.into())
+        }
+
+        /// A hot-cache copy's plaintext, opened by WebCrypto: the next command reads it instead
+        /// of opening the copy in wasm (access is checked as always).
+        #[wasm_bindgen(js_name = completeOpen)]
+        pub fn complete_open(&mut self, block: f64, plaintext: Vec<u8>) {
+            self.inner.complete_open(block as u64, plaintext);
+        }
+
         /// Completes a job with WebCrypto's output (ciphertext followed by the tag).
         #[wasm_bindgen(js_name = completeSeal)]
         pub fn complete_seal(&mut self, id: f64, sealed: &[u8]) -> Result<(), JsError> {

@@ -115,6 +115,16 @@ export interface SealJob {
   plaintext: Uint8Array;
 }
 
+/** A hot-cache copy for the host to open with AES-256-GCM (`WasmEngine.openJobs`); the plaintext
+ * goes back through `completeOpen`. `sealed` is the ciphertext followed by the tag. */
+export interface OpenJob {
+  block: number;
+  key: Uint8Array;
+  nonce: Uint8Array;
+  aad: Uint8Array;
+  sealed: Uint8Array;
+}
+
 /** Everything the page shows, no key material (`engine::view::Snapshot`). */
 export interface Snapshot {
   now: number;

@@ -1,4 +1,5 @@
-// Bulk sealing through WebCrypto, shared by the engine's Worker and the benchmark page.
+// Bulk sealing, and opening the hot-cache copies a query reads, through WebCrypto; shared by the
+// engine's Worker and the benchmark page.
 //
 // The engine hands out the service layer (AES-256-GCM under each block's data key) of large
 // blocks as jobs. WebCrypto performs them off the Worker's thread; meanwhile the engine finishes
@@ -31,4 +32,30 @@ export async function drainSeals(engine, subtle, onProgress) {
     current = next;
   }
   return total;
+}
+
+/// Opens the hot-cache copies the engine says `command` may read (`openJobs`) and hands the
+/// plaintexts back (`completeOpen`) so the query that follows reads them instead of running
+/// AES-GCM in wasm. A copy that fails authentication is left to the engine, which then fails the
+/// query as it always does. Returns the bytes opened.
+export async function openForQuery(engine, subtle, command) {
+  const jobs = engine.openJobs(command);
+  const keys = new Map();
+  const opened = await Promise.all(jobs.map(async (j) => {
+    const id = j.key.join(",");
+    if (!keys.has(id)) keys.set(id, subtle.importKey("raw", j.key, "AES-GCM", false, ["decrypt"]));
+    try {
+      return new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: j.nonce, additionalData: j.aad }, await keys.get(id), j.sealed));
+    } catch {
+      return null;
+    }
+  }));
+  let bytes = 0;
+  jobs.forEach((j, i) => {
+    if (opened[i]) {
+      engine.completeOpen(j.block, opened[i]);
+      bytes += opened[i].length;
+    }
+  });
+  return bytes;
 }

@@ -7,7 +7,7 @@
 // of large blocks as jobs; WebCrypto performs them here and the engine adds the infrastructure
 // layer. WebCrypto's AES-GCM produces the same bytes as the engine's own (a test checks it).
 import init, { WasmEngine } from "./pkg/cmk_playground.js";
-import { drainSeals } from "./sealing.js";
+import { drainSeals, openForQuery } from "./sealing.js";
 
 let engine = null;
 const subtle = self.crypto && self.crypto.subtle;
@@ -76,6 +76,8 @@ async function handle({ id, command }) {
       postMessage({ id, reply });
       return;
     }
+    // A query's hot-cache reads: AES-GCM in WebCrypto rather than in wasm.
+    if (subtle && command && command.Request) await openForQuery(engine, subtle, command);
     // Replies carry the snapshot's changed fields only (the page keeps the rest).
     const reply = engine.execChanges(command);
     if ((await drain(id)) > 0) Object.assign(reply.snapshotChanges, engine.snapshotChanges());
