@@ -494,8 +494,8 @@ impl Host {
     }
 
     /// Moves the engine into the page: the engine linked into this module where there is one,
-    /// else the engine module, loaded now (`window.cmkEngine.load()`, from index.html, or
-    /// `./pkg/cmk_playground.js`); what was queued runs there, in order.
+    /// else the engine module, loaded now through `window.cmkEngine.load()` (index.html defines
+    /// it); what was queued runs there, in order.
     fn fall_back(&self, reason: String) {
         let notice = format!(
             "The engine runs in the page because {reason}. Long operations such as 4096-bit key generation will pause the page."
