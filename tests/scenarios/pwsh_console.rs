@@ -2,62 +2,14 @@
 //! the module's api-version, body) and what it prints, parameter binding as PowerShell does it,
 //! error records, and the CMK walkthrough end to end as one script.
 
-use cmk_playground::consoles::{Account, ConsoleRun, Exchange, Transport, pwsh};
-use cmk_playground::engine::{Engine, entra, world};
+use cmk_playground::consoles::{ConsoleRun, Exchange, pwsh};
+use cmk_playground::protocol::{Command, execute};
 use serde_json::{Value, json};
 
 use crate::common::{self, CLUSTER, RG, SUB, VAULT, WS};
 
-/// The console's transport over an engine (implicit sign-in: requests are Avery's).
-struct Direct<'a> {
-    e: &'a mut Engine,
-}
-
-impl Transport for Direct<'_> {
-    fn send(
-        &mut self,
-        method: &str,
-        url: &str,
-        headers: &[(String, String)],
-        body: Option<&str>,
-    ) -> Exchange {
-        let at = self.e.now();
-        let h: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let response = self.e.handle(method, url, &h, body);
-        Exchange {
-            method: method.into(),
-            url: url.into(),
-            headers: headers.to_vec(),
-            body: body.map(str::to_string),
-            credentials: Vec::new(),
-            response,
-            at,
-        }
-    }
-
-    fn sleep(&mut self, seconds: u64) -> u64 {
-        self.e.advance(seconds);
-        seconds
-    }
-
-    fn account(&self) -> Account {
-        let me = self.e.signed_in();
-        Account {
-            user: entra::upn(&me.object_id).unwrap_or("app").to_string(),
-            user_type: "user".into(),
-            tenant_id: world::TENANT_ID.into(),
-            subscriptions: world::SUBSCRIPTIONS
-                .iter()
-                .map(|(i, n)| (i.to_string(), n.to_string()))
-                .collect(),
-        }
-    }
-}
-
-/// A console session: each script sees the variables the previous one left.
+/// A console session through `protocol::execute`, as the page runs it: each script sees the
+/// variables the previous one left.
 struct Session {
     env: common::Env,
     vars: Vec<(String, String)>,
@@ -72,8 +24,16 @@ impl Session {
     }
 
     fn run(&mut self, script: &str) -> ConsoleRun {
-        let mut t = Direct { e: &mut self.env.e };
-        let r = pwsh::run(script, &self.vars, &mut t);
+        // As the page runs it (implicit sign-in: requests are Avery's).
+        let r = execute(
+            &mut self.env.e,
+            &Command::Pwsh {
+                script: script.into(),
+                env: self.vars.clone(),
+            },
+        )
+        .console
+        .expect("a PowerShell command's reply carries its run");
         self.vars = r.env.clone();
         r
     }
