@@ -203,23 +203,17 @@ mod engine_api {
         /// Up to `max` AES-256-GCM jobs: `[{ id, key, nonce, aad, plaintext }]` (byte arrays).
         #[wasm_bindgen(js_name = takeSealJobs, unchecked_return_type = "SealJob[]")]
         pub fn take_seal_jobs(&mut self, max: usize) -> Result<JsValue, JsError> {
-            let jobs = self.inner.take_seal_jobs(max);
             let out = js_sys::Array::new();
-            for j in jobs {
-                let o = js_sys::Object::new();
-                let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &k.into(), &v).map(|_| ());
-                set("id", JsValue::from(j.id as f64))
-                    .map_err(|_| JsError::new("could not build a job"))?;
-                for (k, bytes) in [
-                    ("key", &j.key),
-                    ("nonce", &j.nonce),
-                    ("aad", &j.aad),
-                    ("plaintext", &j.plaintext),
-                ] {
-                    set(k, js_sys::Uint8Array::from(bytes.as_slice()).into())
-                        .map_err(|_| JsError::new("could not build a job"))?;
-                }
-                out.push(&o);
+            for j in self.inner.take_seal_jobs(max) {
+                out.push(&job(
+                    ("id", j.id),
+                    &[
+                        ("key", &j.key),
+                        ("nonce", &j.nonce),
+                        ("aad", &j.aad),
+                        ("plaintext", &j.plaintext),
+                    ],
+                )?);
             }
             Ok(out.into())
         }
@@ -238,22 +232,15 @@ mod engine_api {
                 return Ok(out.into());
             };
             for j in self.inner.open_jobs(&url, body.as_deref()) {
-                let o = js_sys::Object::new();
-                let set = |k: &str, v: JsValue| {
-                    js_sys::Reflect::set(&o, &k.into(), &v)
-                        .map(|_| ())
-                        .map_err(|_| JsError::new("could not build a job"))
-                };
-                set("block", JsValue::from(j.block as f64))?;
-                for (k, bytes) in [
-                    ("key", j.key.as_slice()),
-                    ("nonce", j.nonce.as_slice()),
-                    ("aad", j.aad.as_slice()),
-                    ("sealed", &j.sealed[..]),
-                ] {
-                    set(k, js_sys::Uint8Array::from(bytes).into())?;
-                }
-                out.push(&o);
+                out.push(&job(
+                    ("block", j.block),
+                    &[
+                        ("key", &j.key),
+                        ("nonce", &j.nonce),
+                        ("aad", &j.aad),
+                        ("sealed", &j.sealed),
+                    ],
+                )?);
             }
             Ok(out.into())
         }
@@ -279,8 +266,7 @@ mod engine_api {
             &mut self,
             #[wasm_bindgen(unchecked_param_type = "Command")] command: JsValue,
         ) -> Result<JsValue, JsError> {
-            let cmd: Command = serde_wasm_bindgen::from_value(command)
-                .map_err(|e| JsError::new(&format!("bad command: {e}")))?;
+            let cmd = command_of(command)?;
             to_js(&protocol::execute(&mut self.inner, &cmd))
         }
 
@@ -296,8 +282,7 @@ mod engine_api {
             &mut self,
             #[wasm_bindgen(unchecked_param_type = "Command")] command: JsValue,
         ) -> Result<JsValue, JsError> {
-            let cmd: Command = serde_wasm_bindgen::from_value(command)
-                .map_err(|e| JsError::new(&format!("bad command: {e}")))?;
+            let cmd = command_of(command)?;
             let mut reply = protocol::execute(&mut self.inner, &cmd);
             let snapshot = std::mem::take(&mut reply.snapshot);
             let out = to_js(&reply)?;
@@ -318,6 +303,26 @@ mod engine_api {
             let snapshot = self.inner.snapshot();
             self.changes(snapshot)
         }
+    }
+
+    fn command_of(command: JsValue) -> Result<Command, JsError> {
+        serde_wasm_bindgen::from_value(command)
+            .map_err(|e| JsError::new(&format!("bad command: {e}")))
+    }
+
+    /// A job for the host's WebCrypto: its number (`id` or `block`) and its byte arrays.
+    fn job((name, number): (&str, u64), bytes: &[(&str, &[u8])]) -> Result<JsValue, JsError> {
+        let o = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            js_sys::Reflect::set(&o, &k.into(), &v)
+                .map(|_| ())
+                .map_err(|_| JsError::new("could not build a job"))
+        };
+        set(name, JsValue::from(number as f64))?;
+        for (k, b) in bytes {
+            set(k, js_sys::Uint8Array::from(*b).into())?;
+        }
+        Ok(o.into())
     }
 
     impl WasmEngine {

@@ -164,10 +164,7 @@ impl Host {
         // `ErrorEvent`.
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             if let Some(inner) = weak.upgrade() {
-                let message = js_sys::Reflect::get(&e, &"message".into())
-                    .ok()
-                    .and_then(|m| m.as_string())
-                    .unwrap_or_else(|| "its script could not load".into());
+                let message = error_text(&e).unwrap_or_else(|| "its script could not load".into());
                 Host(inner).on_failure(format!("the engine worker failed: {message}"));
             }
         });
@@ -553,15 +550,17 @@ enum Target {
     Local(Rc<RefCell<Engine>>),
 }
 
+/// What a thrown value or an error event says: its `message`, or the value itself if a string.
+fn error_text(e: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+}
+
 /// Calls `engine[name](...args)` on the engine module's `WasmEngine`; a thrown error as text.
 fn script_call(engine: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
-    let text = |e: JsValue| {
-        js_sys::Reflect::get(&e, &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .or_else(|| e.as_string())
-            .unwrap_or_else(|| format!("{e:?}"))
-    };
+    let text = |e: JsValue| error_text(&e).unwrap_or_else(|| format!("{e:?}"));
     let f = js_sys::Reflect::get(engine, &name.into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
@@ -593,10 +592,5 @@ async fn load_engine_module() -> Result<JsValue, String> {
         .map_err(|_| "the engine loader did not return a promise".to_string())?;
     wasm_bindgen_futures::JsFuture::from(promise)
         .await
-        .map_err(|e| {
-            js_sys::Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_else(|| format!("{e:?}"))
-        })
+        .map_err(|e| error_text(&e).unwrap_or_else(|| format!("{e:?}")))
 }

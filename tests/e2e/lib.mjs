@@ -2,11 +2,10 @@
 // Chromium through playwright-core, and the helpers every check file uses. Each check file
 // imports it, runs its checks inside `run`, and exits with the count of failures.
 import { chromium } from "playwright-core";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, symlinkSync, existsSync } from "node:fs";
-import { createServer, connect } from "node:net";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, existsSync } from "node:fs";
 import path from "node:path";
+import { serveSite } from "./serve.mjs";
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const dist = path.join(root, "dist");
@@ -14,38 +13,10 @@ export const shots = path.join(root, "target", "e2e");
 mkdirSync(shots, { recursive: true });
 if (!existsSync(path.join(dist, "index.html"))) throw new Error("dist/ is missing: build the site first");
 
-export const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-
-// Serve the site from /docs/playground/ to prove it works from any sub-path.
-export const site = mkdtempSync(path.join(tmpdir(), "cmk-e2e-"));
-mkdirSync(path.join(site, "docs"));
-symlinkSync(dist, path.join(site, "docs", "playground"));
-const port = await freePort();
-/// Resolves once something accepts connections on 127.0.0.1:`port` (a server just spawned); throws
-/// after `seconds`. A fresh, busy machine can take seconds to start Python.
-export async function waitForPort(port, seconds = 60) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const up = await new Promise((resolve) => {
-      const c = connect(port, "127.0.0.1", () => { c.end(); resolve(true); });
-      c.on("error", () => resolve(false));
-    });
-    if (up) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-// Served as the README asks of a static host: precompressed twins with Content-Encoding.
-export const server = spawn("python3", [path.join(root, "scripts", "static_server.py"), String(port), "--bind", "127.0.0.1", "--directory", site], { stdio: "ignore" });
-await waitForPort(port);
-// The server's root (a check may serve its own pages beside the site, under `site`).
-export const base = `http://127.0.0.1:${port}/`;
-export const url = `${base}docs/playground/`;
+export { freePort, waitForPort } from "./serve.mjs";
+// The site under /docs/playground/; `site` is the server's root (a check may serve its own pages
+// beside the site, under it) and `base` its URL.
+export const { site, server, base, url } = await serveSite(dist);
 
 const chromiumPath = execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"]).toString().trim();
 export const browser = await chromium.launch({

@@ -8,29 +8,19 @@
 // click there is answered at once. Measured as `performance.now()` in the page at that moment
 // (time since navigation started), polled every animation frame.
 //
-// The site is served by scripts/static_server.py, which answers with a precompressed `.br` or
+// The site is served by scripts/static_server.py (serve.mjs), which answers with a precompressed `.br` or
 // `.gz` twin when the browser accepts it (the headers the README asks of a static host); a dist/
 // without twins is served as it is. Each load is a fresh browser context (cold HTTP cache).
 // Conditions: localhost as it is (median of 6), and DevTools' "Fast 3G" preset (562.5 ms latency,
 // 180,000 B/s down, 84,375 B/s up) with a 4x CPU slowdown (median of 3).
 import { chromium } from "playwright-core";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, symlinkSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { serveSite } from "./serve.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const dist = path.resolve(process.argv[2] || path.join(root, "dist"));
-const site = mkdtempSync(path.join(tmpdir(), "cmk-load-"));
-mkdirSync(path.join(site, "docs"));
-symlinkSync(dist, path.join(site, "docs", "playground"));
-const port = await new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
-const server = spawn("python3", [path.join(root, "scripts", "static_server.py"), String(port), "--bind", "127.0.0.1", "--directory", site], { stdio: "ignore" });
-const url = `http://127.0.0.1:${port}/docs/playground/`;
+const { server, url } = await serveSite(dist);
 const close = () => server.kill();
 const executablePath = execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"]).toString().trim();
 const browser = await chromium.launch({
@@ -53,9 +43,7 @@ async function load(throttled) {
     await cdp.send("Network.emulateNetworkConditions", FAST_3G);
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   }
-  for (let i = 0; ; i++) {
-    try { await page.goto(url, { waitUntil: "commit", timeout: 120000 }); break; } catch (e) { if (i > 50) throw e; await new Promise((r) => setTimeout(r, 100)); }
-  }
+  await page.goto(url, { waitUntil: "commit", timeout: 120000 });
   await page.waitForFunction(
     () => document.querySelector("#main-panel[data-ready=true]") && document.querySelector("[data-send]"),
     null, { polling: "raf", timeout: 180000 });
