@@ -619,8 +619,20 @@ mod tests {
             in_hot_cache: false,
             check: Ok(String::new()),
             flips: Vec::new(),
+            chunks: Vec::new(),
         };
         same!("BlockInspection", inspection);
+        let chunk = crate::engine::storage::ChunkInspection {
+            column: String::new(),
+            ty: String::new(),
+            encoding: String::new(),
+            plain_bytes: 0,
+            start: 0,
+            end: 0,
+            last_read: false,
+            check: Ok(()),
+        };
+        same!("ChunkInspection", chunk);
         // Each command: its variant (a string for unit variants) and its fields.
         let commands = [
             Command::request("GET", "https://graph.microsoft.com/v1.0/me", None),

@@ -206,7 +206,7 @@ mod engine_api {
             let out = js_sys::Array::new();
             for j in self.inner.take_seal_jobs(max) {
                 out.push(&job(
-                    ("id", j.id),
+                    &[("id", j.id)],
                     &[
                         ("key", &j.key),
                         ("nonce", &j.nonce),
@@ -218,9 +218,9 @@ mod engine_api {
             Ok(out.into())
         }
 
-        /// The hot-cache copies a Query API request may read, for the host to open in WebCrypto
-        /// before sending it: `[{ block, key, nonce, aad, sealed }]` (byte arrays; `sealed` is the
-        /// ciphertext followed by the tag). Empty for any other command.
+        /// The hot-cache column chunks a Query API request may read, for the host to open in
+        /// WebCrypto before sending it: `[{ block, column, key, nonce, aad, sealed }]` (byte
+        /// arrays; `sealed` is the ciphertext followed by the tag). Empty for any other command.
         #[wasm_bindgen(js_name = openJobs, unchecked_return_type = "OpenJob[]")]
         pub fn open_jobs(
             &mut self,
@@ -233,7 +233,7 @@ mod engine_api {
             };
             for j in self.inner.open_jobs(&url, body.as_deref()) {
                 out.push(&job(
-                    ("block", j.block),
+                    &[("block", j.block), ("column", u64::from(j.column))],
                     &[
                         ("key", &j.key),
                         ("nonce", &j.nonce),
@@ -245,11 +245,11 @@ mod engine_api {
             Ok(out.into())
         }
 
-        /// A hot-cache copy's plaintext, opened by WebCrypto: the next command reads it instead
-        /// of opening the copy in wasm (access is checked as always).
+        /// A hot-cache chunk's plaintext, opened by WebCrypto: the next command reads it instead
+        /// of opening the chunk in wasm (access is checked as always).
         #[wasm_bindgen(js_name = completeOpen)]
-        pub fn complete_open(&mut self, block: f64, plaintext: Vec<u8>) {
-            self.inner.complete_open(block as u64, plaintext);
+        pub fn complete_open(&mut self, block: f64, column: u32, plaintext: Vec<u8>) {
+            self.inner.complete_open(block as u64, column, plaintext);
         }
 
         /// Completes a job with WebCrypto's output (ciphertext followed by the tag).
@@ -310,15 +310,18 @@ mod engine_api {
             .map_err(|e| JsError::new(&format!("bad command: {e}")))
     }
 
-    /// A job for the host's WebCrypto: its number (`id` or `block`) and its byte arrays.
-    fn job((name, number): (&str, u64), bytes: &[(&str, &[u8])]) -> Result<JsValue, JsError> {
+    /// A job for the host's WebCrypto: its numbers (`id`, or `block` and `column`) and its byte
+    /// arrays.
+    fn job(numbers: &[(&str, u64)], bytes: &[(&str, &[u8])]) -> Result<JsValue, JsError> {
         let o = js_sys::Object::new();
         let set = |k: &str, v: JsValue| {
             js_sys::Reflect::set(&o, &k.into(), &v)
                 .map(|_| ())
                 .map_err(|_| JsError::new("could not build a job"))
         };
-        set(name, JsValue::from(number as f64))?;
+        for (name, number) in numbers {
+            set(name, JsValue::from(*number as f64))?;
+        }
         for (k, b) in bytes {
             set(k, js_sys::Uint8Array::from(*b).into())?;
         }

@@ -104,6 +104,23 @@ export interface BlockInspection {
   in_hot_cache: boolean;
   check: { Ok: string } | { Err: string };
   flips: [TamperTarget, number][];
+  /** The column chunks, each its own AEAD message, in the order their bytes are stored. */
+  chunks: ChunkInspection[];
+}
+
+/** One column chunk of a block (`engine::storage::ChunkInspection`). */
+export interface ChunkInspection {
+  column: string;
+  type: string;
+  /** `plain` (fixed-width cells), `dictionary` (distinct strings, a code per row) or `text`. */
+  encoding: string;
+  plain_bytes: number;
+  /** Where its ciphertext sits in the block's stored bytes. */
+  start: number;
+  end: number;
+  /** Whether the last read of the block decrypted this chunk. */
+  last_read: boolean;
+  check: { Ok: null } | { Err: string };
 }
 
 /** An AES-256-GCM job for the host (`WasmEngine.takeSealJobs`). */
@@ -115,10 +132,12 @@ export interface SealJob {
   plaintext: Uint8Array;
 }
 
-/** A hot-cache copy for the host to open with AES-256-GCM (`WasmEngine.openJobs`); the plaintext
+/** A hot-cache column chunk for the host to open with AES-256-GCM (`WasmEngine.openJobs`); the plaintext
  * goes back through `completeOpen`. `sealed` is the ciphertext followed by the tag. */
 export interface OpenJob {
   block: number;
+  /** The column chunk's place in the block. */
+  column: number;
   key: Uint8Array;
   nonce: Uint8Array;
   aad: Uint8Array;

@@ -34,9 +34,9 @@ export async function drainSeals(engine, subtle, onProgress) {
   return total;
 }
 
-/// Opens the hot-cache copies the engine says `command` may read (`openJobs`) and hands the
-/// plaintexts back (`completeOpen`) so the query that follows reads them instead of running
-/// AES-GCM in wasm. A copy that fails authentication is left to the engine, which then fails the
+/// Opens the hot-cache column chunks the engine says `command` may read (`openJobs`) and hands
+/// the plaintexts back (`completeOpen`) so the query that follows reads them instead of running
+/// AES-GCM in wasm. A chunk that fails authentication is left to the engine, which then fails the
 /// query as it always does. Returns the bytes opened.
 export async function openForQuery(engine, subtle, command) {
   const jobs = engine.openJobs(command);
@@ -53,7 +53,7 @@ export async function openForQuery(engine, subtle, command) {
   let bytes = 0;
   jobs.forEach((j, i) => {
     if (opened[i]) {
-      engine.completeOpen(j.block, opened[i]);
+      engine.completeOpen(j.block, j.column, opened[i]);
       bytes += opened[i].length;
     }
   });

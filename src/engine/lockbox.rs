@@ -653,8 +653,9 @@ pub fn read(cx: &mut Ctx, request: &str) {
             let mut rows = 0usize;
             let mut failure = None;
             for t in &tables {
-                match storage::read_table(cx, &customer_id, t) {
-                    Ok(Some(read)) => rows += read.rows.rows.len(),
+                // The engineer reads whole rows: every column.
+                match storage::read_table(cx, &customer_id, t, None) {
+                    Ok(Some(read)) => rows += read.batch.selected(),
                     Ok(None) => {}
                     Err(e) => {
                         failure = Some(e.message());

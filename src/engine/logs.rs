@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::Ctx;
 use super::clock::{self, Event};
+use super::columnar::{Batch, Column};
 use super::errors::{self, ApiError};
 use super::http::{Method, Request, Response, seg_is};
 use super::journal::Category;
@@ -446,27 +447,49 @@ impl TableSource for StorageSource<'_, '_> {
     }
 
     fn table(&mut self, name: &str) -> Result<Option<RowSet>, String> {
-        match storage::read_table(self.cx, &self.customer_id, name) {
+        self.columns(name, None).map(|b| b.map(Batch::into_rows))
+    }
+
+    fn columns(&mut self, name: &str, wanted: Option<&[String]>) -> Result<Option<Batch>, String> {
+        // The request's timespan reads TimeGenerated too.
+        let mut wanted = wanted.map(<[String]>::to_vec);
+        if let (Some(w), Some(_)) = (&mut wanted, self.window) {
+            if !w.iter().any(|c| c == "TimeGenerated") {
+                w.push("TimeGenerated".into());
+            }
+        }
+        match storage::read_table(self.cx, &self.customer_id, name, wanted.as_deref()) {
             Ok(Some(read)) => {
-                let mut rows = read.rows;
+                let mut batch = read.batch;
                 for e in read.skipped {
                     if !self.partial.contains(&e) {
                         self.partial.push(e);
                     }
                 }
                 if let (Some((lo, hi)), Some(ti)) =
-                    (self.window, rows.schema.index("TimeGenerated"))
+                    (self.window, batch.schema.index("TimeGenerated"))
                 {
-                    rows.rows.retain(
-                        |r| matches!(r.get(ti), Some(Value::DateTime(t)) if *t >= lo && *t <= hi),
-                    );
+                    for part in &mut batch.parts {
+                        // Only datetimes fall in a window (a block without the column has none).
+                        let inside: Vec<bool> = match part.column(ti) {
+                            Some(Column::Fixed {
+                                ty: ColumnType::DateTime,
+                                present,
+                                cells,
+                            }) => (present.iter().zip(cells))
+                                .map(|(p, t)| *p && *t >= lo && *t <= hi)
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        part.retain(|i| inside.get(i) == Some(&true));
+                    }
                 }
-                Ok(Some(rows))
+                Ok(Some(batch))
             }
             // A built-in table with no data yet is an empty table.
-            Ok(None) => Ok(super::sources::builtin_schema(name).map(|schema| RowSet {
+            Ok(None) => Ok(super::sources::builtin_schema(name).map(|schema| Batch {
                 schema,
-                rows: Vec::new(),
+                parts: Vec::new(),
             })),
             Err(e) => {
                 let m = e.message();

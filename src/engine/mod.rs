@@ -19,6 +19,7 @@ pub mod api_versions;
 pub mod arm;
 pub mod clock;
 pub mod cluster;
+pub mod columnar;
 pub mod crypto;
 pub mod entra;
 pub mod errors;
@@ -545,12 +546,13 @@ impl Engine {
         storage::open_jobs(&cx, &format!("{url}\n{}", body.unwrap_or("")))
     }
 
-    /// A hot-cache copy's plaintext, opened by the host: the next read of that block uses it
-    /// (once its account's access is checked, as always) instead of opening the copy itself.
-    pub fn complete_open(&mut self, block: u64, plaintext: Vec<u8>) {
+    /// A hot-cache chunk's plaintext, opened by the host: the next read of that column of that
+    /// block uses it (once its account's access is checked, as always) instead of opening the
+    /// chunk itself.
+    pub fn complete_open(&mut self, block: u64, column: u32, plaintext: Vec<u8>) {
         self.store
             .opened
-            .insert(block, zeroize::Zeroizing::new(plaintext));
+            .insert((block, column as usize), zeroize::Zeroizing::new(plaintext));
     }
 
     /// Drops the opened plaintexts the last command did not read (`protocol::execute` does,

@@ -37,7 +37,7 @@ impl ColumnType {
         }
     }
 
-    fn tag(self) -> u8 {
+    pub(crate) fn tag(self) -> u8 {
         match self {
             ColumnType::Bool => 1,
             ColumnType::DateTime => 2,
@@ -51,7 +51,7 @@ impl ColumnType {
         }
     }
 
-    fn from_tag(t: u8) -> Option<ColumnType> {
+    pub(crate) fn from_tag(t: u8) -> Option<ColumnType> {
         Some(match t {
             1 => ColumnType::Bool,
             2 => ColumnType::DateTime,

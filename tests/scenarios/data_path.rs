@@ -373,17 +373,72 @@ fn no_two_blocks_share_a_key_and_nonce() {
     let blocks = env.block_ids();
     assert!(blocks.len() > 30, "{} blocks", blocks.len());
     let (mut service, mut infra) = (BTreeSet::new(), BTreeSet::new());
+    // Every column chunk is its own message at each layer: no key and nonce pair twice.
     for b in blocks {
         let h = env.e.inspect_block(b).unwrap().header;
-        assert!(service.insert((
-            h["service"]["key"].as_str().unwrap().to_string(),
-            h["service"]["nonce"].as_str().unwrap().to_string()
-        )));
-        assert!(infra.insert((
-            h["infrastructure"]["key"].as_str().unwrap().to_string(),
-            h["infrastructure"]["nonce"].as_str().unwrap().to_string()
-        )));
+        let chunks = h["columns"].as_array().unwrap();
+        assert!(chunks.len() > 1, "a chunk per column");
+        for c in chunks {
+            assert!(service.insert((
+                h["service"]["key"].as_str().unwrap().to_string(),
+                c["nonce"].as_str().unwrap().to_string()
+            )));
+            assert!(infra.insert((
+                h["infrastructure"]["key"].as_str().unwrap().to_string(),
+                c["infra_nonce"].as_str().unwrap().to_string()
+            )));
+        }
     }
+}
+
+#[test]
+fn a_flipped_byte_fails_the_reads_of_its_column_and_only_those() {
+    let (mut env, id) = provisioned_workspace();
+    post_logs(&mut env.e, &id, "App", &records(40, "t"));
+    let block = env.e.snapshot().storage.blocks[0].id;
+    let chunks = env.e.inspect_block(block).unwrap().chunks;
+    let names: Vec<&str> = chunks.iter().map(|c| c.column.as_str()).collect();
+    assert!(
+        names.contains(&"Tag_s") && names.contains(&"Seq_d"),
+        "{names:?}"
+    );
+    let tag = chunks.iter().find(|c| c.column == "Tag_s").unwrap();
+    assert_eq!(tag.encoding, "dictionary", "one distinct value in 40 rows");
+    assert_eq!(
+        chunks
+            .iter()
+            .find(|c| c.column == "Seq_d")
+            .unwrap()
+            .encoding,
+        "plain"
+    );
+    // The chunks' ciphertexts follow one another and fill the block.
+    assert_eq!(chunks[0].start, 0);
+    for w in chunks.windows(2) {
+        assert_eq!(w[0].end, w[1].start);
+    }
+    let sealed = env.e.inspect_block(block).unwrap().sealed_bytes;
+    assert_eq!(chunks.last().unwrap().end, sealed);
+    env.e
+        .tamper(block, TamperTarget::Sealed, tag.start + 2)
+        .unwrap();
+    env.refused(&errors::QUERY_DATA_CORRUPTED, |env| {
+        query(&mut env.e, &id, "App_CL | where Tag_s == 't' | count")
+    });
+    // A query that reads other columns decrypts only their chunks, which still authenticate.
+    let r = query(&mut env.e, &id, "App_CL | summarize max(Seq_d)");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["tables"][0]["rows"][0][0], json!(39.0));
+    let i = env.e.inspect_block(block).unwrap();
+    assert!(i.check.is_err());
+    for c in &i.chunks {
+        assert_eq!(c.check.is_err(), c.column == "Tag_s", "{c:?}");
+        assert_eq!(c.last_read, c.column == "Seq_d", "{c:?}");
+    }
+    env.e
+        .tamper(block, TamperTarget::Sealed, tag.start + 2)
+        .unwrap();
+    assert!(env.e.inspect_block(block).unwrap().check.is_ok());
 }
 
 #[test]

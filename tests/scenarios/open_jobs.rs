@@ -33,7 +33,7 @@ fn run_with_jobs(e: &mut Engine, cmd: &Command) -> (usize, protocol::Reply) {
     for j in &jobs {
         let key = SymKey::from_bytes(&j.key).expect("a 256-bit key");
         let plain = gcm_open(&key, &nonce(&j.nonce), &j.aad, &j.sealed).expect("the copy opens");
-        e.complete_open(j.block, plain);
+        e.complete_open(j.block, j.column, plain);
     }
     (n, protocol::execute(e, cmd))
 }
@@ -114,6 +114,7 @@ fn a_revoked_key_stops_the_read_even_with_the_plaintext_in_hand() {
                 let key = SymKey::from_bytes(&j.key).unwrap();
                 (
                     j.block,
+                    j.column,
                     gcm_open(&key, &nonce(&j.nonce), &j.aad, &j.sealed).unwrap(),
                 )
             })
@@ -129,8 +130,8 @@ fn a_revoked_key_stops_the_read_even_with_the_plaintext_in_hand() {
         assert_eq!(r.status, 200);
         env.advance(HOUR);
     }
-    for (block, plain) in opened {
-        a.e.complete_open(block, plain);
+    for (block, column, plain) in opened {
+        a.e.complete_open(block, column, plain);
     }
     let with = protocol::execute(&mut a.e, &q).response.unwrap();
     let without = protocol::execute(&mut b.e, &q).response.unwrap();

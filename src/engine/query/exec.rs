@@ -39,14 +39,22 @@ pub fn run(plan: &Plan, source: &mut dyn TableSource, budget: &Budget) -> Result
 
 /// A plan's rows.
 fn rows_of(plan: &Plan, source: &mut dyn TableSource, b: &Budget) -> Result<Vec<Row>, Failure> {
+    let mut done = 0;
     let mut rows = match &plan.source {
-        SourcePlan::Table { name, schema, at } => match source.table(name) {
-            Ok(Some(r)) => super::absent_strings_are_empty(super::conform(r, schema)).rows,
-            Ok(None) => {
-                return Err(Failure::Query(QueryError::unresolved("take", name, *at)));
+        SourcePlan::Table { name, schema, at } => {
+            let wanted = super::scan::wanted(&plan.steps, schema);
+            match source.columns(name, wanted.as_deref()) {
+                Ok(Some(batch)) => {
+                    let (rows, steps) = super::scan::scan(&plan.steps, schema, batch, b);
+                    done = steps;
+                    rows
+                }
+                Ok(None) => {
+                    return Err(Failure::Query(QueryError::unresolved("take", name, *at)));
+                }
+                Err(m) => return Err(Failure::Query(QueryError::source(m, name, *at))),
             }
-            Err(m) => return Err(Failure::Query(QueryError::source(m, name, *at))),
-        },
+        }
         SourcePlan::Rows(r) => {
             if !b.charge(r.iter().flatten().map(weight).sum()) {
                 return Err(Failure::Exhausted);
@@ -56,7 +64,10 @@ fn rows_of(plan: &Plan, source: &mut dyn TableSource, b: &Budget) -> Result<Vec<
         SourcePlan::Range { from, to, step } => range(from, to, step, b)?,
         SourcePlan::Union(u) => union(u, Vec::new(), source, b)?,
     };
-    for step in &plan.steps {
+    if b.exhausted() {
+        return Err(Failure::Exhausted);
+    }
+    for step in &plan.steps[done..] {
         rows = apply(step, rows, source, b)?;
         if b.exhausted() {
             return Err(Failure::Exhausted);

@@ -37,6 +37,7 @@ pub mod eval;
 pub mod exec;
 pub mod lexer;
 pub mod parser;
+pub mod scan;
 pub mod subset;
 
 #[cfg(test)]
@@ -46,7 +47,8 @@ mod tests;
 
 use std::fmt;
 
-use super::table::{ColumnType, RowSet, Schema, Value};
+use super::columnar::Batch;
+use super::table::{RowSet, Schema};
 
 /// Log Analytics returns at most this many records and bytes per query ("the Query API returns at
 /// most 500,000 records and 64,000,000 bytes", Azure Monitor service limits); a larger result is
@@ -81,6 +83,14 @@ pub trait TableSource {
     /// The rows of table `name` (exact, case-sensitive name), Ok(None) if no such table exists in
     /// the workspace, Err(message) if the table exists but cannot be read (e.g. the key is revoked).
     fn table(&mut self, name: &str) -> Result<Option<RowSet>, String>;
+
+    /// The columns `wanted` names (every column when None) of table `name`, as its source lays
+    /// them out: a query asks only for the columns it uses, and storage decrypts only those.
+    /// The default reads the whole table.
+    fn columns(&mut self, name: &str, wanted: Option<&[String]>) -> Result<Option<Batch>, String> {
+        let _ = wanted;
+        self.table(name).map(|t| t.map(Batch::from_rows))
+    }
 
     /// Every table with data (`search` without `in (…)` reads them all).
     fn table_names(&mut self) -> Vec<String> {
@@ -276,52 +286,4 @@ fn cut_to_limits(mut rows: RowSet) -> Answer {
         truncated,
         render: None,
     }
-}
-
-/// The rows laid out as the plan was compiled: the schema's columns in its order, a column the
-/// rows lack read as absent.
-pub(crate) fn conform(rows: RowSet, schema: &Schema) -> RowSet {
-    if rows.schema == *schema {
-        return rows;
-    }
-    let map: Vec<Option<usize>> = schema
-        .columns
-        .iter()
-        .map(|(n, _)| rows.schema.index(n))
-        .collect();
-    RowSet {
-        schema: schema.clone(),
-        rows: rows
-            .rows
-            .into_iter()
-            .map(|r| {
-                map.iter()
-                    .map(|i| i.and_then(|i| r.get(i).cloned()).unwrap_or(Value::Null))
-                    .collect()
-            })
-            .collect(),
-    }
-}
-
-/// Kusto strings are never null: a string cell a row does not have (a field missing from a
-/// record, or a column added by a later post) reads as "". Other types, guid and dynamic
-/// included, stay null.
-pub(crate) fn absent_strings_are_empty(mut rows: RowSet) -> RowSet {
-    let strings: Vec<usize> = (rows.schema.columns.iter().enumerate())
-        .filter(|(_, (_, ty))| *ty == ColumnType::String)
-        .map(|(i, _)| i)
-        .collect();
-    if strings.is_empty() {
-        return rows;
-    }
-    let width = rows.schema.columns.len();
-    for row in &mut rows.rows {
-        row.resize(width, Value::Null);
-        for &i in &strings {
-            if row[i] == Value::Null {
-                row[i] = Value::String(String::new());
-            }
-        }
-    }
-    rows
 }

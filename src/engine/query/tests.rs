@@ -229,7 +229,7 @@ fn pids(text: &str) -> Vec<Option<i64>> {
 
 /// The fixture rows (by index) a `where` keeps.
 fn rows_where(pred: &str) -> Vec<usize> {
-    let all = absent_strings_are_empty(syslog());
+    let all = q("Syslog");
     let out = q(&format!("Syslog | where {pred}"));
     out.rows
         .iter()

@@ -18,10 +18,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::block::KeySource;
-use super::{HOT_CACHE_DAYS, JobKind, Owner, Pending, StorageAccount};
+use super::{HOT_CACHE_DAYS, Owner, StorageAccount};
 use crate::engine::Ctx;
 use crate::engine::clock::{self, DAY, Event, MINUTE};
-use crate::engine::crypto::GCM_NONCE;
 use crate::engine::errors::ApiError;
 use crate::engine::journal::Category;
 use crate::engine::keyvault::client::{self, KeyVaultProperties, Periodic, vault_name_of};
@@ -679,34 +678,19 @@ fn reload_hot_cache(cx: &mut Ctx, account: &str) -> usize {
     };
     let mut n = 0;
     for id in recent {
-        let Ok(Some(rows)) = super::read_block(cx, id) else {
+        let Some(b) = cx.s.blocks.get(&id).filter(|b| !b.pending).cloned() else {
             continue;
         };
-        // Decoded from a block, so it encodes again; if not, the block just stays out of the cache.
-        let Ok(plaintext) = rows.encode() else {
+        let Ok(aek) = super::account_key(cx, account) else {
             continue;
         };
-        let nonce: [u8; GCM_NONCE] = cx.w.rng.bytes();
-        let cached = cx.s.blocks[&id].ingested;
-        cx.s.hot.insert(
-            id,
-            super::HotEntry {
-                cluster: cluster.clone(),
-                nonce,
-                sealed: std::rc::Rc::from(Vec::new()),
-                pending: true,
-                cached,
-            },
-        );
-        cx.s.seal(Pending {
-            block: id,
-            kind: JobKind::Hot,
-            key: hot_key.key.clone(),
-            nonce,
-            aad: super::hot_aad(id).into(),
-            plaintext: plaintext.into(),
-            infra: None,
-        });
+        // A block that does not open stays out of the cache (its reads will say why).
+        let want: Vec<usize> = (0..b.columns.len()).collect();
+        let Ok(plains) = super::open_chunks(cx, &b, &aek, &want) else {
+            continue;
+        };
+        let plain: Vec<std::rc::Rc<[u8]>> = plains.iter().map(|p| p.as_slice().into()).collect();
+        super::cache_hot(cx, id, &cluster, &hot_key, &plain, b.ingested);
         n += 1;
     }
     n

@@ -1,4 +1,5 @@
-//! A sealed block: its header (also the authenticated data of every layer) and its bytes.
+//! A sealed block: its header (part of the authenticated data of every chunk at every layer)
+//! and its column chunks' bytes, one after the other.
 
 use std::rc::Rc;
 
@@ -41,18 +42,34 @@ impl KeySource {
     }
 }
 
-/// One encryption layer as the header records it.
+/// One encryption layer as the header records it (each column chunk has its own nonces).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layer {
     pub alg: String,
-    /// Hex.
-    pub nonce: String,
     /// The key's identity (a data key's derivation, or an infrastructure key id).
     pub key: String,
 }
 
-/// The block header. Its JSON bytes are the associated data of both layers, so changing any
-/// byte of it makes the block fail authentication.
+/// One column chunk: its own AEAD message under the block's data key (and, with double
+/// encryption, under the infrastructure key), with the header and the column's name as its
+/// associated data, so a reader decrypts only the columns it reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chunk {
+    pub column: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub encoding: String,
+    /// Plaintext bytes.
+    pub bytes: u32,
+    /// Hex: the service layer's nonce.
+    pub nonce: String,
+    /// Hex: the infrastructure layer's nonce (double encryption).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub infra_nonce: Option<String>,
+}
+
+/// The block header. Its JSON bytes are part of the associated data of every chunk at both
+/// layers, so changing any byte of it makes every chunk fail authentication.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockHeader {
     pub format: u8,
@@ -70,6 +87,8 @@ pub struct BlockHeader {
     /// TimeGenerated range of the rows, in milliseconds.
     pub min_time: i64,
     pub max_time: i64,
+    /// The column chunks, in the order their ciphertexts follow one another.
+    pub columns: Vec<Chunk>,
 }
 
 pub const SERVICE_ALG: &str = "AES-256-GCM";
@@ -91,15 +110,28 @@ impl BlockHeader {
         format!("block|{workspace}|{table}|{block}")
     }
 
-    pub fn service_nonce(&self) -> Option<[u8; GCM_NONCE]> {
-        from_hex(&self.service.nonce)?.try_into().ok()
+    /// Where each chunk's ciphertext sits in the block's bytes (each layer adds a 16-byte tag).
+    pub fn chunk_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        let tags = crypto::TAG * (1 + self.infrastructure.is_some() as usize);
+        let mut at = 0;
+        self.columns
+            .iter()
+            .map(|c| {
+                let r = at..at + c.bytes as usize + tags;
+                at = r.end;
+                r
+            })
+            .collect()
     }
+}
 
-    pub fn infra_nonce(&self) -> Option<[u8; XCHACHA_NONCE]> {
-        from_hex(&self.infrastructure.as_ref()?.nonce)?
-            .try_into()
-            .ok()
-    }
+/// A chunk's associated data: the header's bytes, then the column's name.
+pub fn chunk_aad(header_bytes: &[u8], column: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(header_bytes.len() + 1 + column.len());
+    aad.extend_from_slice(header_bytes);
+    aad.push(b'|');
+    aad.extend_from_slice(column.as_bytes());
+    aad
 }
 
 pub fn from_hex(s: &str) -> Option<Vec<u8>> {
@@ -122,8 +154,11 @@ pub struct Block {
     pub customer_id: String,
     pub table: String,
     pub header: Rc<[u8]>,
-    /// Empty while the service layer is being sealed outside the engine (SubtleCrypto).
+    /// The column chunks' ciphertexts one after the other (zeros while a chunk is being sealed
+    /// outside the engine, in SubtleCrypto).
     pub sealed: Rc<[u8]>,
+    /// The columns, in chunk order (the header's clear-text metadata, kept parsed).
+    pub columns: Rc<[String]>,
     pub pending: bool,
     pub rows: u32,
     pub plain_len: u32,
@@ -143,7 +178,7 @@ pub enum OpenError {
     Infrastructure,
     /// The service layer failed authentication.
     Service,
-    /// Authenticated bytes that are not a row set (cannot happen without a bug).
+    /// Authenticated bytes that are not a column chunk (cannot happen without a bug).
     Decode,
 }
 
@@ -159,33 +194,50 @@ impl OpenError {
             OpenError::Service => {
                 format!("block {block}: the service layer ({SERVICE_ALG}) failed authentication")
             }
-            OpenError::Decode => format!("block {block}: authenticated data is not a row set"),
+            OpenError::Decode => {
+                format!("block {block}: authenticated data is not a column chunk")
+            }
         }
     }
 }
 
-/// Removes both layers: infrastructure first (outermost), then the service layer.
-pub fn open(
-    header_bytes: &[u8],
-    sealed: &[u8],
-    aek: &SymKey,
-    infra: Option<&SymKey>,
-) -> Result<Vec<u8>, OpenError> {
-    let h = BlockHeader::from_bytes(header_bytes).ok_or(OpenError::Header)?;
-    let service = match (&h.infrastructure, infra) {
-        (Some(_), Some(k)) => {
-            let n = h.infra_nonce().ok_or(OpenError::Header)?;
-            crypto::xchacha_open(k, &n, header_bytes, sealed)
-                .map_err(|_| OpenError::Infrastructure)?
-        }
-        (Some(_), None) => return Err(OpenError::Infrastructure),
-        (None, _) => sealed.to_vec(),
-    };
-    let dek = crypto::derive_key(
+/// A block's data key, from its account key.
+pub fn dek(aek: &SymKey, h: &BlockHeader) -> SymKey {
+    crypto::derive_key(
         aek,
         DEK_SALT,
         BlockHeader::dek_info(&h.workspace, &h.table, h.block).as_bytes(),
-    );
-    let n = h.service_nonce().ok_or(OpenError::Header)?;
-    crypto::gcm_open(&dek, &n, header_bytes, &service).map_err(|_| OpenError::Service)
+    )
+}
+
+/// Removes both layers of chunk `i`: infrastructure first (outermost), then the service layer.
+pub fn open_chunk(
+    header_bytes: &[u8],
+    h: &BlockHeader,
+    i: usize,
+    sealed: &[u8],
+    dek: &SymKey,
+    infra: Option<&SymKey>,
+) -> Result<Vec<u8>, OpenError> {
+    let c = h.columns.get(i).ok_or(OpenError::Header)?;
+    let range = h.chunk_ranges().swap_remove(i);
+    let bytes = sealed.get(range).ok_or(OpenError::Service)?;
+    let aad = chunk_aad(header_bytes, &c.column);
+    let service = match (&h.infrastructure, infra) {
+        (Some(_), Some(k)) => {
+            let n: [u8; XCHACHA_NONCE] = c
+                .infra_nonce
+                .as_deref()
+                .and_then(from_hex)
+                .and_then(|n| n.try_into().ok())
+                .ok_or(OpenError::Header)?;
+            crypto::xchacha_open(k, &n, &aad, bytes).map_err(|_| OpenError::Infrastructure)?
+        }
+        (Some(_), None) => return Err(OpenError::Infrastructure),
+        (None, _) => bytes.to_vec(),
+    };
+    let n: [u8; GCM_NONCE] = from_hex(&c.nonce)
+        .and_then(|n| n.try_into().ok())
+        .ok_or(OpenError::Header)?;
+    crypto::gcm_open(dek, &n, &aad, &service).map_err(|_| OpenError::Service)
 }

@@ -35,6 +35,7 @@ use self::block::{
 };
 use super::Ctx;
 use super::clock::{self, DAY};
+use super::columnar::{self, Batch, Column, Part};
 use super::crypto::{self, GCM_NONCE, SymKey, hex};
 use super::journal::Category;
 use super::keyvault::client::{self, KeyVaultProperties};
@@ -200,18 +201,21 @@ pub struct StorageState {
     pub outages: BTreeMap<String, access::Outage>,
 }
 
-/// A hot-cache copy of a block, sealed with the cluster's Microsoft-managed hot-cache key.
+/// A hot-cache copy of a block, sealed with the cluster's Microsoft-managed hot-cache key, one
+/// AES-256-GCM message per column chunk (in the block's chunk order).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HotEntry {
     pub cluster: String,
-    pub nonce: [u8; GCM_NONCE],
+    pub nonces: Vec<[u8; GCM_NONCE]>,
+    /// Where each chunk's ciphertext ends in `sealed`.
+    pub ends: Vec<usize>,
     pub sealed: Rc<[u8]>,
     pub pending: bool,
     pub cached: u64,
 }
 
 /// Which sealing a pending job completes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum JobKind {
     Service,
     Hot,
@@ -221,6 +225,8 @@ enum JobKind {
 struct Pending {
     block: u64,
     kind: JobKind,
+    /// Where the chunk's ciphertext goes in the block's (or hot copy's) bytes.
+    at: std::ops::Range<usize>,
     key: SymKey,
     nonce: [u8; GCM_NONCE],
     aad: Rc<[u8]>,
@@ -250,11 +256,13 @@ impl Drop for SealJob {
 /// it runs: `Engine::open_jobs` hands them out, `Engine::complete_open` takes the plaintexts back.
 pub struct OpenJob {
     pub block: u64,
+    /// The chunk's place in the block.
+    pub column: u32,
     pub key: Vec<u8>,
     pub nonce: Vec<u8>,
     pub aad: Vec<u8>,
     /// Ciphertext followed by the tag.
-    pub sealed: Rc<[u8]>,
+    pub sealed: Vec<u8>,
 }
 
 /// The job carries the cluster's hot-cache key: wipe it once the job is done with.
@@ -286,11 +294,15 @@ pub struct BlockStore {
     /// Seal service layers through [`BlockStore::take_jobs`] (the page's SubtleCrypto) instead of
     /// in place.
     pub external: bool,
-    /// Hot-cache plaintexts the host opened (WebCrypto) for the command about to run, by block;
-    /// `read_block` takes them in place of its own AES-GCM once access is checked, and the engine
-    /// drops what is left after the command.
-    pub opened: BTreeMap<u64, zeroize::Zeroizing<Vec<u8>>>,
+    /// Hot-cache chunk plaintexts the host opened (WebCrypto) for the command about to run, by
+    /// block and chunk; `read_block` takes them in place of its own AES-GCM once access is
+    /// checked, and the engine drops what is left after the command.
+    pub opened: BTreeMap<(u64, usize), zeroize::Zeroizing<Vec<u8>>>,
+    /// The columns the last read of each block decrypted (the block inspector shows them).
+    pub reads: BTreeMap<u64, Vec<String>>,
     pending: BTreeMap<u64, Pending>,
+    /// Chunks still being sealed, by block and layer.
+    unsealed: BTreeMap<(u64, JobKind), usize>,
     /// Jobs handed to the host and not yet completed (so pipelined hosts never get one twice).
     taken: std::collections::BTreeSet<u64>,
     next_block: u64,
@@ -356,34 +368,46 @@ impl BlockStore {
     }
 
     fn finish(&mut self, p: Pending, service: Vec<u8>) {
-        match p.kind {
-            JobKind::Service => {
-                let sealed = match &p.infra {
-                    Some((k, n)) => crypto::xchacha_seal(k, n, &p.aad, &service),
-                    None => service,
-                };
-                if let Some(b) = self.blocks.get_mut(&p.block) {
-                    b.sealed = sealed.into();
-                    b.pending = false;
-                }
-            }
-            JobKind::Hot => {
-                if let Some(h) = self.hot.get_mut(&p.block) {
-                    h.sealed = service.into();
-                    h.pending = false;
-                }
-            }
+        let sealed = match &p.infra {
+            Some((k, n)) => crypto::xchacha_seal(k, n, &p.aad, &service),
+            None => service,
+        };
+        let left = self.unsealed.entry((p.block, p.kind)).or_default();
+        *left = left.saturating_sub(1);
+        let done = *left == 0;
+        if done {
+            self.unsealed.remove(&(p.block, p.kind));
         }
+        let (bytes, pending) = match p.kind {
+            JobKind::Service => match self.blocks.get_mut(&p.block) {
+                Some(b) => (&mut b.sealed, &mut b.pending),
+                None => return,
+            },
+            JobKind::Hot => match self.hot.get_mut(&p.block) {
+                Some(h) => (&mut h.sealed, &mut h.pending),
+                None => return,
+            },
+        };
+        if let Some(slot) = Rc::make_mut(bytes).get_mut(p.at) {
+            slot.copy_from_slice(&sealed);
+        }
+        *pending = !done;
     }
 
-    /// Seals with AES-256-GCM now, or queues the encryption for the host.
-    fn seal(&mut self, p: Pending) {
-        if self.external && p.plaintext.len() >= EXTERNAL_MIN_BYTES {
-            self.next_job += 1;
-            self.pending.insert(self.next_job, p);
-        } else {
-            let sealed = crypto::gcm_seal(&p.key, &p.nonce, &p.aad, &p.plaintext);
-            self.finish(p, sealed);
+    /// Seals one block's (or hot copy's) chunks with AES-256-GCM now, or queues each encryption
+    /// for the host; the block stays pending until its last chunk is sealed.
+    fn seal(&mut self, chunks: Vec<Pending>) {
+        for p in &chunks {
+            *self.unsealed.entry((p.block, p.kind)).or_default() += 1;
+        }
+        for p in chunks {
+            if self.external && p.plaintext.len() >= EXTERNAL_MIN_BYTES {
+                self.next_job += 1;
+                self.pending.insert(self.next_job, p);
+            } else {
+                let sealed = crypto::gcm_seal(&p.key, &p.nonce, &p.aad, &p.plaintext);
+                self.finish(p, sealed);
+            }
         }
     }
 
@@ -810,7 +834,7 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
     // Encode first: rows that cannot become blocks change nothing, not even the drop counters.
     let encoded = match chunks(rows)
         .into_iter()
-        .map(|c| c.encode().map(|bytes| (c, Rc::<[u8]>::from(bytes))))
+        .map(|c| encode_columns(&c).map(|cols| (c, cols)))
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(e) => e,
@@ -861,7 +885,7 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
         }
     }
     let mut ids = Vec::new();
-    for (chunk, plaintext) in encoded {
+    for (chunk, plaintexts) in encoded {
         cx.s.next_block += 1;
         let id = cx.s.next_block;
         let time = |f: fn(i64, i64) -> i64, init: i64| {
@@ -881,13 +905,18 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
         } else {
             (min_time, max_time)
         };
-        let nonce1: [u8; GCM_NONCE] = cx.w.rng.bytes();
-        let mut nonce2 = [0u8; 24];
-        nonce2[..8].copy_from_slice(&id.to_be_bytes());
-        nonce2[8..].copy_from_slice(&cx.w.rng.bytes::<16>());
+        // A fresh nonce per chunk and layer; infrastructure nonces start with the block id.
+        let mut nonces = Vec::with_capacity(plaintexts.len());
+        for _ in &plaintexts {
+            let service: [u8; GCM_NONCE] = cx.w.rng.bytes();
+            let mut infra_nonce = [0u8; 24];
+            infra_nonce[..8].copy_from_slice(&id.to_be_bytes());
+            infra_nonce[8..].copy_from_slice(&cx.w.rng.bytes::<16>());
+            nonces.push((service, infra_nonce));
+        }
         let info = BlockHeader::dek_info(&customer_id, table, id);
         let header = BlockHeader {
-            format: 1,
+            format: 2,
             block: id,
             workspace: customer_id.clone(),
             table: table.to_string(),
@@ -896,20 +925,35 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
             key_source: acct.protector.clone(),
             service: Layer {
                 alg: SERVICE_ALG.into(),
-                nonce: hex(&nonce1),
                 key: format!("DEK = HKDF-SHA256(AEK {}, \"{info}\")", acct.aek_id),
             },
             infrastructure: infra.as_ref().map(|k| Layer {
                 alg: INFRA_ALG.into(),
-                nonce: hex(&nonce2),
                 key: k.id.clone(),
             }),
             rows: chunk.rows.len() as u32,
             min_time,
             max_time,
+            columns: (chunk.schema.columns.iter().zip(&plaintexts).zip(&nonces))
+                .map(|(((name, ty), (enc, plain)), (n1, n2))| block::Chunk {
+                    column: name.clone(),
+                    ty: ty.kql_name().into(),
+                    encoding: enc.name().into(),
+                    bytes: plain.len() as u32,
+                    nonce: hex(n1),
+                    infra_nonce: infra.as_ref().map(|_| hex(n2)),
+                })
+                .collect(),
         };
-        let aad: Rc<[u8]> = header.to_bytes().into();
+        let header_bytes: Rc<[u8]> = header.to_bytes().into();
+        let ranges = header.chunk_ranges();
         let dek = crypto::derive_key(&aek, DEK_SALT, info.as_bytes());
+        let names: Rc<[String]> = chunk
+            .schema
+            .columns
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
         cx.s.blocks.insert(
             id,
             Block {
@@ -918,11 +962,12 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
                 workspace: workspace.to_string(),
                 customer_id: customer_id.clone(),
                 table: table.to_string(),
-                header: aad.clone(),
-                sealed: Rc::from(Vec::new()),
+                header: header_bytes.clone(),
+                sealed: vec![0; ranges.last().map_or(0, |r| r.end)].into(),
+                columns: names.clone(),
                 pending: true,
                 rows: chunk.rows.len() as u32,
-                plain_len: plaintext.len() as u32,
+                plain_len: plaintexts.iter().map(|(_, p)| p.len() as u32).sum(),
                 min_time,
                 max_time,
                 ingested: cx.w.now,
@@ -930,37 +975,23 @@ pub fn ingest(cx: &mut Ctx, workspace: &str, table: &str, rows: RowSet) -> Inges
                 double: infra.is_some(),
             },
         );
-        cx.s.seal(Pending {
-            block: id,
-            kind: JobKind::Service,
-            key: dek,
-            nonce: nonce1,
-            aad,
-            plaintext: plaintext.clone(),
-            infra: infra.as_ref().map(|k| (k.key.clone(), nonce2)),
-        });
+        let service_jobs = (plaintexts.iter().zip(&nonces).zip(ranges).zip(names.iter()))
+            .map(|((((_, plain), (n1, n2)), at), name)| Pending {
+                block: id,
+                kind: JobKind::Service,
+                at,
+                key: dek.clone(),
+                nonce: *n1,
+                aad: block::chunk_aad(&header_bytes, name).into(),
+                plaintext: plain.clone(),
+                infra: infra.as_ref().map(|k| (k.key.clone(), *n2)),
+            })
+            .collect();
+        cx.s.seal(service_jobs);
         if let Some((cluster, hot_key)) = &hot {
             // Seed: the last 14 days also sit in the hot cache, under Microsoft keys.
-            let nonce: [u8; GCM_NONCE] = cx.w.rng.bytes();
-            cx.s.hot.insert(
-                id,
-                HotEntry {
-                    cluster: cluster.clone(),
-                    nonce,
-                    sealed: Rc::from(Vec::new()),
-                    pending: true,
-                    cached: cx.w.now,
-                },
-            );
-            cx.s.seal(Pending {
-                block: id,
-                kind: JobKind::Hot,
-                key: hot_key.key.clone(),
-                nonce,
-                aad: hot_aad(id).into(),
-                plaintext,
-                infra: None,
-            });
+            let plain: Vec<Rc<[u8]>> = plaintexts.into_iter().map(|(_, p)| p).collect();
+            cache_hot(cx, id, cluster, hot_key, &plain, cx.w.now);
         }
         ids.push(id);
     }
@@ -993,10 +1024,59 @@ fn conditions(cx: &Ctx, account: &str) -> ingestion::Conditions {
     }
 }
 
-/// The hot-cache copies a Query API request may read, as jobs for the host: those of the
-/// workspaces the request names (customer id, or ARM id, in its URL or body) and of the tables its
-/// text names. A copy it turns out not to read is dropped unread; one it reads but was not
-/// offered is opened in wasm as before, so the answer never depends on this guess.
+/// Puts a hot-cache copy of block `id` in place: each chunk's plaintext sealed under the
+/// cluster's hot-cache key.
+fn cache_hot(
+    cx: &mut Ctx,
+    id: u64,
+    cluster: &str,
+    hot_key: &ServiceKey,
+    plain: &[Rc<[u8]>],
+    cached: u64,
+) {
+    let Some(names) = cx.s.blocks.get(&id).map(|b| b.columns.clone()) else {
+        return;
+    };
+    let mut nonces = Vec::with_capacity(plain.len());
+    let mut ends = Vec::with_capacity(plain.len());
+    let mut jobs = Vec::with_capacity(plain.len());
+    let mut at = 0;
+    for (p, name) in plain.iter().zip(names.iter()) {
+        let nonce: [u8; GCM_NONCE] = cx.w.rng.bytes();
+        let end = at + p.len() + crypto::TAG;
+        jobs.push(Pending {
+            block: id,
+            kind: JobKind::Hot,
+            at: at..end,
+            key: hot_key.key.clone(),
+            nonce,
+            aad: hot_aad(id, name).into(),
+            plaintext: p.clone(),
+            infra: None,
+        });
+        nonces.push(nonce);
+        ends.push(end);
+        at = end;
+    }
+    cx.s.hot.insert(
+        id,
+        HotEntry {
+            cluster: cluster.to_string(),
+            nonces,
+            ends,
+            sealed: vec![0; at].into(),
+            pending: true,
+            cached,
+        },
+    );
+    cx.s.seal(jobs);
+}
+
+/// The hot-cache chunks a Query API request may read, as jobs for the host: of the workspaces
+/// the request names (customer id, or ARM id, in its URL or body) and the tables its text names,
+/// the columns its text names (every column when it names none). A chunk it turns out not to
+/// read is dropped unread; one it reads but was not offered is opened in wasm as before, so the
+/// answer never depends on this guess.
 pub fn open_jobs(cx: &Ctx, request_text: &str) -> Vec<OpenJob> {
     let lower = request_text.to_ascii_lowercase();
     let named: Vec<&str> =
@@ -1011,28 +1091,64 @@ pub fn open_jobs(cx: &Ctx, request_text: &str) -> Vec<OpenJob> {
     if named.is_empty() {
         return Vec::new();
     }
-    cx.s.hot
-        .iter()
-        .filter(|(_, h)| !h.pending)
-        .filter_map(|(id, h)| {
-            let b = cx.s.blocks.get(id).filter(|b| !b.pending)?;
-            if !named.contains(&b.customer_id.as_str()) || !request_text.contains(&b.table) {
-                return None;
+    let mut jobs = Vec::new();
+    for (id, h) in cx.s.hot.iter().filter(|(_, h)| !h.pending) {
+        let Some(b) = cx.s.blocks.get(id).filter(|b| !b.pending) else {
+            continue;
+        };
+        if !named.contains(&b.customer_id.as_str()) || !request_text.contains(&b.table) {
+            continue;
+        }
+        let Some(k) = cx.w.storage.hot_keys.get(&h.cluster) else {
+            continue;
+        };
+        let any_named = b.columns.iter().any(|c| request_text.contains(c.as_str()));
+        for (i, name) in b.columns.iter().enumerate() {
+            if any_named && !request_text.contains(name.as_str()) {
+                continue;
             }
-            let k = cx.w.storage.hot_keys.get(&h.cluster)?;
-            Some(OpenJob {
+            let start = if i == 0 { 0 } else { h.ends[i - 1] };
+            let (Some(sealed), Some(nonce)) = (h.sealed.get(start..h.ends[i]), h.nonces.get(i))
+            else {
+                continue;
+            };
+            jobs.push(OpenJob {
                 block: *id,
+                column: i as u32,
                 key: k.key.bytes().to_vec(),
-                nonce: h.nonce.to_vec(),
-                aad: hot_aad(*id),
-                sealed: h.sealed.clone(),
-            })
-        })
-        .collect()
+                nonce: nonce.to_vec(),
+                aad: hot_aad(*id, name),
+                sealed: sealed.to_vec(),
+            });
+        }
+    }
+    jobs
 }
 
-fn hot_aad(block: u64) -> Vec<u8> {
-    format!("hot|{block}").into_bytes()
+fn hot_aad(block: u64, column: &str) -> Vec<u8> {
+    format!("hot|{block}|{column}").into_bytes()
+}
+
+/// Encodes each column of `rows` as a chunk.
+/// A column chunk's encoding and plaintext.
+type Encoded = (columnar::Encoding, Rc<[u8]>);
+
+fn encode_columns(rows: &RowSet) -> Result<Vec<Encoded>, EncodeError> {
+    // Rows without columns would leave nothing to count them by.
+    if rows.schema.columns.is_empty() && !rows.rows.is_empty()
+        || rows
+            .rows
+            .iter()
+            .any(|r| r.len() != rows.schema.columns.len())
+    {
+        return Err(EncodeError);
+    }
+    (rows.schema.columns.iter().enumerate())
+        .map(|(i, (_, ty))| {
+            let (enc, bytes) = Column::encode(&rows.rows, i, *ty)?;
+            Ok((enc, bytes.into()))
+        })
+        .collect()
 }
 
 fn drop_rows(
@@ -1136,9 +1252,21 @@ impl ReadError {
     }
 }
 
-/// Reads one block: from the hot cache when it holds a copy, else through the key chain. Access
-/// is checked first either way: the hot cache follows key revocation too.
-pub fn read_block(cx: &mut Ctx, id: u64) -> Result<Option<RowSet>, ReadError> {
+/// The columns of a block a read asked for.
+pub struct BlockRead {
+    pub rows: usize,
+    /// (the column's name, its cells), in chunk order.
+    pub columns: Vec<(String, Column)>,
+}
+
+/// Reads the columns `wanted` accepts from one block: from the hot cache when it holds a copy,
+/// else through the key chain, decrypting only those columns' chunks (at least one). Access is
+/// checked first either way: the hot cache follows key revocation too.
+pub fn read_block(
+    cx: &mut Ctx,
+    id: u64,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Option<BlockRead>, ReadError> {
     let Some(b) = cx.s.blocks.get(&id).cloned() else {
         return Ok(None);
     };
@@ -1149,30 +1277,76 @@ pub fn read_block(cx: &mut Ctx, id: u64) -> Result<Option<RowSet>, ReadError> {
         account: b.account.clone(),
         reason,
     })?;
-    if let Some(h) = cx.s.hot.get(&id).filter(|h| !h.pending) {
-        if let Some(k) = cx.w.storage.hot_keys.get(&h.cluster) {
-            // Opened by the host (WebCrypto verified the tag), else here.
-            let plain = match cx.s.opened.remove(&id) {
-                Some(plain) => plain,
-                None => crypto::gcm_open(&k.key, &h.nonce, &hot_aad(id), &h.sealed)
-                    .map(zeroize::Zeroizing::new)
-                    .map_err(|_| {
-                        ReadError::Integrity(format!(
-                            "block {id}: the hot-cache copy failed authentication"
-                        ))
-                    })?,
+    let mut want: Vec<usize> = (b.columns.iter().enumerate())
+        .filter(|(_, n)| wanted(n))
+        .map(|(i, _)| i)
+        .collect();
+    // The row count comes from the header, which only a chunk authenticates: a read that wants
+    // no column (`count`) still opens the first.
+    if want.is_empty() && !b.columns.is_empty() {
+        want.push(0);
+    }
+    let plains = open_chunks(cx, &b, &aek, &want)?;
+    cx.s.reads
+        .insert(id, want.iter().map(|&i| b.columns[i].clone()).collect());
+    let columns = (want.iter().zip(plains))
+        .map(|(&i, plain)| {
+            let col = Column::decode(&plain)
+                .ok()
+                .filter(|c| c.len() == b.rows as usize)
+                .ok_or_else(|| ReadError::Integrity(OpenError::Decode.describe(id)))?;
+            Ok((b.columns[i].clone(), col))
+        })
+        .collect::<Result<_, ReadError>>()?;
+    Ok(Some(BlockRead {
+        rows: b.rows as usize,
+        columns,
+    }))
+}
+
+/// The plaintexts of chunks `want` of block `b`: from its hot-cache copy (opened by the host in
+/// WebCrypto, or here), else through both layers under the block's data key.
+fn open_chunks(
+    cx: &mut Ctx,
+    b: &Block,
+    aek: &SymKey,
+    want: &[usize],
+) -> Result<Vec<zeroize::Zeroizing<Vec<u8>>>, ReadError> {
+    let id = b.id;
+    if let Some(h) = cx.s.hot.get(&id).filter(|h| !h.pending).cloned() {
+        if let Some(k) = cx.w.storage.hot_keys.get(&h.cluster).cloned() {
+            let failed = || {
+                ReadError::Integrity(format!(
+                    "block {id}: the hot-cache copy failed authentication"
+                ))
             };
-            return RowSet::decode(&plain)
-                .map(Some)
-                .map_err(|_| ReadError::Integrity(OpenError::Decode.describe(id)));
+            return want
+                .iter()
+                .map(|&i| match cx.s.opened.remove(&(id, i)) {
+                    // Opened by the host: WebCrypto verified the tag.
+                    Some(plain) => Ok(plain),
+                    None => {
+                        let start = if i == 0 { 0 } else { h.ends[i - 1] };
+                        let sealed = h.sealed.get(start..h.ends[i]).ok_or_else(failed)?;
+                        crypto::gcm_open(&k.key, &h.nonces[i], &hot_aad(id, &b.columns[i]), sealed)
+                            .map(zeroize::Zeroizing::new)
+                            .map_err(|_| failed())
+                    }
+                })
+                .collect();
         }
     }
-    let infra = infra_key_of(cx, &b);
-    let plain = block::open(&b.header, &b.sealed, &aek, infra.as_ref())
-        .map_err(|e| ReadError::Integrity(e.describe(id)))?;
-    RowSet::decode(&plain)
-        .map(Some)
-        .map_err(|_| ReadError::Integrity(OpenError::Decode.describe(id)))
+    let h = BlockHeader::from_bytes(&b.header)
+        .ok_or_else(|| ReadError::Integrity(OpenError::Header.describe(id)))?;
+    let dek = block::dek(aek, &h);
+    let infra = infra_key_of(cx, b);
+    want.iter()
+        .map(|&i| {
+            block::open_chunk(&b.header, &h, i, &b.sealed, &dek, infra.as_ref())
+                .map(zeroize::Zeroizing::new)
+                .map_err(|e| ReadError::Integrity(e.describe(id)))
+        })
+        .collect()
 }
 
 fn infra_key_of(cx: &Ctx, b: &Block) -> Option<SymKey> {
@@ -1185,10 +1359,11 @@ fn infra_key_of(cx: &Ctx, b: &Block) -> Option<SymKey> {
         .map(|k| k.key.clone())
 }
 
-/// The rows of one table of a workspace, across every account its data ever went to, oldest
-/// first, and the retired accounts whose data could not be read.
+/// The columns `wanted` names (every column when None) of one table of a workspace, across every
+/// account its data ever went to, oldest block first, and the retired accounts whose data could
+/// not be read. Only the chunks of those columns are decrypted.
 ///
-/// Fails as a whole when a block fails authentication, or when the account the workspace writes
+/// Fails as a whole when a chunk fails authentication, or when the account the workspace writes
 /// to now is out of reach (revoked storage: "queries on these workspaces fail"). Blocks of a
 /// retired account whose key is out of reach (a pinned version disabled, then the cluster moved
 /// to a new version) are left out and named, so the answer is partial and says so: the seed's
@@ -1197,6 +1372,7 @@ pub fn read_table(
     cx: &mut Ctx,
     customer_id: &str,
     table: &str,
+    wanted: Option<&[String]>,
 ) -> Result<Option<TableRead>, ReadError> {
     // "Queries on these workspaces fail": all of the workspace's data, whichever key protects it.
     if let Some((account, reason)) = current_account_unavailable(cx, customer_id) {
@@ -1211,15 +1387,28 @@ pub fn read_table(
     if ids.is_empty() {
         return Ok(None);
     }
-    let mut out: Option<RowSet> = None;
+    let schema =
+        cx.s.schemas
+            .get(&(customer_id.to_string(), table.to_string()))
+            .cloned()
+            .unwrap_or_default();
+    let wants = |name: &str| wanted.is_none_or(|w| w.iter().any(|c| c == name));
+    let mut parts = Vec::with_capacity(ids.len());
     let mut skipped: Vec<ReadError> = Vec::new();
     for id in ids {
-        match read_block(cx, id) {
-            Ok(Some(rows)) => {
-                out = Some(match out {
-                    None => rows,
-                    Some(acc) => merge(acc, rows),
-                })
+        match read_block(cx, id, &wants) {
+            Ok(Some(read)) => {
+                let mut columns: Vec<Option<Column>> = vec![None; schema.columns.len()];
+                for (name, col) in read.columns {
+                    if let Some(i) = schema.index(&name) {
+                        columns[i] = Some(col);
+                    }
+                }
+                parts.push(Part {
+                    rows: read.rows,
+                    columns,
+                    selection: None,
+                });
             }
             Ok(None) => {}
             Err(e @ ReadError::KeyUnavailable { .. }) => {
@@ -1242,7 +1431,7 @@ pub fn read_table(
         }
     }
     Ok(Some(TableRead {
-        rows: out.unwrap_or_default(),
+        batch: Batch { schema, parts },
         skipped,
     }))
 }
@@ -1285,42 +1474,9 @@ fn current_account_unavailable(cx: &Ctx, customer_id: &str) -> Option<(String, S
 /// A table as storage could read it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableRead {
-    pub rows: RowSet,
+    pub batch: Batch,
     /// Why some of the table's data was left out (retired accounts whose key is out of reach).
     pub skipped: Vec<ReadError>,
-}
-
-/// Appends `b` to `a`, unioning their columns (custom tables may gain fields over time).
-fn merge(mut a: RowSet, b: RowSet) -> RowSet {
-    if a.schema == b.schema {
-        a.rows.extend(b.rows);
-        return a;
-    }
-    for (name, ty) in &b.schema.columns {
-        if a.schema.index(name).is_none() {
-            a.schema.columns.push((name.clone(), *ty));
-            for r in &mut a.rows {
-                r.push(super::table::Value::Null);
-            }
-        }
-    }
-    let map: Vec<Option<usize>> = a
-        .schema
-        .columns
-        .iter()
-        .map(|(n, _)| b.schema.index(n))
-        .collect();
-    for row in b.rows {
-        a.rows.push(
-            map.iter()
-                .map(|i| {
-                    i.and_then(|i| row.get(i).cloned())
-                        .unwrap_or(super::table::Value::Null)
-                })
-                .collect(),
-        );
-    }
-    a
 }
 
 /// Tables with data for a workspace, with their row counts.
@@ -1510,6 +1666,25 @@ pub struct BlockInspection {
     pub check: Result<String, String>,
     /// Bits flipped and not flipped back (flipping the same one again undoes it).
     pub flips: Vec<(TamperTarget, usize)>,
+    /// The column chunks, each its own AEAD message, in the order their bytes are stored.
+    pub chunks: Vec<ChunkInspection>,
+}
+
+/// One column chunk as the inspector shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChunkInspection {
+    pub column: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub encoding: String,
+    pub plain_bytes: usize,
+    /// Where its ciphertext sits in the block's stored bytes.
+    pub start: usize,
+    pub end: usize,
+    /// Whether the last read of this block (a query, a service, an engineer) decrypted it.
+    pub last_read: bool,
+    /// `Ok(())` if the chunk decrypts and authenticates now, `Err(why)` otherwise.
+    pub check: Result<(), String>,
 }
 
 pub fn inspect(cx: &mut Ctx, id: u64) -> Result<BlockInspection, String> {
@@ -1546,39 +1721,78 @@ pub fn inspect(cx: &mut Ctx, id: u64) -> Result<BlockInspection, String> {
             }
         ));
     }
-    if let Some(h) = BlockHeader::from_bytes(&b.header) {
+    let header = BlockHeader::from_bytes(&b.header);
+    if let Some(h) = &header {
         path.push(format!("DEK: {} (used for this block only)", h.service.key));
         path.push(format!(
-            "{SERVICE_ALG}, nonce {}, authenticating the header",
-            h.service.nonce
+            "{SERVICE_ALG} per column chunk (its own nonce), authenticating the header and the column's name"
         ));
         if let Some(i) = &h.infrastructure {
             path.push(format!(
-                "{INFRA_ALG} under infrastructure key {}, nonce {}",
-                i.key, i.nonce
+                "{INFRA_ALG} per column chunk under infrastructure key {}",
+                i.key
             ));
         }
     }
-    let check = if b.pending {
+    // Every chunk is opened through the key chain (never the hot cache): the inspector shows
+    // what the stored bytes say now.
+    let last_read = cx.s.reads.get(&id).cloned().unwrap_or_default();
+    let mut chunks = Vec::new();
+    let opened: Result<Vec<Result<(), String>>, String> = if b.pending {
         Err("the block is still being sealed".to_string())
     } else {
-        match account_key(cx, &b.account) {
-            Err(why) => Err(format!("the AEK is out of reach: {why}")),
-            Ok(aek) => {
+        match (account_key(cx, &b.account), &header) {
+            (Err(why), _) => Err(format!("the AEK is out of reach: {why}")),
+            (Ok(_), None) => Err(OpenError::Header.describe(id)),
+            (Ok(aek), Some(h)) => {
+                let dek = block::dek(&aek, h);
                 let infra = infra_key_of(cx, &b);
-                match block::open(&b.header, &b.sealed, &aek, infra.as_ref()) {
-                    Err(e) => Err(e.describe(id)),
-                    Ok(plain) => match RowSet::decode(&plain) {
-                        Ok(rows) => Ok(format!(
-                            "decrypted and authenticated: {} rows of {}",
-                            rows.rows.len(),
-                            b.table
-                        )),
-                        Err(_) => Err(OpenError::Decode.describe(id)),
-                    },
-                }
+                Ok((0..h.columns.len())
+                    .map(|i| {
+                        let plain =
+                            block::open_chunk(&b.header, h, i, &b.sealed, &dek, infra.as_ref())
+                                .map_err(|e| e.describe(id))?;
+                        match Column::decode(&plain) {
+                            Ok(c) if c.len() == h.rows as usize => Ok(()),
+                            _ => Err(OpenError::Decode.describe(id)),
+                        }
+                    })
+                    .collect())
             }
         }
+    };
+    if let Some(h) = &header {
+        for (i, (c, r)) in h.columns.iter().zip(h.chunk_ranges()).enumerate() {
+            chunks.push(ChunkInspection {
+                column: c.column.clone(),
+                ty: c.ty.clone(),
+                encoding: c.encoding.clone(),
+                plain_bytes: c.bytes as usize,
+                start: r.start,
+                end: r.end,
+                last_read: last_read.contains(&c.column),
+                check: match &opened {
+                    Ok(each) => each[i].clone(),
+                    Err(why) => Err(why.clone()),
+                },
+            });
+        }
+    }
+    let check = match &opened {
+        Err(why) => Err(why.clone()),
+        Ok(each) => match each.iter().find_map(|r| r.as_ref().err()) {
+            Some(why) => Err(format!(
+                "{why} ({} of {} column chunks authenticate)",
+                each.iter().filter(|r| r.is_ok()).count(),
+                each.len()
+            )),
+            None => Ok(format!(
+                "decrypted and authenticated: {} rows of {} in {} column chunks",
+                b.rows,
+                b.table,
+                each.len()
+            )),
+        },
     };
     Ok(BlockInspection {
         id,
@@ -1591,6 +1805,7 @@ pub fn inspect(cx: &mut Ctx, id: u64) -> Result<BlockInspection, String> {
         in_hot_cache: cx.s.hot.contains_key(&id),
         check,
         flips: flips_of(cx.s, id),
+        chunks,
     })
 }
 
