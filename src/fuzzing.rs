@@ -15,7 +15,7 @@
 //! | [`query_text`] | KQL text for the Query API | no panic; 200 or 4xx, 5xx only from the catalogue |
 //! | [`collector_body`] | a Data Collector API body (first byte below 8: a `time-generated-field`) | no panic; an accepted post is readable (`Fuzz_CL \| count` answers 200 with one row per record) and no field of it is lost |
 //! | [`command_json`] | a [`Command`] (or a list of them) as JSON | no panic; the reply serializes |
-//! | [`decode_block`] | a block's plaintext encoding | no panic; allocation proportional to the input (when [`TrackingAlloc`] is installed); decode → encode → decode is stable |
+//! | [`decode_block`] | a block's column chunk (its plaintext encoding) | no panic; allocation proportional to the input (when [`TrackingAlloc`] is installed); decode → encode → decode is stable |
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -30,9 +30,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::{Value, json};
 
 use crate::engine::clock::{DAY, HOUR, MINUTE};
+use crate::engine::columnar::Column;
 use crate::engine::sources::SourceConfig;
 use crate::engine::storage::access::Outage;
-use crate::engine::table::{self, RowSet};
+use crate::engine::table;
 use crate::engine::world::{SUBSCRIPTIONS, TENANT_ID, USER_OBJECT_ID};
 use crate::engine::{Engine, Response, errors, limits};
 use crate::protocol::{self, Command};
@@ -186,10 +187,11 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Option<usize>) {
 pub const DECODE_ALLOC_PER_BYTE: usize = 128;
 pub const DECODE_ALLOC_SLACK: usize = 64 * 1024;
 
-/// `RowSet::decode` on arbitrary bytes: never panics, allocates in proportion to its input (the
-/// architecture's "never allocates beyond its input"), and what it accepts survives a round trip.
+/// `Column::decode` (a block's column chunk) on arbitrary bytes: never panics, allocates in
+/// proportion to its input (the architecture's "never allocates beyond its input"), and what it
+/// accepts survives a round trip (cells equal, reals bit for bit; the second encoding stable).
 pub fn decode_block(data: &[u8]) {
-    let (decoded, peak) = measure(|| RowSet::decode(data));
+    let (decoded, peak) = measure(|| Column::decode(data));
     if let Some(peak) = peak {
         let budget = data
             .len()
@@ -197,31 +199,33 @@ pub fn decode_block(data: &[u8]) {
             .saturating_add(DECODE_ALLOC_SLACK);
         assert!(
             peak <= budget,
-            "RowSet::decode held {peak} bytes allocated for a {}-byte input (budget {budget})",
+            "Column::decode held {peak} bytes allocated for a {}-byte input (budget {budget})",
             data.len()
         );
     }
-    let Ok(rows) = decoded else { return };
-    let encoded = rows
-        .encode()
-        .expect("a decoded row set must encode (its counts came from the same fields)");
-    let again = RowSet::decode(&encoded).expect("an encoded row set must decode");
+    let Ok(column) = decoded else { return };
+    let ty = column.ty().expect("a decoded chunk has a type");
+    let cells =
+        |c: &Column| -> Vec<Vec<table::Value>> { (0..c.len()).map(|i| vec![c.value(i)]).collect() };
+    let rows = cells(&column);
+    let (_, encoded) = Column::encode(&rows, 0, ty)
+        .expect("a decoded chunk must encode (its cells came from the same type)");
+    let again = Column::decode(&encoded).expect("an encoded chunk must decode");
     assert!(
-        same_rows(&rows, &again),
+        same_cells(&rows, &cells(&again)),
         "decode(encode(decode(x))) differs from decode(x)"
     );
     assert_eq!(
-        again.encode().ok(),
+        Column::encode(&cells(&again), 0, ty).ok().map(|(_, b)| b),
         Some(encoded),
         "encoding is not stable across a round trip"
     );
 }
 
-/// Row-set equality with reals compared bit for bit (NaN is a value a block may hold).
-fn same_rows(a: &RowSet, b: &RowSet) -> bool {
-    a.schema == b.schema
-        && a.rows.len() == b.rows.len()
-        && a.rows.iter().zip(&b.rows).all(|(x, y)| {
+/// Cell equality with reals compared bit for bit (NaN is a value a chunk may hold).
+fn same_cells(a: &[Vec<table::Value>], b: &[Vec<table::Value>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
             x.len() == y.len()
                 && x.iter().zip(y).all(|(u, v)| match (u, v) {
                     (table::Value::Real(f), table::Value::Real(g)) => f.to_bits() == g.to_bits(),

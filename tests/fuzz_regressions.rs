@@ -180,6 +180,7 @@ fn allocation_tracking_sees_what_a_closure_allocates() {
     drop(v);
     assert!(peak.is_some_and(|p| p >= 1 << 20), "peak {peak:?}");
     let budget = 11 * fuzzing::DECODE_ALLOC_PER_BYTE + fuzzing::DECODE_ALLOC_SLACK;
-    // What the 11-byte ten-million-rows input once made `RowSet::decode` reserve (24 B a row).
+    // What an 11-byte ten-million-rows input once made the earlier row decoder reserve (24 B a
+    // row).
     assert!(10_000_000 * 24 > budget);
 }

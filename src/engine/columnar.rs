@@ -81,6 +81,16 @@ impl Column {
         self.len() == 0
     }
 
+    /// The chunk's type (None for value columns, which carry none).
+    pub fn ty(&self) -> Option<ColumnType> {
+        match self {
+            Column::Fixed { ty, .. } | Column::Dictionary { ty, .. } | Column::Text { ty, .. } => {
+                Some(*ty)
+            }
+            Column::Values(_) => None,
+        }
+    }
+
     pub fn encoding(&self) -> Option<Encoding> {
         match self {
             Column::Fixed { .. } => Some(Encoding::Plain),
