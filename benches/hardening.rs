@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use cmk_playground::engine::Engine;
 use cmk_playground::engine::sources::SourceConfig;
-use cmk_playground::engine::table::RowSet;
+use cmk_playground::engine::columnar::Column;
 use cmk_playground::fleet::{self, ClusterSpec, FleetSpec};
 use cmk_playground::protocol::{Command, MAX_ADVANCE, execute};
 use serde_json::{Value, json};
@@ -297,18 +297,18 @@ fn main() {
     );
     assert_eq!(s, 400);
 
-    // 8. Decoding corrupt counts.
+    // 8. Decoding corrupt counts (a column chunk: encoding, type, rows, ...).
     for (what, bytes) in [
         (
-            "8  decode 7 bytes claiming 10,023 columns",
-            &[0x43, 0x4d, 0x4b, 0x52, 1, 0x27, 0x27][..],
+            "8  decode 8 bytes claiming 65,535 dictionary entries",
+            &[2, 8, 1, 0, 0, 0, 0xff, 0xff][..],
         ),
         (
-            "8  decode 11 bytes claiming 10,000,000 rows of no columns",
-            &[0x43, 0x4d, 0x4b, 0x52, 1, 0, 0, 0x80, 0x96, 0x98, 0],
+            "8  decode 6 bytes claiming 10,000,000 rows of longs",
+            &[1, 6, 0x80, 0x96, 0x98, 0],
         ),
     ] {
-        let r = measure(what, || RowSet::decode(bytes));
+        let r = measure(what, || Column::decode(bytes));
         assert!(r.is_err());
     }
 

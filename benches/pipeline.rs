@@ -268,7 +268,8 @@ fn main() {
             })
             .fold(f64::MAX, f64::min)
     };
-    let loops: [(&str, Box<dyn Fn() -> Value>); 3] = [
+    type Loop<'a> = (&'a str, Box<dyn Fn() -> Value + 'a>);
+    let loops: [Loop; 3] = [
         (
             r#"BenchLog_CL | where Level_s == "err" | count"#,
             Box::new(|| json!(levels.iter().filter(|&&l| l == err).count())),
