@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use cmk_playground::engine::Engine;
-use cmk_playground::engine::sources::SourceConfig;
 use cmk_playground::engine::columnar::Column;
+use cmk_playground::engine::sources::SourceConfig;
 use cmk_playground::fleet::{self, ClusterSpec, FleetSpec};
 use cmk_playground::protocol::{Command, MAX_ADVANCE, execute};
 use serde_json::{Value, json};

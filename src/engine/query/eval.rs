@@ -1038,6 +1038,40 @@ impl Needle {
         }
     }
 
+    /// Which of the texts laid end to end in `buf` (text `i` ends at `ends[i]`) contain this
+    /// needle (`op` being `contains` or `contains_cs`), found by one search over the buffer
+    /// rather than one per text; None when that does not apply (another operator, an empty
+    /// needle, a case-insensitive needle beyond ASCII).
+    pub fn texts_containing(&self, op: TextOp, buf: &[u8], ends: &[u32]) -> Option<Vec<bool>> {
+        let (pat, ci) = match op {
+            TextOp::ContainsCs => (self.raw.as_bytes(), false),
+            TextOp::Contains if self.ascii => (self.lower.as_bytes(), true),
+            _ => return None,
+        };
+        if pat.is_empty() {
+            return None;
+        }
+        let mut hits = vec![false; ends.len()];
+        let (mut row, mut from) = (0, 0);
+        while let Some(at) = find(buf, pat, from, ci) {
+            while ends.get(row).is_some_and(|&e| e as usize <= at) {
+                row += 1;
+            }
+            let Some(&end) = ends.get(row) else { break };
+            let end = end as usize;
+            if at + pat.len() <= end {
+                // Found inside text `row`: go on from the next one.
+                hits[row] = true;
+                from = end;
+                row += 1;
+            } else {
+                // Across a boundary between two texts: not a match.
+                from = at + 1;
+            }
+        }
+        Some(hits)
+    }
+
     /// Case-insensitive matching for a non-ASCII needle: lowercase copies of the value.
     fn test_unicode(&self, op: TextOp, hay: &str) -> bool {
         let hay = hay.to_lowercase();
