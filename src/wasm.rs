@@ -238,7 +238,7 @@ mod engine_api {
                         ("key", &j.key),
                         ("nonce", &j.nonce),
                         ("aad", &j.aad),
-                        ("sealed", &j.sealed),
+                        ("sealed", j.sealed()),
                     ],
                 )?);
             }

@@ -32,7 +32,7 @@ fn run_with_jobs(e: &mut Engine, cmd: &Command) -> (usize, protocol::Reply) {
     let n = jobs.len();
     for j in &jobs {
         let key = SymKey::from_bytes(&j.key).expect("a 256-bit key");
-        let plain = gcm_open(&key, &nonce(&j.nonce), &j.aad, &j.sealed).expect("the copy opens");
+        let plain = gcm_open(&key, &nonce(&j.nonce), &j.aad, j.sealed()).expect("the copy opens");
         e.complete_open(j.block, j.column, plain);
     }
     (n, protocol::execute(e, cmd))
@@ -67,9 +67,17 @@ fn a_query_opened_by_the_host_answers_as_one_opened_by_the_engine() {
     let Command::Request { url, body, .. } = &q else {
         unreachable!()
     };
-    let offered = a.e.open_jobs(url, body.as_deref()).len();
+    let offered = a.e.open_jobs(url, body.as_deref());
+    let blocks: std::collections::BTreeSet<u64> = offered.iter().map(|j| j.block).collect();
     let all = a.e.snapshot().storage.hot_blocks;
-    assert!(offered < all, "{offered} of {all} hot copies offered");
+    assert!(blocks.len() < all, "{} of {all} hot copies offered", blocks.len());
+    // ... and of them only the columns it names: one chunk each.
+    let columns: Vec<String> = offered
+        .iter()
+        .map(|j| String::from_utf8_lossy(&j.aad).rsplit('|').next().unwrap().to_string())
+        .collect();
+    assert!(columns.iter().all(|c| c == "Level_s"), "{columns:?}");
+    assert_eq!(offered.len(), blocks.len());
 }
 
 #[test]
@@ -115,7 +123,7 @@ fn a_revoked_key_stops_the_read_even_with_the_plaintext_in_hand() {
                 (
                     j.block,
                     j.column,
-                    gcm_open(&key, &nonce(&j.nonce), &j.aad, &j.sealed).unwrap(),
+                    gcm_open(&key, &nonce(&j.nonce), &j.aad, j.sealed()).unwrap(),
                 )
             })
             .collect();

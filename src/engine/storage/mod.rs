@@ -261,8 +261,17 @@ pub struct OpenJob {
     pub key: Vec<u8>,
     pub nonce: Vec<u8>,
     pub aad: Vec<u8>,
-    /// Ciphertext followed by the tag.
-    pub sealed: Vec<u8>,
+    /// The hot copy's bytes; the chunk (ciphertext followed by the tag) is `sealed[at]`, handed
+    /// out without a copy of its own.
+    copy: Rc<[u8]>,
+    at: std::ops::Range<usize>,
+}
+
+impl OpenJob {
+    /// The chunk: ciphertext followed by the tag.
+    pub fn sealed(&self) -> &[u8] {
+        &self.copy[self.at.clone()]
+    }
 }
 
 /// The job carries the cluster's hot-cache key: wipe it once the job is done with.
@@ -1107,9 +1116,8 @@ pub fn open_jobs(cx: &Ctx, request_text: &str) -> Vec<OpenJob> {
             if any_named && !request_text.contains(name.as_str()) {
                 continue;
             }
-            let start = if i == 0 { 0 } else { h.ends[i - 1] };
-            let (Some(sealed), Some(nonce)) = (h.sealed.get(start..h.ends[i]), h.nonces.get(i))
-            else {
+            let at = if i == 0 { 0 } else { h.ends[i - 1] }..h.ends[i];
+            let (Some(_), Some(nonce)) = (h.sealed.get(at.clone()), h.nonces.get(i)) else {
                 continue;
             };
             jobs.push(OpenJob {
@@ -1118,7 +1126,8 @@ pub fn open_jobs(cx: &Ctx, request_text: &str) -> Vec<OpenJob> {
                 key: k.key.bytes().to_vec(),
                 nonce: nonce.to_vec(),
                 aad: hot_aad(*id, name),
-                sealed: sealed.to_vec(),
+                copy: h.sealed.clone(),
+                at,
             });
         }
     }
