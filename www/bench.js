@@ -151,7 +151,7 @@ async function run() {
   result.ingestCallMs = callMs;
   result.sealStageMs = sealMs;
   result.sealStageMBps = rate(plainBytes, sealMs);
-  log(`pipeline (WebCrypto AES-GCM + wasm XChaCha20 + hot copy): ${result.pipelineWebCryptoMBps.toFixed(1)} MB/s of block plaintext (${result.blocks} blocks of ${result.blockKiB.toFixed(0)} KiB)`);
+  log(`pipeline (WebCrypto AES-GCM + wasm XChaCha20 + hot copy): ${result.pipelineWebCryptoMBps.toFixed(1)} MB/s of block plaintext (${result.blocks} column chunks sealed in WebCrypto, ${result.blockKiB.toFixed(0)} KiB on average)`);
 
   // 2. WebCrypto's own AES-GCM, one layer, on exactly those plaintexts, all in flight per batch.
   t = performance.now();

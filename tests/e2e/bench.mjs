@@ -37,7 +37,7 @@ try {
   const f = (x, d = 1) => Number(x).toFixed(d);
   console.log(`Chromium: ${r.userAgent}`);
   if (r.records) {
-    console.log(`dataset: ${r.records} records, ${f(r.jsonMB)} MB JSON, ${r.blocks} blocks of ${f(r.blockKiB, 0)} KiB (${f(r.plainMB)} MB of block plaintext)`);
+    console.log(`dataset: ${r.records} records, ${f(r.jsonMB)} MB JSON, ${r.blocks} column chunks sealed in WebCrypto, ${f(r.blockKiB, 0)} KiB on average (${f(r.plainMB)} MB of block plaintext)`);
     console.log(`pipeline, WebCrypto AES-GCM + wasm XChaCha20 (+ hot copy):  ${f(r.pipelineWebCryptoMBps)} MB/s  (${f(r.pipelineJsonMBps)} MB/s of JSON)`);
     console.log(`  of which: ingest call ${f(r.ingestCallMs, 0)} ms (JSON → rows → blocks), sealing ${f(r.sealStageMs, 0)} ms = ${f(r.sealStageMBps)} MB/s (double encryption + hot copy)`);
     console.log(`pipeline, all layers in wasm:                               ${f(r.pipelineWasmMBps)} MB/s`);

@@ -68,7 +68,8 @@ await run("e2e", async () => {
     const chunks = await page.$$eval("[data-testid=inspector-chunks] tbody tr", (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
     check(chunks.length >= 2 && chunks.some((c) => c[2] === "dictionary"), `the inspector lists the column chunks and their encodings (${chunks.map((c) => `${c[0]}:${c[2]}`).join(", ")})`);
     check(chunks[0][5].startsWith("✗") && chunks.slice(1).every((c) => c[5] === "✓"), "the flipped byte fails its own column chunk and no other");
-    await page.locator("[data-testid=inspector-chunks]").screenshot({ path: path.join(shots, "inspector-chunks.png") });
+    await page.$eval("[data-testid=inspector-chunks]", (t) => t.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: path.join(shots, "inspector-chunks.png") });
     await page.screenshot({ path: path.join(shots, "inspector.png") });
     // Focus stays in the dialog: many Tabs never leave it.
     for (let k = 0; k < 12; k++) await page.keyboard.press("Tab");

@@ -70,11 +70,21 @@ fn a_query_opened_by_the_host_answers_as_one_opened_by_the_engine() {
     let offered = a.e.open_jobs(url, body.as_deref());
     let blocks: std::collections::BTreeSet<u64> = offered.iter().map(|j| j.block).collect();
     let all = a.e.snapshot().storage.hot_blocks;
-    assert!(blocks.len() < all, "{} of {all} hot copies offered", blocks.len());
+    assert!(
+        blocks.len() < all,
+        "{} of {all} hot copies offered",
+        blocks.len()
+    );
     // ... and of them only the columns it names: one chunk each.
     let columns: Vec<String> = offered
         .iter()
-        .map(|j| String::from_utf8_lossy(&j.aad).rsplit('|').next().unwrap().to_string())
+        .map(|j| {
+            String::from_utf8_lossy(&j.aad)
+                .rsplit('|')
+                .next()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert!(columns.iter().all(|c| c == "Level_s"), "{columns:?}");
     assert_eq!(offered.len(), blocks.len());
