@@ -214,6 +214,15 @@ pub struct HotEntry {
     pub cached: u64,
 }
 
+impl HotEntry {
+    /// Where chunk `i`'s ciphertext sits in `sealed`.
+    fn chunk(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        let range = start..*self.ends.get(i)?;
+        self.sealed.get(range.clone()).map(|_| range)
+    }
+}
+
 /// Which sealing a pending job completes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum JobKind {
@@ -418,6 +427,15 @@ impl BlockStore {
                 self.finish(p, sealed);
             }
         }
+    }
+
+    /// Drops what belonged to blocks no longer stored: hot-cache copies, tamper marks and last
+    /// reads. (A seal job still out with the host completes into nothing: `finish`.)
+    fn drop_orphans(&mut self) {
+        let live = &self.blocks;
+        self.hot.retain(|id, _| live.contains_key(id));
+        self.flips.retain(|id, _| live.contains_key(id));
+        self.reads.retain(|id, _| live.contains_key(id));
     }
 
     pub fn block_ids(&self) -> impl Iterator<Item = u64> + '_ {
@@ -1116,8 +1134,7 @@ pub fn open_jobs(cx: &Ctx, request_text: &str) -> Vec<OpenJob> {
             if any_named && !request_text.contains(name.as_str()) {
                 continue;
             }
-            let at = if i == 0 { 0 } else { h.ends[i - 1] }..h.ends[i];
-            let (Some(_), Some(nonce)) = (h.sealed.get(at.clone()), h.nonces.get(i)) else {
+            let (Some(at), Some(nonce)) = (h.chunk(i), h.nonces.get(i)) else {
                 continue;
             };
             jobs.push(OpenJob {
@@ -1322,33 +1339,33 @@ fn open_chunks(
     want: &[usize],
 ) -> Result<Vec<zeroize::Zeroizing<Vec<u8>>>, ReadError> {
     let id = b.id;
-    if let Some(h) = cx.s.hot.get(&id).filter(|h| !h.pending).cloned() {
-        if let Some(k) = cx.w.storage.hot_keys.get(&h.cluster).cloned() {
-            let failed = || {
-                ReadError::Integrity(format!(
-                    "block {id}: the hot-cache copy failed authentication"
-                ))
-            };
-            return want
-                .iter()
-                .map(|&i| match cx.s.opened.remove(&(id, i)) {
-                    // Opened by the host: WebCrypto verified the tag.
-                    Some(plain) => Ok(plain),
-                    None => {
-                        let start = if i == 0 { 0 } else { h.ends[i - 1] };
-                        let sealed = h.sealed.get(start..h.ends[i]).ok_or_else(failed)?;
-                        crypto::gcm_open(&k.key, &h.nonces[i], &hot_aad(id, &b.columns[i]), sealed)
-                            .map(zeroize::Zeroizing::new)
-                            .map_err(|_| failed())
-                    }
-                })
-                .collect();
-        }
+    let store = &mut *cx.s;
+    let hot = (store.hot.get(&id).filter(|h| !h.pending))
+        .and_then(|h| Some((h, cx.w.storage.hot_keys.get(&h.cluster)?)));
+    if let Some((h, k)) = hot {
+        let failed = || {
+            ReadError::Integrity(format!(
+                "block {id}: the hot-cache copy failed authentication"
+            ))
+        };
+        return want
+            .iter()
+            .map(|&i| match store.opened.remove(&(id, i)) {
+                // Opened by the host: WebCrypto verified the tag.
+                Some(plain) => Ok(plain),
+                None => {
+                    let (at, nonce) = h.chunk(i).zip(h.nonces.get(i)).ok_or_else(failed)?;
+                    crypto::gcm_open(&k.key, nonce, &hot_aad(id, &b.columns[i]), &h.sealed[at])
+                        .map(zeroize::Zeroizing::new)
+                        .map_err(|_| failed())
+                }
+            })
+            .collect();
     }
     let h = BlockHeader::from_bytes(&b.header)
         .ok_or_else(|| ReadError::Integrity(OpenError::Header.describe(id)))?;
     let dek = block::dek(aek, &h);
-    let infra = infra_key_of(cx, b);
+    let infra = infra_key_of(cx, &h);
     want.iter()
         .map(|&i| {
             block::open_chunk(&b.header, &h, i, &b.sealed, &dek, infra.as_ref())
@@ -1358,13 +1375,13 @@ fn open_chunks(
         .collect()
 }
 
-fn infra_key_of(cx: &Ctx, b: &Block) -> Option<SymKey> {
-    let h = BlockHeader::from_bytes(&b.header)?;
-    let id = h.infrastructure?.key;
+/// The infrastructure key a block's header names (double encryption).
+fn infra_key_of(cx: &Ctx, h: &BlockHeader) -> Option<SymKey> {
+    let id = &h.infrastructure.as_ref()?.key;
     cx.w.storage
         .infra
         .values()
-        .find(|k| k.id == id)
+        .find(|k| &k.id == id)
         .map(|k| k.key.clone())
 }
 
@@ -1544,8 +1561,7 @@ pub fn maintenance(cx: &mut Ctx) {
         }
         keep
     });
-    let live: std::collections::BTreeSet<u64> = store.blocks.keys().copied().collect();
-    store.hot.retain(|id, _| live.contains(id));
+    store.drop_orphans();
     for (ws, (blocks, rows)) in purged {
         let (id, name) =
             cx.w.workspaces
@@ -1602,12 +1618,12 @@ pub fn remove_cluster(cx: &mut Ctx, cluster: &str) {
 fn remove_accounts(cx: &mut Ctx, accounts: &[String]) -> usize {
     let before = cx.s.blocks.len();
     cx.s.blocks.retain(|_, b| !accounts.contains(&b.account));
-    let live: std::collections::BTreeSet<u64> = cx.s.blocks.keys().copied().collect();
-    cx.s.hot.retain(|id, _| live.contains(id));
-    cx.s.flips.retain(|id, _| live.contains(id));
-    cx.s.pending.retain(|_, p| live.contains(&p.block));
-    let pending: Vec<u64> = cx.s.pending.keys().copied().collect();
-    cx.s.taken.retain(|id| pending.contains(id));
+    cx.s.drop_orphans();
+    let live = &cx.s.blocks;
+    cx.s.pending.retain(|_, p| live.contains_key(&p.block));
+    cx.s.unsealed.retain(|(id, _), _| live.contains_key(id));
+    let pending = &cx.s.pending;
+    cx.s.taken.retain(|id| pending.contains_key(id));
     for a in accounts {
         cx.w.storage.accounts.remove(a);
         cx.s.aek_flips.remove(a);
@@ -1755,7 +1771,7 @@ pub fn inspect(cx: &mut Ctx, id: u64) -> Result<BlockInspection, String> {
             (Ok(_), None) => Err(OpenError::Header.describe(id)),
             (Ok(aek), Some(h)) => {
                 let dek = block::dek(&aek, h);
-                let infra = infra_key_of(cx, &b);
+                let infra = infra_key_of(cx, h);
                 Ok((0..h.columns.len())
                     .map(|i| {
                         let plain =
