@@ -12,6 +12,8 @@
 
 use serde_json::{Value, json};
 
+use crate::prose;
+
 use crate::engine::view::{
     AlertRuleView, IdentityView, SavedSearchView, StorageAccountView, WorkspaceView,
 };
@@ -438,36 +440,52 @@ pub static STEPS: [Step; 8] = [
     Step {
         number: 1,
         title: "A CMK workspace on a dedicated cluster",
-        why: "The query language used in Log Analytics is expressive and can contain sensitive information in comments you add to queries or in the query syntax. Some organizations require that such information is kept protected under Customer-managed key policy and you need save your queries encrypted with your key. Azure Monitor enables you to store saved-searches and log alerts queries encrypted with your key in your own storage account when connected to your workspace.\n\nMake sure to create your Storage Account in the same region as your Log Analytics workspace is located.",
+        why: prose!(
+            "The query language used in Log Analytics is expressive and can contain sensitive information in comments you add to queries or in the query syntax. Some organizations require that such information is kept protected under Customer-managed key policy and you need save your queries encrypted with your key. Azure Monitor enables you to store saved-searches and log alerts queries encrypted with your key in your own storage account when connected to your workspace.\n\nMake sure to create your Storage Account in the same region as your Log Analytics workspace is located."
+        ),
         source: SOURCE,
-        watch: "The Azure Monitor walkthrough builds the workspace and its CMK cluster: the workspace answers with its location (the storage account goes there) and features.clusterResourceId naming the cluster. Its logs are under the cluster's key; its saved searches are not, yet: they are kept in the workspace under a Microsoft-managed key.",
+        watch: prose!(
+            "The Azure Monitor walkthrough builds the workspace and its CMK cluster: the workspace answers with its location (the storage account goes there) and features.clusterResourceId naming the cluster. Its logs are under the cluster's key; its saved searches are not, yet: they are kept in the workspace under a Microsoft-managed key."
+        ),
         cards: &[Card::Byos(BCard::Workspace)],
         mistakes: &[],
     },
     Step {
         number: 2,
         title: "Create a user-assigned identity",
-        why: "When you Bring Your Own Storage (BYOS) and link it to your workspace, the service uploads saved-searches and log alerts queries to your storage account. That means that you control the storage account and the encryption-at-rest policy either using the same key that you use to encrypt data in Log Analytics cluster, or a different key.\n\nThe storage account reaches your Key Vault with a managed identity. When the account is created with a customer-managed key, only a user-assigned identity can already hold the vault's permissions: create it first.",
+        why: prose!(
+            "When you Bring Your Own Storage (BYOS) and link it to your workspace, the service uploads saved-searches and log alerts queries to your storage account. That means that you control the storage account and the encryption-at-rest policy either using the same key that you use to encrypt data in Log Analytics cluster, or a different key.\n\nThe storage account reaches your Key Vault with a managed identity. When the account is created with a customer-managed key, only a user-assigned identity can already hold the vault's permissions: create it first."
+        ),
         source: "Azure Monitor customer-managed key, \"Customer-managed key for saved queries and log alerts\"; Azure Storage, \"Configure customer-managed keys for a new storage account\"",
-        watch: "201 Created with properties.principalId: the identity's object id in the directory, which the vault's access policy grants in the next step.",
+        watch: prose!(
+            "201 Created with properties.principalId: the identity's object id in the directory, which the vault's access policy grants in the next step."
+        ),
         cards: &[Card::Byos(BCard::Identity)],
         mistakes: &[],
     },
     Step {
         number: 3,
         title: "Give the identity your key",
-        why: "You control the storage account and the encryption-at-rest policy either using the same key that you use to encrypt data in Log Analytics cluster, or a different key.\n\nThe identity needs the same key permissions as the cluster's: 'Get', 'Wrap Key' and 'Unwrap Key'.",
+        why: prose!(
+            "You control the storage account and the encryption-at-rest policy either using the same key that you use to encrypt data in Log Analytics cluster, or a different key.\n\nThe identity needs the same key permissions as the cluster's: 'Get', 'Wrap Key' and 'Unwrap Key'."
+        ),
         source: "Azure Monitor customer-managed key, \"Customer-managed key for saved queries and log alerts\" and \"Grant Key Vault permissions\"",
-        watch: "This walkthrough uses a second key, queries-cmk, in the same vault, so that revoking it touches saved queries and alerts but not the logs (the drill \"Revoke the storage account's key\" shows it). To use the cluster's key instead, skip the first card and put the cluster's key name in the next step's keyname. The vault then lists the identity beside the cluster's with get, wrapKey and unwrapKey.",
+        watch: prose!(
+            "This walkthrough uses a second key, queries-cmk, in the same vault, so that revoking it touches saved queries and alerts but not the logs (the drill \"Revoke the storage account's key\" shows it). To use the cluster's key instead, skip the first card and put the cluster's key name in the next step's keyname. The vault then lists the identity beside the cluster's with get, wrapKey and unwrapKey."
+        ),
         cards: &[Card::Byos(BCard::Key), Card::Byos(BCard::Grant)],
         mistakes: &[],
     },
     Step {
         number: 4,
         title: "Create the storage account with your key",
-        why: "Make sure to create your Storage Account in the same region as your Log Analytics workspace is located.\n\nSaved searches are kept in a table of the account. Tables and queues are under the account's key only if keyType Account is set for them when the account is created: \"the scope of the encryption key cannot be changed after the account is created\". A table created without it can never be under CMK.\n\nYou will, however, be responsible for the costs associated with that storage account.",
+        why: prose!(
+            "Make sure to create your Storage Account in the same region as your Log Analytics workspace is located.\n\nSaved searches are kept in a table of the account. Tables and queues are under the account's key only if keyType Account is set for them when the account is created: \"the scope of the encryption key cannot be changed after the account is created\". A table created without it can never be under CMK.\n\nYou will, however, be responsible for the costs associated with that storage account."
+        ),
         source: "Azure Monitor customer-managed key, \"Considerations before setting Customer-managed key for queries\"; Azure Storage, \"Create an account that supports customer-managed keys for tables and queues\"",
-        watch: "200 with properties.encryption: keySource Microsoft.Keyvault, keyvaultproperties without a keyversion (the account follows the key's newest version) and currentVersionedKeyIdentifier, services.table.keyType Account. Before answering, storage validated the key with the identity (a real wrapKey in the vault's audit log). The key hierarchy shows the account's AEK under \"Your storage accounts\".",
+        watch: prose!(
+            "200 with properties.encryption: keySource Microsoft.Keyvault, keyvaultproperties without a keyversion (the account follows the key's newest version) and currentVersionedKeyIdentifier, services.table.keyType Account. Before answering, storage validated the key with the identity (a real wrapKey in the vault's audit log). The key hierarchy shows the account's AEK under \"Your storage accounts\"."
+        ),
         cards: &[Card::Byos(BCard::StorageAccount)],
         mistakes: &[
             Mistake::Byos(BMistake::TableKeyTypeService),
@@ -477,9 +495,13 @@ pub static STEPS: [Step; 8] = [
     Step {
         number: 5,
         title: "Link the account for Query and Alerts",
-        why: "Existing saves searches are removed from your workspace. Copy and any saves searches that you need before the configuration. You can view your saved-searches using PowerShell\n\nYou can link a single storage account to workspace for the purpose of saving queries, but is can be used fro both saved-searches and log alerts queries\n\nYou need to have 'write' permissions to both your workspace and Storage Account.\n\nQuery history isn't supported and you won't be able to see queries that you ran. Pin to dashboard isn't supported.",
+        why: prose!(
+            "Existing saves searches are removed from your workspace. Copy and any saves searches that you need before the configuration. You can view your saved-searches using PowerShell\n\nYou can link a single storage account to workspace for the purpose of saving queries, but is can be used fro both saved-searches and log alerts queries\n\nYou need to have 'write' permissions to both your workspace and Storage Account.\n\nQuery history isn't supported and you won't be able to see queries that you ran. Pin to dashboard isn't supported."
+        ),
         source: "Azure Monitor customer-managed key, \"Considerations before setting Customer-managed key for queries\", \"Configure BYOS for saved-searches queries\" and \"Configure BYOS for log alerts queries\"",
-        watch: "The list answers the saved searches the workspace holds now: copy any you need. Each link answers 200 with dataSourceType and storageAccountIds. After the Query link the workspace's saved searches are gone from it (moved into the account's table), and the Logs view says query history isn't supported.",
+        watch: prose!(
+            "The list answers the saved searches the workspace holds now: copy any you need. Each link answers 200 with dataSourceType and storageAccountIds. After the Query link the workspace's saved searches are gone from it (moved into the account's table), and the Logs view says query history isn't supported."
+        ),
         cards: &[
             Card::Byos(BCard::ListSearches),
             Card::Byos(BCard::LinkQuery),
@@ -490,27 +512,39 @@ pub static STEPS: [Step; 8] = [
     Step {
         number: 6,
         title: "Save a query",
-        why: "Link a storage account for Query to your workspace -- saved-searches queries are saved in your storage account.\n\nAfter the configuration, any new saved search query will be saved in your storage.\n\nThe saves searches in storage is considered as service artifacts and their format may change",
+        why: prose!(
+            "Link a storage account for Query to your workspace -- saved-searches queries are saved in your storage account.\n\nAfter the configuration, any new saved search query will be saved in your storage.\n\nThe saves searches in storage is considered as service artifacts and their format may change"
+        ),
         source: "Azure Monitor customer-managed key, \"Configure BYOS for saved-searches queries\" and \"Considerations before setting Customer-managed key for queries\"",
-        watch: "200 with the saved search as usual: the API does not change. What changes is where it is kept: an entity in the account's table, sealed under the account's key (the step's status and the workspace's saved searches say so). Read it as a service artifact, through the API, never from the table.",
+        watch: prose!(
+            "200 with the saved search as usual: the API does not change. What changes is where it is kept: an entity in the account's table, sealed under the account's key (the step's status and the workspace's saved searches say so). Read it as a service artifact, through the API, never from the table."
+        ),
         cards: &[Card::Byos(BCard::SavedSearch)],
         mistakes: &[],
     },
     Step {
         number: 7,
         title: "Create a log search alert rule",
-        why: "Link a storage account for Alerts to your workspace -- log alerts queries are saved in your storage account.\n\nAfter the configuration, any new alert query will be saved in your storage.\n\nFired log alerts will not contains search results or alert query. You can use alert dimensions to get context in the fired alerts.",
+        why: prose!(
+            "Link a storage account for Alerts to your workspace -- log alerts queries are saved in your storage account.\n\nAfter the configuration, any new alert query will be saved in your storage.\n\nFired log alerts will not contains search results or alert query. You can use alert dimensions to get context in the fired alerts."
+        ),
         source: "Azure Monitor customer-managed key, \"Configure BYOS for log alerts queries\" and \"Considerations before setting Customer-managed key for queries\"",
-        watch: "201 Created with isWorkspaceAlertsStorageConfigured true: checkWorkspaceAlertsStorageConfigured made the service check the Alerts link first. The rule's query is kept as a blob in the account under its key; the rule's dimensions (Message_s here) are what a fired alert carries for context.",
+        watch: prose!(
+            "201 Created with isWorkspaceAlertsStorageConfigured true: checkWorkspaceAlertsStorageConfigured made the service check the Alerts link first. The rule's query is kept as a blob in the account under its key; the rule's dimensions (Message_s here) are what a fired alert carries for context."
+        ),
         cards: &[Card::Byos(BCard::AlertRule)],
         mistakes: &[Mistake::Byos(BMistake::AlertBeforeLink)],
     },
     Step {
         number: 8,
         title: "See where each is kept, and under which key",
-        why: "Azure Monitor enables you to store saved-searches and log alerts queries encrypted with your key in your own storage account when connected to your workspace.\n\nLog Analytics queries can be saved in various stores depending on the scenario used. Queries remain encrypted with Microsoft key (MMK) in the following scenarios regardless Customer-managed key configuration: Workbooks in Azure Monitor, Azure dashboards, Azure Logic App, Azure Notebooks and Automation Runbooks.",
+        why: prose!(
+            "Azure Monitor enables you to store saved-searches and log alerts queries encrypted with your key in your own storage account when connected to your workspace.\n\nLog Analytics queries can be saved in various stores depending on the scenario used. Queries remain encrypted with Microsoft key (MMK) in the following scenarios regardless Customer-managed key configuration: Workbooks in Azure Monitor, Azure dashboards, Azure Logic App, Azure Notebooks and Automation Runbooks."
+        ),
         source: SOURCE,
-        watch: "Both reads answer 200 with the queries: the service unwrapped the account's AEK with your key to open them. Revoke the account's key (disable its version, or remove the identity's access policy) and within the hour both reads fail with 403 KeyVaultEncryptionKeyNotFound, while the workspace's logs stay readable under the cluster's key: the drill \"Revoke the storage account's key\" runs it.",
+        watch: prose!(
+            "Both reads answer 200 with the queries: the service unwrapped the account's AEK with your key to open them. Revoke the account's key (disable its version, or remove the identity's access policy) and within the hour both reads fail with 403 KeyVaultEncryptionKeyNotFound, while the workspace's logs stay readable under the cluster's key: the drill \"Revoke the storage account's key\" runs it."
+        ),
         cards: &[Card::Byos(BCard::ReadSearch), Card::Byos(BCard::ReadRule)],
         mistakes: &[],
     },
@@ -888,7 +922,7 @@ mod tests {
     /// Every consideration the page quotes is the seed's sentence, in the step it concerns.
     #[test]
     fn the_seeds_considerations_are_quoted_in_the_steps() {
-        let whys: String = STEPS.iter().map(|s| s.why).collect();
+        let whys: String = STEPS.iter().map(|s| s.why.get()).collect();
         for quote in [
             MMK_ALWAYS,
             SERVICE_ARTIFACTS,

@@ -10,6 +10,9 @@
 
 use serde_json::{Value, json};
 
+use crate::prose;
+use crate::texts::Prose;
+
 use crate::byos_walkthrough::{self as bw, BCard};
 use crate::engine::clock::{self, DAY, HOUR, MINUTE};
 use crate::engine::storage::access::Outage;
@@ -48,10 +51,10 @@ pub struct Drill {
     pub id: DrillId,
     pub slug: &'static str,
     pub title: &'static str,
-    pub summary: &'static str,
+    pub summary: Prose,
     /// The seed's words this drill checks, and where they come from.
-    pub promise: &'static str,
-    pub source: &'static str,
+    pub promise: Prose,
+    pub source: Prose,
     /// Step 4 pins the key version instead of following the latest.
     pub pin_version: bool,
     pub stages: &'static [Stage],
@@ -60,7 +63,7 @@ pub struct Drill {
 pub struct Stage {
     pub title: &'static str,
     /// What the user is about to do and what to watch.
-    pub explain: &'static str,
+    pub explain: Prose,
     pub ops: &'static [Op],
     pub check: fn(&Context, &[StageRun]) -> Vec<Check>,
 }
@@ -918,7 +921,9 @@ fn setup_checks(cx: &Context, _: &[StageRun]) -> Vec<Check> {
 
 const SETUP: Stage = Stage {
     title: "Set up: a fully provisioned cluster with data",
-    explain: "Starts over with an empty world and runs the walkthrough's five steps (vault and key, cluster, permissions, key identifier, linked workspace), then ingests 20 rows into DrillProbe_CL. Cluster provisioning takes about two hours of virtual time.",
+    explain: prose!(
+        "Starts over with an empty world and runs the walkthrough's five steps (vault and key, cluster, permissions, key identifier, linked workspace), then ingests 20 rows into DrillProbe_CL. Cluster provisioning takes about two hours of virtual time."
+    ),
     ops: &[Op::Setup],
     check: setup_checks,
 };
@@ -1119,13 +1124,17 @@ static REVOKE_RECOVER: [Stage; 5] = [
     SETUP,
     Stage {
         title: "Revoke: disable the key version in use",
-        explain: "The recommended way to revoke access: disable your key (or delete the access policy) in Key Vault. Watch the cluster badge: storage keeps using its cached AEK until it honours the change.",
+        explain: prose!(
+            "The recommended way to revoke access: disable your key (or delete the access policy) in Key Vault. Watch the cluster badge: storage keeps using its cached AEK until it honours the change."
+        ),
         ops: &[Op::Send("lever", disable_in_use)],
         check: lever_checks,
     },
     Stage {
         title: "Fast-forward one hour, then try to ingest and query",
-        explain: "Storage checks Key Vault every 6–60 seconds; the revocation takes effect within an hour. Then 5 rows are sent and a count query runs.",
+        explain: prose!(
+            "Storage checks Key Vault every 6–60 seconds; the revocation takes effect within an hour. Then 5 rows are sent and a count query runs."
+        ),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("ingest", probe_ingest),
@@ -1135,13 +1144,17 @@ static REVOKE_RECOVER: [Stage; 5] = [
     },
     Stage {
         title: "Restore: enable the key version again",
-        explain: "Access is restored in Key Vault. Storage only notices at its next periodic check.",
+        explain: prose!(
+            "Access is restored in Key Vault. Storage only notices at its next periodic check."
+        ),
         ops: &[Op::Send("lever", enable_in_use)],
         check: restore_checks,
     },
     Stage {
         title: "Fast-forward 30 minutes, then ingest and query",
-        explain: "Once storage unwraps its AEK again, ingestion and queries resume within 30 minutes. The 5 rows sent while revoked were dropped for good.",
+        explain: prose!(
+            "Once storage unwraps its AEK again, ingestion and queries resume within 30 minutes. The 5 rows sent while revoked were dropped for good."
+        ),
         ops: &[
             Op::Send("advance", |_, _| advance(30 * MINUTE)),
             Op::Send("ingest", probe_ingest),
@@ -1254,13 +1267,17 @@ static AUTO_ROTATION: [Stage; 5] = [
     SETUP,
     Stage {
         title: "Rotate the key in Key Vault",
-        explain: "A new key version, as a rotation policy or `az keyvault key rotate` would create. The cluster's key identifier has an empty keyVersion: auto-rotation.",
+        explain: prose!(
+            "A new key version, as a rotation policy or `az keyvault key rotate` would create. The cluster's key identifier has an empty keyVersion: auto-rotation."
+        ),
         ops: &[Op::Send("rotate", rotate)],
         check: rotated_checks,
     },
     Stage {
         title: "Fast-forward one hour, then query",
-        explain: "At its next Key Vault check, storage rewraps its AEK with the new version. Watch the wrap edge move in the key hierarchy.",
+        explain: prose!(
+            "At its next Key Vault check, storage rewraps its AEK with the new version. Watch the wrap edge move in the key hierarchy."
+        ),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("query", count_query),
@@ -1269,7 +1286,9 @@ static AUTO_ROTATION: [Stage; 5] = [
     },
     Stage {
         title: "Wait 24 hours, check the audit log, disable the previous version",
-        explain: "Sentinel's guidance: disable the previous version after 24 hours, or once the Key Vault audit log shows no more activity with it.",
+        explain: prose!(
+            "Sentinel's guidance: disable the previous version after 24 hours, or once the Key Vault audit log shows no more activity with it."
+        ),
         ops: &[
             Op::Send("advance", |_, _| advance(DAY)),
             Op::Send("lever", disable_previous),
@@ -1278,7 +1297,7 @@ static AUTO_ROTATION: [Stage; 5] = [
     },
     Stage {
         title: "Fast-forward one hour, then ingest and query",
-        explain: "Disabling a version nobody uses revokes nothing.",
+        explain: prose!("Disabling a version nobody uses revokes nothing."),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("ingest", probe_ingest),
@@ -1364,13 +1383,15 @@ static PINNED_FORGET: [Stage; 7] = [
     SETUP,
     Stage {
         title: "Rotate the key in Key Vault",
-        explain: "The cluster's key identifier pins a version this time (explicit key version update).",
+        explain: prose!(
+            "The cluster's key identifier pins a version this time (explicit key version update)."
+        ),
         ops: &[Op::Send("rotate", rotate)],
         check: rotated_checks,
     },
     Stage {
         title: "Fast-forward one hour, then query",
-        explain: "Nothing changes for the cluster: it was not told about the new version.",
+        explain: prose!("Nothing changes for the cluster: it was not told about the new version."),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("query", count_query),
@@ -1379,13 +1400,15 @@ static PINNED_FORGET: [Stage; 7] = [
     },
     Stage {
         title: "Disable the old version, forgetting the cluster update",
-        explain: "The mistake the seed warns about: the cluster still uses the old version.",
+        explain: prose!(
+            "The mistake the seed warns about: the cluster still uses the old version."
+        ),
         ops: &[Op::Send("lever", disable_previous)],
         check: lever_checks,
     },
     Stage {
         title: "Fast-forward one hour, then try to ingest and query",
-        explain: "Storage's next checks are refused: the key revocation state.",
+        explain: prose!("Storage's next checks are refused: the key revocation state."),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("ingest", probe_ingest),
@@ -1395,7 +1418,9 @@ static PINNED_FORGET: [Stage; 7] = [
     },
     Stage {
         title: "Recover: enable the old version, then update the cluster to the new one",
-        explain: "The AEK is wrapped by the old version, so that version must work again first. Once service has resumed, the cluster update rewraps the AEK with the new version.",
+        explain: prose!(
+            "The AEK is wrapped by the old version, so that version must work again first. Once service has resumed, the cluster update rewraps the AEK with the new version."
+        ),
         ops: &[
             Op::Send("lever", |cx, runs| {
                 set_enabled(cx, &setup_version(runs), true)
@@ -1409,7 +1434,7 @@ static PINNED_FORGET: [Stage; 7] = [
     },
     Stage {
         title: "Now disable the old version, safely",
-        explain: "With the cluster on the new version, the old one can go.",
+        explain: prose!("With the cluster on the new version, the old one can go."),
         ops: &[
             Op::Send("lever", disable_previous),
             Op::Send("advance", |_, _| advance(HOUR)),
@@ -1516,7 +1541,9 @@ static OUTAGE: [Stage; 4] = [
     SETUP,
     Stage {
         title: "Take Key Vault down (DNS failure)",
-        explain: "Simulates a transient availability issue: name resolution fails for the vault. Your own calls to the vault fail too.",
+        explain: prose!(
+            "Simulates a transient availability issue: name resolution fails for the vault. Your own calls to the vault fail too."
+        ),
         ops: &[
             Op::Send("outage", |cx, _| Command::KeyVaultOutage {
                 vault: vault_name(cx),
@@ -1538,7 +1565,9 @@ static OUTAGE: [Stage; 4] = [
     },
     Stage {
         title: "Fast-forward six hours, then ingest and query",
-        explain: "Storage keeps its AEK in cache for the duration of the availability issue.",
+        explain: prose!(
+            "Storage keeps its AEK in cache for the duration of the availability issue."
+        ),
         ops: &[
             Op::Send("advance", |_, _| advance(6 * HOUR)),
             Op::Send("ingest", probe_ingest),
@@ -1548,7 +1577,7 @@ static OUTAGE: [Stage; 4] = [
     },
     Stage {
         title: "Bring Key Vault back",
-        explain: "The outage ends; storage's periodic unwrap calls reach the vault again.",
+        explain: prose!("The outage ends; storage's periodic unwrap calls reach the vault again."),
         ops: &[
             Op::Send("outage", |cx, _| Command::KeyVaultOutage {
                 vault: vault_name(cx),
@@ -1610,7 +1639,9 @@ static IDENTITY_NONE: [Stage; 4] = [
     SETUP,
     Stage {
         title: "Set the cluster's identity type to None",
-        explain: "Not recommended: it revokes access to your data and can't be reverted without contacting support (the playground won't revert it either).",
+        explain: prose!(
+            "Not recommended: it revokes access to your data and can't be reverted without contacting support (the playground won't revert it either)."
+        ),
         ops: &[
             Op::Send("lever", |cx, _| {
                 cluster_patch(cx, json!({ "identity": { "type": "None" } }))
@@ -1621,7 +1652,7 @@ static IDENTITY_NONE: [Stage; 4] = [
     },
     Stage {
         title: "Fast-forward one hour, then try to ingest and query",
-        explain: "Without an identity, storage can't authenticate to Key Vault at all.",
+        explain: prose!("Without an identity, storage can't authenticate to Key Vault at all."),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("ingest", probe_ingest),
@@ -1631,7 +1662,7 @@ static IDENTITY_NONE: [Stage; 4] = [
     },
     Stage {
         title: "Try to give the cluster a system-assigned identity again",
-        explain: "The service refuses; a day later nothing has changed.",
+        explain: prose!("The service refuses; a day later nothing has changed."),
         ops: &[
             Op::Send("restore", |cx, _| {
                 cluster_patch(cx, json!({ "identity": { "type": "SystemAssigned" } }))
@@ -1774,7 +1805,9 @@ fn sentinel_setup_checks(cx: &Context, runs: &[StageRun]) -> Vec<Check> {
 
 const SENTINEL_SETUP: Stage = Stage {
     title: "Set up: a CMK cluster with a Sentinel-onboarded workspace",
-    explain: "Starts over and runs the Azure Monitor walkthrough's five steps with 20 rows of DrillProbe_CL, then the Sentinel walkthrough: registers Microsoft.DocumentDB and Microsoft.SecurityInsights, grants Azure Cosmos DB get, wrapKey and unwrapKey, onboards the workspace with customerManagedKey true, and adds a watchlist and a scheduled analytics rule that raises an incident for every probe.",
+    explain: prose!(
+        "Starts over and runs the Azure Monitor walkthrough's five steps with 20 rows of DrillProbe_CL, then the Sentinel walkthrough: registers Microsoft.DocumentDB and Microsoft.SecurityInsights, grants Azure Cosmos DB get, wrapKey and unwrapKey, onboards the workspace with customerManagedKey true, and adds a watchlist and a scheduled analytics rule that raises an incident for every probe."
+    ),
     ops: &[Op::Setup, Op::SentinelSetup],
     check: sentinel_setup_checks,
 };
@@ -1900,25 +1933,31 @@ static SENTINEL_REVOKE: [Stage; 5] = [
     SENTINEL_SETUP,
     Stage {
         title: "Revoke: disable the key version in use",
-        explain: "The document's way to revoke: disable the customer-managed key in the key vault (or delete the access policies for the cluster and Azure Cosmos DB). Both the cluster's storage and Sentinel's store keep their cached AEK until they notice.",
+        explain: prose!(
+            "The document's way to revoke: disable the customer-managed key in the key vault (or delete the access policies for the cluster and Azure Cosmos DB). Both the cluster's storage and Sentinel's store keep their cached AEK until they notice."
+        ),
         ops: &[Op::Send("lever", disable_in_use)],
         check: sentinel_lever_checks,
     },
     Stage {
         title: "Fast-forward one hour, then use Sentinel",
-        explain: "Then a watchlist PUT, a read of the set-up watchlist, 5 probe rows and ten minutes for the analytics rule to run. Watch the Sentinel store's badge in the key hierarchy.",
+        explain: prose!(
+            "Then a watchlist PUT, a read of the set-up watchlist, 5 probe rows and ten minutes for the analytics rule to run. Watch the Sentinel store's badge in the key hierarchy."
+        ),
         ops: SENTINEL_USE,
         check: sentinel_revoked_checks,
     },
     Stage {
         title: "Restore: enable the key version again",
-        explain: "Access is restored in Key Vault; Sentinel's store notices at its next periodic check.",
+        explain: prose!(
+            "Access is restored in Key Vault; Sentinel's store notices at its next periodic check."
+        ),
         ops: &[Op::Send("lever", enable_in_use)],
         check: sentinel_restore_checks,
     },
     Stage {
         title: "Fast-forward one hour, then use Sentinel again",
-        explain: "The same watchlist PUT, read, probe and rule run as before the restore.",
+        explain: prose!("The same watchlist PUT, read, probe and rule run as before the restore."),
         ops: SENTINEL_USE,
         check: |cx, runs| sentinel_resumed_checks(cx, runs, 3),
     },
@@ -2022,13 +2061,17 @@ static SENTINEL_ROTATE: [Stage; 5] = [
     SENTINEL_SETUP,
     Stage {
         title: "Rotate the key in Key Vault",
-        explain: "\"In Azure Key Vault, perform key rotation by creating a new version of the key\". The cluster's key identifier has an empty keyVersion: auto-rotation.",
+        explain: prose!(
+            "\"In Azure Key Vault, perform key rotation by creating a new version of the key\". The cluster's key identifier has an empty keyVersion: auto-rotation."
+        ),
         ops: &[Op::Send("rotate", rotate)],
         check: rotated_checks,
     },
     Stage {
         title: "Fast-forward one hour, then read a watchlist",
-        explain: "At their next Key Vault checks, the cluster's storage and Sentinel's store rewrap their AEKs with the new version. Watch both wrap edges move in the key hierarchy.",
+        explain: prose!(
+            "At their next Key Vault checks, the cluster's storage and Sentinel's store rewrap their AEKs with the new version. Watch both wrap edges move in the key hierarchy."
+        ),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("read", read_watchlist),
@@ -2037,7 +2080,9 @@ static SENTINEL_ROTATE: [Stage; 5] = [
     },
     Stage {
         title: "Wait 24 hours, check the audit log, disable the previous version",
-        explain: "\"Disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version.\" The Audit log tab lists each version with its last use.",
+        explain: prose!(
+            "\"Disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version.\" The Audit log tab lists each version with its last use."
+        ),
         ops: &[
             Op::Send("advance", |_, _| advance(DAY)),
             Op::Send("lever", disable_previous),
@@ -2046,7 +2091,9 @@ static SENTINEL_ROTATE: [Stage; 5] = [
     },
     Stage {
         title: "Fast-forward one hour, then use Sentinel",
-        explain: "Disabling a version nobody uses revokes nothing: a watchlist PUT, a read, a probe and the rule's run.",
+        explain: prose!(
+            "Disabling a version nobody uses revokes nothing: a watchlist PUT, a read, a probe and the rule's run."
+        ),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("watchlist", put_watchlist),
@@ -2158,13 +2205,17 @@ static SENTINEL_UNDEFINED: [Stage; 4] = [
     SENTINEL_SETUP,
     Stage {
         title: "Try to clear the cluster's key identifier",
-        explain: "Sends keyVaultProperties with an empty key: on a cluster without Sentinel CMK workspaces this would return it to Microsoft-managed keys. With one, the document calls it undefined and problematic.",
+        explain: prose!(
+            "Sends keyVaultProperties with an empty key: on a cluster without Sentinel CMK workspaces this would return it to Microsoft-managed keys. With one, the document calls it undefined and problematic."
+        ),
         ops: &[Op::Send("clear", clear_key)],
         check: key_removal_checks,
     },
     Stage {
         title: "Try to unlink the workspace, then to remove the cluster's identity",
-        explain: "DELETE the workspace's linked service, then PATCH the cluster's identity to None (the Azure Monitor revocation lever, not supported with Sentinel).",
+        explain: prose!(
+            "DELETE the workspace's linked service, then PATCH the cluster's identity to None (the Azure Monitor revocation lever, not supported with Sentinel)."
+        ),
         ops: &[
             Op::Send("unlink", unlink),
             Op::Send("identity", |cx, _| {
@@ -2175,7 +2226,7 @@ static SENTINEL_UNDEFINED: [Stage; 4] = [
     },
     Stage {
         title: "Fast-forward one hour, then use Sentinel",
-        explain: "A refused request changes nothing: Sentinel works as before.",
+        explain: prose!("A refused request changes nothing: Sentinel works as before."),
         ops: &[
             Op::Send("advance", |_, _| advance(HOUR)),
             Op::Send("watchlist", put_watchlist),
@@ -2495,7 +2546,9 @@ static LOCKBOX_REVOKE: [Stage; 7] = [
     SETUP,
     Stage {
         title: "Opt in; the engineer asks; approve",
-        explain: "The tenant opts in to Customer Lockbox (POST enableLockbox), a Microsoft support engineer asks for the workspace's data (the playground's control, not an Azure API: in Azure a support case does this) and you approve (POST …/updateApproval with status Approve).",
+        explain: prose!(
+            "The tenant opts in to Customer Lockbox (POST enableLockbox), a Microsoft support engineer asks for the workspace's data (the playground's control, not an Azure API: in Azure a support case does this) and you approve (POST …/updateApproval with status Approve)."
+        ),
         ops: &[
             Op::Send("opt-in", |cx, _| {
                 wt::command(Card::Lockbox(LCard::OptIn), cx)
@@ -2507,25 +2560,33 @@ static LOCKBOX_REVOKE: [Stage; 7] = [
     },
     Stage {
         title: "Fast-forward one hour: the engineer reads",
-        explain: "The engineer reads the workspace through the cluster's storage, whose AEK your key wraps. Watch the timeline and Key Vault's audit log.",
+        explain: prose!(
+            "The engineer reads the workspace through the cluster's storage, whose AEK your key wraps. Watch the timeline and Key Vault's audit log."
+        ),
         ops: &[Op::Send("advance", |_, _| advance(HOUR))],
         check: lockbox_reading_checks,
     },
     Stage {
         title: "Revoke: disable the key version in use",
-        explain: "The approval still has about seven hours to run. Disabling the key is the customer's other control over the data.",
+        explain: prose!(
+            "The approval still has about seven hours to run. Disabling the key is the customer's other control over the data."
+        ),
         ops: &[Op::Send("lever", disable_in_use)],
         check: lever_checks,
     },
     Stage {
         title: "Fast-forward two hours: the engineer's reads are refused",
-        explain: "Storage honours the revocation within an hour; the engineer's next hourly read fails although the request is still approved.",
+        explain: prose!(
+            "Storage honours the revocation within an hour; the engineer's next hourly read fails although the request is still approved."
+        ),
         ops: &[Op::Send("advance", |_, _| advance(2 * HOUR))],
         check: lockbox_revoked_checks,
     },
     Stage {
         title: "Restore: enable the key version, fast-forward two hours",
-        explain: "Service resumes within 30 minutes of Key Vault answering; the approval is still running, so the engineer reads again.",
+        explain: prose!(
+            "Service resumes within 30 minutes of Key Vault answering; the approval is still running, so the engineer reads again."
+        ),
         ops: &[
             Op::Send("lever", enable_in_use),
             Op::Send("advance", |_, _| advance(2 * HOUR)),
@@ -2534,7 +2595,9 @@ static LOCKBOX_REVOKE: [Stage; 7] = [
     },
     Stage {
         title: "Fast-forward to the end of the eight hours",
-        explain: "The access ends eight hours after the approval, whatever happened in between.",
+        explain: prose!(
+            "The access ends eight hours after the approval, whatever happened in between."
+        ),
         ops: &[Op::Send("advance", |cx, _| {
             wt::command(Card::Lockbox(LCard::WaitAccess), cx)
         })],
@@ -2636,25 +2699,33 @@ const BYOS_USE: &[Op] = &[
 static BYOS_REVOKE: [Stage; 5] = [
     Stage {
         title: "Set up: a CMK cluster, and saved queries and alerts in your storage account",
-        explain: "Starts over and runs the Azure Monitor walkthrough's five steps with 20 rows of DrillProbe_CL, then the saved queries and alerts walkthrough: a user-assigned identity, a second key (queries-cmk) in the same vault granted to it, a StorageV2 account under that key (tables keyType Account), linked to the workspace for Query and Alerts, a saved search and a log search alert rule.",
+        explain: prose!(
+            "Starts over and runs the Azure Monitor walkthrough's five steps with 20 rows of DrillProbe_CL, then the saved queries and alerts walkthrough: a user-assigned identity, a second key (queries-cmk) in the same vault granted to it, a StorageV2 account under that key (tables keyType Account), linked to the workspace for Query and Alerts, a saved search and a log search alert rule."
+        ),
         ops: &[Op::Setup, Op::ByosSetup],
         check: byos_setup_checks,
     },
     Stage {
         title: "Revoke: disable the storage account's key version",
-        explain: "Disable queries-cmk's version in Key Vault (removing the identity's access policy works the same way). The cluster's key is untouched. The account keeps its cached AEK until it notices.",
+        explain: prose!(
+            "Disable queries-cmk's version in Key Vault (removing the identity's access policy works the same way). The cluster's key is untouched. The account keeps its cached AEK until it notices."
+        ),
         ops: &[Op::Send("lever", |cx, _| byos_set_enabled(cx, false))],
         check: byos_lever_checks,
     },
     Stage {
         title: "Fast-forward one hour, then read saved searches, the rule and the logs",
-        explain: "Lists the workspace's saved searches, reads the alert rule and counts DrillProbe_CL. Watch the account's AEK in the key hierarchy.",
+        explain: prose!(
+            "Lists the workspace's saved searches, reads the alert rule and counts DrillProbe_CL. Watch the account's AEK in the key hierarchy."
+        ),
         ops: BYOS_USE,
         check: byos_revoked_checks,
     },
     Stage {
         title: "Restore: enable the key version again",
-        explain: "Access is restored in Key Vault; the account notices at its next periodic check.",
+        explain: prose!(
+            "Access is restored in Key Vault; the account notices at its next periodic check."
+        ),
         ops: &[Op::Send("lever", |cx, _| byos_set_enabled(cx, true))],
         check: |cx, runs| {
             vec![
@@ -2674,7 +2745,7 @@ static BYOS_REVOKE: [Stage; 5] = [
     },
     Stage {
         title: "Fast-forward one hour, then read them again",
-        explain: "The same reads as before the restore.",
+        explain: prose!("The same reads as before the restore."),
         ops: BYOS_USE,
         check: byos_resumed_checks,
     },
@@ -2747,7 +2818,9 @@ static LEAST_PRIVILEGE: [Stage; 5] = [
     SETUP,
     Stage {
         title: "Sign in as Sam, a Log Analytics Reader, and read",
-        explain: "Sam signs in (the token endpoint issues Sam's tokens; every request now carries them). Reader roles read everything: the cluster, and the workspace's data through the query API.",
+        explain: prose!(
+            "Sam signs in (the token endpoint issues Sam's tokens; every request now carries them). Reader roles read everything: the cluster, and the workspace's data through the query API."
+        ),
         ops: &[
             Op::Send("sign-in", |_, _| sign_in(crate::engine::world::SAM_UPN)),
             Op::Send("read", |cx, _| {
@@ -2788,7 +2861,9 @@ static LEAST_PRIVILEGE: [Stage; 5] = [
     },
     Stage {
         title: "Sam tries the key update",
-        explain: "“All operations on the cluster require the Microsoft.OperationalInsights/clusters/write action permission”: a Reader has none, so ARM refuses before the cluster sees the request.",
+        explain: prose!(
+            "“All operations on the cluster require the Microsoft.OperationalInsights/clusters/write action permission”: a Reader has none, so ARM refuses before the cluster sees the request."
+        ),
         ops: &[Op::Send("update", |cx, _| {
             cluster_patch(
                 cx,
@@ -2819,7 +2894,9 @@ static LEAST_PRIVILEGE: [Stage; 5] = [
     },
     Stage {
         title: "Avery makes Sam a Contributor of the resource group, and creates an RBAC vault",
-        explain: "Contributor grants every action except Microsoft.Authorization/*/Write and */Delete: Sam can now change the cluster, but can't grant anyone a role. Avery also creates a second vault that uses Azure RBAC instead of access policies.",
+        explain: prose!(
+            "Contributor grants every action except Microsoft.Authorization/*/Write and */Delete: Sam can now change the cluster, but can't grant anyone a role. Avery also creates a second vault that uses Azure RBAC instead of access policies."
+        ),
         ops: &[
             Op::Send("admin", |_, _| sign_in(crate::engine::world::USER_UPN)),
             Op::Send("contributor", |cx, _| {
@@ -2873,7 +2950,9 @@ static LEAST_PRIVILEGE: [Stage; 5] = [
     },
     Stage {
         title: "Sam, a Contributor, tries to grant the cluster on the RBAC vault",
-        explain: "On an RBAC vault the cluster needs the Key Vault Crypto Service Encryption User role, and assigning a role needs Microsoft.Authorization/roleAssignments/write (Owner or User Access Administrator), which Contributor excludes. Then Avery grants it.",
+        explain: prose!(
+            "On an RBAC vault the cluster needs the Key Vault Crypto Service Encryption User role, and assigning a role needs Microsoft.Authorization/roleAssignments/write (Owner or User Access Administrator), which Contributor excludes. Then Avery grants it."
+        ),
         ops: &[
             Op::Send("grant", grant_cluster_on_rbac_vault),
             Op::Send("admin", |_, _| sign_in(crate::engine::world::USER_UPN)),
@@ -2910,9 +2989,13 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::RevokeRecover,
         slug: "revoke-recover",
         title: "Revoke and recover",
-        summary: "Disable the key, watch storage become unavailable within an hour, enable it again, watch service resume within 30 minutes.",
-        promise: "The cluster storage will always respect changes in key permissions within an hour or sooner and storage will become unavailable. Any new data ingested to workspaces linked with your cluster gets dropped and won't be recoverable, data becomes inaccessible and queries on these workspaces fail. … The cluster's storage periodically checks your Key Vault to attempt to unwrap the encryption key and once accessed, data ingestion and query are resumed within 30 minutes.",
-        source: "Azure Monitor CMK · Key revocation",
+        summary: prose!(
+            "Disable the key, watch storage become unavailable within an hour, enable it again, watch service resume within 30 minutes."
+        ),
+        promise: prose!(
+            "The cluster storage will always respect changes in key permissions within an hour or sooner and storage will become unavailable. Any new data ingested to workspaces linked with your cluster gets dropped and won't be recoverable, data becomes inaccessible and queries on these workspaces fail. … The cluster's storage periodically checks your Key Vault to attempt to unwrap the encryption key and once accessed, data ingestion and query are resumed within 30 minutes."
+        ),
+        source: prose!("Azure Monitor CMK · Key revocation"),
         pin_version: false,
         stages: &REVOKE_RECOVER,
     },
@@ -2920,9 +3003,15 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::AutoRotation,
         slug: "auto-rotation",
         title: "Rotate with automatic version",
-        summary: "Rotate the key with keyVersion empty: storage rewraps its AEK with the new version; then retire the old version the way Sentinel recommends.",
-        promise: "Auto-rotation - when you update your cluster with \"keyVaultProperties\" but omit \"keyVersion\" property, or set it to \"\", storage will automatically use the latest versions. … All your data remains accessible after the key rotation operation, since data always encrypted with Account Encryption Key (AEK) while AEK is now being encrypted with your new Key Encryption Key (KEK) version in Key Vault. (Sentinel: disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version.)",
-        source: "Azure Monitor CMK · Key rotation; Microsoft Sentinel CMK · Customer-managed key rotation",
+        summary: prose!(
+            "Rotate the key with keyVersion empty: storage rewraps its AEK with the new version; then retire the old version the way Sentinel recommends."
+        ),
+        promise: prose!(
+            "Auto-rotation - when you update your cluster with \"keyVaultProperties\" but omit \"keyVersion\" property, or set it to \"\", storage will automatically use the latest versions. … All your data remains accessible after the key rotation operation, since data always encrypted with Account Encryption Key (AEK) while AEK is now being encrypted with your new Key Encryption Key (KEK) version in Key Vault. (Sentinel: disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version.)"
+        ),
+        source: prose!(
+            "Azure Monitor CMK · Key rotation; Microsoft Sentinel CMK · Customer-managed key rotation"
+        ),
         pin_version: false,
         stages: &AUTO_ROTATION,
     },
@@ -2930,9 +3019,13 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::PinnedForget,
         slug: "pinned-forget",
         title: "Rotate with a pinned version and forget to update",
-        summary: "With an explicit keyVersion, a rotation changes nothing until you update the cluster; disabling the old version first revokes access.",
-        promise: "Explicit key version update - … If you generate new key version in Key Vault but don't update it in the cluster, the Log Analytics cluster storage will keep using your previous key. If you disable or delete your old key before updating the new key in the cluster, you will get into key revocation state.",
-        source: "Azure Monitor CMK · Key rotation",
+        summary: prose!(
+            "With an explicit keyVersion, a rotation changes nothing until you update the cluster; disabling the old version first revokes access."
+        ),
+        promise: prose!(
+            "Explicit key version update - … If you generate new key version in Key Vault but don't update it in the cluster, the Log Analytics cluster storage will keep using your previous key. If you disable or delete your old key before updating the new key in the cluster, you will get into key revocation state."
+        ),
+        source: prose!("Azure Monitor CMK · Key rotation"),
         pin_version: true,
         stages: &PINNED_FORGET,
     },
@@ -2940,9 +3033,15 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::Outage,
         slug: "kv-outage",
         title: "Key Vault outage",
-        summary: "Make the vault unreachable for six hours: the cached AEK carries ingestion and queries through it.",
-        promise: "Key Vault connection errors -- Storage handles transient errors (timeouts, connection failures, DNS issues) by allowing keys to stay in cache for the duration of the availablility issue and this overcomes blips and availability issues. The query and ingestion capabilities continue without interruption.",
-        source: "Azure Monitor CMK · Troubleshooting · Behavior with Key Vault availability",
+        summary: prose!(
+            "Make the vault unreachable for six hours: the cached AEK carries ingestion and queries through it."
+        ),
+        promise: prose!(
+            "Key Vault connection errors -- Storage handles transient errors (timeouts, connection failures, DNS issues) by allowing keys to stay in cache for the duration of the availablility issue and this overcomes blips and availability issues. The query and ingestion capabilities continue without interruption."
+        ),
+        source: prose!(
+            "Azure Monitor CMK · Troubleshooting · Behavior with Key Vault availability"
+        ),
         pin_version: false,
         stages: &OUTAGE,
     },
@@ -2950,9 +3049,11 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::IdentityNone,
         slug: "identity-none",
         title: "Identity set to None",
-        summary: "Remove the cluster's identity: access is revoked for good.",
-        promise: "Setting the cluster's identity type to None also revokes access to your data, but this approach isn't recommended since you can't revert it without contacting support.",
-        source: "Azure Monitor CMK · Key revocation",
+        summary: prose!("Remove the cluster's identity: access is revoked for good."),
+        promise: prose!(
+            "Setting the cluster's identity type to None also revokes access to your data, but this approach isn't recommended since you can't revert it without contacting support."
+        ),
+        source: prose!("Azure Monitor CMK · Key revocation"),
         pin_version: false,
         stages: &IDENTITY_NONE,
     },
@@ -2960,9 +3061,13 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::SentinelRevoke,
         slug: "sentinel-revoke",
         title: "Sentinel: revoke and restore",
-        summary: "Disable the key: within the hour Sentinel refuses changes and creates no incident; enable it: within the hour Sentinel works again.",
-        promise: "If a user revokes the key encryption key (the CMK), either by deleting it or removing access for the dedicated cluster and Azure Cosmos DB Resource Provider, Microsoft Sentinel honors the change and behave as if the data is no longer available, within one hour. At this point, any operation that uses persistent storage resources such as data ingestion, persistent configuration changes, and incident creation, is prevented. Previously stored data isn't deleted but remains inaccessible. … If access is restored after revocation, Microsoft Sentinel restores access to the data within an hour.",
-        source: "Microsoft Sentinel CMK · Key Encryption Key revocation or deletion",
+        summary: prose!(
+            "Disable the key: within the hour Sentinel refuses changes and creates no incident; enable it: within the hour Sentinel works again."
+        ),
+        promise: prose!(
+            "If a user revokes the key encryption key (the CMK), either by deleting it or removing access for the dedicated cluster and Azure Cosmos DB Resource Provider, Microsoft Sentinel honors the change and behave as if the data is no longer available, within one hour. At this point, any operation that uses persistent storage resources such as data ingestion, persistent configuration changes, and incident creation, is prevented. Previously stored data isn't deleted but remains inaccessible. … If access is restored after revocation, Microsoft Sentinel restores access to the data within an hour."
+        ),
+        source: prose!("Microsoft Sentinel CMK · Key Encryption Key revocation or deletion"),
         pin_version: false,
         stages: &SENTINEL_REVOKE,
     },
@@ -2970,9 +3075,13 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::SentinelRotate,
         slug: "sentinel-rotate",
         title: "Sentinel: rotate and retire the previous version",
-        summary: "Rotate the key: Sentinel's store is rewrapped within the hour; after 24 hours, with the audit log quiet, disable the previous version.",
-        promise: "Microsoft Sentinel and Log Analytics support key rotation. When a user performs key rotation in Key Vault, Microsoft Sentinel supports the new key within an hour. … Disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version.",
-        source: "Microsoft Sentinel CMK · Customer-managed key rotation",
+        summary: prose!(
+            "Rotate the key: Sentinel's store is rewrapped within the hour; after 24 hours, with the audit log quiet, disable the previous version."
+        ),
+        promise: prose!(
+            "Microsoft Sentinel and Log Analytics support key rotation. When a user performs key rotation in Key Vault, Microsoft Sentinel supports the new key within an hour. … Disable the previous version of the key after 24 hours, or after the Azure Key Vault audit logs no longer show any activity that uses the previous version."
+        ),
+        source: prose!("Microsoft Sentinel CMK · Customer-managed key rotation"),
         pin_version: false,
         stages: &SENTINEL_ROTATE,
     },
@@ -2980,9 +3089,15 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::SentinelUndefined,
         slug: "sentinel-undefined",
         title: "Sentinel: an undefined change is refused",
-        summary: "Clear the cluster's key, unlink the workspace, remove the identity: each refused in the document's words, nothing changed.",
-        promise: "The following CMK-related changes are not supported because they may lead to undefined and problematic behavior: … Setting a Sentinel-onboarded, CMK-enabled workspace as a non-CMK workspace by unlinking it from its CMK-enabled dedicated cluster. Disabling CMK on a CMK-enabled Log Analytics dedicated cluster. … Revoking access by removing the key from the dedicated Log Analytics cluster, or by removing the identity associated with the dedicated Log Analytics cluster isn't supported.",
-        source: "Microsoft Sentinel CMK · Considerations; Key Encryption Key revocation or deletion",
+        summary: prose!(
+            "Clear the cluster's key, unlink the workspace, remove the identity: each refused in the document's words, nothing changed."
+        ),
+        promise: prose!(
+            "The following CMK-related changes are not supported because they may lead to undefined and problematic behavior: … Setting a Sentinel-onboarded, CMK-enabled workspace as a non-CMK workspace by unlinking it from its CMK-enabled dedicated cluster. Disabling CMK on a CMK-enabled Log Analytics dedicated cluster. … Revoking access by removing the key from the dedicated Log Analytics cluster, or by removing the identity associated with the dedicated Log Analytics cluster isn't supported."
+        ),
+        source: prose!(
+            "Microsoft Sentinel CMK · Considerations; Key Encryption Key revocation or deletion"
+        ),
         pin_version: false,
         stages: &SENTINEL_UNDEFINED,
     },
@@ -2990,9 +3105,15 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::LockboxRevoke,
         slug: "lockbox-revoke",
         title: "Lockbox: approve, then revoke the key",
-        summary: "Approve a Microsoft engineer's Lockbox request: the reads happen under your key. Revoke the key: within the hour the reads are refused, although the request is still approved. Restore it: they resume.",
-        promise: "Lockbox gives you the control to approve or reject Microsoft engineer request to access your data during a support request. In Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster. The Lockbox control applies to data stored in a Log Analytics dedicated cluster where it's kept isolated in the cluster's storage accounts under your Lockbox protected subscription. … The cluster storage will always respect changes in key permissions within an hour or sooner and storage will become unavailable. … Approve grants access for a default eight hours.",
-        source: "Azure Monitor CMK · Customer Lockbox (preview); Key revocation · Customer Lockbox for Microsoft Azure",
+        summary: prose!(
+            "Approve a Microsoft engineer's Lockbox request: the reads happen under your key. Revoke the key: within the hour the reads are refused, although the request is still approved. Restore it: they resume."
+        ),
+        promise: prose!(
+            "Lockbox gives you the control to approve or reject Microsoft engineer request to access your data during a support request. In Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster. The Lockbox control applies to data stored in a Log Analytics dedicated cluster where it's kept isolated in the cluster's storage accounts under your Lockbox protected subscription. … The cluster storage will always respect changes in key permissions within an hour or sooner and storage will become unavailable. … Approve grants access for a default eight hours."
+        ),
+        source: prose!(
+            "Azure Monitor CMK · Customer Lockbox (preview); Key revocation · Customer Lockbox for Microsoft Azure"
+        ),
         pin_version: false,
         stages: &LOCKBOX_REVOKE,
     },
@@ -3000,9 +3121,13 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::ByosRevoke,
         slug: "byos-revoke",
         title: "Revoke the storage account's key",
-        summary: "Disable the key of the storage account that keeps saved queries and alert queries: within the hour they can't be read, while the workspace's logs, under the cluster's key, still can; enable it and they come back.",
-        promise: "When you Bring Your Own Storage (BYOS) and link it to your workspace, the service uploads saved-searches and log alerts queries to your storage account. That means that you control the storage account and the encryption-at-rest policy either using the same key that you use to encrypt data in Log Analytics cluster, or a different key.",
-        source: "Azure Monitor CMK · Customer-managed key for saved queries and log alerts",
+        summary: prose!(
+            "Disable the key of the storage account that keeps saved queries and alert queries: within the hour they can't be read, while the workspace's logs, under the cluster's key, still can; enable it and they come back."
+        ),
+        promise: prose!(
+            "When you Bring Your Own Storage (BYOS) and link it to your workspace, the service uploads saved-searches and log alerts queries to your storage account. That means that you control the storage account and the encryption-at-rest policy either using the same key that you use to encrypt data in Log Analytics cluster, or a different key."
+        ),
+        source: prose!("Azure Monitor CMK · Customer-managed key for saved queries and log alerts"),
         pin_version: false,
         stages: &BYOS_REVOKE,
     },
@@ -3010,9 +3135,15 @@ pub static DRILLS: [Drill; 11] = [
         id: DrillId::LeastPrivilege,
         slug: "least-privilege",
         title: "Least privilege: who may change the key",
-        summary: "Sign in as Sam, a Log Analytics Reader: reads and queries work, the key update gets ARM's 403. Made a Contributor, Sam still can't grant the cluster a role on an RBAC vault; Avery, an Owner, can.",
-        promise: "All operations on the cluster require the Microsoft.OperationalInsights/clusters/write action permission. This permission could be granted via the Owner or Contributor that contains the */write action or via the Log Analytics Contributor role that contains the Microsoft.OperationalInsights/* action.",
-        source: "Azure Monitor CMK · Permissions; Key Vault RBAC (roleAssignments/write: Owner or User Access Administrator)",
+        summary: prose!(
+            "Sign in as Sam, a Log Analytics Reader: reads and queries work, the key update gets ARM's 403. Made a Contributor, Sam still can't grant the cluster a role on an RBAC vault; Avery, an Owner, can."
+        ),
+        promise: prose!(
+            "All operations on the cluster require the Microsoft.OperationalInsights/clusters/write action permission. This permission could be granted via the Owner or Contributor that contains the */write action or via the Log Analytics Contributor role that contains the Microsoft.OperationalInsights/* action."
+        ),
+        source: prose!(
+            "Azure Monitor CMK · Permissions; Key Vault RBAC (roleAssignments/write: Owner or User Access Administrator)"
+        ),
         pin_version: false,
         stages: &LEAST_PRIVILEGE,
     },

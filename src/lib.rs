@@ -8,6 +8,7 @@
 //! * [`recording`]: a session as seed + commands: its localStorage, link and file forms, rewinds.
 //! * [`drills`]: guided drills (revoke, rotate, outage, identity None, and Microsoft Sentinel's
 //!   revoke, rotate and refused changes) and their checks, as data.
+//! * [`texts`]: the prose the page displays and the engine owns (the page gets it from the engine).
 //! * [`consoles`]: the in-page command lines (`az`), sans-IO over a narrow transport.
 //! * `ui` (wasm, feature `page`): the Yew page. `wasm` (wasm only): the entry point and the JS
 //!   API (`WasmEngine`, feature `worker`).
@@ -25,6 +26,7 @@ pub mod presets;
 pub mod protocol;
 pub mod recording;
 pub mod sentinel_walkthrough;
+pub mod texts;
 pub mod walkthrough;
 
 #[cfg(all(target_arch = "wasm32", feature = "page"))]

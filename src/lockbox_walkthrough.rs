@@ -13,6 +13,8 @@
 
 use serde_json::{Value, json};
 
+use crate::prose;
+
 use crate::engine::clock::{self, DAY, HOUR, MINUTE};
 use crate::engine::journal::{AuditEntry, TimelineEntry};
 use crate::engine::view::LockboxRequestView;
@@ -344,36 +346,52 @@ pub static STEPS: [Step; 6] = [
     Step {
         number: 1,
         title: "A workspace on a dedicated cluster, with data",
-        why: "Lockbox gives you the control to approve or reject Microsoft engineer request to access your data during a support request.\n\nIn Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster. The Lockbox control applies to data stored in a Log Analytics dedicated cluster where it's kept isolated in the cluster's storage accounts under your Lockbox protected subscription.\n\nWhere it doesn't apply: workspaces not linked to a dedicated cluster; China regions (\"Lockbox isn't available in China currently.\"); tables with the Auxiliary table plan (\"Lockbox doesn't apply to tables with the Auxiliary table plan.\").",
+        why: prose!(
+            "Lockbox gives you the control to approve or reject Microsoft engineer request to access your data during a support request.\n\nIn Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster. The Lockbox control applies to data stored in a Log Analytics dedicated cluster where it's kept isolated in the cluster's storage accounts under your Lockbox protected subscription.\n\nWhere it doesn't apply: workspaces not linked to a dedicated cluster; China regions (\"Lockbox isn't available in China currently.\"); tables with the Auxiliary table plan (\"Lockbox doesn't apply to tables with the Auxiliary table plan.\")."
+        ),
         source: "Azure Monitor customer-managed key, \"Customer Lockbox (preview)\" and the cluster's \"Limitations and constraints\"; Log Analytics dedicated clusters",
-        watch: "The Azure Monitor walkthrough builds the cluster and the linked workspace: the workspace answers with features.clusterResourceId naming the cluster. The engineer will read the workspace's rows, so it needs some: the button above sends 20 records.",
+        watch: prose!(
+            "The Azure Monitor walkthrough builds the cluster and the linked workspace: the workspace answers with features.clusterResourceId naming the cluster. The engineer will read the workspace's rows, so it needs some: the button above sends 20 records."
+        ),
         cards: &[Card::Lockbox(LCard::Workspace)],
         mistakes: &[],
     },
     Step {
         number: 2,
         title: "Opt in to Customer Lockbox",
-        why: "Customer Lockbox is turned on for the tenant, once: from then on a Microsoft engineer's access to customer data in a workspace of a dedicated cluster waits for your approval. The playground's tenant starts opted out.",
+        why: prose!(
+            "Customer Lockbox is turned on for the tenant, once: from then on a Microsoft engineer's access to customer data in a workspace of a dedicated cluster waits for your approval. The playground's tenant starts opted out."
+        ),
         source: "Customer Lockbox for Microsoft Azure (Post_EnableLockbox, Get_TenantOptedIn, api-version 2018-02-28-preview)",
-        watch: "POST enableLockbox answers 200 with no body; tenantOptedIn answers {\"isOptedIn\": true}. The timeline says Customer Lockbox is enabled.",
+        watch: prose!(
+            "POST enableLockbox answers 200 with no body; tenantOptedIn answers {\"isOptedIn\": true}. The timeline says Customer Lockbox is enabled."
+        ),
         cards: &[Card::Lockbox(LCard::OptIn), Card::Lockbox(LCard::OptedIn)],
         mistakes: &[],
     },
     Step {
         number: 3,
         title: "A Microsoft engineer asks for access",
-        why: "During a support request, an engineer who needs to access customer data asks for it: a Lockbox request is created and waits for the customer's decision. Only the status filter is supported when listing requests.\n\nThe engineer's side is not an Azure API: the first card is the playground's control standing in for the support case.",
+        why: prose!(
+            "During a support request, an engineer who needs to access customer data asks for it: a Lockbox request is created and waits for the customer's decision. Only the status filter is supported when listing requests.\n\nThe engineer's side is not an Azure API: the first card is the playground's control standing in for the support case."
+        ),
         source: "Customer Lockbox for Microsoft Azure (workflow; Requests_List with $filter=properties/status eq 'Pending')",
-        watch: "The control answers 201 with a Pending request (its justification names the workspace and the support request); the list shows it with expirationDateTime four days away. The timeline says \"Create Lockbox Request\".",
+        watch: prose!(
+            "The control answers 201 with a Pending request (its justification names the workspace and the support request); the list shows it with expirationDateTime four days away. The timeline says \"Create Lockbox Request\"."
+        ),
         cards: &[Card::Lockbox(LCard::Ask), Card::Lockbox(LCard::ListPending)],
         mistakes: &[],
     },
     Step {
         number: 4,
         title: "Approve (or deny) the request",
-        why: "Subscription-scoped requests are approved by the Owner or the Azure Customer Lockbox Approver for Subscription, assigned at the subscription. Approve grants access for a default eight hours; Deny gives none. POST …/updateApproval takes {\"status\": \"Approve\"} or \"Deny\"; PATCH on the request with {\"decision\": …} is the same decision.",
+        why: prose!(
+            "Subscription-scoped requests are approved by the Owner or the Azure Customer Lockbox Approver for Subscription, assigned at the subscription. Approve grants access for a default eight hours; Deny gives none. POST …/updateApproval takes {\"status\": \"Approve\"} or \"Deny\"; PATCH on the request with {\"decision\": …} is the same decision."
+        ),
         source: "Customer Lockbox for Microsoft Azure (approvers; Requests_UpdateStatus)",
-        watch: "200 with status Approved; the request's expirationDateTime is now the end of the eight hours. Anyone without one of the two roles gets ARM's 403 AuthorizationFailed. A request can be decided once: deciding again is refused.",
+        watch: prose!(
+            "200 with status Approved; the request's expirationDateTime is now the end of the eight hours. Anyone without one of the two roles gets ARM's 403 AuthorizationFailed. A request can be decided once: deciding again is refused."
+        ),
         cards: &[Card::Lockbox(LCard::Approve)],
         mistakes: &[
             Mistake::Lockbox(LMistake::Deny),
@@ -383,9 +401,13 @@ pub static STEPS: [Step; 6] = [
     Step {
         number: 5,
         title: "Watch the engineer read, then the eight hours end",
-        why: "While the approval lasts, the engineer reads the workspace's data through the cluster's storage: the data is \"kept isolated in the cluster's storage accounts\", under the cluster's AEK, which your key wraps. So the reads need your key too: revoke it (the drill \"Lockbox: approve, then revoke the key\") and they are refused even though the request is approved. After eight hours the access ends by itself.",
+        why: prose!(
+            "While the approval lasts, the engineer reads the workspace's data through the cluster's storage: the data is \"kept isolated in the cluster's storage accounts\", under the cluster's AEK, which your key wraps. So the reads need your key too: revoke it (the drill \"Lockbox: approve, then revoke the key\") and they are refused even though the request is approved. After eight hours the access ends by itself."
+        ),
         source: "Azure Monitor customer-managed key, \"Customer Lockbox (preview)\" and \"Key revocation\"; Customer Lockbox for Microsoft Azure (eight hours)",
-        watch: "The panel lists each read (rows and tables) on the timeline, and the cluster identity's unwrapKey calls in Key Vault's audit log that keep the AEK in hand. At the end: status Completed (2018-10-11-preview calls it Expired), no more reads.",
+        watch: prose!(
+            "The panel lists each read (rows and tables) on the timeline, and the cluster identity's unwrapKey calls in Key Vault's audit log that keep the AEK in hand. At the end: status Completed (2018-10-11-preview calls it Expired), no more reads."
+        ),
         cards: &[
             Card::Lockbox(LCard::WaitRead),
             Card::Lockbox(LCard::WaitAccess),
@@ -396,9 +418,13 @@ pub static STEPS: [Step; 6] = [
     Step {
         number: 6,
         title: "Leave a request undecided: it expires",
-        why: "A request stays in the queue four days, then auto-expires: no decision is the same as no access.",
+        why: prose!(
+            "A request stays in the queue four days, then auto-expires: no decision is the same as no access."
+        ),
         source: "Customer Lockbox for Microsoft Azure (\"Lockbox Request Expiry\")",
-        watch: "The new request is Pending with expirationDateTime four days away; after the clock moves it is Expired (the timeline says \"Lockbox Request Expiry\"), and no read happened.",
+        watch: prose!(
+            "The new request is Pending with expirationDateTime four days away; after the clock moves it is Expired (the timeline says \"Lockbox Request Expiry\"), and no read happened."
+        ),
         cards: &[
             Card::Lockbox(LCard::AskAgain),
             Card::Lockbox(LCard::WaitExpiry),

@@ -9,6 +9,8 @@
 
 use serde_json::{Value, json};
 
+use crate::prose;
+
 use crate::engine::view::{AccountView, SentinelView};
 use crate::engine::world::{COSMOS_DB_APP_ID, COSMOS_DB_OBJECT_ID};
 use crate::walkthrough::{self as wt, Card, Context, Draft, Mistake, Status, Step};
@@ -325,9 +327,13 @@ pub static STEPS: [Step; 5] = [
     Step {
         number: 1,
         title: "A CMK workspace on a dedicated cluster",
-        why: "Make sure you have a Log Analytics workspace, and that it's linked to a dedicated cluster on which CMK is enabled.\n\nAs mentioned in the prerequisites, to onboard a Log Analytics workspace with CMK to Microsoft Sentinel, this workspace must first be linked to a dedicated Log Analytics cluster on which CMK is enabled. Microsoft Sentinel will use the same key used by the dedicated cluster.\n\nMicrosoft Sentinel supports System Assigned Identities in CMK configuration. Therefore, the dedicated Log Analytics cluster's identity should be of System Assigned type.",
+        why: prose!(
+            "Make sure you have a Log Analytics workspace, and that it's linked to a dedicated cluster on which CMK is enabled.\n\nAs mentioned in the prerequisites, to onboard a Log Analytics workspace with CMK to Microsoft Sentinel, this workspace must first be linked to a dedicated Log Analytics cluster on which CMK is enabled. Microsoft Sentinel will use the same key used by the dedicated cluster.\n\nMicrosoft Sentinel supports System Assigned Identities in CMK configuration. Therefore, the dedicated Log Analytics cluster's identity should be of System Assigned type."
+        ),
         source: "Microsoft Sentinel customer-managed key, \"Enable CMK\", \"Step 1: Configure CMK on a Log Analytics workspace on a dedicated cluster\" and \"Considerations\"",
-        watch: "The Azure Monitor walkthrough builds this: the cluster answers with identity.type SystemAssigned and keyVaultProperties set; the workspace answers with features.clusterResourceId naming the cluster.",
+        watch: prose!(
+            "The Azure Monitor walkthrough builds this: the cluster answers with identity.type SystemAssigned and keyVaultProperties set; the workspace answers with features.clusterResourceId naming the cluster."
+        ),
         cards: &[
             Card::Sentinel(SCard::Cluster),
             Card::Sentinel(SCard::Workspace),
@@ -337,9 +343,13 @@ pub static STEPS: [Step; 5] = [
     Step {
         number: 2,
         title: "Register the Azure Cosmos DB resource provider",
-        why: "Microsoft Sentinel works with Azure Cosmos DB as an additional storage resource. Make sure to register to the Azure Cosmos DB Resource Provider before onboarding a CMK workspace to Microsoft Sentinel.",
+        why: prose!(
+            "Microsoft Sentinel works with Azure Cosmos DB as an additional storage resource. Make sure to register to the Azure Cosmos DB Resource Provider before onboarding a CMK workspace to Microsoft Sentinel."
+        ),
         source: "Microsoft Sentinel customer-managed key, \"Step 2: Register the Azure Cosmos DB Resource Provider\" (Microsoft.SecurityInsights, Sentinel's own provider, needs registering too)",
-        watch: "Each registration answers 200 with registrationState Registering, and becomes Registered a few minutes later: run the clock to the next event. Until Microsoft.SecurityInsights is registered, ARM refuses Sentinel's resources with 409 MissingSubscriptionRegistration.",
+        watch: prose!(
+            "Each registration answers 200 with registrationState Registering, and becomes Registered a few minutes later: run the clock to the next event. Until Microsoft.SecurityInsights is registered, ARM refuses Sentinel's resources with 409 MissingSubscriptionRegistration."
+        ),
         cards: &[
             Card::Sentinel(SCard::RegisterCosmosDb),
             Card::Sentinel(SCard::RegisterSentinel),
@@ -349,9 +359,13 @@ pub static STEPS: [Step; 5] = [
     Step {
         number: 3,
         title: "Add an access policy for Azure Cosmos DB",
-        why: "Add an access policy that allows Azure Cosmos DB to access the Azure Key Vault instance that is linked to your dedicated Log Analytics cluster (the same key will be used by Microsoft Sentinel).\n\nFollow the instructions here to add an access policy to your Azure Key Vault instance with an Azure Cosmos DB principal.",
+        why: prose!(
+            "Add an access policy that allows Azure Cosmos DB to access the Azure Key Vault instance that is linked to your dedicated Log Analytics cluster (the same key will be used by Microsoft Sentinel).\n\nFollow the instructions here to add an access policy to your Azure Key Vault instance with an Azure Cosmos DB principal."
+        ),
         source: "Microsoft Sentinel customer-managed key, \"Step 3: Add an access policy to your Azure Key Vault instance\"",
-        watch: "Graph answers with the Azure Cosmos DB service principal: its id is the objectId the access policy grants get, wrapKey and unwrapKey to. The vault then lists two principals: the cluster's identity and Azure Cosmos DB.",
+        watch: prose!(
+            "Graph answers with the Azure Cosmos DB service principal: its id is the objectId the access policy grants get, wrapKey and unwrapKey to. The vault then lists two principals: the cluster's identity and Azure Cosmos DB."
+        ),
         cards: &[
             Card::Sentinel(SCard::FindCosmosDb),
             Card::Sentinel(SCard::GrantCosmosDb),
@@ -361,18 +375,26 @@ pub static STEPS: [Step; 5] = [
     Step {
         number: 4,
         title: "Onboard the workspace via the onboarding API",
-        why: "Onboard the CMK enabled workspace to Microsoft Sentinel via the onboarding API using the customerManagedKey property as true.\n\nOnboarding a CMK workspace to Sentinel is supported only via REST API, and not via the Azure portal.\n\nThe Microsoft Sentinel CMK capability is provided only to workspaces in Log Analytics dedicated clusters that have not already been onboarded to Microsoft Sentinel.",
+        why: prose!(
+            "Onboard the CMK enabled workspace to Microsoft Sentinel via the onboarding API using the customerManagedKey property as true.\n\nOnboarding a CMK workspace to Sentinel is supported only via REST API, and not via the Azure portal.\n\nThe Microsoft Sentinel CMK capability is provided only to workspaces in Log Analytics dedicated clusters that have not already been onboarded to Microsoft Sentinel."
+        ),
         source: "Microsoft Sentinel customer-managed key, \"Step 4: Onboard the workspace to Microsoft Sentinel via the onboarding API\" and \"Considerations\"",
-        watch: "201 Created with properties.customerManagedKey true (the same request again answers 200). Sentinel's store appears in the key hierarchy beside the cluster's storage: its AEK is wrapped by the same key version, through the Azure Cosmos DB principal.",
+        watch: prose!(
+            "201 Created with properties.customerManagedKey true (the same request again answers 200). Sentinel's store appears in the key hierarchy beside the cluster's storage: its AEK is wrapped by the same key version, through the Azure Cosmos DB principal."
+        ),
         cards: &[Card::Sentinel(SCard::Onboard)],
         mistakes: &[Mistake::Sentinel(SMistake::OnboardWithoutCmk)],
     },
     Step {
         number: 5,
         title: "Confirm the onboarding",
-        why: "Lastly, confirm the onboarding status of your CMK-enabled workspace by contacting the Microsoft Sentinel Product Group.\n\nData saved by Microsoft Sentinel in storage resources other than Log Analytics is also encrypted using the customer-managed key configured for the dedicated Log Analytics cluster.",
+        why: prose!(
+            "Lastly, confirm the onboarding status of your CMK-enabled workspace by contacting the Microsoft Sentinel Product Group.\n\nData saved by Microsoft Sentinel in storage resources other than Log Analytics is also encrypted using the customer-managed key configured for the dedicated Log Analytics cluster."
+        ),
         source: "Microsoft Sentinel customer-managed key, \"Step 5: Contact the Microsoft Sentinel Product group to confirm onboarding\" and \"How CMK works\"",
-        watch: "The playground has no product group to call: the onboarding state and Sentinel's store stand in for the confirmation. From now on the cluster's key is Sentinel's key too: change it by rotating it, and revoke it in Key Vault, not on the cluster.",
+        watch: prose!(
+            "The playground has no product group to call: the onboarding state and Sentinel's store stand in for the confirmation. From now on the cluster's key is Sentinel's key too: change it by rotating it, and revoke it in Key Vault, not on the cluster."
+        ),
         cards: &[
             Card::Sentinel(SCard::OnboardingState),
             Card::Sentinel(SCard::ClusterKey),

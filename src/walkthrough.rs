@@ -6,6 +6,9 @@
 
 use serde_json::{Value, json};
 
+use crate::prose;
+use crate::texts::Prose;
+
 pub use crate::byos_walkthrough::{BCard, BMistake};
 use crate::engine::Snapshot;
 use crate::engine::view::{ClusterView, VaultView, WorkspaceView};
@@ -684,11 +687,11 @@ pub struct Step {
     pub number: usize,
     pub title: &'static str,
     /// Why, in the seed's words.
-    pub why: &'static str,
+    pub why: Prose,
     /// Where in the seed `why` is quoted from.
     pub source: &'static str,
     /// What to look at once it is sent.
-    pub watch: &'static str,
+    pub watch: Prose,
     pub cards: &'static [Card],
     pub mistakes: &'static [Mistake],
 }
@@ -701,8 +704,12 @@ pub static STEPS: [Step; 5] = [
         number: 1,
         title: "Create a Key Vault and store the key",
         source: MONITOR_SOURCE,
-        why: "Create or use existing Azure Key Vault in the region that the cluster is planned, then generate or import a key to be used for logs encryption. The Azure Key Vault must be configured as recoverable to protect your key and the access to your data in Azure Monitor: both Soft delete and Purge protection should be enabled.",
-        watch: "The vault must show soft delete and purge protection on; the key appears in the hierarchy with its first version. Your KEK never leaves your Key Vault.",
+        why: prose!(
+            "Create or use existing Azure Key Vault in the region that the cluster is planned, then generate or import a key to be used for logs encryption. The Azure Key Vault must be configured as recoverable to protect your key and the access to your data in Azure Monitor: both Soft delete and Purge protection should be enabled."
+        ),
+        watch: prose!(
+            "The vault must show soft delete and purge protection on; the key appears in the hierarchy with its first version. Your KEK never leaves your Key Vault."
+        ),
         cards: &[Card::Group, Card::Vault, Card::Key],
         mistakes: &[Mistake::SkipPurgeProtection, Mistake::SkipSoftDelete],
     },
@@ -710,8 +717,12 @@ pub static STEPS: [Step; 5] = [
         number: 2,
         title: "Create the cluster",
         source: MONITOR_SOURCE,
-        why: "Clusters support System-assigned managed identity and identity type property should be set to SystemAssigned. The identity is being generated automatically with the cluster creation and can be used later to grant storage access to your Key Vault for wrap and unwrap operations.",
-        watch: "The PUT answers 202 Accepted with an Azure-AsyncOperation URL. Provisioning takes about two hours of virtual time: poll the operation, or run the clock to the next event.",
+        why: prose!(
+            "Clusters support System-assigned managed identity and identity type property should be set to SystemAssigned. The identity is being generated automatically with the cluster creation and can be used later to grant storage access to your Key Vault for wrap and unwrap operations."
+        ),
+        watch: prose!(
+            "The PUT answers 202 Accepted with an Azure-AsyncOperation URL. Provisioning takes about two hours of virtual time: poll the operation, or run the clock to the next event."
+        ),
         cards: &[Card::Cluster],
         mistakes: &[Mistake::KeyAtCreation],
     },
@@ -719,8 +730,12 @@ pub static STEPS: [Step; 5] = [
         number: 3,
         title: "Grant Key Vault permissions",
         source: MONITOR_SOURCE,
-        why: "Create access policy in Key Vault to grant permissions to your cluster. These permissions are used by the underlay Azure Monitor storage. Key permissions: 'Get', 'Wrap Key' and 'Unwrap Key'. The Get permission is required to verify that your Key Vault is configured as recoverable.",
-        watch: "The cluster's principal id (from step 2) appears in the vault's access policies with get, wrapKey and unwrapKey.",
+        why: prose!(
+            "Create access policy in Key Vault to grant permissions to your cluster. These permissions are used by the underlay Azure Monitor storage. Key permissions: 'Get', 'Wrap Key' and 'Unwrap Key'. The Get permission is required to verify that your Key Vault is configured as recoverable."
+        ),
+        watch: prose!(
+            "The cluster's principal id (from step 2) appears in the vault's access policies with get, wrapKey and unwrapKey."
+        ),
         cards: &[Card::Grant],
         mistakes: &[Mistake::ForgetUnwrapPermission],
     },
@@ -728,8 +743,12 @@ pub static STEPS: [Step; 5] = [
         number: 4,
         title: "Update the cluster with the key identifier",
         source: MONITOR_SOURCE,
-        why: "This step updates Azure Monitor Storage with the key and version to be used for data encryption. When updated, your new key is being used to wrap and unwrap the Storage key (AEK). Omit keyVersion or set it to \"\" for auto-rotation, or pin a version. Cluster update should not include both identity and key identifier details in the same operation.",
-        watch: "202 Accepted, the cluster shows Updating, then Succeeded. The hierarchy draws the link from the key version to the cluster. A refusal here is the service validating the key with the cluster's identity.",
+        why: prose!(
+            "This step updates Azure Monitor Storage with the key and version to be used for data encryption. When updated, your new key is being used to wrap and unwrap the Storage key (AEK). Omit keyVersion or set it to \"\" for auto-rotation, or pin a version. Cluster update should not include both identity and key identifier details in the same operation."
+        ),
+        watch: prose!(
+            "202 Accepted, the cluster shows Updating, then Succeeded. The hierarchy draws the link from the key version to the cluster. A refusal here is the service validating the key with the cluster's identity."
+        ),
         cards: &[Card::KeyIdentifier],
         mistakes: &[Mistake::KeyAndIdentityTogether],
     },
@@ -737,8 +756,12 @@ pub static STEPS: [Step; 5] = [
         number: 5,
         title: "Link Log Analytics workspaces",
         source: MONITOR_SOURCE,
-        why: "This step should be performed only after the completion of the Log Analytics cluster provisioning. If you link workspaces and ingest data prior to the provisioning, ingested data will be dropped and won't be recoverable.",
-        watch: "The link is asynchronous. When it completes the workspace shows features.clusterResourceId and the cluster lists it in associatedWorkspaces.",
+        why: prose!(
+            "This step should be performed only after the completion of the Log Analytics cluster provisioning. If you link workspaces and ingest data prior to the provisioning, ingested data will be dropped and won't be recoverable."
+        ),
+        watch: prose!(
+            "The link is asynchronous. When it completes the workspace shows features.clusterResourceId and the cluster lists it in associatedWorkspaces."
+        ),
         cards: &[Card::Workspace, Card::Link],
         mistakes: &[
             Mistake::LinkBeforeProvisioned,

@@ -184,6 +184,12 @@ mod engine_api {
         }
 
         /// Everything the page shows (no key material).
+        /// The prose the page displays and the engine owns, as `[[key, words], ...]` JSON
+        /// (`texts::table_json`): the page's module holds only the keys.
+        pub fn texts(&self) -> String {
+            crate::texts::table_json()
+        }
+
         #[wasm_bindgen(unchecked_return_type = "Snapshot")]
         pub fn snapshot(&self) -> Result<JsValue, JsError> {
             to_js(&self.inner.snapshot())

@@ -15,7 +15,8 @@ const ready = init()
   .then(() => {
     engine = new WasmEngine(); // seeded from crypto.getRandomValues
     engine.setExternalSealing(!!subtle);
-    postMessage({ ready: true, sealing: subtle ? "WebCrypto" : "wasm" });
+    // The page's module holds only the keys of the texts it displays (src/texts.rs).
+    postMessage({ ready: true, sealing: subtle ? "WebCrypto" : "wasm", texts: engine.texts() });
   })
   .catch((e) => postMessage({ failed: String((e && e.message) || e) }));
 

@@ -9,6 +9,8 @@
 //! documentation states a rule but gives no message, the entry is marked [`Source::Playground`]
 //! and its wording is built from the documented rule.
 
+use crate::prose;
+use crate::texts::Prose;
 use serde_json::{Value, json};
 
 /// Which request surface an error belongs to; it decides the JSON envelope.
@@ -39,11 +41,11 @@ pub enum Source {
     /// Quoted in the Microsoft Sentinel customer-managed key document.
     SentinelSeed,
     /// Microsoft documentation other than the seeds.
-    Docs(&'static str),
+    Docs(Prose),
     /// Verbatim service output seen in SDK recordings, CLI output or issue reports.
-    Service(&'static str),
+    Service(Prose),
     /// The rule is documented but no message is; this wording is the playground's own.
-    Playground(&'static str),
+    Playground(Prose),
 }
 
 /// One catalogue entry.
@@ -56,7 +58,7 @@ pub struct ErrorSpec {
     /// Key Vault `innererror.code`, or the ARM `target`, when the service sends one.
     pub inner: Option<&'static str>,
     pub surface: Surface,
-    pub message: &'static str,
+    pub message: Prose,
     pub source: Source,
 }
 
@@ -74,7 +76,7 @@ macro_rules! catalogue {
                 code: $code,
                 inner: catalogue!(@inner $($inner)?),
                 surface: Surface::$surface,
-                message: $message,
+                message: prose!($message),
                 source: $source,
             };
         )*
@@ -86,361 +88,361 @@ macro_rules! catalogue {
 }
 
 const SEED: Source = Source::AzureMonitorSeed;
-const DC_2026: Source = Source::Docs("logs-dedicated-clusters.md (2026)");
+const DC_2026: Source = Source::Docs(prose!("logs-dedicated-clusters.md (2026)"));
 
 catalogue! {
     // ---- Requests the playground cannot route -------------------------------------------
     UNKNOWN_HOST: 400 Playground "HostNotFound",
         "No such host is known ({host}). The playground answers login.microsoftonline.com, management.azure.com, {vault}.vault.azure.net, graph.microsoft.com, {customerId}.ods.opinsights.azure.com and api.loganalytics.io.",
-        Source::Playground("a real client gets a DNS failure");
+        Source::Playground(prose!("a real client gets a DNS failure"));
     INVALID_URL: 400 Playground "InvalidUrl",
         "The URL '{url}' is not an absolute https URL.",
-        Source::Playground("malformed request line");
+        Source::Playground(prose!("malformed request line"));
 
     // ---- ARM (management.azure.com) -------------------------------------------------------
     MISSING_API_VERSION: 400 Arm "MissingApiVersionParameter",
         "The api-version query parameter (?api-version=) is required for all requests.",
-        Source::Service("azure-cli issue 26405");
+        Source::Service(prose!("azure-cli issue 26405"));
     INVALID_API_VERSION: 400 Arm "InvalidApiVersionParameter",
         "The api-version '{version}' is invalid. The supported versions are '{supported}'.",
-        Source::Service("terraform-provider-azurerm and az CLI output");
+        Source::Service(prose!("terraform-provider-azurerm and az CLI output"));
     INVALID_RESOURCE_NAMESPACE: 404 Arm "InvalidResourceNamespace",
         "The resource namespace '{namespace}' is invalid.",
-        Source::Playground("ARM answer for a namespace the playground does not simulate");
+        Source::Playground(prose!("ARM answer for a namespace the playground does not simulate"));
     INVALID_RESOURCE_TYPE: 404 Arm "InvalidResourceType",
         "The resource type '{type}' could not be found in the namespace '{namespace}' for api version '{version}'.",
-        Source::Service("ARM response for an unknown resource type");
+        Source::Service(prose!("ARM response for an unknown resource type"));
     METHOD_NOT_ALLOWED: 405 Arm "MethodNotAllowed",
         "The HTTP method '{method}' is not supported on the resource '{path}'.",
-        Source::Service("Microsoft.Sql via ARM, azure-powershell issue 9709");
+        Source::Service(prose!("Microsoft.Sql via ARM, azure-powershell issue 9709"));
     ARM_TOO_MANY_TAGS: 400 Arm "InvalidTagsCount",
         "The request has {count} tags; a resource or resource group can have at most 50 tag name/value pairs.",
-        Source::Playground("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters");
+        Source::Playground(prose!("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters"));
     ARM_TAG_NAME_TOO_LONG: 400 Arm "InvalidTagNameLength",
         "The tag name '{head}…' has {length} characters; a tag name can have at most 512.",
-        Source::Playground("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters");
+        Source::Playground(prose!("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters"));
     ARM_TAG_VALUE_TOO_LONG: 400 Arm "InvalidTagValueLength",
         "The value of tag '{name}' has {length} characters; a tag value can have at most 256.",
-        Source::Playground("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters");
+        Source::Playground(prose!("documented tag limits (tag-resources.md): 50 pairs, names 512 and values 256 characters"));
     INVALID_REQUEST_CONTENT: 400 Arm "InvalidRequestContent",
         "The request content was invalid and could not be deserialized: '{detail}'.",
-        Source::Service("az rest output");
+        Source::Service(prose!("az rest output"));
     SUBSCRIPTION_NOT_FOUND: 404 Arm "SubscriptionNotFound",
         "The subscription '{subscription}' could not be found.",
-        Source::Service("ARM response for an unknown subscription");
+        Source::Service(prose!("ARM response for an unknown subscription"));
     INVALID_SUBSCRIPTION_ID: 400 Arm "InvalidSubscriptionId",
         "The provided subscription identifier '{subscription}' is malformed or invalid.",
-        Source::Service("AKS documentation output");
+        Source::Service(prose!("AKS documentation output"));
     RESOURCE_GROUP_NOT_FOUND: 404 Arm "ResourceGroupNotFound",
         "Resource group '{group}' could not be found.",
-        Source::Service("pulumi issue 3891, azure-cli issue 20316");
+        Source::Service(prose!("pulumi issue 3891, azure-cli issue 20316"));
     RESOURCE_GROUP_NAME_INVALID: 400 Arm "InvalidResourceGroup",
         "The provided resource group name '{group}' has these invalid characters: '{chars}'. The name can only be a letter, digit, '-', '.', '(', ')' or '_'.",
-        Source::Playground("resource group naming rules (1-90 characters)");
+        Source::Playground(prose!("resource group naming rules (1-90 characters)"));
     RESOURCE_GROUP_BEING_DELETED: 409 Arm "ResourceGroupBeingDeleted",
         "The resource group '{group}' is in deprovisioning state and cannot perform this operation.",
-        Source::Service("az group create output");
+        Source::Service(prose!("az group create output"));
     INVALID_RESOURCE_GROUP_LOCATION: 409 Arm "InvalidResourceGroupLocation",
         "Invalid resource group location '{requested}'. The Resource group already exists in location '{existing}'.",
-        Source::Service("azd documentation output");
+        Source::Service(prose!("azd documentation output"));
     RESOURCE_NOT_FOUND: 404 Arm "ResourceNotFound",
         "The Resource '{type}/{name}' under resource group '{group}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
-        Source::Service("azqr issue 263");
+        Source::Service(prose!("azqr issue 263"));
     LOCATION_REQUIRED: 400 Arm "LocationRequired",
         "The location property is required for this definition.",
-        Source::Service("azure-sdk-for-net test comment");
+        Source::Service(prose!("azure-sdk-for-net test comment"));
     LOCATION_NOT_AVAILABLE: 400 Arm "LocationNotAvailableForResourceType",
         "The provided location '{location}' is not available for resource type '{type}'. List of available regions for the resource type is '{regions}'.",
-        Source::Service("az CLI output");
+        Source::Service(prose!("az CLI output"));
     LOCATION_CANNOT_CHANGE: 400 Arm "InvalidParameter",
         "The location of '{name}' is '{location}' and cannot be changed. Moving a resource to another region isn’t supported.",
-        Source::Playground("location is immutable; seed: cluster move isn't supported");
+        Source::Playground(prose!("location is immutable; seed: cluster move isn't supported"));
     OPERATION_NOT_FOUND: 404 Arm "ResourceNotFound",
         "The operation '{id}' was not found.",
-        Source::Playground("unknown asynchronous operation id");
+        Source::Playground(prose!("unknown asynchronous operation id"));
     SENTINEL_STATE_NAME: 400 Arm "BadRequest",
         "The onboarding state name '{name}' is not supported: Microsoft Sentinel has one onboarding state per workspace, named 'default'.",
-        Source::Playground("onboardingStates: the name supports only 'default'");
+        Source::Playground(prose!("onboardingStates: the name supports only 'default'"));
     SENTINEL_NOT_ONBOARDED: 400 Arm "BadRequest",
         "Workspace '{workspace}' is not onboarded to Microsoft Sentinel. Onboard it first: PUT .../providers/Microsoft.SecurityInsights/onboardingStates/default.",
-        Source::Playground("Sentinel resources exist only on an onboarded workspace");
+        Source::Playground(prose!("Sentinel resources exist only on an onboarded workspace"));
     SENTINEL_NOT_FOUND: 404 Arm "NotFound",
         "The {kind} '{name}' was not found.",
-        Source::Playground("Microsoft Sentinel resource not found");
+        Source::Playground(prose!("Microsoft Sentinel resource not found"));
     SENTINEL_CMK_NEEDS_CLUSTER: 400 Arm "BadRequest",
         "Workspace '{workspace}' is not linked to a Log Analytics dedicated cluster, so it can't be onboarded with a customer-managed key: \"Make sure you have a Log Analytics workspace, and that it's linked to a dedicated cluster on which CMK is enabled.\"",
-        Source::Playground("Sentinel seed, Enable CMK step 1, quoted");
+        Source::Playground(prose!("Sentinel seed, Enable CMK step 1, quoted"));
     SENTINEL_CMK_NEEDS_KEY: 400 Arm "BadRequest",
         "Cluster '{cluster}' has no customer-managed key in effect yet (no key identifier, or its key update is still running): \"Configure CMK on the dedicated cluster and link your workspace to that cluster.\"",
-        Source::Playground("Sentinel seed, Prerequisites, quoted");
+        Source::Playground(prose!("Sentinel seed, Prerequisites, quoted"));
     SENTINEL_CMK_SYSTEM_ASSIGNED: 400 Arm "BadRequest",
         "Cluster '{cluster}' has a {identity} identity: \"Microsoft Sentinel supports System Assigned Identities in CMK configuration. Therefore, the dedicated Log Analytics cluster's identity should be of System Assigned type.\"",
-        Source::Playground("Sentinel seed, Considerations, quoted");
+        Source::Playground(prose!("Sentinel seed, Considerations, quoted"));
     SENTINEL_CMK_COSMOS_NOT_REGISTERED: 400 Arm "BadRequest",
         "The subscription is not registered to Microsoft.DocumentDB: \"Microsoft Sentinel works with Azure Cosmos DB as an additional storage resource. Make sure to register to the Azure Cosmos DB Resource Provider before onboarding a CMK workspace to Microsoft Sentinel.\"",
-        Source::Playground("Sentinel seed, Enable CMK step 2, quoted");
+        Source::Playground(prose!("Sentinel seed, Enable CMK step 2, quoted"));
     SENTINEL_CMK_COSMOS_NO_ACCESS: 400 Arm "BadRequest",
         "Azure Cosmos DB can't use the cluster's key ({detail}): \"Add an access policy that allows Azure Cosmos DB to access the Azure Key Vault instance that is linked to your dedicated Log Analytics cluster (the same key will be used by Microsoft Sentinel).\" It needs get, wrapKey and unwrapKey, or the Key Vault Crypto Service Encryption User role.",
-        Source::Playground("Sentinel seed, Enable CMK step 3, quoted");
+        Source::Playground(prose!("Sentinel seed, Enable CMK step 3, quoted"));
     SENTINEL_ALREADY_ONBOARDED: 400 Arm "BadRequest",
         "Workspace '{workspace}' is already onboarded to Microsoft Sentinel without a customer-managed key: \"The Microsoft Sentinel CMK capability is provided only to workspaces in Log Analytics dedicated clusters that have not already been onboarded to Microsoft Sentinel.\" Enabling CMK on a workspace that's already onboarded is not supported because it is ineffective.",
-        Source::Playground("Sentinel seed, Considerations, quoted");
+        Source::Playground(prose!("Sentinel seed, Considerations, quoted"));
     SENTINEL_CMK_DISABLE: 400 Arm "BadRequest",
         "\"Disabling CMK on a workspace already onboarded to Microsoft Sentinel\" is not supported because it may lead to undefined and problematic behavior.",
-        Source::Playground("Sentinel seed, Considerations, quoted");
+        Source::Playground(prose!("Sentinel seed, Considerations, quoted"));
     SENTINEL_UNLINK: 400 Arm "BadRequest",
         "Workspace(s) {workspace} are onboarded to Microsoft Sentinel with a customer-managed key: \"Setting a Sentinel-onboarded, CMK-enabled workspace as a non-CMK workspace by unlinking it from its CMK-enabled dedicated cluster\" is not supported because it may lead to undefined and problematic behavior.",
-        Source::Playground("Sentinel seed, Considerations, quoted");
+        Source::Playground(prose!("Sentinel seed, Considerations, quoted"));
     SENTINEL_CLUSTER_KEY_REMOVAL: 400 Arm "BadRequest",
         "The cluster holds Microsoft Sentinel CMK workspace(s) {workspaces}: \"Disabling CMK on a CMK-enabled Log Analytics dedicated cluster\" is not supported because it may lead to undefined and problematic behavior, and \"Revoking access by removing the key from the dedicated Log Analytics cluster, or by removing the identity associated with the dedicated Log Analytics cluster isn't supported.\" Disable the key in the key vault, or delete the access policies, instead.",
-        Source::Playground("Sentinel seed, Considerations and Key Encryption Key revocation, quoted");
+        Source::Playground(prose!("Sentinel seed, Considerations and Key Encryption Key revocation, quoted"));
     SENTINEL_KEY_REPLACEMENT: 400 Arm "BadRequest",
         "The cluster holds Microsoft Sentinel CMK workspace(s) {workspaces}: \"Changing the customer-managed key to another key (with another URI) currently isn't supported. You should change the key by rotating it.\"",
-        Source::Playground("Sentinel seed, Considerations, quoted");
+        Source::Playground(prose!("Sentinel seed, Considerations, quoted"));
     SENTINEL_DATA_UNAVAILABLE: 403 Arm "CustomerManagedKeyUnavailable",
         "Microsoft Sentinel can't reach its data: its store's key is out of reach ({reason}). \"Any operation that uses persistent storage resources such as data ingestion, persistent configuration changes, and incident creation, is prevented. Previously stored data isn't deleted but remains inaccessible.\" Only offboarding or deleting the workspace is possible until access is restored.",
-        Source::Playground("Sentinel seed, Key Encryption Key revocation or deletion, quoted");
+        Source::Playground(prose!("Sentinel seed, Key Encryption Key revocation or deletion, quoted"));
     SENTINEL_BAD_REQUEST: 400 Arm "BadRequest",
         "{detail}",
-        Source::Playground("Microsoft Sentinel request validation");
+        Source::Playground(prose!("Microsoft Sentinel request validation"));
     SENTINEL_RULE_KIND: 400 Arm "BadRequest",
         "The playground runs analytics rules of kind Scheduled only; kind '{kind}' is not simulated.",
-        Source::Playground("only Scheduled analytics rules are simulated");
+        Source::Playground(prose!("only Scheduled analytics rules are simulated"));
     SAVED_SEARCH_PROPERTY_REQUIRED: 400 Arm "BadRequest",
         "The saved search property '{property}' is required.",
-        Source::Playground("SavedSearches.json (2025-02-01) marks category, displayName and query required");
+        Source::Playground(prose!("SavedSearches.json (2025-02-01) marks category, displayName and query required"));
     SAVED_SEARCH_PROPERTY_INVALID: 400 Arm "BadRequest",
         "The saved search property '{property}' must be {expected}.",
-        Source::Playground("SavedSearches.json (2025-02-01): version is an int64, tags an array of { name, value }");
+        Source::Playground(prose!("SavedSearches.json (2025-02-01): version is an int64, tags an array of { name, value }"));
     SAVED_SEARCH_ETAG: 409 Arm "Conflict",
         "A saved search with id '{id}' already exists. To override an existing saved search, use * or specify the current Etag ({etag}).",
-        Source::Playground("SavedSearches.json (2025-02-01), etag: \"To override an existing saved search, use `*` or specify the current Etag\"");
+        Source::Playground(prose!("SavedSearches.json (2025-02-01), etag: \"To override an existing saved search, use `*` or specify the current Etag\""));
     LINKED_STORAGE_INVALID: 400 Arm "BadRequest",
         "{detail}",
-        Source::Playground("LinkedStorageAccounts.json (2025-02-01) request validation");
+        Source::Playground(prose!("LinkedStorageAccounts.json (2025-02-01) request validation"));
     LINKED_STORAGE_CUSTOM_LOGS_RETIRED: 400 Arm "BadRequest",
         "Linked storage accounts of type CustomLogs can no longer be created or updated: creation and updates have been blocked since 30 June 2025 (existing links were removed on 1 November 2025). Collect custom logs with a data collection rule instead.",
-        Source::Playground("azure-monitor-docs private-storage.md: CustomLogs links blocked from 30 Jun 2025, removed 1 Nov 2025");
+        Source::Playground(prose!("azure-monitor-docs private-storage.md: CustomLogs links blocked from 30 Jun 2025, removed 1 Nov 2025"));
     LINKED_STORAGE_ACCOUNT_NOT_FOUND: 400 Arm "BadRequest",
         "The storage account '{id}' was not found. Link an existing StorageV2 account by its resource id.",
-        Source::Playground("LinkedStorageAccounts.json: storageAccountIds name existing storage accounts; the service's wording is not documented");
+        Source::Playground(prose!("LinkedStorageAccounts.json: storageAccountIds name existing storage accounts; the service's wording is not documented"));
     LINKED_STORAGE_REGION: 400 Arm "BadRequest",
         "Storage account '{account}' is in {account_region} and workspace '{workspace}' in {workspace_region}: \"Make sure to create your Storage Account in the same region as your Log Analytics workspace is located\".",
-        Source::Playground("seed, Considerations before setting Customer-managed key for queries, quoted");
+        Source::Playground(prose!("seed, Considerations before setting Customer-managed key for queries, quoted"));
     FORCE_CMK_FOR_QUERY: 400 Arm "BadRequest",
         "Workspace '{workspace}' has forceCmkForQuery set: customer-managed storage is mandatory for query management, so saved searches need a storage account linked for Query (PUT …/linkedStorageAccounts/Query), and that link can't be removed while the setting is on.",
-        Source::Playground("Workspaces.json (2025-02-01): forceCmkForQuery, \"Indicates whether customer managed storage is mandatory for query management\"");
+        Source::Playground(prose!("Workspaces.json (2025-02-01): forceCmkForQuery, \"Indicates whether customer managed storage is mandatory for query management\""));
     ALERT_RULE_INVALID: 400 Arm "BadRequest",
         "{detail}",
-        Source::Playground("scheduledQueryRule_API.json (2023-12-01) request validation");
+        Source::Playground(prose!("scheduledQueryRule_API.json (2023-12-01) request validation"));
     ALERTS_STORAGE_NOT_CONFIGURED: 400 Arm "BadRequest",
         "checkWorkspaceAlertsStorageConfigured is true, and workspace '{workspace}' has no linked storage account of type Alerts: creation fails.",
-        Source::Playground("azure-monitor-docs log alert ARM sample: checkWorkspaceAlertsStorageConfigured \"Specifies whether to check linked storage and fail creation if the storage was not found\"");
+        Source::Playground(prose!("azure-monitor-docs log alert ARM sample: checkWorkspaceAlertsStorageConfigured \"Specifies whether to check linked storage and fail creation if the storage was not found\""));
     FIRED_ALERT_NOT_FOUND: 404 Arm "ResourceNotFound",
         "The alert '{id}' was not found in subscription '{subscription}'. Alerts are listed by GET /subscriptions/{subscription}/providers/Microsoft.AlertsManagement/alerts.",
-        Source::Playground("an alert id that does not exist; the service's wording is not documented");
+        Source::Playground(prose!("an alert id that does not exist; the service's wording is not documented"));
     MISSING_SUBSCRIPTION_REGISTRATION: 409 Arm "MissingSubscriptionRegistration",
         "The subscription is not registered to use namespace '{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.",
-        Source::Service("microsoft/AzureTRE issue 4510 (409 Conflict); Azure/data-management-zone docs/EnterpriseScaleAnalytics-KnownIssues.md (Microsoft.DocumentDB)");
+        Source::Service(prose!("microsoft/AzureTRE issue 4510 (409 Conflict); Azure/data-management-zone docs/EnterpriseScaleAnalytics-KnownIssues.md (Microsoft.DocumentDB)"));
 
     // ---- Microsoft.CustomerLockbox --------------------------------------------------------
     AUTHORIZATION_FAILED: 403 Arm "AuthorizationFailed",
         "The client '{client}' with object id '{oid}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-        Source::Service("ARM's answer to a caller without the permission (az CLI output, azure-cli issues)");
+        Source::Service(prose!("ARM's answer to a caller without the permission (az CLI output, azure-cli issues)"));
     LOCKBOX_FILTER_NOT_SUPPORTED: 400 Arm "BadRequest",
         "The filter '{filter}' is not supported: Lockbox requests can only be filtered by status, as $filter=properties/status eq 'Pending' (with a status of the api-version's enum).",
-        Source::Playground("customerlockbox.json: Requests_List supports only the status filter");
+        Source::Playground(prose!("customerlockbox.json: Requests_List supports only the status filter"));
     LOCKBOX_REQUEST_NOT_FOUND: 404 Arm "ResourceNotFound",
         "The Lockbox request '{id}' was not found in subscription '{subscription}'.",
-        Source::Playground("a request id that does not exist; the service's wording is not documented");
+        Source::Playground(prose!("a request id that does not exist; the service's wording is not documented"));
     LOCKBOX_REQUEST_NOT_PENDING: 400 Arm "BadRequest",
         "The Lockbox request '{id}' is {status}: only a Pending request can be approved or denied (a request waits four days for a decision; an approval grants access for eight hours; a denial ends it).",
-        Source::Playground("customer-lockbox-overview.md: the lifecycle of a request");
+        Source::Playground(prose!("customer-lockbox-overview.md: the lifecycle of a request"));
     LOCKBOX_WORKSPACE_NOT_FOUND: 404 Playground "WorkspaceNotFound",
         "No workspace '{workspace}' exists: give the workspace's ARM resource id.",
-        Source::Playground("the playground's support-access control names a workspace by its id");
+        Source::Playground(prose!("the playground's support-access control names a workspace by its id"));
     LOCKBOX_NOT_ENABLED: 409 Playground "LockboxNotEnabled",
         "Customer Lockbox is not enabled in tenant '{tenant}', so a support engineer's access to workspace '{workspace}' makes no Lockbox request. A Global Administrator enables it: POST https://management.azure.com/providers/Microsoft.CustomerLockbox/enableLockbox?api-version=2018-02-28-preview.",
-        Source::Playground("customer-lockbox-overview.md: Lockbox is a tenant opt-in (tenantOptedIn, enableLockbox)");
+        Source::Playground(prose!("customer-lockbox-overview.md: Lockbox is a tenant opt-in (tenantOptedIn, enableLockbox)"));
     LOCKBOX_NOT_IN_CHINA: 409 Playground "LockboxNotAvailable",
         "Workspace '{workspace}' is in {region}: \"Lockbox isn't available in China currently.\"",
-        Source::Playground("seed, cluster limits and constraints, quoted");
+        Source::Playground(prose!("seed, cluster limits and constraints, quoted"));
     LOCKBOX_NOT_DEDICATED: 409 Playground "LockboxNotApplicable",
         "Workspace '{workspace}' is not linked to a Log Analytics dedicated cluster: \"In Azure Monitor, you have this control on data in workspaces linked to your Log Analytics dedicated cluster.\" Its data is in shared storage, outside Lockbox.",
-        Source::Playground("seed, Customer Lockbox (preview), quoted");
+        Source::Playground(prose!("seed, Customer Lockbox (preview), quoted"));
 
     // ---- Microsoft.Storage/storageAccounts -------------------------------------------------
     STORAGE_ACCOUNT_NAME_INVALID: 400 Arm "AccountNameInvalid",
         "{name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.",
-        Source::Service("Microsoft.Storage resource provider output (az storage account create)");
+        Source::Service(prose!("Microsoft.Storage resource provider output (az storage account create)"));
     STORAGE_ACCOUNT_ALREADY_TAKEN: 409 Arm "StorageAccountAlreadyTaken",
         "The storage account named {name} is already taken.",
-        Source::Service("Microsoft.Storage resource provider output (az storage account create)");
+        Source::Service(prose!("Microsoft.Storage resource provider output (az storage account create)"));
     STORAGE_BAD_REQUEST: 400 Arm "InvalidRequestPropertyValue",
         "{detail}",
-        Source::Playground("storage account request validation (bicep-types-az Microsoft.Storage/storageAccounts shapes); the service's wording is not documented");
+        Source::Playground(prose!("storage account request validation (bicep-types-az Microsoft.Storage/storageAccounts shapes); the service's wording is not documented"));
     STORAGE_KEY_TYPE_IMMUTABLE: 400 Arm "InvalidRequestPropertyValue",
         "The encryption key type of the {service} service can't be changed from '{current}' to '{requested}': it is set only when the account is created (\"the scope of the encryption key cannot be changed after the account is created\"). A storage account created without keyType 'Account' for tables can never protect its tables, and so saved queries, with a customer-managed key.",
-        Source::Playground("account-encryption-key-create: the scope of the encryption key cannot be changed after the account is created, quoted");
+        Source::Playground(prose!("account-encryption-key-create: the scope of the encryption key cannot be changed after the account is created, quoted"));
     STORAGE_CMK_IDENTITY_REQUIRED: 400 Arm "InvalidRequestPropertyValue",
         "Customer-managed keys need a managed identity that Key Vault can authorize: {detail}",
-        Source::Playground("customer-managed-keys-configure: the storage account authenticates to Key Vault with a managed identity (user-assigned at creation, system- or user-assigned afterwards)");
+        Source::Playground(prose!("customer-managed-keys-configure: the storage account authenticates to Key Vault with a managed identity (user-assigned at creation, system- or user-assigned afterwards)"));
     STORAGE_KEY_VALIDATION_FAILED: 400 Arm "KeyVaultAccessFailed",
         "The storage account's identity could not use key '{key}' in Key Vault '{vault}' (it needs get, wrapKey and unwrapKey): {detail}",
-        Source::Playground("customer-managed-keys-configure: the identity needs get, wrapKey and unwrapKey on the key; the service's wording is not documented");
+        Source::Playground(prose!("customer-managed-keys-configure: the identity needs get, wrapKey and unwrapKey on the key; the service's wording is not documented"));
 
     STORAGE_KEY_UNAVAILABLE: 403 Arm "KeyVaultEncryptionKeyNotFound",
         "The key vault key is not found to unwrap the encryption key. ({what} kept in storage account '{account}', under its key: {reason})",
-        Source::Playground("Azure Storage's own answer when an account's customer-managed key is out of reach (403 KeyVaultEncryptionKeyNotFound, 'The key vault key is not found to unwrap the encryption key.': storage REST error codes; microsoft/dicom-server tests), passed on by the service reading the linked storage account, with what it was reading");
+        Source::Playground(prose!("Azure Storage's own answer when an account's customer-managed key is out of reach (403 KeyVaultEncryptionKeyNotFound, 'The key vault key is not found to unwrap the encryption key.': storage REST error codes; microsoft/dicom-server tests), passed on by the service reading the linked storage account, with what it was reading"));
 
     // ---- Microsoft.Authorization ----------------------------------------------------------
     ROLE_ASSIGNMENT_EXISTS: 409 Arm "RoleAssignmentExists",
         "The role assignment already exists.\nThe ID of the existing role assignment is {id}.",
-        Source::Service("az role assignment create output");
+        Source::Service(prose!("az role assignment create output"));
     PRINCIPAL_NOT_FOUND: 400 Arm "PrincipalNotFound",
         "Principal {principal} does not exist in the directory {tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
-        Source::Service("avdaccelerator issue 76");
+        Source::Service(prose!("avdaccelerator issue 76"));
     INVALID_ROLE_DEFINITION_ID: 400 Arm "InvalidRoleDefinitionId",
         "The role definition ID '{id}' is not valid.",
-        Source::Service("terraform-provider-azurerm issue 8547");
+        Source::Service(prose!("terraform-provider-azurerm issue 8547"));
     ROLE_DEFINITION_NOT_FOUND: 404 Arm "RoleDefinitionDoesNotExist",
         "The specified role definition with ID '{id}' does not exist.",
-        Source::Service("ARM fixtures");
+        Source::Service(prose!("ARM fixtures"));
     ROLE_ASSIGNMENT_UPDATE_NOT_PERMITTED: 400 Arm "RoleAssignmentUpdateNotPermitted",
         "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
-        Source::Service("Azure-Landing-Zones issue 2040");
+        Source::Service(prose!("Azure-Landing-Zones issue 2040"));
     INVALID_ROLE_ASSIGNMENT_ID: 400 Arm "InvalidRoleAssignmentId",
         "The role assignment ID '{id}' is not valid. The role assignment ID must be a GUID.",
-        Source::Service("bicep issue 8737");
+        Source::Service(prose!("bicep issue 8737"));
 
     // ---- Microsoft.ManagedIdentity --------------------------------------------------------
     IDENTITY_NAME_INVALID: 400 Arm "InvalidResourceName",
         "Resource name '{name}' is invalid. The name can be between 3 and 128 characters, must start with a letter or number, and may contain letters, numbers, hyphens and underscores.",
-        Source::Playground("user-assigned identity naming rules");
+        Source::Playground(prose!("user-assigned identity naming rules"));
 
     // ---- Microsoft.KeyVault (ARM) ---------------------------------------------------------
     VAULT_NAME_INVALID: 400 Arm "VaultNameNotValid",
         "The vault name '{name}' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens. Follow this link for more information: https://go.microsoft.com/fwlink/?linkid=2147742",
-        Source::Service("deployment output");
+        Source::Service(prose!("deployment output"));
     VAULT_ALREADY_EXISTS: 409 Arm "VaultAlreadyExists",
         "The vault name '{name}' is already in use. Vault names are globally unique so it is possible that the name is already taken. If you are sure that the vault name was not taken then it is possible that a vault with the same name was recently deleted but not purged after being placed in a recoverable state. If the vault is in a recoverable state then the vault will need to be purged before reusing the name. For more information about VaultAlreadyExists, soft delete and purging a vault follow this link https://go.microsoft.com/fwlink/?linkid=2147740.",
-        Source::Service("arcgis-gitops issue 174");
+        Source::Service(prose!("arcgis-gitops issue 174"));
     VAULT_DELETED_CONFLICT: 409 Arm "ConflictError",
         "A vault with the same name already exists in deleted state. You need to either recover or purge existing key vault. Follow this link https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft delete.",
-        Source::Service("azure-cli issue 29115");
+        Source::Service(prose!("azure-cli issue 29115"));
     VAULT_RECOVER_ELSEWHERE: 400 Arm "BadRequest",
         "The deleted vault '{name}' can only be recovered in its original resource group '{group}' and location '{location}'.",
-        Source::Playground("Key Vault soft delete: a vault is recovered where it was deleted");
+        Source::Playground(prose!("Key Vault soft delete: a vault is recovered where it was deleted"));
     PURGE_PROTECTION_IRREVERSIBLE: 400 Arm "BadRequest",
         "The property \"enablePurgeProtection\" cannot be set to false. Enabling the purge protection for a vault is an irreversible action.",
-        Source::Service("azure-rest-api-specs issue 18106");
+        Source::Service(prose!("azure-rest-api-specs issue 18106"));
     SOFT_DELETE_IRREVERSIBLE: 400 Arm "BadRequest",
         "The property \"enableSoftDelete\" can be set to false only for creating new vault. Enabling the 'soft delete' functionality is an irreversible action.",
-        Source::Service("Bicep module README quoting the service");
+        Source::Service(prose!("Bicep module README quoting the service"));
     VAULT_PURGE_PROTECTED: 400 Arm "BadRequest",
         "The vault '{vault}' has purge protection enabled and can't be purged before its scheduled purge date ({date}); Key Vault purges it automatically then.",
-        Source::Playground("purge protection forbids purging a deleted vault during retention");
+        Source::Playground(prose!("purge protection forbids purging a deleted vault during retention"));
     PURGE_PROTECTION_NEEDS_SOFT_DELETE: 400 Arm "BadRequest",
         "The property \"enablePurgeProtection\" can be set only when \"enableSoftDelete\" is true. Purge protection is effective only on soft-delete enabled vaults.",
-        Source::Playground("purge protection is only effective with soft delete");
+        Source::Playground(prose!("purge protection is only effective with soft delete"));
     RETENTION_OUT_OF_RANGE: 400 Arm "BadRequest",
         "The property \"softDeleteRetentionInDays\" must be between 7 and 90.",
-        Source::Playground("documented range 7-90 days");
+        Source::Playground(prose!("documented range 7-90 days"));
     RETENTION_IMMUTABLE: 400 Arm "BadRequest",
         "The property \"softDeleteRetentionInDays\" cannot be changed once soft delete is enabled on the vault.",
-        Source::Playground("documented: once set, the retention interval cannot be changed");
+        Source::Playground(prose!("documented: once set, the retention interval cannot be changed"));
     VAULT_PARAMETER_MISSING: 400 Arm "BadRequest",
         "The parameter {parameter} is not specified.",
-        Source::Service("azure-sdk-for-net issue 28677 (accessPolicies)");
+        Source::Service(prose!("azure-sdk-for-net issue 28677 (accessPolicies)"));
     ACCESS_POLICIES_INVALID: 400 Arm "BadRequest",
         "An invalid value was provided for 'accessPolicies'.",
-        Source::Service("azure-libraries-for-net issue 361");
+        Source::Service(prose!("azure-libraries-for-net issue 361"));
     ACCESS_POLICY_FIELD_INVALID: 400 Arm "BadRequest",
         "Invalid value found at accessPolicies[{index}].{field}: {value}",
-        Source::Service("az-204 issue 142");
+        Source::Service(prose!("az-204 issue 142"));
     ACCESS_POLICY_LIMIT: 400 Arm "BadRequest",
         "The number of access policies exceeds the maximum of 1024.",
-        Source::Playground("documented limit of 1024 access policies per vault");
+        Source::Playground(prose!("documented limit of 1024 access policies per vault"));
     ACCESS_POLICY_OPERATION_INVALID: 400 Arm "BadRequest",
         "The access policy operation '{kind}' is invalid. Use add, replace or remove.",
-        Source::Playground("accessPolicies/{operationKind} accepts add, replace, remove");
+        Source::Playground(prose!("accessPolicies/{operationKind} accepts add, replace, remove"));
     VAULT_SKU_INVALID: 400 Arm "BadRequest",
         "The value '{value}' of sku.name is invalid. Allowed values are 'standard' and 'premium'.",
-        Source::Playground("vault sku is standard or premium, family A");
+        Source::Playground(prose!("vault sku is standard or premium, family A"));
 
     // ---- Key Vault data plane (https://{vault}.vault.azure.net) --------------------------
     KV_BAD_API_VERSION: 400 KeyVault "BadParameter",
         "The specified version ({version}) is not recognized. Consider using the latest supported version ({latest}).",
-        Source::Service("comment quoting the service");
+        Source::Service(prose!("comment quoting the service"));
     KV_MISSING_API_VERSION: 400 KeyVault "BadParameter",
         "The api-version query parameter (?api-version=) is required for all requests.",
-        Source::Playground("Key Vault requires api-version");
+        Source::Playground(prose!("Key Vault requires api-version"));
     KV_WRONG_TENANT: 401 KeyVault "Unauthorized",
         "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{expected}/, found https://sts.windows.net/{found}/.",
-        Source::Service(".NET test fixture copied from a live response");
+        Source::Service(prose!(".NET test fixture copied from a live response"));
     KV_NOT_FOUND_PATH: 404 KeyVault "NotFound",
         "The requested resource '{path}' was not found on this vault. The playground simulates the keys and deletedkeys collections.",
-        Source::Playground("unknown data-plane path");
+        Source::Playground(prose!("unknown data-plane path"));
     KV_METHOD_NOT_ALLOWED: 405 KeyVault "MethodNotAllowed",
         "The HTTP method '{method}' is not supported on '{path}'.",
-        Source::Playground("data-plane method not supported");
+        Source::Playground(prose!("data-plane method not supported"));
     KEY_NOT_FOUND: 404 KeyVault "KeyNotFound",
         "A key with (name/id) {name} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182",
-        Source::Service("azure-sdk-for-js keyvault-keys recordings");
+        Source::Service(prose!("azure-sdk-for-js keyvault-keys recordings"));
     DELETED_KEY_NOT_FOUND: 404 KeyVault "KeyNotFound",
         "Deleted Key not found: {name}",
-        Source::Service("azure-sdk-for-js recordings of GET /deletedkeys");
+        Source::Service(prose!("azure-sdk-for-js recordings of GET /deletedkeys"));
     KEY_NAME_INVALID: 400 KeyVault "BadParameter",
         "The request URI contains an invalid name: {name}",
-        Source::Service("Azure SDK test fixtures");
+        Source::Service(prose!("Azure SDK test fixtures"));
     KEY_SIZE_UNSUPPORTED: 400 KeyVault "BadParameter",
         "Unsupported key size ({size}). Supported sizes are [2048, 3072, 4096]",
-        Source::Service("azure-docs issue 88477 (elliptic-curve form)");
+        Source::Service(prose!("azure-docs issue 88477 (elliptic-curve form)"));
     KV_BODY_NOT_JSON: 400 KeyVault "BadParameter",
         "The request body is not valid JSON: {detail}",
-        Source::Playground("Key Vault's REST reference documents 400 BadParameter for a malformed body but quotes no message; the detail is the JSON reader's, with line and position");
+        Source::Playground(prose!("Key Vault's REST reference documents 400 BadParameter for a malformed body but quotes no message; the detail is the JSON reader's, with line and position"));
     KV_PROPERTY_INVALID: 400 KeyVault "BadParameter",
         "Property {property} has invalid value\r\n",
-        Source::Service("azure-sdk-for-go issue 2060");
+        Source::Service(prose!("azure-sdk-for-go issue 2060"));
     KEY_TYPE_UNSUPPORTED: 400 KeyVault "BadParameter",
         "The playground's Key Vault creates RSA keys only (kty RSA or RSA-HSM); Azure Monitor customer-managed keys are RSA keys. Got kty '{kty}'.",
-        Source::Playground("Azure Monitor CMK requires an RSA key");
+        Source::Playground(prose!("Azure Monitor CMK requires an RSA key"));
     KV_TAGS_LIMIT: 400 KeyVault "BadParameter",
         "Property tags has invalid value: {detail}",
-        Source::Playground("playground bound on key tags, ARM's numbers: 50 pairs, names 512 and values 256 characters");
+        Source::Playground(prose!("playground bound on key tags, ARM's numbers: 50 pairs, names 512 and values 256 characters"));
     KEY_VERSIONS_LIMIT: 400 KeyVault "BadParameter",
         "Key '{name}' already has {limit} versions, the most this playground keeps for one key. Key Vault documents no limit on versions; the playground keeps a browser tab from filling up. Use a new key name to go on rotating.",
-        Source::Playground("playground bound: 500 versions per key (Key Vault documents none)");
+        Source::Playground(prose!("playground bound: 500 versions per key (Key Vault documents none)"));
     KEY_HSM_NEEDS_PREMIUM: 400 KeyVault "BadParameter",
         "HSM-protected keys (kty '{kty}') require a premium vault; vault '{vault}' is standard.",
-        Source::Playground("RSA-HSM keys need the premium SKU");
+        Source::Playground(prose!("RSA-HSM keys need the premium SKU"));
     UNWRAP_FAILED: 400 KeyVault "BadParameter",
         "The value could not be unwrapped with key version {version} and algorithm {alg}: wrong key, wrong algorithm or corrupted data.",
-        Source::Playground("OAEP decryption failure");
+        Source::Playground(prose!("OAEP decryption failure"));
     KV_ACCESS_DENIED: 403 KeyVault "Forbidden" / "AccessDenied",
         "The user, group or application '{caller}' does not have keys {permission} permission on key vault '{vault};location={location}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-        Source::Service("Key Vault AuditEvent sample and CLI output");
+        Source::Service(prose!("Key Vault AuditEvent sample and CLI output"));
     KV_FORBIDDEN_BY_RBAC: 403 KeyVault "Forbidden" / "ForbiddenByRbac",
         "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: {caller}\r\nAction: '{action}'\r\nResource: '{resource}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: {vault};location={location}\r\n",
-        Source::Service("terraform output");
+        Source::Service(prose!("terraform output"));
     KEY_DISABLED: 403 KeyVault "Forbidden" / "KeyDisabled",
         "Operation {operation} is not allowed on a disabled key.",
-        Source::Service("secrets form verbatim; key form in Key Vault fakes");
+        Source::Service(prose!("secrets form verbatim; key form in Key Vault fakes"));
     KEY_OPERATION_FORBIDDEN: 403 KeyVault "Forbidden" / "KeyOperationForbidden",
         "Operation {operation} is not permitted on this key.",
-        Source::Service("Azure SDK Key Vault troubleshooting guides");
+        Source::Service(prose!("Azure SDK Key Vault troubleshooting guides"));
     KEY_DELETED_BUT_RECOVERABLE: 409 KeyVault "Conflict" / "ObjectIsDeletedButRecoverable",
         "Key {name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.",
-        Source::Service("azure-sdk-for-cpp key tests");
+        Source::Service(prose!("azure-sdk-for-cpp key tests"));
     KEY_PURGE_PROTECTED: 403 KeyVault "Forbidden",
         "Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed. Vault: {vault};location={location}",
-        Source::Service("terraform output");
+        Source::Service(prose!("terraform output"));
     ROTATION_POLICY_INVALID: 400 KeyVault "BadParameter",
         "Invalid key rotation policy: {reason}.",
-        Source::Playground("docs: how-to-configure-key-rotation (P7D minimum, expiryTime at least P28D, one Rotate and one Notify)");
+        Source::Playground(prose!("docs: how-to-configure-key-rotation (P7D minimum, expiryTime at least P28D, one Rotate and one Notify)"));
     KV_UNREACHABLE: 503 Playground "ServiceUnavailable",
         "Key Vault {vault} cannot be reached: {trouble}. This is the playground's simulated Key Vault outage; switch it off in the page to reach the vault again.",
-        Source::Playground("simulated transient Key Vault trouble (seed: timeouts, connection failures, DNS issues)");
+        Source::Playground(prose!("simulated transient Key Vault trouble (seed: timeouts, connection failures, DNS issues)"));
 
     // ---- Microsoft.OperationalInsights/clusters -------------------------------------------
     CLUSTER_NAME_INVALID: 400 Arm "InvalidParameter",
@@ -460,16 +462,16 @@ catalogue! {
         SEED;
     MISSING_CAPACITY_2021: 400 Arm "InvalidParameter",
         "Missing Capacity in SKU. Set Capacity value to 500, 1000, 2000 or 5000 GB/day.",
-        Source::Docs("logs-dedicated-clusters.md (2021), api-version 2021-06-01");
+        Source::Docs(prose!("logs-dedicated-clusters.md (2021), api-version 2021-06-01"));
     MISSING_CAPACITY_TIERS: 400 Arm "InvalidParameter",
         "Missing Capacity in SKU. Set Capacity value to 100, 200, 300, 400, 500, 1000, 2000, 5000, 10000, 25000, 50000 GB per day.",
-        Source::Docs("logs-dedicated-clusters.md (2022), api-version 2022-10-01 and later");
+        Source::Docs(prose!("logs-dedicated-clusters.md (2022), api-version 2022-10-01 and later"));
     CAPACITY_NOT_IN_RANGE: 400 Arm "InvalidParameter",
         "Capacity in SKU is not in range. Should be minimum 1000 and up to the max allowed capacity which is available under ‘Usage and estimated cost’ in your workspace.",
         SEED;
     CAPACITY_NOT_A_TIER: 400 Arm "InvalidParameter",
         "Capacity in SKU is not in range. Set Capacity value to {tiers} GB per day.",
-        Source::Playground("api-version {version} accepts only the commitment tiers");
+        Source::Playground(prose!("api-version {version} accepts only the commitment tiers"));
     CAPACITY_LOCKED: 400 Arm "InvalidParameter",
         "Capacity is locked for 30 days. Decreasing capacity is permitted 30 days after update.",
         SEED;
@@ -478,7 +480,7 @@ catalogue! {
         SEED;
     NO_SKU_2021: 400 Arm "InvalidParameter",
         "No SKU was set. Set the SKU name to capacityReservation and Capacity value to 500, 1000, 2000 or 5000 GB/day.",
-        Source::Playground("api-version 2021-06-01 tiers, in that era's missing-capacity wording");
+        Source::Playground(prose!("api-version 2021-06-01 tiers, in that era's missing-capacity wording"));
     NO_SKU_TIERS: 400 Arm "InvalidParameter",
         "No SKU was set. Set the SKU name to capacityReservation and Capacity value to 100, 200, 300, 400, 500, 1,000, 2,000, 5,000, 10,000, 25,000, or 50,000 GB per day.",
         DC_2026;
@@ -487,13 +489,13 @@ catalogue! {
         SEED;
     IDENTITY_TYPE_INVALID: 400 Arm "InvalidParameter",
         "Identity type '{type}' is not supported for clusters. A cluster uses a single identity: SystemAssigned or UserAssigned (with exactly one identity in userAssignedIdentities).",
-        Source::Playground("docs: a cluster supports a single managed identity");
+        Source::Playground(prose!("docs: a cluster supports a single managed identity"));
     USER_IDENTITY_NOT_FOUND: 400 Arm "InvalidParameter",
         "The user-assigned identity '{id}' was not found. Create it with Microsoft.ManagedIdentity/userAssignedIdentities before referencing it.",
-        Source::Playground("a referenced user-assigned identity must exist");
+        Source::Playground(prose!("a referenced user-assigned identity must exist"));
     IDENTITY_NONE_IRREVERSIBLE: 400 Arm "InvalidParameter",
         "The cluster's identity type was set to None, which revoked access to your data. Setting the cluster's identity type to None can't be reverted without contacting support.",
-        Source::Playground("seed: identity None can't be reverted without contacting support");
+        Source::Playground(prose!("seed: identity None can't be reverted without contacting support"));
     KEY_PROPS_ON_CREATE: 400 Arm "InvalidParameter",
         "KeyVaultProperties are set on creation. Update KeyVaultProperties after cluster creation.",
         SEED;
@@ -529,48 +531,48 @@ catalogue! {
         SEED;
     DOUBLE_ENCRYPTION_IMMUTABLE: 400 Arm "InvalidParameter",
         "Double encryption setting can not be changed after the cluster has been created.",
-        Source::Playground("seed: double encryption can't be changed after creation");
+        Source::Playground(prose!("seed: double encryption can't be changed after creation"));
     AVAILABILITY_ZONES_IMMUTABLE: 400 Arm "InvalidParameter",
         "Availability zones setting can not be changed after the cluster has been created.",
-        Source::Playground("cluster API: isAvailabilityZonesEnabled can't be modified after creation");
+        Source::Playground(prose!("cluster API: isAvailabilityZonesEnabled can't be modified after creation"));
     CLUSTER_LIMIT_REACHED: 400 Arm "InvalidParameter",
         "The max number of cluster per region and subscription is 2. Subscription '{subscription}' already has {count} clusters in region '{region}'.",
-        Source::Playground("seed limit: 2 clusters per region and subscription");
+        Source::Playground(prose!("seed limit: 2 clusters per region and subscription"));
     CLUSTER_NAME_RESERVED: 409 Arm "Conflict",
         "Cluster name '{name}' is reserved. A cluster with that name was deleted on {deleted} and is in soft-delete period for 14 days; the name is released on {released}. Use another name to create a new cluster.",
-        Source::Playground("seed: deleted cluster names stay reserved for 14 days");
+        Source::Playground(prose!("seed: deleted cluster names stay reserved for 14 days"));
     IDENTITY_AND_KEY_TOGETHER: 400 Arm "InvalidParameter",
         "Cluster update should not include both identity and key identifier details in the same operation. If you need to update both, the update should be in two consecutive operations.",
-        Source::Playground("seed rule, quoted");
+        Source::Playground(prose!("seed rule, quoted"));
     KEY_REGION_MISMATCH: 400 Arm "InvalidParameter",
         "Key Vault '{vault}' is in region '{vault_region}' but the cluster is in '{cluster_region}'. Your Azure Key Vault, cluster and linked Log Analytics workspaces must be in the same region.",
-        Source::Playground("seed: Key Vault, cluster and workspaces must be in the same region");
+        Source::Playground(prose!("seed: Key Vault, cluster and workspaces must be in the same region"));
     READ_ONLY_ASSOCIATED_WORKSPACES: 400 Arm "InvalidParameter",
         "'properties.associatedWorkspaces' is a read only property and cannot be set. Please refer to https://docs.microsoft.com/en-us/azure/azure-monitor/log-query/logs-dedicated-clusters#link-a-workspace-to-the-cluster for more information on how to associate a workspace to the cluster.",
-        Source::Service("azure-rest-api-specs issue 25968");
+        Source::Service(prose!("azure-rest-api-specs issue 25968"));
     BILLING_TYPE_INVALID: 400 Arm "InvalidParameter",
         "billingType '{value}' is invalid. Set billingType to Cluster or Workspaces.",
-        Source::Playground("billingType is Cluster or Workspaces");
+        Source::Playground(prose!("billingType is Cluster or Workspaces"));
 
     // ---- Microsoft.OperationalInsights/workspaces and links ------------------------------
     WORKSPACE_NAME_INVALID: 400 Arm "InvalidParameter",
         "Workspace name must start and end with an alphanumeric character, and may contain only alphanumeric and hyphen characters. Operation Id: '{operation}'",
-        Source::Service("AzureMonitorStarterPacks issue 173");
+        Source::Service(prose!("AzureMonitorStarterPacks issue 173"));
     WORKSPACE_NAME_LENGTH: 400 Arm "InvalidParameter",
         "The workspace name must be between 4 and 63 characters.",
-        Source::Docs("Azure portal validation text");
+        Source::Docs(prose!("Azure portal validation text"));
     WORKSPACE_NAME_NOT_UNIQUE: 409 Arm "Conflict" / "name",
         "The workspace name '{name}' is not unique",
-        Source::Service("azure-quickstart-templates issue 5284");
+        Source::Service(prose!("azure-quickstart-templates issue 5284"));
     WORKSPACE_SKU_LINKED: 400 Arm "BadRequest",
         "sku.name can not be changed while workspace is linked to cluster",
-        Source::Service("azure-cli issue 23867");
+        Source::Service(prose!("azure-cli issue 23867"));
     WORKSPACE_RETENTION_INVALID: 400 Arm "InvalidParameter",
         "'properties.retentionInDays' must be between 30 and 730 days.",
-        Source::Playground("workspace retention range (interactive retention)");
+        Source::Playground(prose!("workspace retention range (interactive retention)"));
     WORKSPACE_SKU_INVALID: 400 Arm "InvalidParameter",
         "The workspace sku '{value}' is invalid. Use PerGB2018, CapacityReservation, Free, Standard, Premium, PerNode or Standalone; LACluster is set by linking to a cluster.",
-        Source::Playground("workspace sku names");
+        Source::Playground(prose!("workspace sku names"));
     LINK_WORKSPACE_NOT_FOUND: 404 Arm "ResourceNotFound",
         "Workspace not found. The workspace you specified doesn’t exist or was deleted.",
         SEED;
@@ -582,188 +584,188 @@ catalogue! {
         SEED;
     LINK_OTHER_CLUSTER: 409 Arm "Conflict",
         "Workspace '{workspace}' is linked to another cluster ('{cluster}'). Workspace link to cluster will fail if it is linked to another cluster; unlink it first.",
-        Source::Playground("seed: link fails if the workspace is linked to another cluster");
+        Source::Playground(prose!("seed: link fails if the workspace is linked to another cluster"));
     LINK_REGION_MISMATCH: 400 Arm "InvalidParameter",
         "Workspace '{workspace}' is in region '{workspace_region}' but the cluster is in '{cluster_region}'. Your Azure Key Vault, cluster and linked Log Analytics workspaces must be in the same region.",
-        Source::Playground("seed: workspaces must be in the cluster's region");
+        Source::Playground(prose!("seed: workspaces must be in the cluster's region"));
     LINK_CLUSTER_FULL: 400 Arm "InvalidParameter",
         "The maximum number of workspaces that can be linked to a cluster is 1000. Cluster '{cluster}' already has 1000 linked workspaces.",
-        Source::Playground("seed limit: 1000 workspaces per cluster");
+        Source::Playground(prose!("seed limit: 1000 workspaces per cluster"));
     LINK_OPERATIONS_LIMIT: 400 Arm "InvalidParameter",
         "The number of workspace link operations on particular workspace is limited to 2 in a period of 30 days. Workspace '{workspace}' was linked on {dates}; the next link is possible on {next}.",
-        Source::Playground("seed limit: 2 link operations per workspace in 30 days");
+        Source::Playground(prose!("seed limit: 2 link operations per workspace in 30 days"));
     LINKED_SERVICE_NAME_INVALID: 400 Arm "InvalidParameter",
         "Linked service '{name}' is not supported here: link a workspace to a dedicated cluster with the linked service named 'cluster' and properties.writeAccessResourceId set to the cluster's resource ID.",
-        Source::Playground("the cluster link is the linked service named 'cluster'");
+        Source::Playground(prose!("the cluster link is the linked service named 'cluster'"));
     LINKED_SERVICE_BODY_INVALID: 400 Arm "InvalidParameter",
         "The body of the request is null or in bad format. Set properties.writeAccessResourceId to the cluster's resource ID.",
-        Source::Playground("seed message, with the field the link needs");
+        Source::Playground(prose!("seed message, with the field the link needs"));
 
     // ---- Authentication: tokens on every surface (entra.rs) ---------------------------------
     ARM_AUTHENTICATION_MISSING: 401 Arm "AuthenticationFailed",
         "Authentication failed. The 'Authorization' header is missing.",
-        Source::Service("ARM's answer to a request without credentials (azure-rest-api-specs issues, curl output)");
+        Source::Service(prose!("ARM's answer to a request without credentials (azure-rest-api-specs issues, curl output)"));
     ARM_AUTHENTICATION_FORMAT: 401 Arm "AuthenticationFailed",
         "Authentication failed. The 'Authorization' header is provided in an invalid format.",
-        Source::Service("ARM's answer to an Authorization header that is not 'Bearer <token>'");
+        Source::Service(prose!("ARM's answer to an Authorization header that is not 'Bearer <token>'"));
     ARM_TOKEN_INVALID: 401 Arm "InvalidAuthenticationToken",
         "The access token is invalid.",
-        Source::Service("ARM's answer to a token it cannot validate (signature, format)");
+        Source::Service(prose!("ARM's answer to a token it cannot validate (signature, format)"));
     ARM_TOKEN_EXPIRED: 401 Arm "ExpiredAuthenticationToken",
         "The access token expiry UTC time '{exp}' is earlier than current UTC time '{now}'.",
-        Source::Service("ARM's answer to an expired token (azure-cli and azure-powershell issues)");
+        Source::Service(prose!("ARM's answer to an expired token (azure-cli and azure-powershell issues)"));
     ARM_TOKEN_AUDIENCE: 401 Arm "InvalidAuthenticationTokenAudience",
         "The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.",
-        Source::Service("ARM's answer to a token for another resource (azure-cli issues)");
+        Source::Service(prose!("ARM's answer to a token for another resource (azure-cli issues)"));
     ARM_TOKEN_TENANT: 401 Arm "InvalidAuthenticationTokenTenant",
         "The access token is from the wrong issuer '{iss}'. It must match the tenant 'https://sts.windows.net/{tenant}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{tenant}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.",
-        Source::Service("ARM's answer to a token from another tenant (azure-cli issues)");
+        Source::Service(prose!("ARM's answer to a token from another tenant (azure-cli issues)"));
     KV_TOKEN_MISSING: 401 KeyVault "Unauthorized",
         "Request is missing a Bearer or PoP token.",
-        Source::Service("Key Vault's challenge to a request without a token (azure-api.md 3.6; SDK challenge policies send this first)");
+        Source::Service(prose!("Key Vault's challenge to a request without a token (azure-api.md 3.6; SDK challenge policies send this first)"));
     KV_TOKEN_AUDIENCE: 401 KeyVault "Unauthorized",
         "AKV10022: Invalid audience. Expected https://vault.azure.net, found: {aud}.",
-        Source::Service("Key Vault's answer to a token for another resource (azure-sdk issues)");
+        Source::Service(prose!("Key Vault's answer to a token for another resource (azure-sdk issues)"));
     KV_TOKEN_ISSUER: 401 KeyVault "Unauthorized",
         "AKV10032: Invalid issuer. Expected one of {expected}, found {iss}.",
-        Source::Service("Key Vault's answer to a token from another tenant (azure-sdk issues)");
+        Source::Service(prose!("Key Vault's answer to a token from another tenant (azure-sdk issues)"));
     KV_TOKEN_EXPIRED: 401 KeyVault "Unauthorized",
         "The access token expired at {exp}; the service's time is {now}. Get a new token.",
-        Source::Playground("Key Vault refuses an expired token with 401; its wording is not documented");
+        Source::Playground(prose!("Key Vault refuses an expired token with 401; its wording is not documented"));
     KV_TOKEN_INVALID: 401 KeyVault "Unauthorized",
         "The access token is invalid: it is not a token this tenant signed.",
-        Source::Playground("Key Vault refuses a token it cannot validate with 401; its wording is not documented");
+        Source::Playground(prose!("Key Vault refuses a token it cannot validate with 401; its wording is not documented"));
     QUERY_AUTHENTICATION_MISSING: 401 Query "AuthenticationFailed",
         "The 'Authorization' header is missing.",
-        Source::Docs("azure-monitor-docs logs/api/errors.md (next-features.md 3.1)");
+        Source::Docs(prose!("azure-monitor-docs logs/api/errors.md (next-features.md 3.1)"));
     QUERY_TOKEN_INVALID: 403 Query "InvalidAuthenticationToken",
         "The access token is invalid.",
-        Source::Playground("documented code (logs/api/errors.md); the message is not");
+        Source::Playground(prose!("documented code (logs/api/errors.md); the message is not"));
     QUERY_TOKEN_EXPIRED: 403 Query "InvalidAuthenticationToken",
         "The access token expired at {exp}. Get a new token.",
-        Source::Playground("documented code (logs/api/errors.md); the message is not");
+        Source::Playground(prose!("documented code (logs/api/errors.md); the message is not"));
     QUERY_TOKEN_AUDIENCE: 403 Query "InvalidAuthenticationTokenAudience",
         "The access token was obtained for '{aud}'; the Log Analytics API accepts tokens for 'https://api.loganalytics.io'.",
-        Source::Playground("documented code (logs/api/errors.md); the message is not");
+        Source::Playground(prose!("documented code (logs/api/errors.md); the message is not"));
     QUERY_INSUFFICIENT_ACCESS: 403 Query "InsufficientAccessError",
         "The provided credentials have insufficient access to perform the requested operation",
-        Source::Service("Log Analytics query API output (azure-sdk-for-python issues, Grafana reports)");
+        Source::Service(prose!("Log Analytics query API output (azure-sdk-for-python issues, Grafana reports)"));
     GRAPH_TOKEN_EMPTY: 401 Graph "InvalidAuthenticationToken",
         "Access token is empty.",
-        Source::Service("Microsoft Graph's answer to a request without a token");
+        Source::Service(prose!("Microsoft Graph's answer to a request without a token"));
     GRAPH_TOKEN_INVALID: 401 Graph "InvalidAuthenticationToken",
         "Access token validation failure. Invalid audience.",
-        Source::Service("Microsoft Graph's answer to a token for another resource");
+        Source::Service(prose!("Microsoft Graph's answer to a token for another resource"));
     GRAPH_TOKEN_EXPIRED: 401 Graph "InvalidAuthenticationToken",
         "Lifetime validation failed, the token is expired.",
-        Source::Service("Microsoft Graph's answer to an expired token");
+        Source::Service(prose!("Microsoft Graph's answer to an expired token"));
     INGEST_INVALID_AUTHORIZATION: 403 Ingestion "InvalidAuthorization",
         "The service failed to authenticate the request. Verify that the workspace ID and connection key are valid.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_BAD_DATE: 403 Ingestion "InvalidAuthorization",
         "The x-ms-date header ('{date}') must be the time of the request in RFC 1123 form, within 15 minutes of the service's time ({now}).",
-        Source::Playground("data-collector-api.md requires x-ms-date in RFC 1123 form; the 15-minute bound is Azure Storage's shared-key bound");
+        Source::Playground(prose!("data-collector-api.md requires x-ms-date in RFC 1123 form; the 15-minute bound is Azure Storage's shared-key bound"));
 
     // ---- Microsoft Entra ID token endpoint (login.microsoftonline.com) ---------------------
     ENTRA_TENANT_NOT_FOUND: 400 Entra "invalid_request",
         "AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.",
-        Source::Service("Entra ID token endpoint (AADSTS90002)");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS90002)"));
     ENTRA_MISSING_PARAMETER: 400 Entra "invalid_request",
         "AADSTS900144: The request body must contain the following parameter: '{param}'.",
-        Source::Service("Entra ID token endpoint (AADSTS900144)");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS900144)"));
     ENTRA_UNSUPPORTED_GRANT: 400 Entra "unsupported_grant_type",
         "AADSTS70003: The app requested an unsupported grant type '{grant}'.",
-        Source::Service("Entra ID token endpoint (AADSTS70003); the playground supports client_credentials and password");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS70003); the playground supports client_credentials and password"));
     ENTRA_APPLICATION_NOT_FOUND: 400 Entra "unauthorized_client",
         "AADSTS700016: Application with identifier '{app}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
-        Source::Service("Entra ID token endpoint (AADSTS700016)");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS700016)"));
     ENTRA_INVALID_SECRET: 401 Entra "invalid_client",
         "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{app}'.",
-        Source::Service("Entra ID token endpoint (AADSTS7000215)");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS7000215)"));
     ENTRA_INVALID_SCOPE: 400 Entra "invalid_scope",
         "AADSTS1002012: The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
-        Source::Service("Entra ID token endpoint (AADSTS1002012)");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS1002012)"));
     ENTRA_RESOURCE_NOT_FOUND: 400 Entra "invalid_resource",
         "AADSTS500011: The resource principal named {resource} was not found in the tenant named {tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
-        Source::Service("Entra ID token endpoint (AADSTS500011)");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS500011)"));
     ENTRA_USER_NOT_FOUND: 400 Entra "invalid_grant",
         "AADSTS50034: The user account {EmailHidden} does not exist in the {tenant} directory. To sign into this application, the account must be added to the directory.",
-        Source::Service("Entra ID token endpoint (AADSTS50034)");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS50034)"));
     ENTRA_INVALID_PASSWORD: 400 Entra "invalid_grant",
         "AADSTS50126: Error validating credentials due to invalid username or password.",
-        Source::Service("Entra ID token endpoint (AADSTS50126)");
+        Source::Service(prose!("Entra ID token endpoint (AADSTS50126)"));
     ENTRA_NOT_FOUND: 404 Entra "not_found",
         "The playground's Entra ID serves /{tenant}/oauth2/v2.0/token and /{tenant}/v2.0/.well-known/openid-configuration, not {path}.",
-        Source::Playground("only the token endpoint and its discovery documents are simulated");
+        Source::Playground(prose!("only the token endpoint and its discovery documents are simulated"));
 
     // ---- HTTP Data Collector API ({customerId}.ods.opinsights.azure.com) ------------------
     INGEST_MISSING_API_VERSION: 400 Ingestion "MissingApiVersion",
         "The API version wasn't specified.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_INVALID_API_VERSION: 400 Ingestion "InvalidApiVersion",
         "The API version that you specified wasn't recognized by the service.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_INVALID_CUSTOMER_ID: 400 Ingestion "InvalidCustomerId",
         "The specified workspace ID is invalid.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_MISSING_CONTENT_TYPE: 400 Ingestion "MissingContentType",
         "The content type wasn't specified.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_UNSUPPORTED_CONTENT_TYPE: 400 Ingestion "UnsupportedContentType",
         "The content type wasn't set to application/json.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_MISSING_LOG_TYPE: 400 Ingestion "MissingLogType",
         "The required value log type wasn't specified.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_INVALID_LOG_TYPE: 400 Ingestion "InvalidLogType",
         "The specified log type contained special characters or numerics.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_INVALID_DATA_FORMAT: 400 Ingestion "InvalidDataFormat",
         "An invalid JSON was submitted. The response body might contain more information about how to resolve the error. {detail}",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
     INGEST_PROPERTY_NAMES_COLLIDE: 400 Ingestion "InvalidDataFormat",
         "Properties {names} of record {record} would all be stored in column {column}: a property name can contain only letters, numbers and the underscore (_), every other character becomes '_', and one column holds one value, so all but one of them would be lost. Rename them and post again; nothing of this post was stored.",
-        Source::Playground("documented: \"The property name can contain only letters, numbers, and the underscore (_) character\"; what the service does with other names is undocumented, so the playground refuses rather than lose a value");
+        Source::Playground(prose!("documented: \"The property name can contain only letters, numbers, and the underscore (_) character\"; what the service does with other names is undocumented, so the playground refuses rather than lose a value"));
     INGEST_NOT_FOUND: 404 Ingestion "NotFound",
         "Either the provided URL is incorrect or the request is too large.",
-        Source::Docs("data-collector-api.md, Return codes");
+        Source::Docs(prose!("data-collector-api.md, Return codes"));
 
     // ---- Log Analytics Query API (api.loganalytics.io) ------------------------------------
     QUERY_PATH_NOT_FOUND: 404 Query "PathNotFoundError",
         "The requested path does not exist",
-        Source::Docs("azure-monitor-docs logs/api/errors.md");
+        Source::Docs(prose!("azure-monitor-docs logs/api/errors.md"));
     QUERY_SYNTAX_ERROR: 400 Query "BadArgumentError" / "SyntaxError",
         "The request had some invalid properties",
-        Source::Service("azure-sdk-for-js recording against api.loganalytics.io");
+        Source::Service(prose!("azure-sdk-for-js recording against api.loganalytics.io"));
     QUERY_SEMANTIC_ERROR: 400 Query "BadArgumentError" / "SemanticError",
         "The request had some invalid properties",
-        Source::Service("Grafana test captured from live queries");
+        Source::Service(prose!("Grafana test captured from live queries"));
     QUERY_BAD_ARGUMENT: 400 Query "BadArgumentError" / "QueryValidationError",
         "The request had some invalid properties: {detail}",
-        Source::Service("BadArgumentError envelope; the inner detail is the playground's");
+        Source::Service(prose!("BadArgumentError envelope; the inner detail is the playground's"));
     QUERY_RUNAWAY: 400 Query "BadArgumentError" / "E_RUNAWAY_QUERY",
         "{detail}",
-        Source::Playground("playground bound: 64,000,000 bytes of new values per query (Kusto stops runaway queries)");
+        Source::Playground(prose!("playground bound: 64,000,000 bytes of new values per query (Kusto stops runaway queries)"));
     QUERY_UNSUPPORTED: 400 Query "BadArgumentError" / "PlaygroundUnsupported",
         "The request had some invalid properties",
-        Source::Playground("valid KQL outside the playground's subset: refused whole, the construct named in innererror (query/subset.rs)");
+        Source::Playground(prose!("valid KQL outside the playground's subset: refused whole, the construct named in innererror (query/subset.rs)"));
     QUERY_DATA_UNAVAILABLE: 403 Query "Forbidden" / "CustomerManagedKeyUnavailable",
         "{detail}",
-        Source::Playground("seed: data becomes inaccessible and queries fail when key access is revoked");
+        Source::Playground(prose!("seed: data becomes inaccessible and queries fail when key access is revoked"));
     QUERY_DATA_CORRUPTED: 500 Query "InternalServerError" / "DataIntegrityError",
         "{detail}",
-        Source::Playground("a tampered block fails authentication instead of returning data");
+        Source::Playground(prose!("a tampered block fails authentication instead of returning data"));
 
     // ---- Microsoft Graph ------------------------------------------------------------------
     GRAPH_NOT_FOUND: 404 Graph "Request_ResourceNotFound",
         "Resource '{path}' does not exist or one of its queried reference-property objects are not present.",
-        Source::Playground("Microsoft Graph: only /v1.0/me and servicePrincipals are simulated");
+        Source::Playground(prose!("Microsoft Graph: only /v1.0/me and servicePrincipals are simulated"));
     GRAPH_INVALID_FILTER: 400 Graph "BadRequest",
         "Invalid filter clause",
-        Source::Service("microsoft-graph-docs-contrib issue 4133, azure-cli issue 25164");
+        Source::Service(prose!("microsoft-graph-docs-contrib issue 4133, azure-cli issue 25164"));
     GRAPH_UNSUPPORTED_FILTER: 400 Graph "Request_UnsupportedQuery",
         "Unsupported or invalid query filter clause specified for property '{property}' of resource 'ServicePrincipal'.",
-        Source::Service("microsoft-graph-docs-contrib issue 1726 (Graph Explorer output)");
+        Source::Service(prose!("microsoft-graph-docs-contrib issue 1726 (Graph Explorer output)"));
 }
 
 /// An error ready to be rendered: a catalogue entry plus the values of its placeholders.
@@ -888,10 +890,9 @@ fn correlation_id(message: &str) -> String {
 /// The catalogue entry a response's error came from: same status and code, and a message that
 /// matches the template with its placeholders as wildcards.
 pub fn identify(status: u16, code: &str, message: &str) -> Option<&'static ErrorSpec> {
-    CATALOGUE
-        .iter()
-        .copied()
-        .find(|e| e.status == status && e.code == code && matches_template(e.message, message))
+    CATALOGUE.iter().copied().find(|e| {
+        e.status == status && e.code == code && matches_template(e.message.get(), message)
+    })
 }
 
 /// [`identify`], preferring the entry whose inner code (Key Vault's `innererror.code`, the query
@@ -909,7 +910,7 @@ pub fn identify_with_inner(
                 e.status == status
                     && e.code == code
                     && e.inner == Some(inner)
-                    && matches_template(e.message, message)
+                    && matches_template(e.message.get(), message)
             })
         })
         .or_else(|| identify(status, code, message))
@@ -969,7 +970,7 @@ mod tests {
             &QUERY_SEMANTIC_ERROR,
             &QUERY_UNSUPPORTED,
         ] {
-            let found = identify_with_inner(spec.status, spec.code, spec.inner, spec.message);
+            let found = identify_with_inner(spec.status, spec.code, spec.inner, spec.message.get());
             assert_eq!(found.map(|e| e.name), Some(spec.name));
         }
     }

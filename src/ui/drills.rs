@@ -285,7 +285,7 @@ pub fn drills_tab() -> Html {
             <li>
                 <button class={classes!("drill-pick", on.then_some("on"))} aria-pressed={on.to_string()} {onclick} data-drill={d.slug}>
                     <strong>{ d.title }</strong>
-                    <span class="muted small">{ d.summary }</span>
+                    <span class="muted small">{ d.summary.get() }</span>
                 </button>
             </li>
         }
@@ -359,7 +359,7 @@ pub fn drills_tab() -> Html {
                     <span class="stage-icon" aria-hidden="true">{ match state { "done" => "✓", "failed" => "✗", "next" => "▶", _ => "○" } }</span>
                     <strong>{ s.title }</strong>
                 </div>
-                <p class="small">{ s.explain }</p>
+                <p class="small">{ s.explain.get() }</p>
                 if let Some(p) = preview {
                     <ul class="preview small">{ for p.iter().map(|l| html! { <li><code>{ l }</code></li> }) }</ul>
                 }
@@ -404,8 +404,8 @@ pub fn drills_tab() -> Html {
                 <article class="drill" data-testid="drill">
                     <h4>{ spec.title }</h4>
                     <blockquote class="promise">
-                        <p>{ spec.promise }</p>
-                        <footer class="small muted">{ spec.source }</footer>
+                        <p>{ spec.promise.get() }</p>
+                        <footer class="small muted">{ spec.source.get() }</footer>
                     </blockquote>
                     <ol class="stages">{ for stages }</ol>
                     if let Some(all) = *confirming {

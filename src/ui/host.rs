@@ -416,6 +416,7 @@ impl Host {
             return;
         }
         if get("ready").is_truthy() {
+            install_texts(&get("texts"));
             if get("sealing").as_string().as_deref() == Some("WebCrypto") {
                 *self.0.sealing.borrow_mut() = "WebCrypto";
             }
@@ -510,6 +511,7 @@ impl Host {
             wasm_bindgen_futures::spawn_local(async move {
                 match load_engine_module().await {
                     Ok(engine) => {
+                        install_texts(&script_call(&engine, "texts", &[]).unwrap_or_default());
                         *host.0.mode.borrow_mut() = Mode::Script(engine.clone());
                         host.flush_queue(|| Target::Script(engine.clone()));
                         host.notice(notice);
@@ -548,6 +550,21 @@ enum Target {
     Script(JsValue),
     #[cfg(feature = "worker")]
     Local(Rc<RefCell<Engine>>),
+}
+
+/// The engine's texts (`WasmEngine::texts`) for the page's module, which holds only their keys
+/// (`crate::texts`). A build with the engine in it has them already.
+fn install_texts(table: &JsValue) {
+    #[cfg(not(feature = "worker"))]
+    if let Err(e) = table
+        .as_string()
+        .ok_or_else(|| "the engine sent no texts".to_string())
+        .and_then(|json| crate::texts::install(&json))
+    {
+        web_sys::console::error_1(&e.into());
+    }
+    #[cfg(feature = "worker")]
+    let _ = table;
 }
 
 /// What a thrown value or an error event says: its `message`, or the value itself if a string.

@@ -323,7 +323,7 @@ pub fn catalogue() -> Html {
         .iter()
         .filter(|e| {
             needle.is_empty()
-                || e.message.to_lowercase().contains(&needle)
+                || e.message.get().to_lowercase().contains(&needle)
                 || e.code.to_lowercase().contains(&needle)
                 || e.name.to_lowercase().contains(&needle)
         })
@@ -342,7 +342,7 @@ pub fn catalogue() -> Html {
                                 <td>{ e.status }</td>
                                 <td><code>{ camel_breaks(e.code) }</code>{ e.inner.map(|i| html! { <><br /><code class="muted">{ camel_breaks(i) }</code></> }) }</td>
                                 // The source under the message: a fourth column squeezed every other.
-                                <td class="msg">{ e.message }<span class="small muted source-of">{ source_text(&e.source) }</span></td>
+                                <td class="msg">{ e.message.get() }<span class="small muted source-of">{ source_text(&e.source) }</span></td>
                             </tr>
                         }) }
                     </tbody>

@@ -222,7 +222,7 @@ fn steps(p: &StepsProps) -> Html {
                 { after }
                 <section class="watch">
                     <h3>{ "What to watch" }</h3>
-                    <p>{ step.watch }</p>
+                    <p>{ step.watch.get() }</p>
                 </section>
                 if !step.mistakes.is_empty() {
                     <section class="mistakes">
@@ -253,7 +253,7 @@ fn steps(p: &StepsProps) -> Html {
 fn quote(step: &wt::Step) -> Html {
     html! {
         <blockquote class="why">
-            { for step.why.split("\n\n").map(|para| html! { <p>{ para }</p> }) }
+            { for step.why.get().split("\n\n").map(|para| html! { <p>{ para }</p> }) }
             <footer>{ step.source }</footer>
         </blockquote>
     }

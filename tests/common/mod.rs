@@ -363,7 +363,7 @@ pub fn assert_spec(r: &Response, spec: &ErrorSpec) {
         );
         let message = r.body["Message"].as_str().unwrap_or_default();
         assert!(
-            template_matches(spec.message, message),
+            template_matches(spec.message.get(), message),
             "{}: Message {message:?}",
             spec.name
         );
@@ -379,7 +379,7 @@ pub fn assert_spec(r: &Response, spec: &ErrorSpec) {
         let text = r.body["error_description"].as_str().unwrap_or_default();
         let message = text.split("\r\n").next().unwrap_or_default();
         assert!(
-            template_matches(spec.message, message),
+            template_matches(spec.message.get(), message),
             "{}: error_description {message:?}",
             spec.name
         );
@@ -419,7 +419,7 @@ pub fn assert_spec(r: &Response, spec: &ErrorSpec) {
         .as_str()
         .unwrap_or_else(|| panic!("{}: message missing; body: {}", spec.name, r.body));
     assert!(
-        template_matches(spec.message, message),
+        template_matches(spec.message.get(), message),
         "{}: message does not match the template\n template: {}\n message:  {}",
         spec.name,
         spec.message,
