@@ -13,6 +13,67 @@ use super::journal::{AuditEntry, Journal, TimelineEntry};
 use super::workspace::LinkState;
 use super::world::{REGIONS, SUBSCRIPTIONS, TENANT_ID, USER_UPN, World};
 
+/// A snapshot field that grows with the world (a fleet's workspaces, say): copies of a snapshot
+/// share it, so the page's copy, the reply's and the one its components hold cost a count each,
+/// and comparing two copies that share it is one pointer comparison. Plain data on the wire.
+#[derive(Default)]
+pub struct Shared<T>(std::rc::Rc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Self {
+        Shared(std::rc::Rc::new(value))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Shared::new)
+    }
+}
+
+impl<T> FromIterator<T> for Shared<Vec<T>> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        Shared::new(items.into_iter().collect())
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(value: T) -> Self {
+        Shared::new(value)
+    }
+}
+
 /// How many of the newest timeline and audit entries a snapshot carries.
 pub const TIMELINE_TAIL: usize = 1500;
 pub const AUDIT_TAIL: usize = 500;
@@ -37,10 +98,10 @@ pub struct Snapshot {
     pub vaults: Vec<VaultView>,
     pub identities: Vec<IdentityView>,
     pub role_assignments: Vec<RoleAssignmentView>,
-    pub clusters: Vec<ClusterView>,
-    pub workspaces: Vec<WorkspaceView>,
+    pub clusters: Shared<Vec<ClusterView>>,
+    pub workspaces: Shared<Vec<WorkspaceView>>,
     pub operations: Vec<OperationView>,
-    pub timeline: Vec<TimelineEntry>,
+    pub timeline: Shared<Vec<TimelineEntry>>,
     /// How many timeline entries there are in all (`timeline` is the newest of them), so the
     /// page can name an entry for good: its index is `timeline_len - timeline.len() + i`.
     #[serde(default)]
@@ -899,7 +960,7 @@ pub fn snapshot(w: &World, j: &Journal, s: &super::storage::BlockStore) -> Snaps
         clusters,
         workspaces,
         operations,
-        timeline: tail(&j.timeline, TIMELINE_TAIL),
+        timeline: tail(&j.timeline, TIMELINE_TAIL).into(),
         timeline_len: j.timeline.len(),
         audit: tail(&j.audit, AUDIT_TAIL),
         storage,

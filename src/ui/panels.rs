@@ -237,10 +237,70 @@ fn state_class(s: &str) -> &'static str {
     }
 }
 
+/// How many workspace lines a list shows before "Show all" (a fleet links thousands: drawing
+/// every line on every reply would cost the page more than everything else it does).
+const WORKSPACE_LINES: usize = 12;
+
+/// A list of workspace lines, the first [`WORKSPACE_LINES`] of them unless `all`, the ones with
+/// something to say (not linked yet, data not accessible, rows dropped, Microsoft Sentinel)
+/// first; with a button to show all or fewer.
+fn workspace_lines(
+    snap: &crate::engine::Snapshot,
+    workspaces: &[&crate::engine::view::WorkspaceView],
+    linked: bool,
+    all: bool,
+    toggle: Callback<MouseEvent>,
+) -> Html {
+    let notable = |w: &crate::engine::view::WorkspaceView| {
+        (linked && w.link_state != "Linked")
+            || w.access.state != "accessible"
+            || w.access.transient
+            || w.dropped_rows > 0
+            || snap
+                .sentinel
+                .iter()
+                .any(|s| s.workspace_id.eq_ignore_ascii_case(&w.id))
+    };
+    let shown: Vec<_> = if all || workspaces.len() <= WORKSPACE_LINES {
+        workspaces.to_vec()
+    } else {
+        let (first, rest): (Vec<_>, Vec<_>) = workspaces.iter().partition(|w| notable(w));
+        first
+            .into_iter()
+            .chain(rest)
+            .take(WORKSPACE_LINES)
+            .collect()
+    };
+    let hidden = workspaces.len() - shown.len();
+    html! {
+        <>
+            { for shown.iter().map(|w| workspace_line(snap, w, linked)) }
+            if hidden > 0 {
+                <button class="link small" onclick={toggle} aria-expanded="false">{ format!("Show all {} workspaces ({hidden} more)", workspaces.len()) }</button>
+            } else if workspaces.len() > WORKSPACE_LINES {
+                <button class="link small" onclick={toggle} aria-expanded="true">{ format!("Show the first {WORKSPACE_LINES}") }</button>
+            }
+        </>
+    }
+}
+
 #[function_component(ClusterState)]
 pub fn cluster_state() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let snap = &app.state.snap;
+    // The lists shown whole: clusters' ids, and "" for the workspaces not linked.
+    let expanded = use_state(std::collections::BTreeSet::<String>::new);
+    let toggle = |id: &str| {
+        let expanded = expanded.clone();
+        let id = id.to_string();
+        Callback::from(move |_: MouseEvent| {
+            let mut set = (*expanded).clone();
+            if !set.remove(&id) {
+                set.insert(id.clone());
+            }
+            expanded.set(set);
+        })
+    };
     let ops: Vec<_> = snap.operations.iter().filter(|o| o.end.is_none()).collect();
     let recent_failed: Vec<_> = snap
         .operations
@@ -249,7 +309,23 @@ pub fn cluster_state() -> Html {
         .filter(|o| o.error.is_some())
         .take(2)
         .collect();
-    let clusters = snap.clusters.iter().map(|c| {
+    // Each cluster's linked workspaces, in one pass (a fleet links thousands). An id is compared
+    // as sent first, ignoring case only when that fails.
+    let same = |a: &str, b: &str| a == b || a.eq_ignore_ascii_case(b);
+    let mut linked_to: Vec<Vec<&crate::engine::view::WorkspaceView>> =
+        vec![Vec::new(); snap.clusters.len()];
+    let mut unlinked = Vec::new();
+    for w in snap.workspaces.iter() {
+        match &w.cluster {
+            None => unlinked.push(w),
+            Some(id) => {
+                if let Some(i) = snap.clusters.iter().position(|c| same(&c.id, id)) {
+                    linked_to[i].push(w);
+                }
+            }
+        }
+    }
+    let clusters = snap.clusters.iter().zip(linked_to).map(|(c, workspaces)| {
         let key = match (&c.key, &c.storage_key) {
             (None, _) => html! { <span class="muted">{ "none: Microsoft-managed keys" }</span> },
             (Some(k), storage) => {
@@ -264,11 +340,6 @@ pub fn cluster_state() -> Html {
                 }
             }
         };
-        let workspaces: Vec<_> = snap
-            .workspaces
-            .iter()
-            .filter(|w| w.cluster.as_deref().is_some_and(|id| id.eq_ignore_ascii_case(&c.id)))
-            .collect();
         html! {
             <div class="cluster" data-testid="cluster">
                 <div class="cluster-title">
@@ -297,17 +368,12 @@ pub fn cluster_state() -> Html {
                     <dt>{ "Workspaces" }</dt>
                     <dd>
                         if workspaces.is_empty() { <span class="muted">{ "none linked" }</span> }
-                        { for workspaces.iter().map(|w| workspace_line(snap, w, true)) }
+                        { workspace_lines(snap, &workspaces, true, expanded.contains(&c.id), toggle(&c.id)) }
                     </dd>
                 </dl>
             </div>
         }
     });
-    let unlinked: Vec<_> = snap
-        .workspaces
-        .iter()
-        .filter(|w| w.cluster.is_none())
-        .collect();
     html! {
         <section class="panel" id="cluster-panel" aria-labelledby="cluster-title">
             <h2 id="cluster-title">{ "Cluster state" }</h2>
@@ -316,7 +382,7 @@ pub fn cluster_state() -> Html {
             }
             { for clusters }
             if !unlinked.is_empty() {
-                <p class="small muted unlinked">{ "Workspaces not linked: " }{ for unlinked.iter().map(|w| workspace_line(snap, w, false)) }</p>
+                <p class="small muted unlinked">{ "Workspaces not linked: " }{ workspace_lines(snap, &unlinked, false, expanded.contains(""), toggle("")) }</p>
             }
             <h3>{ "Running operations" }</h3>
             if ops.is_empty() {
