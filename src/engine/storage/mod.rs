@@ -1911,3 +1911,62 @@ fn flip_at(cx: &mut Ctx, id: u64, target: TamperTarget, offset: usize) -> Result
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored block with nothing in it but its id: `drop_orphans` looks at ids only.
+    fn block(id: u64) -> Block {
+        Block {
+            id,
+            account: "acct".into(),
+            workspace: "ws".into(),
+            customer_id: "cid".into(),
+            table: "T_CL".into(),
+            header: Rc::from(&b""[..]),
+            sealed: Rc::from(&b""[..]),
+            columns: Rc::from(Vec::<String>::new()),
+            pending: false,
+            rows: 0,
+            plain_len: 0,
+            min_time: 0,
+            max_time: 0,
+            ingested: 0,
+            key_source: KeySource::Mmk {
+                key_id: "mmk".into(),
+            },
+            double: false,
+        }
+    }
+
+    #[test]
+    fn a_removed_blocks_hot_copy_tamper_marks_and_last_read_go_with_it() {
+        let mut store = BlockStore::default();
+        for id in [1, 2] {
+            store.blocks.insert(id, block(id));
+            store.hot.insert(
+                id,
+                HotEntry {
+                    cluster: "c".into(),
+                    nonces: Vec::new(),
+                    ends: Vec::new(),
+                    sealed: Rc::from(&b""[..]),
+                    pending: false,
+                    cached: 0,
+                },
+            );
+            store
+                .flips
+                .insert(id, [(TamperTarget::Sealed, 3)].into_iter().collect());
+            store.reads.insert(id, vec!["Message_s".into()]);
+        }
+        store.blocks.remove(&2);
+        store.drop_orphans();
+        let ids = |keys: Vec<&u64>| keys.into_iter().copied().collect::<Vec<u64>>();
+        assert_eq!(ids(store.hot.keys().collect()), [1]);
+        assert_eq!(ids(store.flips.keys().collect()), [1]);
+        assert_eq!(ids(store.reads.keys().collect()), [1]);
+        assert_eq!(ids(store.blocks.keys().collect()), [1], "live blocks stay");
+    }
+}
