@@ -226,7 +226,8 @@ mod engine_api {
 
         /// The hot-cache column chunks a Query API request may read, for the host to open in
         /// WebCrypto before sending it: `[{ block, column, key, nonce, aad, sealed }]` (byte
-        /// arrays; `sealed` is the ciphertext followed by the tag). Empty for any other command.
+        /// arrays; `sealed` is the ciphertext followed by the tag, a view of the engine's memory
+        /// valid until the next call into the engine). Empty for any other command.
         #[wasm_bindgen(js_name = openJobs, unchecked_return_type = "OpenJob[]")]
         pub fn open_jobs(
             &mut self,
@@ -238,15 +239,22 @@ mod engine_api {
                 return Ok(out.into());
             };
             for j in self.inner.open_jobs(&url, body.as_deref()) {
-                out.push(&job(
+                let o = job(
                     &[("block", j.block), ("column", u64::from(j.column))],
-                    &[
-                        ("key", &j.key),
-                        ("nonce", &j.nonce),
-                        ("aad", &j.aad),
-                        ("sealed", j.sealed()),
-                    ],
-                )?);
+                    &[("key", &j.key), ("nonce", &j.nonce), ("aad", &j.aad)],
+                )?;
+                // The chunk goes out as a view of wasm memory, not a copy (a copy of a query's
+                // chunks cost as long as WebCrypto's decryption of them: BENCHMARKS.md). It
+                // points into the store's hot copy, which stays until the next command, and the
+                // host hands it to `subtle.decrypt`, which copies its input when called, before
+                // anything else runs in wasm. Were the memory to grow first, the view would be
+                // empty, that decryption would fail, and the engine would open the chunk itself,
+                // as it does any chunk the host did not open.
+                // SAFETY: the view is read only by JavaScript, as described above.
+                let sealed = unsafe { js_sys::Uint8Array::view(j.sealed()) };
+                js_sys::Reflect::set(&o, &"sealed".into(), &sealed)
+                    .map_err(|_| JsError::new("could not build a job"))?;
+                out.push(&o);
             }
             Ok(out.into())
         }

@@ -141,6 +141,8 @@ export interface OpenJob {
   key: Uint8Array;
   nonce: Uint8Array;
   aad: Uint8Array;
+  /** Ciphertext then tag: a view of the engine's memory, valid until the next call into the
+   * engine (hand it to `subtle.decrypt`, which copies it, before making one). */
   sealed: Uint8Array;
 }
 

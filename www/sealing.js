@@ -38,6 +38,9 @@ export async function drainSeals(engine, subtle, onProgress) {
 /// the plaintexts back (`completeOpen`) so the query that follows reads them instead of running
 /// AES-GCM in wasm. A chunk that fails authentication is left to the engine, which then fails the
 /// query as it always does. Returns the bytes opened.
+///
+/// Each job's `sealed` is a view of the engine's memory, valid until the next call into the
+/// engine: every `subtle.decrypt` (which copies its input) is called before `completeOpen`.
 export async function openForQuery(engine, subtle, command) {
   const jobs = engine.openJobs(command);
   const keys = new Map();

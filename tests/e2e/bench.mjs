@@ -45,7 +45,11 @@ try {
     console.log(`reference: all-WebCrypto double layer (GCM, then CTR+HMAC): ${f(r.webCryptoDoubleMBps)} MB/s (${f(r.webCryptoDoubleMBps / r.webCryptoMBps, 2)} of one layer)`);
     console.log(`ratio pipeline / WebCrypto:                                 ${f(r.ratio, 2)}  (sealing stage alone: ${f(r.sealRatio, 2)}; wasm-only pipeline: ${f(r.pipelineWasmMBps / r.webCryptoMBps, 2)})`);
     console.log(`decrypt + scan: hot ${Math.round(r.scanHotRowsPerSec)} rows/s, cold ${Math.round(r.scanColdRowsPerSec)} rows/s (${f(r.scanColdMBps)} MB/s through the key chain)`);
-    for (const h of r.hotQueries || []) console.log(`  hot \`${h.query}\`: AES-GCM in wasm ${Math.round(h.wasmRowsPerSec)} rows/s; chunks opened in WebCrypto ${Math.round(h.webCryptoRowsPerSec)} rows/s; with the Worker's reply (execChanges) ${Math.round(h.withReplyRowsPerSec)} rows/s; same rows: ${h.same}`);
+    if (r.split) console.log("SPLIT", JSON.stringify(r.split.slice(-12)));
+    for (const h of r.hotQueries || []) {
+      console.log(`  hot \`${h.query}\`: AES-GCM in wasm ${Math.round(h.wasmRowsPerSec)} rows/s; chunks opened in WebCrypto ${Math.round(h.webCryptoRowsPerSec)} rows/s; with the Worker's reply (execChanges) ${Math.round(h.withReplyRowsPerSec)} rows/s; same rows: ${h.same}`);
+      console.log(`    of which: opening ${f(h.openBytes / 1e6, 1)} MB of chunks ${f(h.openMs, 1)} ms, the query on them ${f(h.scanMs, 1)} ms`);
+    }
     console.log(`wasm primitives: AES-256-GCM ${f(r["wasm_aes-gcm_MBps"])} MB/s, XChaCha20-Poly1305 ${f(r["wasm_xchacha20-poly1305_MBps"])} MB/s, HKDF ${f(r.hkdfMicros)} µs/DEK`);
   }
   if (r.fleet) {
