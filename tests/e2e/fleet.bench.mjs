@@ -5,6 +5,7 @@
 //
 //   node tests/e2e/fleet.bench.mjs [WORKSPACES_PER_CLUSTER]   (default 200: 5 × 200 = 1,000)
 //
+// FLEET_SHOT=FILE.png saves a screenshot of the cluster panel once the fleet is in the page.
 // FLEET_UI=DIR puts another build of the page's module in ui/ (one with its name section, say:
 // wasm-bindgen without --remove-name-section), and FLEET_PROFILE=1 then prints where the page's
 // time goes in the fleet's console interactions (a CDP CPU profile, self time by function).
@@ -128,6 +129,10 @@ try {
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
     await cdp.send("Profiler.start");
+  }
+  if (process.env.FLEET_SHOT) {
+    await page.locator("#cluster-panel").screenshot({ path: process.env.FLEET_SHOT });
+    console.log(`the cluster panel with the fleet: ${process.env.FLEET_SHOT}`);
   }
   const big = await interactions(page, `${5 * per} workspaces`);
   if (cdp) {
