@@ -241,43 +241,77 @@ fn state_class(s: &str) -> &'static str {
 /// every line on every reply would cost the page more than everything else it does).
 const WORKSPACE_LINES: usize = 12;
 
-/// A list of workspace lines, the first [`WORKSPACE_LINES`] of them unless `all`, the ones with
-/// something to say (not linked yet, data not accessible, rows dropped, Microsoft Sentinel)
-/// first; with a button to show all or fewer.
+/// Each cluster's linked workspaces and the workspaces not linked, as indexes into the
+/// snapshot's workspaces, the ones with something to say first (not linked yet, data not
+/// accessible, rows dropped, Microsoft Sentinel). One pass over the workspaces (an id compared as
+/// sent first, ignoring case only when that fails); memoised on the fields it reads, which a
+/// reply that changes no workspace leaves shared (`view::Shared`), so it is not redone.
+#[derive(PartialEq)]
+struct WorkspaceOrder {
+    linked: Vec<Vec<usize>>,
+    unlinked: Vec<usize>,
+}
+
+type OrderInputs = (
+    crate::engine::view::Shared<Vec<crate::engine::view::WorkspaceView>>,
+    crate::engine::view::Shared<Vec<crate::engine::view::ClusterView>>,
+    Vec<crate::engine::view::SentinelView>,
+);
+
+fn workspace_order((workspaces, clusters, sentinel): &OrderInputs) -> WorkspaceOrder {
+    let same = |a: &str, b: &str| a == b || a.eq_ignore_ascii_case(b);
+    let notable = |w: &crate::engine::view::WorkspaceView| {
+        (w.cluster.is_some() && w.link_state != "Linked")
+            || w.access.state != "accessible"
+            || w.access.transient
+            || w.dropped_rows > 0
+            || sentinel.iter().any(|s| same(&s.workspace_id, &w.id))
+    };
+    let mut order = WorkspaceOrder {
+        linked: vec![Vec::new(); clusters.len()],
+        unlinked: Vec::new(),
+    };
+    // Notable ones in a first pass, the rest in a second: each list keeps the snapshot's order
+    // within both.
+    for first in [true, false] {
+        for (i, w) in workspaces.iter().enumerate() {
+            if notable(w) != first {
+                continue;
+            }
+            match &w.cluster {
+                None => order.unlinked.push(i),
+                Some(id) => {
+                    if let Some(c) = clusters.iter().position(|c| same(&c.id, id)) {
+                        order.linked[c].push(i);
+                    }
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Workspace lines: the first [`WORKSPACE_LINES`] of `order` unless `all`, with a button to show
+/// all or fewer.
 fn workspace_lines(
     snap: &crate::engine::Snapshot,
-    workspaces: &[&crate::engine::view::WorkspaceView],
+    order: &[usize],
     linked: bool,
     all: bool,
     toggle: Callback<MouseEvent>,
 ) -> Html {
-    let notable = |w: &crate::engine::view::WorkspaceView| {
-        (linked && w.link_state != "Linked")
-            || w.access.state != "accessible"
-            || w.access.transient
-            || w.dropped_rows > 0
-            || snap
-                .sentinel
-                .iter()
-                .any(|s| s.workspace_id.eq_ignore_ascii_case(&w.id))
-    };
-    let shown: Vec<_> = if all || workspaces.len() <= WORKSPACE_LINES {
-        workspaces.to_vec()
+    let shown = if all {
+        order.len()
     } else {
-        let (first, rest): (Vec<_>, Vec<_>) = workspaces.iter().partition(|w| notable(w));
-        first
-            .into_iter()
-            .chain(rest)
-            .take(WORKSPACE_LINES)
-            .collect()
+        order.len().min(WORKSPACE_LINES)
     };
-    let hidden = workspaces.len() - shown.len();
+    let hidden = order.len() - shown;
     html! {
         <>
-            { for shown.iter().map(|w| workspace_line(snap, w, linked)) }
+            { for order[..shown].iter().filter_map(|&i| snap.workspaces.get(i)).map(|w| workspace_line(snap, w, linked)) }
             if hidden > 0 {
-                <button class="link small" onclick={toggle} aria-expanded="false">{ format!("Show all {} workspaces ({hidden} more)", workspaces.len()) }</button>
-            } else if workspaces.len() > WORKSPACE_LINES {
+                <button class="link small" onclick={toggle} aria-expanded="false">{ format!("Show all {} workspaces ({hidden} more)", order.len()) }</button>
+            } else if order.len() > WORKSPACE_LINES {
                 <button class="link small" onclick={toggle} aria-expanded="true">{ format!("Show the first {WORKSPACE_LINES}") }</button>
             }
         </>
@@ -309,23 +343,15 @@ pub fn cluster_state() -> Html {
         .filter(|o| o.error.is_some())
         .take(2)
         .collect();
-    // Each cluster's linked workspaces, in one pass (a fleet links thousands). An id is compared
-    // as sent first, ignoring case only when that fails.
-    let same = |a: &str, b: &str| a == b || a.eq_ignore_ascii_case(b);
-    let mut linked_to: Vec<Vec<&crate::engine::view::WorkspaceView>> =
-        vec![Vec::new(); snap.clusters.len()];
-    let mut unlinked = Vec::new();
-    for w in snap.workspaces.iter() {
-        match &w.cluster {
-            None => unlinked.push(w),
-            Some(id) => {
-                if let Some(i) = snap.clusters.iter().position(|c| same(&c.id, id)) {
-                    linked_to[i].push(w);
-                }
-            }
-        }
-    }
-    let clusters = snap.clusters.iter().zip(linked_to).map(|(c, workspaces)| {
+    let order = use_memo(
+        (
+            snap.workspaces.clone(),
+            snap.clusters.clone(),
+            snap.sentinel.clone(),
+        ),
+        workspace_order,
+    );
+    let clusters = snap.clusters.iter().zip(&order.linked).map(|(c, workspaces)| {
         let key = match (&c.key, &c.storage_key) {
             (None, _) => html! { <span class="muted">{ "none: Microsoft-managed keys" }</span> },
             (Some(k), storage) => {
@@ -368,7 +394,7 @@ pub fn cluster_state() -> Html {
                     <dt>{ "Workspaces" }</dt>
                     <dd>
                         if workspaces.is_empty() { <span class="muted">{ "none linked" }</span> }
-                        { workspace_lines(snap, &workspaces, true, expanded.contains(&c.id), toggle(&c.id)) }
+                        { workspace_lines(snap, workspaces, true, expanded.contains(&c.id), toggle(&c.id)) }
                     </dd>
                 </dl>
             </div>
@@ -381,8 +407,8 @@ pub fn cluster_state() -> Html {
                 <p class="muted">{ "No dedicated cluster yet: step 2 creates one." }</p>
             }
             { for clusters }
-            if !unlinked.is_empty() {
-                <p class="small muted unlinked">{ "Workspaces not linked: " }{ workspace_lines(snap, &unlinked, false, expanded.contains(""), toggle("")) }</p>
+            if !order.unlinked.is_empty() {
+                <p class="small muted unlinked">{ "Workspaces not linked: " }{ workspace_lines(snap, &order.unlinked, false, expanded.contains(""), toggle("")) }</p>
             }
             <h3>{ "Running operations" }</h3>
             if ops.is_empty() {
