@@ -41,10 +41,6 @@ impl Prose {
         Prose { key }
     }
 
-    pub fn key(&self) -> u64 {
-        self.key
-    }
-
     /// The words.
     #[cfg(feature = "worker")]
     pub fn get(&self) -> &'static str {
@@ -185,7 +181,7 @@ mod tests {
         let shown = displayed();
         assert!(shown.len() > 100, "only {} texts", shown.len());
         for p in shown.into_iter().chain(all()) {
-            assert_eq!(table.get(&p.key()).map(String::as_str), Some(p.get()));
+            assert_eq!(table.get(&p.key).map(String::as_str), Some(p.get()));
         }
     }
 

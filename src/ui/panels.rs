@@ -243,7 +243,7 @@ const WORKSPACE_LINES: usize = 12;
 
 /// Each cluster's linked workspaces and the workspaces not linked, as indexes into the
 /// snapshot's workspaces, the ones with something to say first (not linked yet, data not
-/// accessible, rows dropped, Microsoft Sentinel). One pass over the workspaces (an id compared as
+/// accessible, rows dropped, Microsoft Sentinel). Linear in the workspaces (an id compared as
 /// sent first, ignoring case only when that fails); memoised on the fields it reads, which a
 /// reply that changes no workspace leaves shared (`view::Shared`), so it is not redone.
 #[derive(PartialEq)]
